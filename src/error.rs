@@ -1,0 +1,216 @@
+//! Errors: one `#[non_exhaustive]` enum for the whole crate.
+//!
+//! Every variant names the operation that failed and the shapes (or keys) involved, and its
+//! `Display` text ends with what to do about it. The panicking forms of fallible operations
+//! (`a + b`, `x.reshape(..)`) panic with exactly this text, so a test of the `try_` form also
+//! pins the panic message.
+
+use std::fmt;
+
+/// The result type of every fallible arenagrad operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in arenagrad.
+///
+/// ```
+/// use arenagrad::prelude::*;
+/// let err = Tensor::new(vec![1.0, 2.0, 3.0], &[2, 2]).unwrap_err();
+/// assert!(err.to_string().contains("Tensor::new"));
+/// assert!(err.to_string().contains("[2, 2]"));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+#[allow(missing_docs)] // fields are the op name and the shapes/keys each variant's doc names
+pub enum Error {
+    /// Two shapes that must broadcast (NumPy rules) or match exactly do not.
+    ShapeMismatch {
+        op: &'static str,
+        lhs: Vec<usize>,
+        rhs: Vec<usize>,
+    },
+    /// A matrix product whose inner dimensions differ, or an operand of rank 0.
+    MatmulMismatch {
+        op: &'static str,
+        lhs: Vec<usize>,
+        rhs: Vec<usize>,
+    },
+    /// An axis outside `-rank..rank`.
+    BadAxis {
+        op: &'static str,
+        axis: isize,
+        shape: Vec<usize>,
+    },
+    /// A reshape to a different number of elements.
+    ReshapeNumel {
+        op: &'static str,
+        from: Vec<usize>,
+        to: Vec<usize>,
+    },
+    /// Data whose length does not match the shape it is given.
+    DataLength {
+        op: &'static str,
+        shape: Vec<usize>,
+        len: usize,
+    },
+    /// A shape whose element count overflows `usize`.
+    SizeOverflow { op: &'static str, shape: Vec<usize> },
+    /// An index (embedding id, class target, slice bound) outside its range.
+    IndexOutOfRange {
+        op: &'static str,
+        index: usize,
+        size: usize,
+        shape: Vec<usize>,
+    },
+    /// An operation that needs at least one element got an empty tensor.
+    Empty { op: &'static str, shape: Vec<usize> },
+    /// A second backward through a graph whose saved buffers were released by the first.
+    GraphFreed { op: &'static str },
+    /// `backward()` on an output with more than one element and no explicit gradient.
+    NonScalarBackward { shape: Vec<usize> },
+    /// `backward()` on a value that does not require grad (a constant, a detached value, or
+    /// one built under `no_grad`).
+    NoGradFn { shape: Vec<usize> },
+    /// An explicit output gradient whose shape differs from the output's.
+    GradShape {
+        op: &'static str,
+        expected: Vec<usize>,
+        got: Vec<usize>,
+    },
+    /// A parameter handle from another `ParamStore`, or a graph scope without one.
+    ForeignParam { op: &'static str, name: String },
+    /// A parameter name registered twice.
+    DuplicateParam { name: String },
+    /// An argument outside its valid range (a negative learning rate, a probability above 1, ...).
+    InvalidArgument { op: &'static str, message: String },
+}
+
+/// Formats a shape the way PyTorch prints sizes: `[2, 3]`, `[]` for a scalar.
+pub(crate) struct Dims<'a>(pub &'a [usize]);
+
+impl fmt::Display for Dims<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::ShapeMismatch { op, lhs, rhs } => write!(
+                f,
+                "{op}: shapes {} and {} are not compatible (they must be equal or broadcast by \
+                 NumPy rules: trailing dimensions equal or 1); reshape or expand one operand",
+                Dims(lhs),
+                Dims(rhs)
+            ),
+            Error::MatmulMismatch { op, lhs, rhs } => write!(
+                f,
+                "{op}: cannot multiply {} by {}: the last dimension of the left operand must \
+                 equal the second-to-last of the right (both need rank >= 1); transpose or \
+                 reshape an operand",
+                Dims(lhs),
+                Dims(rhs)
+            ),
+            Error::BadAxis { op, axis, shape } => write!(
+                f,
+                "{op}: axis {axis} is out of range for shape {} (rank {}); use an axis in \
+                 -{}..{}",
+                Dims(shape),
+                shape.len(),
+                shape.len(),
+                shape.len()
+            ),
+            Error::ReshapeNumel { op, from, to } => write!(
+                f,
+                "{op}: cannot reshape {} ({} elements) to {} ({} elements); the element counts \
+                 must be equal",
+                Dims(from),
+                from.iter().product::<usize>(),
+                Dims(to),
+                to.iter().product::<usize>()
+            ),
+            Error::DataLength { op, shape, len } => write!(
+                f,
+                "{op}: shape {} needs {} values but {len} were given; pass data of the shape's \
+                 element count",
+                Dims(shape),
+                shape
+                    .iter()
+                    .try_fold(1usize, |a, &d| a.checked_mul(d))
+                    .map_or("too many".to_string(), |n| n.to_string())
+            ),
+            Error::SizeOverflow { op, shape } => write!(
+                f,
+                "{op}: shape {} has more elements than fit in memory (usize overflow); use \
+                 smaller dimensions",
+                Dims(shape)
+            ),
+            Error::IndexOutOfRange {
+                op,
+                index,
+                size,
+                shape,
+            } => write!(
+                f,
+                "{op}: index {index} is out of range for a dimension of size {size} (shape {}); \
+                 indices must be in 0..{size}",
+                Dims(shape)
+            ),
+            Error::Empty { op, shape } => write!(
+                f,
+                "{op}: needs at least one element but got shape {}; pass a non-empty tensor",
+                Dims(shape)
+            ),
+            Error::GraphFreed { op } => write!(
+                f,
+                "{op}: trying to backward through the graph a second time; its saved buffers \
+                 were released by the first backward. Pass Backward::retain_graph() to the \
+                 first call if you need to backward through the graph again"
+            ),
+            Error::NonScalarBackward { shape } => write!(
+                f,
+                "backward: grad can be implicitly created only for scalar outputs, but the \
+                 output has shape {}; pass an explicit output gradient with \
+                 Backward::gradient(..) or reduce the output (e.g. .sum()) first",
+                Dims(shape)
+            ),
+            Error::NoGradFn { shape } => write!(
+                f,
+                "backward: the output (shape {}) does not require grad and has no grad_fn: it \
+                 was built from constants, under no_grad, or detached; build it from leaves or \
+                 parameters outside no_grad",
+                Dims(shape)
+            ),
+            Error::GradShape { op, expected, got } => write!(
+                f,
+                "{op}: the output gradient has shape {} but the output has shape {}; pass a \
+                 gradient of the output's shape",
+                Dims(got),
+                Dims(expected)
+            ),
+            Error::ForeignParam { op, name } => write!(
+                f,
+                "{op}: parameter {name:?} does not belong to the ParamStore this graph runs \
+                 with; run the graph with Graph::run_with(&mut store, ..) on the store that \
+                 registered it"
+            ),
+            Error::DuplicateParam { name } => write!(
+                f,
+                "ParamStore::add: a parameter named {name:?} already exists; give each \
+                 parameter a unique name (PyTorch state_dict keys are unique)"
+            ),
+            Error::InvalidArgument { op, message } => write!(f, "{op}: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Unwraps the result of a `try_` operation for its panicking twin, with the error's text.
+#[track_caller]
+pub(crate) fn or_panic<T>(r: Result<T>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("{e}"),
+    }
+}

@@ -1,0 +1,128 @@
+//! The graph: a bump arena that holds one step's nodes, and the scope that builds them.
+//!
+//! [`Graph::run`] lends a [`Scope`] to a closure. Every node, shape, value and saved buffer the
+//! closure creates is bump-allocated in the graph's arena; when the closure returns (or
+//! unwinds) the arena is reset in O(1) and its largest chunk is kept, so the next step reuses
+//! the same memory. Nodes are reached through [`Var`] handles whose lifetime `'g` is that of the
+//! closure call, so no handle can outlive the memory it points into:
+//!
+//! ```compile_fail
+//! use arenagrad::prelude::*;
+//! let mut graph = Graph::new();
+//! // error: the Var would escape the scope whose arena it lives in
+//! let leaked = graph.run(|g| Ok(g.leaf(Tensor::scalar(1.0)))).unwrap();
+//! ```
+//!
+//! Vars of two different scopes do not mix either (`'g` is invariant):
+//!
+//! ```compile_fail
+//! use arenagrad::prelude::*;
+//! let (mut g1, mut g2) = (Graph::new(), Graph::new());
+//! g1.run(|a| {
+//!     let x = a.leaf(Tensor::scalar(1.0));
+//!     g2.run(|b| {
+//!         let y = b.leaf(Tensor::scalar(2.0));
+//!         let _ = x + y;
+//!         Ok(())
+//!     })
+//! }).unwrap();
+//! ```
+
+mod backward;
+mod node;
+mod scope;
+mod sink;
+mod var;
+
+pub(crate) use node::{Node, Rule};
+pub(crate) use scope::ParamsView;
+pub use scope::Scope;
+pub use sink::Acc;
+pub(crate) use sink::Sink;
+pub use var::{Backward, Var};
+
+use std::cell::RefCell;
+
+use bumpalo::Bump;
+
+use crate::error::Result;
+use crate::params::ParamStore;
+
+/// Owns the arena that holds one step's graph at a time.
+///
+/// ```
+/// use arenagrad::prelude::*;
+/// // f(x) = x^3, f'(4) = 3 * 4^2 = 48
+/// let mut graph = Graph::new();
+/// graph.run(|g| {
+///     let x = g.leaf(Tensor::scalar(4.0));
+///     let f = x.powf(3.0);
+///     f.backward()?;
+///     assert_eq!(x.grad().unwrap().item(), 48.0);
+///     Ok(())
+/// }).unwrap();
+/// ```
+#[derive(Default)]
+pub struct Graph {
+    bump: Bump,
+}
+
+impl Graph {
+    /// A graph with an empty arena.
+    pub fn new() -> Self {
+        Graph { bump: Bump::new() }
+    }
+
+    /// Runs `f` with a fresh scope; the scope's arena is reset when `f` returns, whether or
+    /// not backward ran.
+    pub fn run<R>(&mut self, f: impl for<'g> FnOnce(&'g Scope<'g>) -> Result<R>) -> Result<R> {
+        self.bump.reset();
+        let r = {
+            let scope = Scope::new(&self.bump, None);
+            f(&scope)
+        };
+        self.bump.reset();
+        r
+    }
+
+    /// Runs `f` with a scope whose [`Scope::param`]s are `params`' parameters; backward adds
+    /// their gradients into `params`' flat gradient buffer. The store is borrowed for the
+    /// scope, so no optimizer can change it while a graph reads it.
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// let mut params = ParamStore::new();
+    /// let w = params.add("w", Tensor::scalar(2.0)).unwrap();
+    /// let mut graph = Graph::new();
+    /// graph.run_with(&mut params, |g| {
+    ///     let w = g.param(w);
+    ///     (w * w).backward()                // d(w^2)/dw = 2w = 4
+    /// }).unwrap();
+    /// assert_eq!(params.grad(w), &[4.0]);
+    /// ```
+    pub fn run_with<R>(
+        &mut self,
+        params: &mut ParamStore,
+        f: impl for<'g> FnOnce(&'g Scope<'g>) -> Result<R>,
+    ) -> Result<R> {
+        self.bump.reset();
+        let r = {
+            let (store, grads) = params.split_for_graph();
+            let scope = Scope::new(
+                &self.bump,
+                Some(ParamsView {
+                    store,
+                    grads: RefCell::new(grads),
+                }),
+            );
+            f(&scope)
+        };
+        self.bump.reset();
+        r
+    }
+
+    /// Bytes of arena memory held (kept across steps for reuse).
+    pub fn arena_capacity(&self) -> usize {
+        self.bump.allocated_bytes()
+    }
+}

@@ -1,0 +1,78 @@
+//! A node of the tape: one value of the graph, its backward rule, and its gradient slot.
+//!
+//! Nodes live in the bump arena and are never dropped (bumpalo runs no `Drop`), so a node owns
+//! no heap data: its shape, its value and everything its rule saved are arena slices. Rules are
+//! required to be `Copy`, which the compiler only allows for types without `Drop` glue: a
+//! rule that owned a `Vec` would not compile, so nothing can leak.
+//!
+//! Only nodes that require grad and were built by an op are linked into the tape (`prev`), newest
+//! first. Creation order is a topological order, so backward walks `prev` and needs no sort.
+
+use std::cell::{Cell, RefCell};
+
+use super::sink::Sink;
+
+/// The backward rule of an op: given the gradient of its output, write its inputs' gradients.
+///
+/// A rule must produce a gradient for every input that requires grad (`sink.needs(i)`), even if
+/// it is all zeros: backward marked those inputs as reached and will read their slots.
+pub(crate) trait Rule<'g> {
+    /// The op's name, for errors and debugging.
+    fn name(&self) -> &'static str;
+    /// Writes the gradients of `node`'s inputs through `sink`; `grad_out` has `node`'s shape.
+    fn backward(&self, node: &Node<'g>, grad_out: &[f32], sink: &mut Sink<'_, 'g>);
+}
+
+/// What a node is.
+#[derive(Clone, Copy)]
+pub(crate) enum Kind<'g> {
+    /// A value that needs no gradient: an input, a detached value, or a result under no_grad.
+    Const,
+    /// A user leaf that requires grad; its gradient accumulates in `Node::grad` across passes.
+    Leaf,
+    /// A parameter of the scope's `ParamStore`; its gradient accumulates into the flat buffer
+    /// at `offset`.
+    Param { offset: usize },
+    /// The result of an op that requires grad.
+    Op(&'g dyn Rule<'g>),
+}
+
+pub(crate) struct Node<'g> {
+    pub shape: &'g [usize],
+    pub data: &'g [f32],
+    pub requires_grad: bool,
+    pub kind: Kind<'g>,
+    pub inputs: &'g [&'g Node<'g>],
+    /// The op node created just before this one (the tape, newest first).
+    pub prev: Option<&'g Node<'g>>,
+    /// For an op: this pass's gradient (the buffer is reused by later passes). For a leaf:
+    /// the accumulated `.grad` (`None` = PyTorch's `grad is None`).
+    pub grad: RefCell<Option<&'g mut [f32]>>,
+    /// The backward pass that reached this node (pass ids start at 1).
+    pub mark: Cell<u32>,
+    /// The backward pass whose first contribution wrote `grad`; later ones add.
+    pub grad_pass: Cell<u32>,
+    /// Set when a backward without retain_graph has run this node's rule.
+    pub freed: Cell<bool>,
+}
+
+impl<'g> Node<'g> {
+    pub(crate) fn new(shape: &'g [usize], data: &'g [f32], kind: Kind<'g>) -> Self {
+        Node {
+            shape,
+            data,
+            requires_grad: !matches!(kind, Kind::Const),
+            kind,
+            inputs: &[],
+            prev: None,
+            grad: RefCell::new(None),
+            mark: Cell::new(0),
+            grad_pass: Cell::new(0),
+            freed: Cell::new(false),
+        }
+    }
+
+    pub(crate) fn numel(&self) -> usize {
+        self.data.len()
+    }
+}

@@ -1,0 +1,249 @@
+//! `Scope<'g>`: the handle a graph closure receives; it allocates nodes in the arena.
+//!
+//! All state is in `Cell`s because the scope is shared (`&'g Scope<'g>`) by every `Var` built
+//! in it; that also makes it `!Sync`, so a graph is built on one thread.
+
+use std::cell::{Cell, RefCell, RefMut};
+use std::marker::PhantomData;
+
+use bumpalo::Bump;
+
+use super::node::{Kind, Node, Rule};
+use super::var::Var;
+use crate::error::{Error, Result};
+use crate::params::{Param, StoreView};
+use crate::shape::numel;
+use crate::tensor::Tensor;
+
+/// The parameters a scope runs with: read-only values and the writable flat gradient buffer.
+pub(crate) struct ParamsView<'g> {
+    pub store: StoreView<'g>,
+    pub grads: RefCell<&'g mut [f32]>,
+}
+
+/// The builder of one graph: creates leaves, inputs and parameters, and (through `Var`'s
+/// methods) op nodes. Obtained from [`Graph::run`](crate::Graph::run) or
+/// [`Graph::run_with`](crate::Graph::run_with); it cannot outlive that call.
+pub struct Scope<'g> {
+    bump: &'g Bump,
+    params: Option<ParamsView<'g>>,
+    tape: Cell<Option<&'g Node<'g>>>,
+    no_grad: Cell<u32>,
+    pass: Cell<u32>,
+    /// `'g` is invariant: vars of two different scopes never unify.
+    _invariant: PhantomData<Cell<&'g ()>>,
+}
+
+impl<'g> Scope<'g> {
+    pub(crate) fn new(bump: &'g Bump, params: Option<ParamsView<'g>>) -> Self {
+        Scope {
+            bump,
+            params,
+            tape: Cell::new(None),
+            no_grad: Cell::new(0),
+            pass: Cell::new(0),
+            _invariant: PhantomData,
+        }
+    }
+
+    /// A leaf that requires grad, like `torch.tensor(.., requires_grad=True)`. Its gradient
+    /// accumulates across backward calls within this scope; read it with [`Var::grad`].
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let x = g.leaf(Tensor::scalar(4.0));
+    ///     assert!(x.requires_grad() && x.grad().is_none());
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    pub fn leaf(&'g self, t: impl std::borrow::Borrow<Tensor>) -> Var<'g> {
+        let t = t.borrow();
+        self.node_from(t.shape(), t.data(), Kind::Leaf)
+    }
+
+    /// A constant input (no gradient), copied into the arena.
+    pub fn input(&'g self, t: impl std::borrow::Borrow<Tensor>) -> Var<'g> {
+        let t = t.borrow();
+        self.node_from(t.shape(), t.data(), Kind::Const)
+    }
+
+    /// A constant input from a slice and a shape.
+    pub fn try_input_slice(&'g self, data: &[f32], shape: &[usize]) -> Result<Var<'g>> {
+        let n = numel("input", shape)?;
+        if n != data.len() {
+            return Err(Error::DataLength {
+                op: "input",
+                shape: shape.to_vec(),
+                len: data.len(),
+            });
+        }
+        Ok(self.node_from(shape, data, Kind::Const))
+    }
+
+    /// A constant scalar.
+    pub fn scalar(&'g self, v: f32) -> Var<'g> {
+        self.node_from(&[], &[v], Kind::Const)
+    }
+
+    /// A parameter of the store this scope runs with; backward adds its gradient into the
+    /// store's flat gradient buffer. Errors if the scope has no store or `p` is another
+    /// store's handle.
+    pub fn try_param(&'g self, p: Param) -> Result<Var<'g>> {
+        let Some(view) = &self.params else {
+            return Err(Error::ForeignParam {
+                op: "Scope::param",
+                name: format!("#{}", p.index()),
+            });
+        };
+        let Some(meta) = view.store.meta(p) else {
+            return Err(Error::ForeignParam {
+                op: "Scope::param",
+                name: format!("#{}", p.index()),
+            });
+        };
+        let offset = meta.offset;
+        // The value is borrowed from the store, not copied: the store is borrowed for 'g.
+        let data = &view.store.data[offset..offset + meta.numel];
+        let shape = self.bump.alloc_slice_copy(&meta.shape);
+        let kind = if self.grad_enabled() {
+            Kind::Param { offset }
+        } else {
+            Kind::Const
+        };
+        Ok(self.wrap(self.bump.alloc(Node::new(shape, data, kind))))
+    }
+
+    /// Panicking form of [`Scope::try_param`].
+    #[track_caller]
+    pub fn param(&'g self, p: Param) -> Var<'g> {
+        crate::error::or_panic(self.try_param(p))
+    }
+
+    /// Runs `f` with gradient recording off, like `with torch.no_grad():`. Values built inside
+    /// do not require grad and record no backward rule.
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let x = g.leaf(Tensor::scalar(4.0));
+    ///     let y = g.no_grad(|| x * 2.0);
+    ///     assert!(!y.requires_grad());
+    ///     assert!(y.backward().is_err());
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    pub fn no_grad<R>(&self, f: impl FnOnce() -> R) -> R {
+        struct Restore<'a>(&'a Cell<u32>);
+        impl Drop for Restore<'_> {
+            fn drop(&mut self) {
+                self.0.set(self.0.get() - 1);
+            }
+        }
+        self.no_grad.set(self.no_grad.get() + 1);
+        let _restore = Restore(&self.no_grad);
+        f()
+    }
+
+    /// Whether ops record backward rules here (false inside [`Scope::no_grad`]).
+    pub fn grad_enabled(&self) -> bool {
+        self.no_grad.get() == 0
+    }
+
+    /// Bytes the arena has allocated so far (all chunks).
+    pub fn arena_bytes(&self) -> usize {
+        self.bump.allocated_bytes()
+    }
+
+    // ---- crate-internal: used by ops and backward ----
+
+    pub(crate) fn wrap(&'g self, node: &'g Node<'g>) -> Var<'g> {
+        Var::new(node, self)
+    }
+
+    fn node_from(&'g self, shape: &[usize], data: &[f32], kind: Kind<'g>) -> Var<'g> {
+        let shape = self.bump.alloc_slice_copy(shape);
+        let data = self.bump.alloc_slice_copy(data);
+        let kind = if matches!(kind, Kind::Leaf) && !self.grad_enabled() {
+            Kind::Const
+        } else {
+            kind
+        };
+        self.wrap(self.bump.alloc(Node::new(shape, data, kind)))
+    }
+
+    pub(crate) fn alloc_node(&self, node: Node<'g>) -> &'g Node<'g> {
+        self.bump.alloc(node)
+    }
+
+    /// A zero-filled `f32` buffer in the arena.
+    pub(crate) fn alloc(&self, n: usize) -> &'g mut [f32] {
+        self.bump.alloc_slice_fill_copy(n, 0.0f32)
+    }
+
+    /// Copies a slice of plain data into the arena (shapes, indices, saved values).
+    #[allow(dead_code)] // used by ops that save indices
+    pub(crate) fn alloc_copy<T: Copy>(&self, src: &[T]) -> &'g mut [T] {
+        self.bump.alloc_slice_copy(src)
+    }
+
+    /// Records the result of an op. `data` must have `shape`'s element count. If any input
+    /// requires grad (and recording is on) the node gets `rule` and joins the tape; otherwise
+    /// it is a constant and `rule` is dropped unused.
+    pub(crate) fn op<R>(
+        &'g self,
+        inputs: &[Var<'g>],
+        shape: &[usize],
+        data: &'g [f32],
+        rule: R,
+    ) -> Var<'g>
+    where
+        R: Rule<'g> + Copy + 'g,
+    {
+        debug_assert_eq!(
+            data.len(),
+            shape.iter().product::<usize>(),
+            "{}: output size",
+            rule.name()
+        );
+        let shape = self.bump.alloc_slice_copy(shape);
+        let needs = self.grad_enabled() && inputs.iter().any(|v| v.requires_grad());
+        if !needs {
+            return self.wrap(self.bump.alloc(Node::new(shape, data, Kind::Const)));
+        }
+        for v in inputs {
+            assert!(
+                std::ptr::eq(v.scope(), self),
+                "{}: a Var from another graph scope",
+                rule.name()
+            );
+        }
+        let rule: &'g dyn Rule<'g> = self.bump.alloc(rule);
+        let mut node = Node::new(shape, data, Kind::Op(rule));
+        node.inputs = self
+            .bump
+            .alloc_slice_fill_iter(inputs.iter().map(|v| v.node()));
+        node.prev = self.tape.get();
+        let node: &'g Node<'g> = self.bump.alloc(node);
+        self.tape.set(Some(node));
+        self.wrap(node)
+    }
+
+    pub(crate) fn pass(&self) -> u32 {
+        self.pass.get()
+    }
+
+    pub(crate) fn next_pass(&self) -> u32 {
+        let p = self.pass.get() + 1;
+        self.pass.set(p);
+        p
+    }
+
+    pub(crate) fn param_grads_mut(&self) -> RefMut<'_, &'g mut [f32]> {
+        self.params
+            .as_ref()
+            .expect("a Param node exists only in a scope with a store")
+            .grads
+            .borrow_mut()
+    }
+}

@@ -1,0 +1,109 @@
+//! Where a backward rule writes its inputs' gradients.
+//!
+//! The first contribution to a gradient *writes* (`Acc::Write`), later ones *add*
+//! (`Acc::Add`): a node with one consumer never has its gradient zero-filled. Leaves add into
+//! their accumulated `.grad` (or write it when it is `None`); parameters always add into the
+//! store's flat gradient buffer, which `zero_grad` cleared.
+
+use super::node::{Kind, Node};
+use super::scope::Scope;
+use crate::shape::broadcast_strides;
+
+/// Whether a kernel stores into its output or adds to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Acc {
+    /// `out[i] = v`
+    Write,
+    /// `out[i] += v`
+    Add,
+}
+
+impl Acc {
+    /// Applies the mode to one element.
+    #[inline(always)]
+    pub fn put(self, out: &mut f32, v: f32) {
+        match self {
+            Acc::Write => *out = v,
+            Acc::Add => *out += v,
+        }
+    }
+}
+
+pub(crate) struct Sink<'s, 'g> {
+    pub(crate) scope: &'s Scope<'g>,
+    pub(crate) node: &'s Node<'g>,
+}
+
+impl<'s, 'g> Sink<'s, 'g> {
+    /// Whether input `i` needs a gradient.
+    pub fn needs(&self, i: usize) -> bool {
+        self.node.inputs[i].requires_grad
+    }
+
+    /// An uninitialised-by-contract (zeroed) scratch buffer in the arena.
+    pub fn scratch(&self, n: usize) -> &'g mut [f32] {
+        self.scope.alloc(n)
+    }
+
+    /// Calls `f` with input `i`'s gradient buffer and the mode to store into it; does nothing
+    /// when input `i` needs no gradient.
+    pub fn with(&mut self, i: usize, f: impl FnOnce(&mut [f32], Acc)) {
+        let input = self.node.inputs[i];
+        if !input.requires_grad {
+            return;
+        }
+        match input.kind {
+            Kind::Const => {}
+            Kind::Param { offset } => {
+                let mut grads = self.scope.param_grads_mut();
+                f(&mut grads[offset..offset + input.numel()], Acc::Add);
+            }
+            Kind::Leaf => {
+                let mut slot = input.grad.borrow_mut();
+                match slot.as_deref_mut() {
+                    Some(buf) => f(buf, Acc::Add),
+                    None => {
+                        let buf = self.scope.alloc(input.numel());
+                        f(buf, Acc::Write);
+                        *slot = Some(buf);
+                    }
+                }
+            }
+            Kind::Op(_) => {
+                let pass = self.scope.pass();
+                let mut slot = input.grad.borrow_mut();
+                let acc = if input.grad_pass.get() == pass {
+                    Acc::Add
+                } else {
+                    Acc::Write
+                };
+                input.grad_pass.set(pass);
+                if slot.is_none() {
+                    *slot = Some(self.scope.alloc(input.numel()));
+                }
+                f(slot.as_deref_mut().expect("slot was just filled"), acc);
+            }
+        }
+    }
+
+    /// Adds (or writes) `values`, which have input `i`'s own shape, into its gradient.
+    pub fn put(&mut self, i: usize, values: &[f32]) {
+        self.with(i, |out, acc| {
+            crate::kernels::elementwise::store(out, values, acc)
+        });
+    }
+
+    /// Stores `full`, a gradient of broadcast shape `full_shape`, into input `i` after summing
+    /// it over the dimensions that broadcasting expanded. This is the one place where a
+    /// broadcast gradient is reduced back to its input's shape.
+    pub fn put_reduced(&mut self, i: usize, full: &[f32], full_shape: &[usize]) {
+        let input = self.node.inputs[i];
+        if input.shape == full_shape {
+            return self.put(i, full);
+        }
+        let bstrides = broadcast_strides(input.shape, full_shape);
+        self.with(i, |out, acc| {
+            crate::kernels::reduce::sum_to_broadcast(full, full_shape, &bstrides, out, acc)
+        });
+    }
+}

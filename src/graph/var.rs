@@ -1,0 +1,202 @@
+//! `Var<'g>`: a `Copy` handle to a value in a graph scope.
+//!
+//! A `Var` is two pointers: its node and its scope, both arena-lived for `'g`. The lifetime is
+//! invariant and tied to the closure of [`Graph::run`](crate::Graph::run), so a `Var` cannot be
+//! returned out of it, stored beyond it, or mixed with another scope's vars.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use super::node::{Kind, Node};
+use super::scope::Scope;
+use crate::error::{or_panic, Result};
+use crate::tensor::Tensor;
+
+/// A value in a graph: the result of an op, a leaf, an input or a parameter.
+#[derive(Clone, Copy)]
+pub struct Var<'g> {
+    node: &'g Node<'g>,
+    scope: &'g Scope<'g>,
+    _invariant: PhantomData<std::cell::Cell<&'g ()>>,
+}
+
+impl fmt::Debug for Var<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Var")
+            .field("shape", &self.node.shape)
+            .field("requires_grad", &self.node.requires_grad)
+            .finish()
+    }
+}
+
+impl<'g> Var<'g> {
+    pub(crate) fn new(node: &'g Node<'g>, scope: &'g Scope<'g>) -> Self {
+        Var {
+            node,
+            scope,
+            _invariant: PhantomData,
+        }
+    }
+    pub(crate) fn node(&self) -> &'g Node<'g> {
+        self.node
+    }
+    /// The scope this value lives in (to build constants next to it).
+    pub fn scope(&self) -> &'g Scope<'g> {
+        self.scope
+    }
+
+    /// The dimensions.
+    pub fn shape(&self) -> &'g [usize] {
+        self.node.shape
+    }
+    /// The number of dimensions.
+    pub fn rank(&self) -> usize {
+        self.node.shape.len()
+    }
+    /// The number of elements.
+    pub fn numel(&self) -> usize {
+        self.node.data.len()
+    }
+    /// The value, row-major, borrowed from the arena.
+    pub fn data(&self) -> &'g [f32] {
+        self.node.data
+    }
+    /// The value as an owned [`Tensor`].
+    pub fn to_tensor(&self) -> Tensor {
+        Tensor::new(self.node.data.to_vec(), self.node.shape)
+            .expect("a node's data matches its shape")
+    }
+    /// The value as a `Vec`.
+    pub fn to_vec(&self) -> Vec<f32> {
+        self.node.data.to_vec()
+    }
+    /// The single value of a one-element var, or an error naming its shape.
+    pub fn try_item(&self) -> Result<f32> {
+        self.to_tensor().try_item()
+    }
+    /// The single value of a one-element var; panics otherwise.
+    #[track_caller]
+    pub fn item(&self) -> f32 {
+        or_panic(self.try_item())
+    }
+    /// Whether gradients flow to this value (a leaf, a parameter, or an op on one, outside
+    /// `no_grad`).
+    pub fn requires_grad(&self) -> bool {
+        self.node.requires_grad
+    }
+    /// Whether this is a leaf of the graph (anything not produced by an op that records a
+    /// backward rule), as PyTorch's `is_leaf`.
+    pub fn is_leaf(&self) -> bool {
+        !matches!(self.node.kind, Kind::Op(_))
+    }
+
+    /// The accumulated gradient of a leaf, `None` before any backward reached it (PyTorch's
+    /// `.grad`). Intermediate values return `None`, like PyTorch without `retain_grad`. For a
+    /// parameter, read the gradient from the `ParamStore` after the scope ends.
+    pub fn grad(&self) -> Option<Tensor> {
+        if !matches!(self.node.kind, Kind::Leaf) {
+            return None;
+        }
+        let slot = self.node.grad.borrow();
+        slot.as_deref()
+            .map(|g| Tensor::new(g.to_vec(), self.node.shape).expect("grad matches shape"))
+    }
+    /// Sets a leaf's gradient to zeros in place if it has one (`x.grad.zero_()`).
+    pub fn zero_grad(&self) {
+        if let Some(g) = self.node.grad.borrow_mut().as_deref_mut() {
+            g.fill(0.0);
+        }
+    }
+    /// Sets a leaf's gradient to `None` (`x.grad = None`, PyTorch's `set_to_none`); the next
+    /// backward writes it instead of adding.
+    pub fn set_grad_none(&self) {
+        if matches!(self.node.kind, Kind::Leaf) {
+            *self.node.grad.borrow_mut() = None;
+        }
+    }
+    /// The same value cut from the graph: a constant that shares the data (no copy).
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let x = g.leaf(Tensor::scalar(3.0));
+    ///     let y = x * x.detach();          // d/dx = detach(x) = 3
+    ///     y.backward()?;
+    ///     assert_eq!(x.grad().unwrap().item(), 3.0);
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    pub fn detach(&self) -> Var<'g> {
+        let node = Node::new(self.node.shape, self.node.data, Kind::Const);
+        self.scope.wrap(self.scope.alloc_node(node))
+    }
+
+    /// Backpropagates from this scalar: seeds 1 and accumulates into every leaf and parameter
+    /// it depends on. Releases the graph: a second call is [`Error::GraphFreed`](crate::Error)
+    /// unless this call used [`Backward::retain_graph`].
+    ///
+    /// Unlike PyTorch, which raises only when a node needed saved tensors, a second backward
+    /// through any node of a released graph is an error here.
+    pub fn backward(&self) -> Result<()> {
+        super::backward::run(*self, &Backward::default())
+    }
+    /// Backpropagates with options: an explicit output gradient and/or retain_graph.
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let x = g.leaf(Tensor::scalar(4.0));
+    ///     let f = x.powf(3.0);
+    ///     f.backward_with(&Backward::retain_graph())?;
+    ///     f.backward()?;                                  // 48 + 48
+    ///     assert_eq!(x.grad().unwrap().item(), 96.0);
+    ///     assert!(f.backward().is_err());                 // released now
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    pub fn backward_with(&self, opts: &Backward) -> Result<()> {
+        super::backward::run(*self, opts)
+    }
+}
+
+/// Options of [`Var::backward_with`]: PyTorch's `gradient=` and `retain_graph=`.
+///
+/// ```
+/// use arenagrad::prelude::*;
+/// let opts = Backward::retain_graph().with_gradient(Tensor::ones(&[3]).unwrap());
+/// assert!(opts.retains_graph());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Backward {
+    retain: bool,
+    gradient: Option<Tensor>,
+}
+
+impl Backward {
+    /// Keep the graph for another backward pass.
+    pub fn retain_graph() -> Self {
+        Backward {
+            retain: true,
+            gradient: None,
+        }
+    }
+    /// Use `g` as the output's gradient (needed for a non-scalar output).
+    pub fn gradient(g: Tensor) -> Self {
+        Backward {
+            retain: false,
+            gradient: Some(g),
+        }
+    }
+    /// Adds an explicit output gradient to these options.
+    pub fn with_gradient(mut self, g: Tensor) -> Self {
+        self.gradient = Some(g);
+        self
+    }
+    /// Whether these options keep the graph.
+    pub fn retains_graph(&self) -> bool {
+        self.retain
+    }
+    pub(crate) fn output_gradient(&self) -> Option<&Tensor> {
+        self.gradient.as_ref()
+    }
+}

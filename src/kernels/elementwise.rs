@@ -1,0 +1,121 @@
+//! Element-wise kernels: store/accumulate, unary maps, binary maps with NumPy broadcasting.
+//!
+//! Binary maps take a fast path when both operands have the output's shape or one operand is
+//! a single value; the general case walks the output with broadcast strides
+//! ([`strided::for_each2`](super::strided::for_each2)).
+
+use super::strided::for_each2;
+use crate::graph::Acc;
+use crate::shape::broadcast_strides;
+
+/// `out = src` or `out += src`.
+pub fn store(out: &mut [f32], src: &[f32], acc: Acc) {
+    assert_eq!(out.len(), src.len(), "store: length mismatch");
+    match acc {
+        Acc::Write => out.copy_from_slice(src),
+        Acc::Add => out.iter_mut().zip(src).for_each(|(o, s)| *o += s),
+    }
+}
+
+/// `out[i] = f(x[i])`.
+pub fn map(x: &[f32], out: &mut [f32], f: impl Fn(f32) -> f32) {
+    assert_eq!(x.len(), out.len(), "map: length mismatch");
+    out.iter_mut().zip(x).for_each(|(o, &v)| *o = f(v));
+}
+
+/// `out[i] (=|+=) f(x[i], y[i])` over equal-length slices.
+pub fn zip_acc(x: &[f32], y: &[f32], out: &mut [f32], acc: Acc, f: impl Fn(f32, f32) -> f32) {
+    assert!(
+        x.len() == out.len() && y.len() == out.len(),
+        "zip_acc: length mismatch"
+    );
+    match acc {
+        Acc::Write => out
+            .iter_mut()
+            .zip(x.iter().zip(y))
+            .for_each(|(o, (&a, &b))| *o = f(a, b)),
+        Acc::Add => out
+            .iter_mut()
+            .zip(x.iter().zip(y))
+            .for_each(|(o, (&a, &b))| *o += f(a, b)),
+    }
+}
+
+/// `out[i] (=|+=) f(x[i])`.
+pub fn map_acc(x: &[f32], out: &mut [f32], acc: Acc, f: impl Fn(f32) -> f32) {
+    assert_eq!(x.len(), out.len(), "map_acc: length mismatch");
+    match acc {
+        Acc::Write => out.iter_mut().zip(x).for_each(|(o, &v)| *o = f(v)),
+        Acc::Add => out.iter_mut().zip(x).for_each(|(o, &v)| *o += f(v)),
+    }
+}
+
+/// `out = f(a, b)` where `a` and `b` broadcast to `out_shape` (checked by the caller).
+pub fn binary(
+    a: &[f32],
+    a_shape: &[usize],
+    b: &[f32],
+    b_shape: &[usize],
+    out_shape: &[usize],
+    out: &mut [f32],
+    f: impl Fn(f32, f32) -> f32,
+) {
+    if a_shape == out_shape && b_shape == out_shape {
+        return zip_acc(a, b, out, Acc::Write, f);
+    }
+    if a_shape == out_shape && b.len() == 1 {
+        let s = b[0];
+        return map(a, out, |v| f(v, s));
+    }
+    if b_shape == out_shape && a.len() == 1 {
+        let s = a[0];
+        return map(b, out, |v| f(s, v));
+    }
+    let (sa, sb) = (
+        broadcast_strides(a_shape, out_shape),
+        broadcast_strides(b_shape, out_shape),
+    );
+    for_each2(out_shape, &sa, &sb, |o, i, j| out[o] = f(a[i], b[j]));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_broadcasts_rows_columns_and_scalars() {
+        let a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]; // [2,3]
+        let mut out = [0.0; 6];
+        binary(
+            &a,
+            &[2, 3],
+            &[10.0, 20.0],
+            &[2, 1],
+            &[2, 3],
+            &mut out,
+            |x, y| x + y,
+        );
+        assert_eq!(out, [11.0, 12.0, 13.0, 24.0, 25.0, 26.0]);
+        binary(
+            &[1.0, 2.0, 3.0],
+            &[3],
+            &a,
+            &[2, 3],
+            &[2, 3],
+            &mut out,
+            |x, y| y - x,
+        );
+        assert_eq!(out, [0.0, 0.0, 0.0, 3.0, 3.0, 3.0]);
+        binary(&[2.0], &[], &a, &[2, 3], &[2, 3], &mut out, |x, y| x * y);
+        assert_eq!(out, [2.0, 4.0, 6.0, 8.0, 10.0, 12.0]);
+    }
+
+    #[test]
+    fn store_modes() {
+        let mut o = [1.0, 1.0];
+        store(&mut o, &[2.0, 3.0], Acc::Add);
+        assert_eq!(o, [3.0, 4.0]);
+        store(&mut o, &[2.0, 3.0], Acc::Write);
+        assert_eq!(o, [2.0, 3.0]);
+    }
+}

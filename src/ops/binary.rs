@@ -1,0 +1,317 @@
+//! Binary element-wise ops with NumPy broadcasting: add sub mul div maximum minimum.
+//!
+//! Forward: `y = f(a, b)` over the broadcast shape. Backward, per input, the partial
+//! derivative times `grad_out`, then summed back to the input's shape
+//! ([`Sink::put_reduced`](crate::graph::Sink)):
+//!
+//! | op | ∂y/∂a | ∂y/∂b | saved |
+//! |---|---|---|---|
+//! | add | 1 | 1 | nothing |
+//! | sub | 1 | −1 | nothing |
+//! | mul | b | a | the inputs (already in the arena) |
+//! | div | 1/b | −y/b | b and the output |
+//! | maximum | [a>b] (½ on ties) | [b>a] (½ on ties) | the inputs |
+//! | minimum | [a<b] (½ on ties) | [b<a] (½ on ties) | the inputs |
+//!
+//! Nothing is copied for backward: the inputs' and the output's values are arena slices that
+//! stay alive for the whole scope.
+
+use std::ops::{Add, Div, Mul, Neg, Sub};
+
+use crate::error::{or_panic, Result};
+use crate::graph::{Node, Rule, Sink, Var};
+use crate::kernels::elementwise::binary;
+use crate::kernels::strided::for_each2;
+use crate::shape::{broadcast_shapes, broadcast_strides};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Bin {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Max,
+    Min,
+}
+
+impl Bin {
+    fn name(self) -> &'static str {
+        match self {
+            Bin::Add => "add",
+            Bin::Sub => "sub",
+            Bin::Mul => "mul",
+            Bin::Div => "div",
+            Bin::Max => "maximum",
+            Bin::Min => "minimum",
+        }
+    }
+    #[inline(always)]
+    fn eval(self, a: f32, b: f32) -> f32 {
+        match self {
+            Bin::Add => a + b,
+            Bin::Sub => a - b,
+            Bin::Mul => a * b,
+            Bin::Div => a / b,
+            // NaN propagates, as torch.maximum / torch.minimum do
+            Bin::Max => {
+                if a.is_nan() || b.is_nan() {
+                    f32::NAN
+                } else {
+                    a.max(b)
+                }
+            }
+            Bin::Min => {
+                if a.is_nan() || b.is_nan() {
+                    f32::NAN
+                } else {
+                    a.min(b)
+                }
+            }
+        }
+    }
+    /// ∂y/∂(input `which`) times `g`, given the inputs and the output at one element.
+    #[inline(always)]
+    fn partial(self, which: usize, g: f32, a: f32, b: f32, y: f32) -> f32 {
+        let tie = |x: f32, o: f32| if x == o { 0.5 * g } else { 0.0 };
+        match (self, which) {
+            (Bin::Add, _) | (Bin::Sub, 0) => g,
+            (Bin::Sub, _) => -g,
+            (Bin::Mul, 0) => g * b,
+            (Bin::Mul, _) => g * a,
+            (Bin::Div, 0) => g / b,
+            (Bin::Div, _) => -g * y / b,
+            (Bin::Max, 0) => {
+                if a > b {
+                    g
+                } else {
+                    tie(a, b)
+                }
+            }
+            (Bin::Max, _) => {
+                if b > a {
+                    g
+                } else {
+                    tie(a, b)
+                }
+            }
+            (Bin::Min, 0) => {
+                if a < b {
+                    g
+                } else {
+                    tie(a, b)
+                }
+            }
+            (Bin::Min, _) => {
+                if b < a {
+                    g
+                } else {
+                    tie(a, b)
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct BinaryRule(Bin);
+
+impl<'g> Rule<'g> for BinaryRule {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
+        let (a, b) = (node.inputs[0], node.inputs[1]);
+        let (op, y) = (self.0, node.data);
+        let same = a.shape == node.shape && b.shape == node.shape;
+        for which in 0..2 {
+            if !sink.needs(which) {
+                continue;
+            }
+            // add/sub pass grad_out through (negated for sub's rhs) with no element reads
+            if same {
+                sink.with(which, |out, acc| {
+                    for k in 0..out.len() {
+                        acc.put(
+                            &mut out[k],
+                            op.partial(which, g[k], a.data[k], b.data[k], y[k]),
+                        );
+                    }
+                });
+            } else {
+                let full = sink.scratch(g.len());
+                let (sa, sb) = (
+                    broadcast_strides(a.shape, node.shape),
+                    broadcast_strides(b.shape, node.shape),
+                );
+                for_each2(node.shape, &sa, &sb, |o, i, j| {
+                    full[o] = op.partial(which, g[o], a.data[i], b.data[j], y[o]);
+                });
+                sink.put_reduced(which, full, node.shape);
+            }
+        }
+    }
+}
+
+fn binary_op<'g>(op: Bin, a: Var<'g>, b: Var<'g>) -> Result<Var<'g>> {
+    let shape = broadcast_shapes(op.name(), a.shape(), b.shape())?;
+    let scope = a.scope();
+    let out = scope.alloc(shape.iter().product());
+    binary(
+        a.data(),
+        a.shape(),
+        b.data(),
+        b.shape(),
+        &shape,
+        out,
+        |x, y| op.eval(x, y),
+    );
+    Ok(scope.op(&[a, b], &shape, out, BinaryRule(op)))
+}
+
+impl<'g> Var<'g> {
+    /// `self + rhs` with broadcasting.
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let a = g.input(Tensor::new(vec![1.0, 2.0, 3.0, 4.0], &[2, 2])?);
+    ///     let b = g.input(Tensor::from_slice(&[10.0, 20.0]));
+    ///     assert_eq!(a.try_add(b)?.to_vec(), vec![11.0, 22.0, 13.0, 24.0]);
+    ///     assert!(a.try_add(g.input(Tensor::zeros(&[3])?)).is_err());
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    pub fn try_add(self, rhs: Var<'g>) -> Result<Var<'g>> {
+        binary_op(Bin::Add, self, rhs)
+    }
+    /// `self - rhs` with broadcasting.
+    pub fn try_sub(self, rhs: Var<'g>) -> Result<Var<'g>> {
+        binary_op(Bin::Sub, self, rhs)
+    }
+    /// `self * rhs` (element-wise) with broadcasting.
+    pub fn try_mul(self, rhs: Var<'g>) -> Result<Var<'g>> {
+        binary_op(Bin::Mul, self, rhs)
+    }
+    /// `self / rhs` with broadcasting.
+    pub fn try_div(self, rhs: Var<'g>) -> Result<Var<'g>> {
+        binary_op(Bin::Div, self, rhs)
+    }
+    /// Element-wise maximum with broadcasting (`torch.maximum`); on ties the gradient is
+    /// split evenly, as in PyTorch.
+    pub fn try_maximum(self, rhs: Var<'g>) -> Result<Var<'g>> {
+        binary_op(Bin::Max, self, rhs)
+    }
+    /// Panicking form of [`Var::try_maximum`].
+    #[track_caller]
+    pub fn maximum(self, rhs: Var<'g>) -> Var<'g> {
+        or_panic(self.try_maximum(rhs))
+    }
+    /// Element-wise minimum with broadcasting (`torch.minimum`).
+    pub fn try_minimum(self, rhs: Var<'g>) -> Result<Var<'g>> {
+        binary_op(Bin::Min, self, rhs)
+    }
+    /// Panicking form of [`Var::try_minimum`].
+    #[track_caller]
+    pub fn minimum(self, rhs: Var<'g>) -> Var<'g> {
+        or_panic(self.try_minimum(rhs))
+    }
+}
+
+macro_rules! operator {
+    ($trait:ident, $method:ident, $bin:expr) => {
+        impl<'g> $trait<Var<'g>> for Var<'g> {
+            type Output = Var<'g>;
+            #[track_caller]
+            fn $method(self, rhs: Var<'g>) -> Var<'g> {
+                or_panic(binary_op($bin, self, rhs))
+            }
+        }
+        impl<'g> $trait<f32> for Var<'g> {
+            type Output = Var<'g>;
+            #[track_caller]
+            fn $method(self, rhs: f32) -> Var<'g> {
+                let rhs = self.scope().scalar(rhs);
+                or_panic(binary_op($bin, self, rhs))
+            }
+        }
+        impl<'g> $trait<Var<'g>> for f32 {
+            type Output = Var<'g>;
+            #[track_caller]
+            fn $method(self, rhs: Var<'g>) -> Var<'g> {
+                let lhs = rhs.scope().scalar(self);
+                or_panic(binary_op($bin, lhs, rhs))
+            }
+        }
+    };
+}
+
+operator!(Add, add, Bin::Add);
+operator!(Sub, sub, Bin::Sub);
+operator!(Mul, mul, Bin::Mul);
+operator!(Div, div, Bin::Div);
+
+impl<'g> Neg for Var<'g> {
+    type Output = Var<'g>;
+    fn neg(self) -> Var<'g> {
+        self.neg()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::prelude::*;
+
+    #[test]
+    fn broadcast_gradients_are_summed_back() {
+        Graph::new()
+            .run(|g| {
+                let a = g.leaf(Tensor::new(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3])?);
+                let b = g.leaf(Tensor::new(vec![2.0, 3.0], &[2, 1])?);
+                // y = a * b; dy/db[i] = sum_j a[i, j] = 6, 15; dy/da = b broadcast
+                (a * b).sum().backward()?;
+                assert_eq!(b.grad().unwrap().to_vec(), vec![6.0, 15.0]);
+                assert_eq!(
+                    a.grad().unwrap().to_vec(),
+                    vec![2.0, 2.0, 2.0, 3.0, 3.0, 3.0]
+                );
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn x_times_x_plus_x_fans_in() {
+        // f = x*x + x at 3: f = 12, df/dx = 2x + 1 = 7
+        Graph::new()
+            .run(|g| {
+                let x = g.leaf(Tensor::scalar(3.0));
+                let f = x * x + x;
+                assert_eq!(f.item(), 12.0);
+                f.backward()?;
+                assert_eq!(x.grad().unwrap().item(), 7.0);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn div_and_ties() {
+        Graph::new()
+            .run(|g| {
+                let a = g.leaf(Tensor::from_slice(&[1.0, 2.0]));
+                let b = g.leaf(Tensor::from_slice(&[4.0, 2.0]));
+                // d(a/b)/da = 1/b = [0.25, 0.5]; d/db = -a/b^2 = [-1/16, -0.5]
+                a.try_div(b)?.sum().backward()?;
+                assert_eq!(a.grad().unwrap().to_vec(), vec![0.25, 0.5]);
+                assert_eq!(b.grad().unwrap().to_vec(), vec![-0.0625, -0.5]);
+                a.set_grad_none();
+                b.set_grad_none();
+                // maximum([1,2],[4,2]): second element tied -> half the gradient each
+                a.maximum(b).sum().backward()?;
+                assert_eq!(a.grad().unwrap().to_vec(), vec![0.0, 0.5]);
+                assert_eq!(b.grad().unwrap().to_vec(), vec![1.0, 0.5]);
+                Ok(())
+            })
+            .unwrap();
+    }
+}

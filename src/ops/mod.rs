@@ -1,0 +1,12 @@
+//! Ops: one file per family, each with its forward, its backward rule, what it saves, and its
+//! unit tests. Ops are methods on [`Var`](crate::Var); fallible ones come as `try_x` returning
+//! [`Result`](crate::Result) plus a panicking `x` with the same message.
+
+mod binary;
+mod dropout;
+mod matmul;
+mod norm;
+mod reduce;
+mod shape_ops;
+mod softmax;
+pub(crate) mod unary;

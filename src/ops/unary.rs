@@ -1,0 +1,300 @@
+//! Unary element-wise ops: `y = f(x)`, `dx = f'(x) · dy`.
+//!
+//! | op | f(x) | f'(x), written from what is cheapest to read |
+//! |---|---|---|
+//! | neg | −x | −1 |
+//! | exp | eˣ | y |
+//! | log | ln x | 1/x |
+//! | sqrt | √x | 1/(2y) |
+//! | tanh | tanh x | 1 − y² |
+//! | sigmoid | 1/(1+e⁻ˣ) | y(1 − y) |
+//! | relu | max(x, 0) | [x > 0] |
+//! | gelu (erf) | x·Φ(x) | Φ(x) + x·φ(x) |
+//! | gelu (tanh) | ½x(1+tanh u), u = √(2/π)(x + 0.044715x³) | ½(1+t) + ½x(1−t²)·√(2/π)(1 + 3·0.044715x²) |
+//! | softplus(β, τ) | ln(1+e^{βx})/β, or x where βx > τ | σ(βx), or 1 where βx > τ |
+//! | abs | \|x\| | sign x (0 at 0) |
+//! | sin, cos | sin x, cos x | cos x, −sin x |
+//! | clamp(lo, hi) | min(max(x, lo), hi) | [lo < x < hi] (PyTorch 2.15: 0 at a bound) |
+//! | powf(p) | xᵖ | p·xᵖ⁻¹ (0 when p = 0, as PyTorch) |
+//!
+//! Nothing is saved beyond the input and output values, which live in the arena anyway; rules
+//! read whichever of the two the derivative is cheapest in (dfdx's "uses fx" idea).
+
+use crate::graph::{Node, Rule, Sink, Var};
+use crate::kernels::elementwise::map;
+use crate::kernels::special::erf;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Un {
+    Neg,
+    Exp,
+    Log,
+    Sqrt,
+    Tanh,
+    Sigmoid,
+    Relu,
+    GeluErf,
+    GeluTanh,
+    Softplus { beta: f32, threshold: f32 },
+    Abs,
+    Sin,
+    Cos,
+    Clamp { lo: f32, hi: f32 },
+    Pow(f32),
+}
+
+const SQRT_2_OVER_PI: f32 = 0.797_884_6;
+const GELU_C: f32 = 0.044_715;
+const INV_SQRT_2: f32 = std::f32::consts::FRAC_1_SQRT_2;
+const INV_SQRT_2PI: f32 = 0.398_942_3;
+
+impl Un {
+    fn name(self) -> &'static str {
+        match self {
+            Un::Neg => "neg",
+            Un::Exp => "exp",
+            Un::Log => "log",
+            Un::Sqrt => "sqrt",
+            Un::Tanh => "tanh",
+            Un::Sigmoid => "sigmoid",
+            Un::Relu => "relu",
+            Un::GeluErf | Un::GeluTanh => "gelu",
+            Un::Softplus { .. } => "softplus",
+            Un::Abs => "abs",
+            Un::Sin => "sin",
+            Un::Cos => "cos",
+            Un::Clamp { .. } => "clamp",
+            Un::Pow(_) => "pow",
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn eval(self, x: f32) -> f32 {
+        match self {
+            Un::Neg => -x,
+            Un::Exp => x.exp(),
+            Un::Log => x.ln(),
+            Un::Sqrt => x.sqrt(),
+            Un::Tanh => x.tanh(),
+            Un::Sigmoid => sigmoid(x),
+            Un::Relu => {
+                if x > 0.0 {
+                    x
+                } else if x.is_nan() {
+                    x
+                } else {
+                    0.0
+                }
+            }
+            Un::GeluErf => 0.5 * x * (1.0 + erf(x * INV_SQRT_2)),
+            Un::GeluTanh => 0.5 * x * (1.0 + (SQRT_2_OVER_PI * (x + GELU_C * x * x * x)).tanh()),
+            Un::Softplus { beta, threshold } => {
+                if beta * x > threshold {
+                    x
+                } else {
+                    (beta * x).exp().ln_1p() / beta
+                }
+            }
+            Un::Abs => x.abs(),
+            Un::Sin => x.sin(),
+            Un::Cos => x.cos(),
+            Un::Clamp { lo, hi } => {
+                if x.is_nan() {
+                    x
+                } else {
+                    x.max(lo).min(hi)
+                }
+            }
+            Un::Pow(p) => x.powf(p),
+        }
+    }
+
+    /// f'(x) · g, given x and y = f(x).
+    #[inline(always)]
+    pub(crate) fn grad(self, x: f32, y: f32, g: f32) -> f32 {
+        match self {
+            Un::Neg => -g,
+            Un::Exp => g * y,
+            Un::Log => g / x,
+            Un::Sqrt => g / (2.0 * y),
+            Un::Tanh => g * (1.0 - y * y),
+            Un::Sigmoid => g * y * (1.0 - y),
+            Un::Relu => {
+                if x > 0.0 {
+                    g
+                } else {
+                    0.0
+                }
+            }
+            Un::GeluErf => {
+                let cdf = 0.5 * (1.0 + erf(x * INV_SQRT_2));
+                let pdf = INV_SQRT_2PI * (-0.5 * x * x).exp();
+                g * (cdf + x * pdf)
+            }
+            Un::GeluTanh => {
+                let x2 = x * x;
+                let t = (SQRT_2_OVER_PI * (x + GELU_C * x2 * x)).tanh();
+                let du = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_C * x2);
+                g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du)
+            }
+            Un::Softplus { beta, threshold } => {
+                if beta * x > threshold {
+                    g
+                } else {
+                    g * sigmoid(beta * x)
+                }
+            }
+            Un::Abs => {
+                if x > 0.0 {
+                    g
+                } else if x < 0.0 {
+                    -g
+                } else {
+                    0.0
+                }
+            }
+            Un::Sin => g * x.cos(),
+            Un::Cos => -g * x.sin(),
+            Un::Clamp { lo, hi } => {
+                if x > lo && x < hi {
+                    g
+                } else {
+                    0.0
+                }
+            }
+            Un::Pow(p) => {
+                if p == 0.0 {
+                    0.0
+                } else {
+                    g * p * x.powf(p - 1.0)
+                }
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn sigmoid(x: f32) -> f32 {
+    // Two branches keep exp's argument non-positive, so neither overflows to inf/inf.
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+#[derive(Clone, Copy)]
+struct UnaryRule(Un);
+
+impl<'g> Rule<'g> for UnaryRule {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
+        let (x, y, op) = (node.inputs[0].data, node.data, self.0);
+        sink.with(0, |out, acc| {
+            for k in 0..out.len() {
+                acc.put(&mut out[k], op.grad(x[k], y[k], g[k]));
+            }
+        });
+    }
+}
+
+fn unary(x: Var<'_>, op: Un) -> Var<'_> {
+    let scope = x.scope();
+    let out = scope.alloc(x.numel());
+    map(x.data(), out, |v| op.eval(v));
+    scope.op(&[x], x.shape(), out, UnaryRule(op))
+}
+
+impl<'g> Var<'g> {
+    /// `−x`.
+    #[allow(clippy::should_implement_trait)] // `Neg` is implemented too and calls this
+    pub fn neg(self) -> Var<'g> {
+        unary(self, Un::Neg)
+    }
+    /// `eˣ`; backward reads only the output.
+    pub fn exp(self) -> Var<'g> {
+        unary(self, Un::Exp)
+    }
+    /// Natural logarithm.
+    pub fn log(self) -> Var<'g> {
+        unary(self, Un::Log)
+    }
+    /// Square root; backward reads only the output.
+    pub fn sqrt(self) -> Var<'g> {
+        unary(self, Un::Sqrt)
+    }
+    /// Hyperbolic tangent; backward reads only the output.
+    pub fn tanh(self) -> Var<'g> {
+        unary(self, Un::Tanh)
+    }
+    /// Logistic sigmoid; backward reads only the output.
+    pub fn sigmoid(self) -> Var<'g> {
+        unary(self, Un::Sigmoid)
+    }
+    /// `max(x, 0)`; the gradient at 0 is 0, as in PyTorch.
+    pub fn relu(self) -> Var<'g> {
+        unary(self, Un::Relu)
+    }
+    /// GELU with the exact erf form (`F.gelu(x)`).
+    pub fn gelu(self) -> Var<'g> {
+        unary(self, Un::GeluErf)
+    }
+    /// GELU with the tanh approximation (`F.gelu(x, approximate="tanh")`).
+    pub fn gelu_tanh(self) -> Var<'g> {
+        unary(self, Un::GeluTanh)
+    }
+    /// `ln(1 + e^{βx})/β`, linear (`x`) where `βx > threshold` (`F.softplus(x, beta, threshold)`;
+    /// PyTorch's defaults are β = 1, threshold = 20).
+    pub fn softplus(self, beta: f32, threshold: f32) -> Var<'g> {
+        unary(self, Un::Softplus { beta, threshold })
+    }
+    /// `|x|`; the gradient at 0 is 0.
+    pub fn abs(self) -> Var<'g> {
+        unary(self, Un::Abs)
+    }
+    /// Sine.
+    pub fn sin(self) -> Var<'g> {
+        unary(self, Un::Sin)
+    }
+    /// Cosine.
+    pub fn cos(self) -> Var<'g> {
+        unary(self, Un::Cos)
+    }
+    /// Clamps into `[min, max]` (either bound optional); gradient 1 strictly inside, 0
+    /// outside and at a bound (PyTorch 2.15).
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let x = g.leaf(Tensor::from_slice(&[-2.0, 0.5, 3.0]));
+    ///     let y = x.clamp(Some(-1.0), Some(1.0));
+    ///     assert_eq!(y.to_vec(), vec![-1.0, 0.5, 1.0]);
+    ///     y.sum().backward()?;
+    ///     assert_eq!(x.grad().unwrap().to_vec(), vec![0.0, 1.0, 0.0]);
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    pub fn clamp(self, min: Option<f32>, max: Option<f32>) -> Var<'g> {
+        let lo = min.unwrap_or(f32::NEG_INFINITY);
+        let hi = max.unwrap_or(f32::INFINITY);
+        unary(self, Un::Clamp { lo, hi })
+    }
+    /// `xᵖ` for a scalar exponent (`x ** p`).
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let x = g.leaf(Tensor::scalar(4.0));
+    ///     let f = x.powf(3.0);               // 64; df/dx = 3x^2 = 48
+    ///     f.backward()?;
+    ///     assert_eq!((f.item(), x.grad().unwrap().item()), (64.0, 48.0));
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    pub fn powf(self, p: f32) -> Var<'g> {
+        unary(self, Un::Pow(p))
+    }
+}

@@ -1,0 +1,205 @@
+//! Shapes: dimension lists, checked element counts, NumPy broadcasting, strides.
+//!
+//! A shape is a list of dimensions, row-major, rank 0 meaning a scalar with one element.
+//! Broadcasting follows NumPy: align the shapes at their last dimension; two dimensions are
+//! compatible when equal or when one of them is 1; a missing leading dimension counts as 1.
+//! Element counts are computed with `checked_mul`, so a huge shape is an [`Error::SizeOverflow`]
+//! rather than a wrapped count and an undersized buffer.
+//!
+//! The free functions work on `&[usize]` so that the graph can keep shapes as arena slices;
+//! [`Shape`] is the owned form users hold.
+
+use crate::error::{Error, Result};
+
+/// An owned, row-major shape. `Shape::scalar()` has rank 0 and one element.
+///
+/// ```
+/// use arenagrad::Shape;
+/// let s = Shape::from([2, 1, 3]);
+/// assert_eq!(s.numel(), 6);
+/// assert_eq!(s.broadcast(&Shape::from([4, 1])).unwrap().dims(), &[2, 4, 3]);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Shape(Vec<usize>);
+
+impl Shape {
+    /// The rank-0 shape of a scalar.
+    pub fn scalar() -> Self {
+        Shape(Vec::new())
+    }
+    /// A shape from its dimensions, checking that the element count fits in `usize`.
+    ///
+    /// ```
+    /// use arenagrad::Shape;
+    /// assert!(Shape::new(&[usize::MAX, 2]).is_err());
+    /// ```
+    pub fn new(dims: &[usize]) -> Result<Self> {
+        numel("Shape::new", dims)?;
+        Ok(Shape(dims.to_vec()))
+    }
+    /// The dimensions.
+    pub fn dims(&self) -> &[usize] {
+        &self.0
+    }
+    /// The number of dimensions.
+    pub fn rank(&self) -> usize {
+        self.0.len()
+    }
+    /// The number of elements (1 for a scalar).
+    pub fn numel(&self) -> usize {
+        self.0.iter().product()
+    }
+    /// Row-major strides in elements.
+    pub fn strides(&self) -> Vec<usize> {
+        strides(&self.0)
+    }
+    /// The NumPy broadcast of two shapes.
+    pub fn broadcast(&self, other: &Shape) -> Result<Shape> {
+        broadcast_shapes("broadcast", &self.0, &other.0).map(Shape)
+    }
+}
+
+impl From<Vec<usize>> for Shape {
+    fn from(v: Vec<usize>) -> Self {
+        Shape(v)
+    }
+}
+impl From<&[usize]> for Shape {
+    fn from(v: &[usize]) -> Self {
+        Shape(v.to_vec())
+    }
+}
+impl<const N: usize> From<[usize; N]> for Shape {
+    fn from(v: [usize; N]) -> Self {
+        Shape(v.to_vec())
+    }
+}
+impl std::ops::Deref for Shape {
+    type Target = [usize];
+    fn deref(&self) -> &[usize] {
+        &self.0
+    }
+}
+
+/// The element count of `dims`, or [`Error::SizeOverflow`].
+pub fn numel(op: &'static str, dims: &[usize]) -> Result<usize> {
+    dims.iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| Error::SizeOverflow {
+            op,
+            shape: dims.to_vec(),
+        })
+}
+
+/// Row-major strides of `dims`, in elements.
+pub fn strides(dims: &[usize]) -> Vec<usize> {
+    let mut s = vec![1usize; dims.len()];
+    for i in (0..dims.len().saturating_sub(1)).rev() {
+        s[i] = s[i + 1] * dims[i + 1];
+    }
+    s
+}
+
+/// The NumPy broadcast of `a` and `b`, or [`Error::ShapeMismatch`] naming `op`.
+pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
+    let rank = a.len().max(b.len());
+    let mut out = vec![0usize; rank];
+    for (i, o) in out.iter_mut().enumerate() {
+        let da = dim_from_right(a, rank - 1 - i);
+        let db = dim_from_right(b, rank - 1 - i);
+        *o = if da == db || db == 1 {
+            da
+        } else if da == 1 {
+            db
+        } else {
+            return Err(Error::ShapeMismatch {
+                op,
+                lhs: a.to_vec(),
+                rhs: b.to_vec(),
+            });
+        };
+    }
+    numel(op, &out)?;
+    Ok(out)
+}
+
+/// Dimension `k` counted from the right (0 = last), 1 where `dims` is too short.
+fn dim_from_right(dims: &[usize], k: usize) -> usize {
+    if k < dims.len() {
+        dims[dims.len() - 1 - k]
+    } else {
+        1
+    }
+}
+
+/// Strides that read an input of shape `input` as if it had the broadcast shape `out`:
+/// the input's own stride where its dimension matches, 0 where it is broadcast.
+/// `input` must broadcast to `out` (checked by the caller through [`broadcast_shapes`]).
+pub fn broadcast_strides(input: &[usize], out: &[usize]) -> Vec<usize> {
+    let own = strides(input);
+    let lead = out.len() - input.len();
+    (0..out.len())
+        .map(|i| {
+            if i < lead || input[i - lead] == 1 {
+                0
+            } else {
+                own[i - lead]
+            }
+        })
+        .collect()
+}
+
+/// Resolves a possibly negative `axis` against `rank`, or [`Error::BadAxis`].
+pub fn normalize_axis(op: &'static str, axis: isize, shape: &[usize]) -> Result<usize> {
+    let rank = shape.len() as isize;
+    let a = if axis < 0 { axis + rank } else { axis };
+    if a < 0 || a >= rank {
+        return Err(Error::BadAxis {
+            op,
+            axis,
+            shape: shape.to_vec(),
+        });
+    }
+    Ok(a as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcast_follows_numpy() {
+        assert_eq!(
+            broadcast_shapes("t", &[2, 1, 3], &[4, 1]).unwrap(),
+            vec![2, 4, 3]
+        );
+        assert_eq!(broadcast_shapes("t", &[], &[3]).unwrap(), vec![3]);
+        assert_eq!(broadcast_shapes("t", &[0, 1], &[1, 5]).unwrap(), vec![0, 5]);
+        assert!(broadcast_shapes("t", &[2, 3], &[3, 2]).is_err());
+    }
+
+    #[test]
+    fn overflow_is_an_error() {
+        assert!(matches!(
+            numel("t", &[usize::MAX, 3]),
+            Err(Error::SizeOverflow { .. })
+        ));
+        assert_eq!(numel("t", &[usize::MAX, 0]).unwrap(), 0);
+        assert!(broadcast_shapes("t", &[usize::MAX, 1], &[1, 2]).is_err());
+    }
+
+    #[test]
+    fn strides_and_broadcast_strides() {
+        assert_eq!(strides(&[2, 3, 4]), vec![12, 4, 1]);
+        assert_eq!(strides(&[]), Vec::<usize>::new());
+        // [3,1] read as [2,3,4]: leading dim broadcast (0), own stride 1, broadcast last (0)
+        assert_eq!(broadcast_strides(&[3, 1], &[2, 3, 4]), vec![0, 1, 0]);
+    }
+
+    #[test]
+    fn axes() {
+        assert_eq!(normalize_axis("t", -1, &[2, 3]).unwrap(), 1);
+        assert!(normalize_axis("t", 2, &[2, 3]).is_err());
+        assert!(normalize_axis("t", 0, &[]).is_err());
+    }
+}
