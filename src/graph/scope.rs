@@ -187,6 +187,12 @@ impl<'g> Scope<'g> {
         self.bump.alloc_slice_copy(src)
     }
 
+    /// `n` copies of `v` in the arena: a saved buffer of plain data built in place (argmax
+    /// indices), with no heap temporary.
+    pub(crate) fn alloc_fill<T: Copy>(&self, n: usize, v: T) -> &'g mut [T] {
+        self.bump.alloc_slice_fill_copy(n, v)
+    }
+
     /// Records the result of an op. `data` must have `shape`'s element count. If any input
     /// requires grad (and recording is on) the node gets `rule` and joins the tape; otherwise
     /// it is a constant and `rule` is dropped unused.

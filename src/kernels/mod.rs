@@ -8,6 +8,7 @@
 pub mod elementwise;
 pub mod gemm;
 pub mod reduce;
+pub mod rowwise;
 pub mod special;
 pub mod strided;
 

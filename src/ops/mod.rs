@@ -4,7 +4,10 @@
 
 mod binary;
 mod dropout;
+#[cfg(test)]
+mod fd;
 mod matmul;
+mod max;
 mod norm;
 mod reduce;
 mod shape_ops;

@@ -1,29 +1,240 @@
-//! Reductions: sum, mean and max over all elements or one axis.
+//! Reductions: sum and mean over all elements or one axis (max and its argmax are in
+//! `max.rs`).
 //!
-//! `sum`: y = Σ x, dx = dy broadcast back. (Axis forms and mean/max join in this file.)
+//! | op | y | dx |
+//! |---|---|---|
+//! | `sum()` | Σ x, 0-d | g, broadcast |
+//! | `sum_axis(a, keepdim)` | Σ_k x[.., k, ..] | g, repeated along `a` |
+//! | `mean()` | Σ x / n, 0-d | g / n |
+//! | `mean_axis(a, keepdim)` | Σ_k x[.., k, ..] / len | g / len, repeated along `a` |
+//!
+//! The input is seen as `[outer, len, inner]` around the axis
+//! ([`AxisLayout`]); the rule saves only that layout and the scale, since these gradients read
+//! no values. Sums accumulate in `f64`.
+//!
+//! Axes are PyTorch's: negative ones count from the end, and a 0-d input accepts `0` or `-1`
+//! as a size-1 dimension (the result stays 0-d, with or without keepdim). Empty inputs: a sum
+//! of nothing is 0; a mean of nothing is [`Error::Empty`] (PyTorch returns NaN; an error names
+//! the mistake where it happens instead).
 
+use crate::error::{or_panic, Error, Result};
 use crate::graph::{Node, Rule, Sink, Var};
-use crate::kernels::reduce::sum;
+use crate::kernels::reduce::{broadcast_axis, sum, sum64, sum_axis, AxisLayout};
+use crate::shape::normalize_axis;
 
+/// Resolves `axis` of `shape` for a reduction named `op`: the `[outer, len, inner]` layout and
+/// the output shape (the axis dropped, or kept as 1 with `keepdim`).
+pub(crate) fn reduce_axis(
+    op: &'static str,
+    shape: &[usize],
+    axis: isize,
+    keepdim: bool,
+) -> Result<(AxisLayout, Vec<usize>)> {
+    if shape.is_empty() && (axis == 0 || axis == -1) {
+        return Ok((AxisLayout::new(shape, 0), Vec::new()));
+    }
+    let a = normalize_axis(op, axis, shape)?;
+    let mut out = shape.to_vec();
+    if keepdim {
+        out[a] = 1;
+    } else {
+        out.remove(a);
+    }
+    Ok((AxisLayout::new(shape, a), out))
+}
+
+/// Backward of a sum or mean: `dx[o, k, i] = scale · g[o, i]`. A whole-tensor reduction is
+/// the layout `[1, n, 1]`.
 #[derive(Clone, Copy)]
-struct SumAll;
+struct SumRule {
+    name: &'static str,
+    l: AxisLayout,
+    scale: f32,
+}
 
-impl<'g> Rule<'g> for SumAll {
+impl<'g> Rule<'g> for SumRule {
     fn name(&self) -> &'static str {
-        "sum"
+        self.name
     }
     fn backward(&self, _node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
-        let g0 = g[0];
-        sink.with(0, |out, acc| out.iter_mut().for_each(|o| acc.put(o, g0)));
+        sink.with(0, |out, acc| {
+            broadcast_axis(g, self.l, self.scale, out, acc)
+        });
     }
+}
+
+fn axis_op<'g>(x: Var<'g>, op: &'static str, axis: isize, keepdim: bool) -> Result<Var<'g>> {
+    let (l, shape) = reduce_axis(op, x.shape(), axis, keepdim)?;
+    let mean = op == "mean";
+    if mean && l.len == 0 {
+        return Err(Error::Empty {
+            op,
+            shape: x.shape().to_vec(),
+        });
+    }
+    let scale = if mean { 1.0 / l.len as f64 } else { 1.0 };
+    let scope = x.scope();
+    let out = scope.alloc(l.reduced());
+    sum_axis(x.data(), l, scale, out, crate::graph::Acc::Write);
+    let rule = SumRule {
+        name: op,
+        l,
+        scale: scale as f32,
+    };
+    Ok(scope.op(&[x], &shape, out, rule))
 }
 
 impl<'g> Var<'g> {
     /// The sum of all elements, a 0-d value (0 for an empty input, as PyTorch).
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let x = g.leaf(Tensor::from_slice(&[1.0, 2.0, 3.0]));
+    ///     let s = x.sum();
+    ///     assert_eq!((s.shape(), s.item()), (&[][..], 6.0));
+    ///     s.backward()?;
+    ///     assert_eq!(x.grad().unwrap().to_vec(), vec![1.0; 3]);
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
     pub fn sum(self) -> Var<'g> {
         let scope = self.scope();
         let out = scope.alloc(1);
         out[0] = sum(self.data());
-        scope.op(&[self], &[], out, SumAll)
+        let l = AxisLayout {
+            outer: 1,
+            len: self.numel(),
+            inner: 1,
+        };
+        let rule = SumRule {
+            name: "sum",
+            l,
+            scale: 1.0,
+        };
+        scope.op(&[self], &[], out, rule)
+    }
+
+    /// The sum along `axis` (`torch.sum(x, dim, keepdim)`); negative axes count from the end.
+    /// Errors with [`Error::BadAxis`] outside `-rank..rank` (a 0-d input accepts 0 and -1).
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let x = g.input(Tensor::new(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3])?);
+    ///     assert_eq!(x.try_sum_axis(0, false)?.to_vec(), vec![5.0, 7.0, 9.0]);
+    ///     assert_eq!(x.try_sum_axis(-1, true)?.shape(), &[2, 1]);
+    ///     assert!(matches!(x.try_sum_axis(2, false), Err(Error::BadAxis { .. })));
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    pub fn try_sum_axis(self, axis: isize, keepdim: bool) -> Result<Var<'g>> {
+        axis_op(self, "sum", axis, keepdim)
+    }
+
+    /// Panicking form of [`Var::try_sum_axis`].
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let x = g.leaf(Tensor::new(vec![1.0, 2.0, 3.0, 4.0], &[2, 2])?);
+    ///     let s = x.sum_axis(1, false);           // [3, 7]
+    ///     assert_eq!(s.to_vec(), vec![3.0, 7.0]);
+    ///     s.sum().backward()?;                    // every element feeds one sum once
+    ///     assert_eq!(x.grad().unwrap().to_vec(), vec![1.0; 4]);
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    #[track_caller]
+    pub fn sum_axis(self, axis: isize, keepdim: bool) -> Var<'g> {
+        or_panic(self.try_sum_axis(axis, keepdim))
+    }
+
+    /// The mean of all elements, a 0-d value; [`Error::Empty`] for an empty input.
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     assert_eq!(g.input(Tensor::from_slice(&[1.0, 2.0])).try_mean()?.item(), 1.5);
+    ///     assert!(g.input(Tensor::zeros(&[0])?).try_mean().is_err());
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    pub fn try_mean(self) -> Result<Var<'g>> {
+        let n = self.numel();
+        if n == 0 {
+            return Err(Error::Empty {
+                op: "mean",
+                shape: self.shape().to_vec(),
+            });
+        }
+        let scope = self.scope();
+        let out = scope.alloc(1);
+        out[0] = (sum64(self.data()) / n as f64) as f32;
+        let l = AxisLayout {
+            outer: 1,
+            len: n,
+            inner: 1,
+        };
+        let rule = SumRule {
+            name: "mean",
+            l,
+            scale: (1.0 / n as f64) as f32,
+        };
+        Ok(scope.op(&[self], &[], out, rule))
+    }
+
+    /// Panicking form of [`Var::try_mean`].
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let x = g.leaf(Tensor::from_slice(&[1.0, 2.0, 6.0, 7.0]));
+    ///     let m = x.mean();                       // 16 / 4 = 4, dm/dx = 1/4
+    ///     m.backward()?;
+    ///     assert_eq!((m.item(), x.grad().unwrap().to_vec()), (4.0, vec![0.25; 4]));
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    #[track_caller]
+    pub fn mean(self) -> Var<'g> {
+        or_panic(self.try_mean())
+    }
+
+    /// The mean along `axis` (`torch.mean(x, dim, keepdim)`); [`Error::BadAxis`] as
+    /// [`Var::try_sum_axis`], and [`Error::Empty`] when the axis has length 0.
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let x = g.input(Tensor::new(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3])?);
+    ///     assert_eq!(x.try_mean_axis(1, true)?.to_vec(), vec![2.0, 5.0]);
+    ///     assert!(g.input(Tensor::zeros(&[2, 0])?).try_mean_axis(1, false).is_err());
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    pub fn try_mean_axis(self, axis: isize, keepdim: bool) -> Result<Var<'g>> {
+        axis_op(self, "mean", axis, keepdim)
+    }
+
+    /// Panicking form of [`Var::try_mean_axis`].
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let x = g.leaf(Tensor::new(vec![1.0, 2.0, 3.0, 4.0], &[2, 2])?);
+    ///     let m = x.mean_axis(0, false);          // [2, 3]
+    ///     assert_eq!(m.to_vec(), vec![2.0, 3.0]);
+    ///     m.sum().backward()?;                    // each column averages 2 elements
+    ///     assert_eq!(x.grad().unwrap().to_vec(), vec![0.5; 4]);
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    #[track_caller]
+    pub fn mean_axis(self, axis: isize, keepdim: bool) -> Var<'g> {
+        or_panic(self.try_mean_axis(axis, keepdim))
     }
 }
+
+#[cfg(test)]
+mod tests;
