@@ -15,15 +15,41 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/autograd.json");
     let scenarios: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(path)?)?;
     let torch = |scenario: &str, key: &str| -> Vec<f32> {
-        let s = scenarios.iter().find(|s| s["name"] == scenario).expect("scenario in file");
-        let item = s["expected"].as_array().unwrap().iter().find(|e| e["key"] == key).expect("key");
-        item["value"]["data"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect()
+        let s = scenarios
+            .iter()
+            .find(|s| s["name"] == scenario)
+            .expect("scenario in file");
+        let item = s["expected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["key"] == key)
+            .expect("key");
+        item["value"]["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap() as f32)
+            .collect()
     };
     let input = |scenario: &str, name: &str| -> Tensor {
-        let s = scenarios.iter().find(|s| s["name"] == scenario).expect("scenario in file");
+        let s = scenarios
+            .iter()
+            .find(|s| s["name"] == scenario)
+            .expect("scenario in file");
         let t = &s["inputs"][name];
-        let shape: Vec<usize> = t["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect();
-        let data = t["data"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+        let shape: Vec<usize> = t["shape"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_u64().unwrap() as usize)
+            .collect();
+        let data = t["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap() as f32)
+            .collect();
         Tensor::new(data, &shape).expect("well-formed tensor")
     };
 
@@ -34,9 +60,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("x.grad before backward: {:?}", x.grad().map(|t| t.item()));
         let f = x.powf(3.0);
         f.backward_with(&Backward::retain_graph())?;
-        println!("f = {}, after backward x.grad = {}   (3x^2; PyTorch {})", f.item(), x.grad().unwrap().item(), torch("a_cube_grad", "x.grad")[0]);
+        println!(
+            "f = {}, after backward x.grad = {}   (3x^2; PyTorch {})",
+            f.item(),
+            x.grad().unwrap().item(),
+            torch("a_cube_grad", "x.grad")[0]
+        );
         f.backward()?;
-        println!("second backward (first kept the graph): x.grad = {}   (accumulates; PyTorch {})", x.grad().unwrap().item(), torch("b_backward_twice_retain_graph_accumulates", "x.grad after 2nd")[0]);
+        println!(
+            "second backward (first kept the graph): x.grad = {}   (accumulates; PyTorch {})",
+            x.grad().unwrap().item(),
+            torch(
+                "b_backward_twice_retain_graph_accumulates",
+                "x.grad after 2nd"
+            )[0]
+        );
         match f.backward() {
             Ok(()) => println!("third backward unexpectedly succeeded"),
             Err(e) => println!("third backward (graph released): error: {e}"),
@@ -52,7 +90,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         x.zero_grad();
         println!("after zero_grad: x.grad = {}", x.grad().unwrap().item());
         f.backward()?;
-        println!("backward again: x.grad = {}   (48, not 96; PyTorch {})", x.grad().unwrap().item(), torch("d_zero_grad_then_backward", "x.grad 2")[0]);
+        println!(
+            "backward again: x.grad = {}   (48, not 96; PyTorch {})",
+            x.grad().unwrap().item(),
+            torch("d_zero_grad_then_backward", "x.grad 2")[0]
+        );
         Ok(())
     })?;
 
@@ -60,7 +102,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     graph.run(|g| {
         let x = g.leaf(Tensor::scalar(4.0));
         x.backward()?;
-        println!("x.backward(): x.grad = {}   (dx/dx; PyTorch {})", x.grad().unwrap().item(), torch("e_backward_on_leaf_scalar", "x.grad")[0]);
+        println!(
+            "x.backward(): x.grad = {}   (dx/dx; PyTorch {})",
+            x.grad().unwrap().item(),
+            torch("e_backward_on_leaf_scalar", "x.grad")[0]
+        );
         Ok(())
     })?;
 
@@ -81,18 +127,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let xk = params.data(x)[0];
         worst = worst.max((xk - want[k]).abs());
         if k < 5 || k % 10 == 9 {
-            println!("step {:>2}: f = {f:<12} x = {xk:<12} PyTorch x = {}", k + 1, want[k]);
+            println!(
+                "step {:>2}: f = {f:<12} x = {xk:<12} PyTorch x = {}",
+                k + 1,
+                want[k]
+            );
         }
     }
     println!("max |x - x_torch| over 50 steps: {worst:e}");
 
     println!("\n== 5. y = 2x + 1 with Linear(1, 1) + MSE + SGD(lr 0.01), 100 steps");
-    let (xs, ys) = (input("k_linear_regression", "X"), input("k_linear_regression", "Y"));
+    let (xs, ys) = (
+        input("k_linear_regression", "X"),
+        input("k_linear_regression", "Y"),
+    );
     let mut params = ParamStore::new();
     let mut rng = Rng::seed(0);
     let model = Linear::new(&mut params, "0", 1, 1, &mut rng)?;
     params.data_mut(model.weight)[0] = input("k_linear_regression", "w0").item();
-    params.data_mut(model.bias.expect("Linear has a bias"))[0] = input("k_linear_regression", "b0").item();
+    params.data_mut(model.bias.expect("Linear has a bias"))[0] =
+        input("k_linear_regression", "b0").item();
     let mut opt = Sgd::new(&params, SgdConfig { lr: 0.01 })?;
     for step in 0..100 {
         params.zero_grad();
