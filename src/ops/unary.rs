@@ -77,10 +77,9 @@ impl Un {
             Un::Sqrt => x.sqrt(),
             Un::Tanh => x.tanh(),
             Un::Sigmoid => sigmoid(x),
+            // NaN propagates, as torch.relu does
             Un::Relu => {
-                if x > 0.0 {
-                    x
-                } else if x.is_nan() {
+                if x > 0.0 || x.is_nan() {
                     x
                 } else {
                     0.0
