@@ -4,6 +4,8 @@
 
 mod binary;
 mod dropout;
+#[cfg(test)]
+mod fd_check;
 mod matmul;
 mod norm;
 mod reduce;
