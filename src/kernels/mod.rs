@@ -7,6 +7,7 @@
 
 pub mod elementwise;
 pub mod gemm;
+pub mod layout;
 pub mod reduce;
 pub mod rowwise;
 pub mod special;

@@ -1,5 +1,5 @@
-//! Test helper: central finite differences for the ops of this crate's reduce, softmax and
-//! norm families (a small local stand-in; the public checker is `crate::gradcheck`).
+//! Test helper: central finite differences for the ops' unit tests (a small local stand-in;
+//! the public checker is `crate::gradcheck`).
 //!
 //! The scalar checked is `L = Σ y · w` for fixed random weights `w`, so every output element
 //! contributes with a different weight; its analytic gradient is the VJP with `w` as the output
@@ -24,13 +24,13 @@ pub(crate) fn uniform(n: usize, seed: u64) -> Vec<f32> {
 
 /// Checks the analytic gradient of `f` at `inputs` against central differences; panics with
 /// the first element that differs by more than `2e-3 + 2e-3 · |numeric|`.
-pub(crate) fn check(inputs: &[Tensor], f: impl for<'g> Fn(&[Var<'g>]) -> Var<'g>) {
+pub(crate) fn check(inputs: &[Tensor], f: impl for<'g> Fn(&[Var<'g>]) -> Result<Var<'g>>) {
     const H: f32 = 1e-2;
     let mut graph = Graph::new();
     let (analytic, w) = graph
         .run(|g| {
             let xs: Vec<Var> = inputs.iter().map(|t| g.leaf(t)).collect();
-            let y = f(&xs);
+            let y = f(&xs)?;
             let w = uniform(y.numel(), 7);
             y.backward_with(&Backward::gradient(Tensor::new(w.clone(), y.shape())?))?;
             let grads = xs.iter().map(|x| {
@@ -44,7 +44,7 @@ pub(crate) fn check(inputs: &[Tensor], f: impl for<'g> Fn(&[Var<'g>]) -> Var<'g>
         graph
             .run(|g| {
                 let xs: Vec<Var> = ins.iter().map(|t| g.input(t)).collect();
-                let y = f(&xs).to_vec();
+                let y = f(&xs)?.to_vec();
                 Ok(y.iter().zip(&w).map(|(&a, &b)| a as f64 * b as f64).sum())
             })
             .unwrap()
@@ -73,6 +73,15 @@ pub(crate) fn check(inputs: &[Tensor], f: impl for<'g> Fn(&[Var<'g>]) -> Var<'g>
 fn catches_a_wrong_gradient() {
     // y = x · detach(x): the analytic gradient is x, the true one 2x
     check(&[Tensor::from_slice(&[0.5, -1.0])], |v| {
-        v[0] * v[0].detach()
+        Ok(v[0] * v[0].detach())
     });
+}
+
+/// Deterministic, distinct test values of `shape` (no two equal, none 0).
+pub(crate) fn ramp(shape: &[usize]) -> Tensor {
+    let n = shape.iter().product::<usize>();
+    let data = (0..n)
+        .map(|i| 0.5 + i as f32 * 0.25 - 1.7 * (i % 3) as f32)
+        .collect();
+    Tensor::new(data, shape).unwrap()
 }

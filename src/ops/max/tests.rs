@@ -114,8 +114,8 @@ fn zero_dim_and_errors() {
 fn finite_differences() {
     let x = spread(&[3, 4, 5]);
     for axis in [0, 1, 2, -1] {
-        fd::check(std::slice::from_ref(&x), |v| v[0].max_axis(axis, false));
-        fd::check(std::slice::from_ref(&x), |v| v[0].max_axis(axis, true));
+        fd::check(std::slice::from_ref(&x), |v| Ok(v[0].max_axis(axis, false)));
+        fd::check(std::slice::from_ref(&x), |v| Ok(v[0].max_axis(axis, true)));
     }
-    fd::check(std::slice::from_ref(&x), |v| v[0].max());
+    fd::check(std::slice::from_ref(&x), |v| Ok(v[0].max()));
 }

@@ -1,0 +1,252 @@
+//! Data movement: strided copies (permute, broadcast), row-block copies (concat, narrow), and
+//! indexed reads/writes (index_select, embedding, gather) with their scatter-add adjoints.
+//!
+//! Every kernel writes a row-major output and takes the [`Acc`] store mode, so a backward rule
+//! hands it the gradient buffer directly: no temporary, no extra pass. The scatter kernels
+//! (several sources may land on one element) zero the output first under `Acc::Write`, then
+//! add. Indices are trusted here (ops validate them); a bad one is a bounds-check panic, never
+//! UB.
+
+use super::strided::for_each1;
+use crate::graph::Acc;
+use crate::shape::strides;
+
+/// `out[o] (=|+=) src[Σ_d idx_d · src_strides[d]]` where `idx` is the row-major index of `o` in
+/// `out_shape`. A permutation passes the source strides permuted; a broadcast passes 0 on
+/// broadcast dimensions.
+pub fn strided_copy(
+    src: &[f32],
+    src_strides: &[usize],
+    out_shape: &[usize],
+    out: &mut [f32],
+    acc: Acc,
+) {
+    match acc {
+        Acc::Write => for_each1(out_shape, src_strides, |o, s| out[o] = src[s]),
+        Acc::Add => for_each1(out_shape, src_strides, |o, s| out[o] += src[s]),
+    }
+}
+
+/// A set of rows inside a flat buffer: row `r` starts at `offset + r * stride`.
+#[derive(Clone, Copy, Debug)]
+pub struct Rows {
+    /// Where row 0 starts.
+    pub offset: usize,
+    /// Distance between row starts, in elements.
+    pub stride: usize,
+}
+
+/// Copies `rows` rows of `width` elements from `src` to `dst` (`=` or `+=`). Concat and narrow
+/// are this copy on a `[outer, axis, inner]` view, with `width = len · inner`.
+pub fn copy_rows(
+    src: &[f32],
+    s: Rows,
+    dst: &mut [f32],
+    d: Rows,
+    rows: usize,
+    width: usize,
+    acc: Acc,
+) {
+    if width == 0 {
+        return;
+    }
+    for r in 0..rows {
+        let (so, dof) = (s.offset + r * s.stride, d.offset + r * d.stride);
+        let (from, to) = (&src[so..so + width], &mut dst[dof..dof + width]);
+        super::elementwise::store(to, from, acc);
+    }
+}
+
+/// `out[o, j, :] = src[o, indices[j], :]` with `src` viewed as `[outer, a, inner]` and `out` as
+/// `[outer, indices.len(), inner]` (index_select; embedding is `outer = 1`).
+pub fn index_select(src: &[f32], a: usize, inner: usize, indices: &[usize], out: &mut [f32]) {
+    let k = indices.len();
+    if inner == 0 || k == 0 {
+        return;
+    }
+    for (o, block) in out.chunks_exact_mut(k * inner).enumerate() {
+        for (j, &ix) in indices.iter().enumerate() {
+            let from = (o * a + ix) * inner;
+            block[j * inner..(j + 1) * inner].copy_from_slice(&src[from..from + inner]);
+        }
+    }
+}
+
+/// The adjoint of [`index_select`]: `out[o, indices[j], :] += grad[o, j, :]`, so repeated
+/// indices accumulate. Under `Acc::Write` `out` is zeroed first (rows never selected get 0).
+pub fn index_add(
+    grad: &[f32],
+    a: usize,
+    inner: usize,
+    indices: &[usize],
+    out: &mut [f32],
+    acc: Acc,
+) {
+    if acc == Acc::Write {
+        out.fill(0.0);
+    }
+    let k = indices.len();
+    if inner == 0 || k == 0 {
+        return;
+    }
+    for (o, block) in grad.chunks_exact(k * inner).enumerate() {
+        for (j, &ix) in indices.iter().enumerate() {
+            let to = (o * a + ix) * inner;
+            let dst = &mut out[to..to + inner];
+            dst.iter_mut()
+                .zip(&block[j * inner..(j + 1) * inner])
+                .for_each(|(d, g)| *d += g);
+        }
+    }
+}
+
+/// Source strides for gather/scatter: `src_shape`'s own strides with `axis` zeroed (the index
+/// supplies that coordinate), and the stride of `axis`.
+fn axis_strides(src_shape: &[usize], axis: usize) -> (Vec<usize>, usize) {
+    let mut s = strides(src_shape);
+    let sa = s[axis];
+    s[axis] = 0;
+    (s, sa)
+}
+
+/// `torch.gather`: `out[i] = src[i with coordinate axis replaced by index[i]]`, where `out`
+/// and `index` have shape `index_shape` (same rank as `src_shape`, no larger off `axis`).
+pub fn gather(
+    src: &[f32],
+    src_shape: &[usize],
+    axis: usize,
+    index: &[usize],
+    index_shape: &[usize],
+    out: &mut [f32],
+) {
+    let (s, sa) = axis_strides(src_shape, axis);
+    for_each1(index_shape, &s, |o, base| {
+        out[o] = src[base + index[o] * sa]
+    });
+}
+
+/// The adjoint of [`gather`] (`scatter_add`): `out[i with axis = index[i]] += grad[i]`. Under
+/// `Acc::Write` `out` (shape `out_shape`) is zeroed first.
+pub fn scatter_add(
+    grad: &[f32],
+    index: &[usize],
+    index_shape: &[usize],
+    axis: usize,
+    out_shape: &[usize],
+    out: &mut [f32],
+    acc: Acc,
+) {
+    if acc == Acc::Write {
+        out.fill(0.0);
+    }
+    let (s, sa) = axis_strides(out_shape, axis);
+    for_each1(index_shape, &s, |o, base| {
+        out[base + index[o] * sa] += grad[o]
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strided_copy_transposes_and_broadcasts() {
+        // x = [[1,2,3],[4,5,6]] read as its transpose [3,2]: strides [1,3]
+        let x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let mut t = [0.0; 6];
+        strided_copy(&x, &[1, 3], &[3, 2], &mut t, Acc::Write);
+        assert_eq!(t, [1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+        strided_copy(&x, &[1, 3], &[3, 2], &mut t, Acc::Add);
+        assert_eq!(t, [2.0, 8.0, 4.0, 10.0, 6.0, 12.0]);
+        // [3] broadcast to [2,3]: strides [0,1]
+        let mut b = [0.0; 6];
+        strided_copy(&x[..3], &[0, 1], &[2, 3], &mut b, Acc::Write);
+        assert_eq!(b, [1.0, 2.0, 3.0, 1.0, 2.0, 3.0]);
+    }
+
+    #[test]
+    fn copy_rows_moves_blocks() {
+        // columns 1..3 of a 2x4 into columns 0..2 of a 2x3 (narrow / concat)
+        let src = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
+        let mut dst = [9.0; 6];
+        let s = Rows {
+            offset: 1,
+            stride: 4,
+        };
+        let d = Rows {
+            offset: 0,
+            stride: 3,
+        };
+        copy_rows(&src, s, &mut dst, d, 2, 2, Acc::Write);
+        assert_eq!(dst, [1.0, 2.0, 9.0, 5.0, 6.0, 9.0]);
+        copy_rows(&src, s, &mut dst, d, 2, 2, Acc::Add);
+        assert_eq!(dst, [2.0, 4.0, 9.0, 10.0, 12.0, 9.0]);
+        // zero rows or zero width touch nothing, whatever the offsets
+        copy_rows(
+            &[],
+            Rows {
+                offset: 5,
+                stride: 3,
+            },
+            &mut [],
+            d,
+            0,
+            3,
+            Acc::Write,
+        );
+        copy_rows(
+            &src,
+            s,
+            &mut dst,
+            Rows {
+                offset: 99,
+                stride: 0,
+            },
+            2,
+            0,
+            Acc::Add,
+        );
+    }
+
+    #[test]
+    fn index_select_and_index_add_are_adjoint() {
+        // src [2, 3, 1]: select along the middle axis with indices [2, 0, 2]
+        let src = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let mut out = [0.0; 6];
+        index_select(&src, 3, 1, &[2, 0, 2], &mut out);
+        assert_eq!(out, [3.0, 1.0, 3.0, 6.0, 4.0, 6.0]);
+        // repeated index 2 accumulates; index 1 is never selected -> 0
+        let mut g = [7.0; 6];
+        index_add(
+            &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            3,
+            1,
+            &[2, 0, 2],
+            &mut g,
+            Acc::Write,
+        );
+        assert_eq!(g, [2.0, 0.0, 4.0, 5.0, 0.0, 10.0]);
+        index_add(&[1.0; 6], 3, 1, &[2, 0, 2], &mut g, Acc::Add);
+        assert_eq!(g, [3.0, 0.0, 6.0, 6.0, 0.0, 12.0]);
+    }
+
+    #[test]
+    fn gather_and_scatter_add_follow_torch() {
+        // torch.gather([[1,2],[3,4]], 1, [[0,0],[1,0]]) = [[1,1],[4,3]]
+        let src = [1.0, 2.0, 3.0, 4.0];
+        let index = [0, 0, 1, 0];
+        let mut out = [0.0; 4];
+        gather(&src, &[2, 2], 1, &index, &[2, 2], &mut out);
+        assert_eq!(out, [1.0, 1.0, 4.0, 3.0]);
+        // along axis 0 with a smaller index [1, 2]: out[0, j] = src[index[0, j], j]
+        let mut o2 = [0.0; 2];
+        gather(&src, &[2, 2], 0, &[1, 0], &[1, 2], &mut o2);
+        assert_eq!(o2, [3.0, 2.0]);
+        // scatter_add of ones through the first index: row 0 gets 2 at column 0
+        let mut g = [5.0; 4];
+        scatter_add(&[1.0; 4], &index, &[2, 2], 1, &[2, 2], &mut g, Acc::Write);
+        assert_eq!(g, [2.0, 0.0, 1.0, 1.0]);
+        scatter_add(&[1.0, 1.0], &[1, 0], &[1, 2], 0, &[2, 2], &mut g, Acc::Add);
+        assert_eq!(g, [2.0, 1.0, 2.0, 1.0]);
+    }
+}
