@@ -7,6 +7,8 @@
 
 pub mod elementwise;
 pub mod gemm;
+pub mod loss;
+pub mod optim;
 pub mod reduce;
 pub mod special;
 pub mod strided;

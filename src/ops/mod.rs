@@ -4,6 +4,7 @@
 
 mod binary;
 mod dropout;
+pub(crate) mod linear;
 mod matmul;
 mod norm;
 mod reduce;
