@@ -50,6 +50,7 @@ pub use error::{Error, Result};
 pub use graph::{Backward, Graph, Scope, Var};
 pub use kernels::simd_level;
 pub use params::{Param, ParamStore};
+pub use rng::Rng;
 pub use shape::Shape;
 pub use tensor::Tensor;
 
@@ -57,7 +58,9 @@ pub use tensor::Tensor;
 pub mod prelude {
     pub use crate::error::{Error, Result};
     pub use crate::graph::{Backward, Graph, Scope, Var};
+    pub use crate::loss::Reduction;
     pub use crate::params::{Param, ParamStore};
+    pub use crate::rng::Rng;
     pub use crate::shape::Shape;
     pub use crate::tensor::Tensor;
 }

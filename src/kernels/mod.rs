@@ -8,6 +8,8 @@
 pub mod elementwise;
 pub mod gemm;
 pub mod layout;
+pub mod loss;
+pub mod optim;
 pub mod reduce;
 pub mod rowwise;
 pub mod special;

@@ -1,1 +1,119 @@
-//! (in progress)
+//! Dropout: `y = x · m`, with `m = 1/(1 − p)` with probability `1 − p` and 0 otherwise, drawn
+//! from a seeded [`Rng`]; `dx = dy · m`.
+//!
+//! The mask is saved as its scale factors (one `f32` per element, an arena slice), so backward
+//! is one multiply and needs neither the input nor the generator. Like `F.dropout`: identity
+//! when not training or when `p = 0` (the same var is returned, no node, no random draws), all
+//! zeros (and zero gradient) when `p = 1`.
+
+use crate::error::{Error, Result};
+use crate::graph::{Acc, Node, Rule, Sink, Var};
+use crate::kernels::elementwise::zip_acc;
+use crate::rng::Rng;
+
+#[derive(Clone, Copy)]
+struct DropoutRule<'g> {
+    /// `1/(1 − p)` where kept, 0 where dropped.
+    mask: &'g [f32],
+}
+
+impl<'g> Rule<'g> for DropoutRule<'g> {
+    fn name(&self) -> &'static str {
+        "dropout"
+    }
+    fn backward(&self, _node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
+        sink.with(0, |out, acc| zip_acc(g, self.mask, out, acc, |g, m| g * m));
+    }
+}
+
+impl<'g> Var<'g> {
+    /// Zeroes each element with probability `p` and scales the rest by `1/(1 − p)` when
+    /// `train` is true (`F.dropout(x, p, training)`); `p` outside `[0, 1]` is an error.
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// let mut rng = Rng::seed(0);
+    /// Graph::new().run(|g| {
+    ///     let x = g.leaf(Tensor::ones(&[1000])?);
+    ///     let y = x.dropout(0.5, &mut rng, true)?;
+    ///     assert!(y.data().iter().all(|&v| v == 0.0 || v == 2.0));
+    ///     y.sum().backward()?;                  // the gradient is the mask: 0 or 2
+    ///     assert_eq!(x.grad().unwrap().to_vec(), y.to_vec());
+    ///     let same = x.dropout(0.5, &mut rng, false)?;   // eval mode: identity
+    ///     assert_eq!(same.to_vec(), x.to_vec());
+    ///     assert!(x.dropout(1.5, &mut rng, true).is_err());
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    pub fn dropout(self, p: f32, rng: &mut Rng, train: bool) -> Result<Var<'g>> {
+        if !(0.0..=1.0).contains(&p) {
+            return Err(Error::InvalidArgument {
+                op: "dropout",
+                message: format!("probability has to be between 0 and 1, but got {p}"),
+            });
+        }
+        if !train || p == 0.0 {
+            return Ok(self);
+        }
+        let scope = self.scope();
+        let mask = scope.alloc(self.numel());
+        if p < 1.0 {
+            rng.fill_keep_mask(mask, 1.0 - p, 1.0 / (1.0 - p));
+        }
+        let out = scope.alloc(self.numel());
+        zip_acc(self.data(), mask, out, Acc::Write, |x, m| x * m);
+        Ok(scope.op(&[self], self.shape(), out, DropoutRule { mask }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::prelude::*;
+
+    #[test]
+    fn keep_rate_scale_and_seeded_repeat() {
+        let run = |seed| {
+            let mut rng = Rng::seed(seed);
+            Graph::new()
+                .run(|g| {
+                    let x = g.leaf(Tensor::full(&[4000], 3.0)?);
+                    let y = x.dropout(0.25, &mut rng, true)?;
+                    // kept values are 3 / 0.75 = 4; gradient 1 / 0.75 where kept
+                    (y * 2.0).sum().backward()?;
+                    let gx = x.grad().unwrap().to_vec();
+                    for (v, d) in y.data().iter().zip(&gx) {
+                        assert!((*v == 4.0 && *d == 2.0 / 0.75) || (*v == 0.0 && *d == 0.0));
+                    }
+                    Ok(y.to_vec())
+                })
+                .unwrap()
+        };
+        let (a, b, c) = (run(1), run(1), run(2));
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        let kept = a.iter().filter(|&&v| v != 0.0).count() as f32 / 4000.0;
+        assert!((kept - 0.75).abs() < 0.03, "kept {kept}");
+    }
+
+    #[test]
+    fn p_zero_and_one() {
+        let mut rng = Rng::seed(0);
+        Graph::new()
+            .run(|g| {
+                let x = g.leaf(Tensor::from_slice(&[1.0, -2.0]));
+                let before = rng.clone().next_u64();
+                assert!(x.dropout(0.0, &mut rng, true)?.is_leaf()); // the input itself
+                assert_eq!(rng.clone().next_u64(), before); // no draws
+                let y = x.dropout(1.0, &mut rng, true)?;
+                assert_eq!(y.to_vec(), vec![0.0, -0.0]);
+                y.sum().backward()?;
+                assert_eq!(x.grad().unwrap().to_vec(), vec![0.0, 0.0]);
+                for p in [-0.1, 1.1, f32::NAN] {
+                    let err = x.dropout(p, &mut rng, false).unwrap_err().to_string();
+                    assert!(err.starts_with("dropout: probability has to be between 0 and 1"));
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+}

@@ -6,6 +6,7 @@ mod binary;
 mod dropout;
 #[cfg(test)]
 mod fd;
+pub(crate) mod linear;
 mod matmul;
 mod max;
 mod norm;

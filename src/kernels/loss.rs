@@ -1,0 +1,326 @@
+//! Loss kernels: row-wise class losses (cross-entropy, NLL) and element-wise regression and
+//! logistic losses, forward and backward.
+//!
+//! Cross-entropy is fused: per row, `lse = m + ln Σ exp(x_c − m)` with `m = max x`, then
+//! `loss = (1−ε)(lse − x_t) + ε(lse − mean_c x_c)`. Softmax is never formed in forward and log
+//! is never taken of a probability; backward rebuilds `p_c = exp(x_c − lse)` from the one saved
+//! `lse` per row. Targets are validated by the caller (the op), so kernels index freely.
+
+use crate::graph::Acc;
+
+/// How the output gradient reaches each row or element: its own value (reduction `None`) or one
+/// shared value (`Sum`, or `Mean` already divided by the count).
+#[derive(Clone, Copy, Debug)]
+pub enum Upstream<'a> {
+    /// One gradient per row/element.
+    Each(&'a [f32]),
+    /// The same gradient for all.
+    All(f32),
+}
+
+impl Upstream<'_> {
+    #[inline(always)]
+    fn at(self, k: usize) -> f32 {
+        match self {
+            Upstream::Each(g) => g[k],
+            Upstream::All(g) => g,
+        }
+    }
+}
+
+/// Per-row cross-entropy of `logits` (`n × c`, row-major) against class `targets`, with label
+/// smoothing `eps`; rows whose target is `ignore` get loss 0 (and `lse` 0). Writes `lse[i]`
+/// (the row's log-sum-exp, all backward needs) and `loss[i]`.
+pub fn cross_entropy_rows(
+    logits: &[f32],
+    c: usize,
+    targets: &[usize],
+    ignore: Option<usize>,
+    eps: f32,
+    lse: &mut [f32],
+    loss: &mut [f32],
+) {
+    for (i, &t) in targets.iter().enumerate() {
+        if Some(t) == ignore {
+            (lse[i], loss[i]) = (0.0, 0.0);
+            continue;
+        }
+        let row = &logits[i * c..(i + 1) * c];
+        let m = row.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v));
+        let s: f32 = row.iter().map(|&v| (v - m).exp()).sum();
+        let l = m + s.ln();
+        lse[i] = l;
+        let mut li = (1.0 - eps) * (l - row[t]);
+        // skipped at eps = 0 so a -inf logit of another class stays harmless, as in PyTorch
+        if eps != 0.0 {
+            let mean = row.iter().map(|&v| v as f64).sum::<f64>() / c as f64;
+            li += eps * (l - mean as f32);
+        }
+        loss[i] = li;
+    }
+}
+
+/// Gradient of [`cross_entropy_rows`] w.r.t. the logits: `g_i (p_c − (1−ε)[c = t] − ε/C)`,
+/// zero on ignored rows.
+#[allow(clippy::too_many_arguments)] // the same inputs as forward plus the upstream and output
+pub fn cross_entropy_backward(
+    logits: &[f32],
+    c: usize,
+    targets: &[usize],
+    ignore: Option<usize>,
+    eps: f32,
+    lse: &[f32],
+    up: Upstream<'_>,
+    out: &mut [f32],
+    acc: Acc,
+) {
+    let off = eps / c as f32;
+    for (i, &t) in targets.iter().enumerate() {
+        let row = &logits[i * c..(i + 1) * c];
+        let dst = &mut out[i * c..(i + 1) * c];
+        if Some(t) == ignore {
+            dst.iter_mut().for_each(|o| acc.put(o, 0.0));
+            continue;
+        }
+        let g = up.at(i);
+        for (k, (o, &v)) in dst.iter_mut().zip(row).enumerate() {
+            let hit = if k == t { 1.0 - eps } else { 0.0 };
+            acc.put(o, g * ((v - lse[i]).exp() - hit - off));
+        }
+    }
+}
+
+/// Per-row negative log-likelihood `−x[i, t_i]` of log-probabilities `x` (`n × c`); 0 on ignored
+/// rows.
+pub fn nll_rows(x: &[f32], c: usize, targets: &[usize], ignore: Option<usize>, loss: &mut [f32]) {
+    for (i, &t) in targets.iter().enumerate() {
+        loss[i] = if Some(t) == ignore {
+            0.0
+        } else {
+            -x[i * c + t]
+        };
+    }
+}
+
+/// Gradient of [`nll_rows`]: `−g_i` at `[i, t_i]`, zero elsewhere and on ignored rows.
+pub fn nll_backward(
+    c: usize,
+    targets: &[usize],
+    ignore: Option<usize>,
+    up: Upstream<'_>,
+    out: &mut [f32],
+    acc: Acc,
+) {
+    if acc == Acc::Write {
+        out.fill(0.0);
+    }
+    for (i, &t) in targets.iter().enumerate() {
+        if Some(t) != ignore {
+            out[i * c + t] -= up.at(i);
+        }
+    }
+}
+
+/// An element-wise loss of a prediction `x` and a target `t`, with `d = x − t`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Pointwise {
+    /// `d²`
+    Mse,
+    /// `|d|` (gradient 0 at `d = 0`)
+    L1,
+    /// `½d²` if `|d| < δ`, else `δ(|d| − ½δ)`
+    Huber {
+        /// The switch point δ > 0.
+        delta: f32,
+    },
+    /// Huber(β)/β: `½d²/β` if `|d| < β`, else `|d| − ½β` (β > 0; β = 0 is [`Pointwise::L1`])
+    SmoothL1 {
+        /// The switch point β > 0.
+        beta: f32,
+    },
+    /// `max(x, 0) − x·t + ln(1 + e^{−|x|})`, binary cross-entropy on a logit
+    BceWithLogits,
+}
+
+fn sigmoid(x: f32) -> f32 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+impl Pointwise {
+    /// The loss at one element.
+    #[inline(always)]
+    pub fn loss(self, x: f32, t: f32) -> f32 {
+        let d = x - t;
+        match self {
+            Pointwise::Mse => d * d,
+            Pointwise::L1 => d.abs(),
+            Pointwise::Huber { delta } if d.abs() < delta => 0.5 * d * d,
+            Pointwise::Huber { delta } => delta * (d.abs() - 0.5 * delta),
+            Pointwise::SmoothL1 { beta } if d.abs() < beta => 0.5 * d * d / beta,
+            Pointwise::SmoothL1 { beta } => d.abs() - 0.5 * beta,
+            Pointwise::BceWithLogits => x.max(0.0) - x * t + (-x.abs()).exp().ln_1p(),
+        }
+    }
+
+    /// `(∂loss/∂x, ∂loss/∂t)` at one element.
+    #[inline(always)]
+    pub fn partials(self, x: f32, t: f32) -> (f32, f32) {
+        let d = x - t;
+        let dx = match self {
+            Pointwise::Mse => 2.0 * d,
+            Pointwise::L1 => sign(d),
+            Pointwise::Huber { delta } => d.clamp(-delta, delta),
+            Pointwise::SmoothL1 { beta } => (d / beta).clamp(-1.0, 1.0),
+            Pointwise::BceWithLogits => return (sigmoid(x) - t, -x),
+        };
+        (dx, -dx)
+    }
+}
+
+/// `sign(d)`, 0 at 0 (and NaN for NaN), like `torch.sgn`.
+fn sign(d: f32) -> f32 {
+    if d > 0.0 {
+        1.0
+    } else if d < 0.0 {
+        -1.0
+    } else {
+        d * 0.0
+    }
+}
+
+/// `out[k] = loss(x[k], t[k])`.
+pub fn pointwise_forward(kind: Pointwise, x: &[f32], t: &[f32], out: &mut [f32]) {
+    assert!(
+        x.len() == t.len() && x.len() == out.len(),
+        "pointwise_forward: lengths"
+    );
+    for ((o, &a), &b) in out.iter_mut().zip(x).zip(t) {
+        *o = kind.loss(a, b);
+    }
+}
+
+/// The gradient w.r.t. the prediction (`wrt = 0`) or the target (`wrt = 1`), times `up`.
+pub fn pointwise_backward(
+    kind: Pointwise,
+    wrt: usize,
+    x: &[f32],
+    t: &[f32],
+    up: Upstream<'_>,
+    out: &mut [f32],
+    acc: Acc,
+) {
+    assert!(
+        x.len() == t.len() && x.len() == out.len(),
+        "pointwise_backward: lengths"
+    );
+    for (k, o) in out.iter_mut().enumerate() {
+        let (dx, dt) = kind.partials(x[k], t[k]);
+        acc.put(o, up.at(k) * if wrt == 0 { dx } else { dt });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cross_entropy_rows_by_hand() {
+        // row [0, ln 3]: lse = ln(1 + 3) = ln 4; target 1 -> ln 4 - ln 3; row 1 ignored
+        let x = [0.0, 3f32.ln(), 5.0, 5.0];
+        let (mut lse, mut loss) = ([9.0; 2], [9.0; 2]);
+        cross_entropy_rows(&x, 2, &[1, 7], Some(7), 0.0, &mut lse, &mut loss);
+        assert!((lse[0] - 4f32.ln()).abs() < 1e-6);
+        assert!((loss[0] - (4f32.ln() - 3f32.ln())).abs() < 1e-6);
+        assert_eq!((lse[1], loss[1]), (0.0, 0.0));
+        // gradient: softmax [1/4, 3/4] minus one-hot [0, 1], times g = 2
+        let mut d = [7.0; 4];
+        cross_entropy_backward(
+            &x,
+            2,
+            &[1, 7],
+            Some(7),
+            0.0,
+            &lse,
+            Upstream::All(2.0),
+            &mut d,
+            Acc::Write,
+        );
+        let want = [0.5, -0.5, 0.0, 0.0];
+        assert!(
+            d.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-6),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn cross_entropy_survives_huge_logits() {
+        // softmax-then-log would give ln(0) = -inf; the fused form gives the exact 1000
+        let (mut lse, mut loss) = ([0.0], [0.0]);
+        cross_entropy_rows(&[1000.0, 0.0], 2, &[1], None, 0.0, &mut lse, &mut loss);
+        assert_eq!(loss[0], 1000.0);
+    }
+
+    #[test]
+    fn nll_rows_and_backward() {
+        let x = [-1.0, -2.0, -3.0, -4.0];
+        let mut loss = [0.0; 2];
+        nll_rows(&x, 2, &[1, 0], None, &mut loss);
+        assert_eq!(loss, [2.0, 3.0]);
+        let mut d = [1.0; 4];
+        nll_backward(
+            2,
+            &[1, 0],
+            Some(0),
+            Upstream::Each(&[0.5, 9.0]),
+            &mut d,
+            Acc::Add,
+        );
+        assert_eq!(d, [1.0, 0.5, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn pointwise_values_and_partials() {
+        // d = 3: mse 9 (grad 6), l1 3 (grad 1), huber(1) = 1*(3 - 0.5) = 2.5 (grad 1),
+        // smooth_l1(2) = 3 - 1 = 2 (grad 1); d = 0.5: huber = 0.125, smooth_l1(2) = 0.0625
+        assert_eq!(Pointwise::Mse.loss(4.0, 1.0), 9.0);
+        assert_eq!(Pointwise::Mse.partials(4.0, 1.0), (6.0, -6.0));
+        assert_eq!(Pointwise::L1.partials(1.0, 1.0), (0.0, -0.0));
+        assert_eq!(Pointwise::Huber { delta: 1.0 }.loss(4.0, 1.0), 2.5);
+        assert_eq!(Pointwise::Huber { delta: 1.0 }.loss(1.5, 1.0), 0.125);
+        assert_eq!(Pointwise::SmoothL1 { beta: 2.0 }.loss(4.0, 1.0), 2.0);
+        assert_eq!(Pointwise::SmoothL1 { beta: 2.0 }.loss(1.5, 1.0), 0.0625);
+        assert_eq!(
+            Pointwise::SmoothL1 { beta: 2.0 }.partials(1.5, 1.0),
+            (0.25, -0.25)
+        );
+        // bce at x = 0, t = 1: ln 2, grads (sigmoid(0) - 1, -0) = (-0.5, 0)
+        let b = Pointwise::BceWithLogits;
+        assert!((b.loss(0.0, 1.0) - 2f32.ln()).abs() < 1e-7);
+        assert_eq!(b.partials(0.0, 1.0), (-0.5, -0.0));
+        // large logits stay finite: x = -40, t = 1 -> 40; x = 90, t = 0 -> 90
+        assert_eq!((b.loss(-40.0, 1.0), b.loss(90.0, 0.0)), (40.0, 90.0));
+    }
+
+    #[test]
+    fn pointwise_slices() {
+        let (x, t) = ([1.0, 2.0, 3.0], [1.0, 0.0, 5.0]);
+        let mut out = [0.0; 3];
+        pointwise_forward(Pointwise::Mse, &x, &t, &mut out);
+        assert_eq!(out, [0.0, 4.0, 4.0]);
+        pointwise_backward(
+            Pointwise::Mse,
+            1,
+            &x,
+            &t,
+            Upstream::All(0.5),
+            &mut out,
+            Acc::Write,
+        );
+        assert_eq!(out, [-0.0, -2.0, 2.0]);
+    }
+}

@@ -1,0 +1,109 @@
+//! The fused affine map of `nn::Linear`: `y = x · Wᵀ + b` for `x [.., in]`, `W [out, in]`,
+//! `b [out]`, leading dimensions of `x` flattened into `n` rows.
+//!
+//! Every product is one strided GEMM call and nothing is copied or transposed in memory:
+//!
+//! | quantity | GEMM | views |
+//! |---|---|---|
+//! | y | `1ₙ · b` (write), then `x · Wᵀ` (add) | `1ₙ` is an `n × 1` view of a single 1.0 with stride 0; `Wᵀ` is `W` with swapped strides |
+//! | dx | `dy · W` | row-major `dy [n, out]`, `W [out, in]` |
+//! | dW | `dyᵀ · x` | `dyᵀ` is `dy` with swapped strides |
+//! | db | `dyᵀ · 1ₙ` | the column sums of `dy` |
+//!
+//! Saved: nothing; backward reads `x`, `W` and `dy` in place. A fused rule also keeps this op
+//! independent of the general `matmul` op (torch.matmul semantics, batching) and gives one node
+//! per layer instead of three.
+
+use crate::error::{Error, Result};
+use crate::graph::{Acc, Node, Rule, Sink, Var};
+use crate::kernels::gemm::{matmul, Mat};
+
+static ONE: [f32; 1] = [1.0];
+
+/// An `n × 1` column of ones without memory: one element read with stride 0 (matrixmultiply
+/// accepts any stride for its input operands).
+fn ones(n: usize) -> Mat<'static> {
+    Mat {
+        data: &ONE,
+        rows: n,
+        cols: 1,
+        rs: 0,
+        cs: 0,
+    }
+}
+
+#[derive(Clone, Copy)]
+struct LinearRule;
+
+impl<'g> Rule<'g> for LinearRule {
+    fn name(&self) -> &'static str {
+        "linear"
+    }
+    fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
+        let (x, w) = (node.inputs[0], node.inputs[1]);
+        let (out_f, in_f) = (w.shape[0], w.shape[1]);
+        let n = x.numel() / in_f; // in_f > 0: checked in forward
+        let dy = Mat::row_major(g, n, out_f);
+        sink.with(0, |dx, acc| {
+            matmul(dy, Mat::row_major(w.data, out_f, in_f), dx, acc)
+        });
+        sink.with(1, |dw, acc| {
+            matmul(dy.t(), Mat::row_major(x.data, n, in_f), dw, acc)
+        });
+        if node.inputs.len() == 3 {
+            sink.with(2, |db, acc| matmul(dy.t(), ones(n), db, acc));
+        }
+    }
+}
+
+/// `x · Wᵀ + b` (`F.linear`); `in_features` (`W`'s second dimension) must be positive and
+/// equal `x`'s last dimension. Errors name `op` (the layer) and the shapes.
+pub(crate) fn linear<'g>(
+    op: &'static str,
+    x: Var<'g>,
+    w: Var<'g>,
+    b: Option<Var<'g>>,
+) -> Result<Var<'g>> {
+    let &[out_f, in_f] = w.shape() else {
+        let message = format!("weight must have shape [out, in], got {:?}", w.shape());
+        return Err(Error::InvalidArgument { op, message });
+    };
+    if let Some(b) = b {
+        if b.shape() != [out_f] {
+            let (lhs, rhs) = (w.shape().to_vec(), b.shape().to_vec());
+            return Err(Error::ShapeMismatch { op, lhs, rhs });
+        }
+    }
+    let Some((&last, lead)) = x
+        .shape()
+        .split_last()
+        .filter(|(&l, _)| l == in_f && in_f > 0)
+    else {
+        let message = format!(
+            "input of shape {:?} does not end in in_features = {in_f} (weight {:?}); pass an \
+             input of shape [.., {in_f}]",
+            x.shape(),
+            w.shape()
+        );
+        return Err(Error::InvalidArgument { op, message });
+    };
+    let n = x.numel() / last;
+    let mut shape = lead.to_vec();
+    shape.push(out_f);
+    let scope = x.scope();
+    let y = scope.alloc(n * out_f);
+    let wt = Mat::row_major(w.data(), out_f, in_f).t();
+    let xm = Mat::row_major(x.data(), n, in_f);
+    let rule = LinearRule;
+    Ok(match b {
+        Some(b) => {
+            matmul(ones(n), Mat::row_major(b.data(), 1, out_f), y, Acc::Write);
+            matmul(xm, wt, y, Acc::Add);
+            scope.op(&[x, w, b], &shape, y, rule)
+        }
+        None => {
+            matmul(xm, wt, y, Acc::Write);
+            scope.op(&[x, w], &shape, y, rule)
+        }
+    })
+}
