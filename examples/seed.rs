@@ -128,7 +128,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         worst = worst.max((xk - want[k]).abs());
         if k < 5 || k % 10 == 9 {
             println!(
-                "step {:>2}: f = {f:<12} x = {xk:<12} PyTorch x = {}",
+                "step {:>2}: f = {f:<13.6e} x = {xk:<10} PyTorch x = {}",
                 k + 1,
                 want[k]
             );
