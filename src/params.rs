@@ -94,6 +94,9 @@ pub struct ParamStore {
     by_name: HashMap<String, usize>,
     data: AlignedBuf,
     grad: AlignedBuf,
+    /// Per parameter (by index): whether a backward reached it since the last `zero_grad`
+    /// (PyTorch's `p.grad is not None`).
+    has_grad: Vec<bool>,
 }
 
 impl Default for ParamStore {
@@ -111,6 +114,7 @@ impl ParamStore {
             by_name: HashMap::new(),
             data: AlignedBuf::zeros(0),
             grad: AlignedBuf::zeros(0),
+            has_grad: Vec::new(),
         }
     }
 
@@ -140,6 +144,7 @@ impl ParamStore {
             numel,
         });
         self.by_name.insert(name.to_string(), index);
+        self.has_grad.push(false);
         Ok(Param {
             store: self.id,
             index,
@@ -216,7 +221,9 @@ impl ParamStore {
         let (o, n) = (self.meta(p).offset, self.meta(p).numel);
         &mut self.data.as_mut_slice()[o..o + n]
     }
-    /// The accumulated gradient of `p`.
+    /// The accumulated gradient of `p`: zeros when no backward reached it since the last
+    /// [`zero_grad`](Self::zero_grad) (see [`has_grad`](Self::has_grad) for PyTorch's
+    /// `p.grad is None`).
     pub fn grad(&self, p: Param) -> &[f32] {
         let m = self.meta(p);
         &self.grad.as_slice()[m.offset..m.offset + m.numel]
@@ -230,9 +237,99 @@ impl ParamStore {
         Tensor::new(self.grad(p).to_vec(), self.shape(p)).expect("meta matches grad")
     }
 
-    /// Zeroes every gradient: one fill of the flat gradient buffer.
+    /// Zeroes every gradient and clears every has-grad flag: PyTorch's
+    /// `optimizer.zero_grad()` (whose default `set_to_none=True` makes every `p.grad` None).
+    ///
+    /// It is one fill of the flat gradient buffer plus one of the flags, and backward always
+    /// adds into the buffer. INVARIANT: the flat gradient buffer holds zeros for every
+    /// parameter without a gradient (and in the padding), so clipping and collectives may read
+    /// it whole.
+    ///
+    /// ZERO_GRAD_NUMBERS
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// let mut params = ParamStore::new();
+    /// let w = params.add("w", Tensor::scalar(2.0))?;
+    /// Graph::new().run_with(&mut params, |g| (g.param(w) * 3.0).backward())?;
+    /// assert!(params.has_grad(w) && params.grad(w) == &[3.0]);
+    /// params.zero_grad();
+    /// assert!(!params.has_grad(w) && params.grad(w) == &[0.0]);
+    /// # Ok::<(), arenagrad::Error>(())
+    /// ```
     pub fn zero_grad(&mut self) {
         self.grad.as_mut_slice().fill(0.0);
+        self.has_grad.fill(false);
+    }
+
+    /// Whether a backward reached `p` since the last [`zero_grad`](Self::zero_grad) (or it was
+    /// marked with [`mark_has_grad`](Self::mark_has_grad)): PyTorch's `p.grad is not None`.
+    /// Optimizers skip parameters without a gradient, as PyTorch does.
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// let mut params = ParamStore::new();
+    /// let (a, b) = (params.add("a", Tensor::scalar(1.0))?, params.add("b", Tensor::scalar(1.0))?);
+    /// Graph::new().run_with(&mut params, |g| {
+    ///     let _unused = g.param(b);               // in the graph, but the loss ignores it
+    ///     (g.param(a) * 2.0).backward()
+    /// })?;
+    /// assert!(params.has_grad(a) && !params.has_grad(b));
+    /// # Ok::<(), arenagrad::Error>(())
+    /// ```
+    pub fn has_grad(&self, p: Param) -> bool {
+        self.meta(p); // checks the handle
+        self.has_grad[p.index]
+    }
+
+    /// Marks `p` as having a gradient, for code that writes gradients itself through
+    /// [`flat_grad_mut`](Self::flat_grad_mut) (a collective, a test, a parity harness).
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// let mut params = ParamStore::new();
+    /// let w = params.add("w", Tensor::from_slice(&[1.0, 2.0]))?;
+    /// let o = params.offset(w);
+    /// params.flat_grad_mut()[o..o + 2].copy_from_slice(&[0.5, -0.5]);
+    /// params.mark_has_grad(w);
+    /// assert!(params.has_grad(w));
+    /// # Ok::<(), arenagrad::Error>(())
+    /// ```
+    pub fn mark_has_grad(&mut self, p: Param) {
+        self.meta(p); // checks the handle
+        self.has_grad[p.index] = true;
+    }
+
+    /// Sets `p`'s gradient to `values` and marks it as having one (PyTorch's
+    /// `p.grad = values`); a length other than `p`'s element count is an error.
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// let mut params = ParamStore::new();
+    /// let w = params.add("w", Tensor::from_slice(&[1.0, 2.0]))?;
+    /// params.set_grad(w, &[0.5, -0.5])?;
+    /// assert!(params.has_grad(w) && params.grad(w) == &[0.5, -0.5]);
+    /// assert!(params.set_grad(w, &[1.0]).is_err());
+    /// # Ok::<(), arenagrad::Error>(())
+    /// ```
+    pub fn set_grad(&mut self, p: Param, values: &[f32]) -> Result<()> {
+        let m = self.meta(p);
+        if values.len() != m.numel {
+            return Err(Error::DataLength {
+                op: "ParamStore::set_grad",
+                shape: m.shape.clone(),
+                len: values.len(),
+            });
+        }
+        let o = m.offset;
+        self.grad.as_mut_slice()[o..o + values.len()].copy_from_slice(values);
+        self.has_grad[p.index] = true;
+        Ok(())
+    }
+
+    /// The per-parameter has-grad flags, indexed by [`Param::index`].
+    pub fn grad_flags(&self) -> &[bool] {
+        &self.has_grad
     }
     /// The whole flat value buffer (padding included).
     pub fn flat_data(&self) -> &[f32] {
@@ -247,19 +344,29 @@ impl ParamStore {
     pub fn flat_mut(&mut self) -> (&mut [f32], &[f32]) {
         (self.data.as_mut_slice(), self.grad.as_slice())
     }
+    /// What an optimizer step needs, in one borrow: the flat values to update, the flat
+    /// gradients to read, and the has-grad flags indexed by [`Param::index`].
+    pub fn split_for_step(&mut self) -> (&mut [f32], &[f32], &[bool]) {
+        (
+            self.data.as_mut_slice(),
+            self.grad.as_slice(),
+            &self.has_grad,
+        )
+    }
     /// The flat gradient buffer, mutable (for clipping or a collective).
     pub fn flat_grad_mut(&mut self) -> &mut [f32] {
         self.grad.as_mut_slice()
     }
 
-    /// For `Graph::run_with`: the store (values, layout) to read and the gradients to write.
-    pub(crate) fn split_for_graph(&mut self) -> (StoreView<'_>, &mut [f32]) {
+    /// For `Graph::run_with`: the store (values, layout) to read, the gradients to add into
+    /// and the has-grad flags to set.
+    pub(crate) fn split_for_graph(&mut self) -> (StoreView<'_>, &mut [f32], &mut [bool]) {
         let view = StoreView {
             id: self.id,
             metas: &self.metas,
             data: self.data.as_slice(),
         };
-        (view, self.grad.as_mut_slice())
+        (view, self.grad.as_mut_slice(), &mut self.has_grad)
     }
 }
 

@@ -62,8 +62,8 @@ pub(crate) fn run(out: Var<'_>, opts: &Backward) -> Result<()> {
     // Seed the output's gradient.
     match node.kind {
         Kind::Const => unreachable!("checked requires_grad above"),
-        Kind::Param { offset } => {
-            let mut grads = scope.param_grads_mut();
+        Kind::Param { index, offset } => {
+            let mut grads = scope.param_grads_mut(index);
             seed(&mut grads[offset..offset + node.numel()], Acc::Add);
             return Ok(());
         }

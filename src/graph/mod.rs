@@ -41,7 +41,7 @@ pub use sink::Acc;
 pub(crate) use sink::Sink;
 pub use var::{Backward, Var};
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use bumpalo::Bump;
 
@@ -107,12 +107,13 @@ impl Graph {
     ) -> Result<R> {
         self.bump.reset();
         let r = {
-            let (store, grads) = params.split_for_graph();
+            let (store, grads, has_grad) = params.split_for_graph();
             let scope = Scope::new(
                 &self.bump,
                 Some(ParamsView {
                     store,
                     grads: RefCell::new(grads),
+                    has_grad: Cell::from_mut(has_grad).as_slice_of_cells(),
                 }),
             );
             f(&scope)

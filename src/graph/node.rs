@@ -30,9 +30,9 @@ pub(crate) enum Kind<'g> {
     Const,
     /// A user leaf that requires grad; its gradient accumulates in `Node::grad` across passes.
     Leaf,
-    /// A parameter of the scope's `ParamStore`; its gradient accumulates into the flat buffer
-    /// at `offset`.
-    Param { offset: usize },
+    /// A parameter of the scope's `ParamStore` (its `Param::index`); its gradient accumulates
+    /// into the flat buffer at `offset`.
+    Param { index: usize, offset: usize },
     /// The result of an op that requires grad.
     Op(&'g dyn Rule<'g>),
 }

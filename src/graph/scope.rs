@@ -15,10 +15,12 @@ use crate::params::{Param, StoreView};
 use crate::shape::numel;
 use crate::tensor::Tensor;
 
-/// The parameters a scope runs with: read-only values and the writable flat gradient buffer.
+/// The parameters a scope runs with: read-only values, the writable flat gradient buffer and
+/// the per-parameter has-grad flags backward sets.
 pub(crate) struct ParamsView<'g> {
     pub store: StoreView<'g>,
     pub grads: RefCell<&'g mut [f32]>,
+    pub has_grad: &'g [Cell<bool>],
 }
 
 /// The builder of one graph: creates leaves, inputs and parameters, and (through `Var`'s
@@ -107,7 +109,10 @@ impl<'g> Scope<'g> {
         let data = &view.store.data[offset..offset + meta.numel];
         let shape = self.bump.alloc_slice_copy(&meta.shape);
         let kind = if self.grad_enabled() {
-            Kind::Param { offset }
+            Kind::Param {
+                index: p.index(),
+                offset,
+            }
         } else {
             Kind::Const
         };
@@ -245,11 +250,14 @@ impl<'g> Scope<'g> {
         p
     }
 
-    pub(crate) fn param_grads_mut(&self) -> RefMut<'_, &'g mut [f32]> {
-        self.params
+    /// The store's flat gradient buffer, to add parameter `index`'s gradient into; marks the
+    /// parameter as having a gradient (PyTorch's `p.grad` is no longer None).
+    pub(crate) fn param_grads_mut(&self, index: usize) -> RefMut<'_, &'g mut [f32]> {
+        let view = self
+            .params
             .as_ref()
-            .expect("a Param node exists only in a scope with a store")
-            .grads
-            .borrow_mut()
+            .expect("a Param node exists only in a scope with a store");
+        view.has_grad[index].set(true);
+        view.grads.borrow_mut()
     }
 }

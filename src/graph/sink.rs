@@ -3,7 +3,8 @@
 //! The first contribution to a gradient *writes* (`Acc::Write`), later ones *add*
 //! (`Acc::Add`): a node with one consumer never has its gradient zero-filled. Leaves add into
 //! their accumulated `.grad` (or write it when it is `None`); parameters always add into the
-//! store's flat gradient buffer, which `zero_grad` cleared.
+//! store's flat gradient buffer, which `zero_grad` cleared, and set the parameter's has-grad
+//! flag (see `ParamStore::zero_grad` for why adding after one fill beats write-first).
 
 use super::node::{Kind, Node};
 use super::scope::Scope;
@@ -54,8 +55,8 @@ impl<'s, 'g> Sink<'s, 'g> {
         }
         match input.kind {
             Kind::Const => {}
-            Kind::Param { offset } => {
-                let mut grads = self.scope.param_grads_mut();
+            Kind::Param { index, offset } => {
+                let mut grads = self.scope.param_grads_mut(index);
                 f(&mut grads[offset..offset + input.numel()], Acc::Add);
             }
             Kind::Leaf => {

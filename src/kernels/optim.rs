@@ -1,21 +1,307 @@
-//! Optimizer kernels: single passes over the flat parameter and gradient buffers.
+//! Optimizer kernels: one fused pass over a parameter's slice of the flat buffers per update
+//! rule (values, gradient, state), every element read and written once.
+//!
+//! The formulas are PyTorch's single-tensor CPU code paths (`torch/optim/*.py`), rounded the
+//! way its CPU kernels round, operation by operation, so a trajectory matches PyTorch's to the
+//! last bit where we can: `add(alpha=a)`, `addcmul` and `lerp` are fused multiply-adds there
+//! (ATen's vectorised `fmadd`), so they are [`f32::mul_add`] here; `addcdiv(t1, t2, value=s)`
+//! is `self + (s·t1)/t2`; scalar factors (bias corrections, decayed learning rates) are
+//! computed in `f64` as Python does and rounded to `f32` where ATen casts them. Hyper-parameters
+//! are widened to `f64` through [`widen`]. The maths of each rule is in its optimizer's module
+//! (`optim::sgd`, `optim::adam`, `optim::rmsprop`, `optim::adagrad`).
+//!
+//! `maximize` negates the gradient first; NaN and infinity propagate (never clamped).
 
-/// Plain SGD: `p -= lr · g`.
-pub fn sgd(p: &mut [f32], g: &[f32], lr: f32) {
+/// A hyper-parameter as PyTorch holds it: the `f64` of the decimal literal the user wrote.
+///
+/// Configs store `f32`; PyTorch keeps Python floats (`0.9` is the double nearest to 0.9, not
+/// `0.9f32 as f64`). Going through the shortest decimal that round-trips the `f32` recovers
+/// that double for every literal of up to 7 significant digits (`0.9`, `0.999`, `1e-8`, `3e-4`),
+/// so `1 - beta1` rounds to the same `f32` as in PyTorch. No heap: the decimal is formatted
+/// into a stack buffer.
+pub fn widen(x: f32) -> f64 {
+    use std::fmt::Write;
+    struct Buf([u8; 48], usize);
+    impl Write for Buf {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            let end = self.1 + s.len();
+            let dst = self.0.get_mut(self.1..end).ok_or(std::fmt::Error)?;
+            dst.copy_from_slice(s.as_bytes());
+            self.1 = end;
+            Ok(())
+        }
+    }
+    let mut buf = Buf([0; 48], 0);
+    // `{:e}` prints the shortest round-trip digits of the f32 with an exponent.
+    if !x.is_finite() || write!(buf, "{x:e}").is_err() {
+        return x as f64;
+    }
+    std::str::from_utf8(&buf.0[..buf.1])
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .unwrap_or(x as f64)
+}
+
+/// PyTorch's `lerp(start, end, w)` on CPU: `start + w·(end − start)` for `|w| < 0.5`, else
+/// `end − (1 − w)·(end − start)`, each a fused multiply-add.
+#[inline(always)]
+fn lerp(start: f32, end: f32, w: f32) -> f32 {
+    let diff = end - start;
+    if w.abs() < 0.5 {
+        w.mul_add(diff, start)
+    } else {
+        (w - 1.0).mul_add(diff, end)
+    }
+}
+
+/// `torch.maximum`: NaN wins.
+#[inline(always)]
+fn nan_max(a: f32, b: f32) -> f32 {
+    if a.is_nan() || a >= b {
+        a
+    } else {
+        b
+    }
+}
+
+#[inline(always)]
+fn signed(g: f32, maximize: bool) -> f32 {
+    if maximize {
+        -g
+    } else {
+        g
+    }
+}
+
+/// SGD's hyper-parameters (see `optim::SgdConfig`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SgdArgs {
+    /// Learning rate.
+    pub lr: f32,
+    /// Momentum factor (0: no buffer).
+    pub momentum: f32,
+    /// Dampening of the gradient in the momentum buffer.
+    pub dampening: f32,
+    /// L2 penalty added to the gradient.
+    pub weight_decay: f32,
+    /// Nesterov momentum.
+    pub nesterov: bool,
+    /// Ascend instead of descend.
+    pub maximize: bool,
+}
+
+/// One SGD update of `p` from `g`; `buf` is the momentum buffer (unused, possibly empty, when
+/// `momentum == 0`) and `first` says it has never been set: it then becomes the gradient
+/// itself, without dampening, as in PyTorch.
+pub fn sgd(p: &mut [f32], g: &[f32], buf: &mut [f32], a: &SgdArgs, first: bool) {
     assert_eq!(
         p.len(),
         g.len(),
         "sgd: parameter and gradient lengths differ"
     );
-    p.iter_mut().zip(g).for_each(|(p, &g)| *p -= lr * g);
+    let keep = (1.0 - widen(a.dampening)) as f32;
+    if a.momentum == 0.0 {
+        for (p, &g) in p.iter_mut().zip(g) {
+            let mut d = signed(g, a.maximize);
+            if a.weight_decay != 0.0 {
+                d = p.mul_add(a.weight_decay, d);
+            }
+            *p = d.mul_add(-a.lr, *p);
+        }
+        return;
+    }
+    assert_eq!(p.len(), buf.len(), "sgd: momentum buffer length differs");
+    for ((p, &g), b) in p.iter_mut().zip(g).zip(buf) {
+        let mut d = signed(g, a.maximize);
+        if a.weight_decay != 0.0 {
+            d = p.mul_add(a.weight_decay, d);
+        }
+        *b = if first {
+            d
+        } else {
+            d.mul_add(keep, *b * a.momentum)
+        };
+        d = if a.nesterov {
+            b.mul_add(a.momentum, d)
+        } else {
+            *b
+        };
+        *p = d.mul_add(-a.lr, *p);
+    }
+}
+
+/// Adam's (and AdamW's) hyper-parameters plus the parameter's step count (see
+/// `optim::AdamConfig`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamArgs {
+    /// Learning rate.
+    pub lr: f32,
+    /// Decay rates of the first and second moments.
+    pub betas: (f32, f32),
+    /// Added to the denominator.
+    pub eps: f32,
+    /// Weight decay: an L2 term in the gradient, or AdamW's decoupled shrink.
+    pub weight_decay: f32,
+    /// AdamW: multiply `p` by `1 − lr·weight_decay` instead of adding to the gradient.
+    pub decoupled_weight_decay: bool,
+    /// Normalise by the running maximum of the second moment.
+    pub amsgrad: bool,
+    /// Ascend instead of descend.
+    pub maximize: bool,
+    /// This parameter's step count, this step included (>= 1).
+    pub step: u64,
+}
+
+/// One Adam update of `p`, its first moment `m`, second moment `v` and (with `amsgrad`; else
+/// unused, possibly empty) the running maximum `v_max`.
+pub fn adam(
+    p: &mut [f32],
+    g: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    v_max: &mut [f32],
+    a: &AdamArgs,
+) {
+    let n = p.len();
+    assert!(
+        g.len() == n && m.len() == n && v.len() == n,
+        "adam: buffer lengths differ"
+    );
+    assert!(
+        !a.amsgrad || v_max.len() == n,
+        "adam: max buffer length differs"
+    );
+    let (lr, b1, b2) = (widen(a.lr), widen(a.betas.0), widen(a.betas.1));
+    let t = a.step as f64;
+    let neg_step_size = (-(lr / (1.0 - b1.powf(t)))) as f32;
+    let bc2_sqrt = (1.0 - b2.powf(t)).powf(0.5) as f32;
+    let shrink = (1.0 - lr * widen(a.weight_decay)) as f32;
+    let (w1, w2) = ((1.0 - b1) as f32, (1.0 - b2) as f32);
+    let (b2, eps) = (b2 as f32, widen(a.eps) as f32);
+    for i in 0..n {
+        let mut d = signed(g[i], a.maximize);
+        if a.weight_decay != 0.0 {
+            if a.decoupled_weight_decay {
+                p[i] *= shrink;
+            } else {
+                d = p[i].mul_add(a.weight_decay, d);
+            }
+        }
+        m[i] = lerp(m[i], d, w1);
+        v[i] = (w2 * d).mul_add(d, v[i] * b2);
+        let second = if a.amsgrad {
+            v_max[i] = nan_max(v_max[i], v[i]);
+            v_max[i]
+        } else {
+            v[i]
+        };
+        let denom = second.sqrt() / bc2_sqrt + eps;
+        p[i] += neg_step_size * m[i] / denom;
+    }
+}
+
+/// RMSprop's hyper-parameters (see `optim::RmspropConfig`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RmspropArgs {
+    /// Learning rate.
+    pub lr: f32,
+    /// Smoothing constant of the squared-gradient average.
+    pub alpha: f32,
+    /// Added to the denominator (after the square root).
+    pub eps: f32,
+    /// L2 penalty added to the gradient.
+    pub weight_decay: f32,
+    /// Momentum factor (0: no buffer).
+    pub momentum: f32,
+    /// Normalise by the variance estimate `v − ḡ²` instead of `v`.
+    pub centered: bool,
+    /// Ascend instead of descend.
+    pub maximize: bool,
+}
+
+/// One RMSprop update of `p`, its squared-gradient average `sq`, gradient average `avg`
+/// (`centered` only) and momentum buffer `buf` (`momentum > 0` only); unused buffers may be
+/// empty.
+pub fn rmsprop(
+    p: &mut [f32],
+    g: &[f32],
+    sq: &mut [f32],
+    avg: &mut [f32],
+    buf: &mut [f32],
+    a: &RmspropArgs,
+) {
+    let n = p.len();
+    assert!(
+        g.len() == n && sq.len() == n,
+        "rmsprop: buffer lengths differ"
+    );
+    assert!(
+        !a.centered || avg.len() == n,
+        "rmsprop: average buffer length differs"
+    );
+    assert!(
+        a.momentum <= 0.0 || buf.len() == n,
+        "rmsprop: momentum buffer length differs"
+    );
+    let alpha = widen(a.alpha);
+    let w = (1.0 - alpha) as f32;
+    let (alpha, eps) = (alpha as f32, widen(a.eps) as f32);
+    for i in 0..n {
+        let mut d = signed(g[i], a.maximize);
+        if a.weight_decay != 0.0 {
+            d = p[i].mul_add(a.weight_decay, d);
+        }
+        sq[i] = (w * d).mul_add(d, sq[i] * alpha);
+        let denom = if a.centered {
+            avg[i] = lerp(avg[i], d, w);
+            (-avg[i]).mul_add(avg[i], sq[i]).sqrt() + eps
+        } else {
+            sq[i].sqrt() + eps
+        };
+        if a.momentum > 0.0 {
+            buf[i] = buf[i] * a.momentum + d / denom;
+            p[i] = buf[i].mul_add(-a.lr, p[i]);
+        } else {
+            p[i] += -a.lr * d / denom;
+        }
+    }
+}
+
+/// Adagrad's hyper-parameters plus the parameter's step count (see `optim::AdagradConfig`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdagradArgs {
+    /// Learning rate.
+    pub lr: f32,
+    /// Learning-rate decay per step.
+    pub lr_decay: f32,
+    /// L2 penalty added to the gradient.
+    pub weight_decay: f32,
+    /// Added to the denominator (after the square root).
+    pub eps: f32,
+    /// Ascend instead of descend.
+    pub maximize: bool,
+    /// This parameter's step count, this step included (>= 1).
+    pub step: u64,
+}
+
+/// One Adagrad update of `p` and its sum of squared gradients `sum`.
+pub fn adagrad(p: &mut [f32], g: &[f32], sum: &mut [f32], a: &AdagradArgs) {
+    let n = p.len();
+    assert!(
+        g.len() == n && sum.len() == n,
+        "adagrad: buffer lengths differ"
+    );
+    let clr = widen(a.lr) / (1.0 + (a.step as f64 - 1.0) * widen(a.lr_decay));
+    let (neg_clr, eps) = ((-clr) as f32, widen(a.eps) as f32);
+    for i in 0..n {
+        let mut d = signed(g[i], a.maximize);
+        if a.weight_decay != 0.0 {
+            d = p[i].mul_add(a.weight_decay, d);
+        }
+        sum[i] = d.mul_add(d, sum[i]);
+        p[i] += neg_clr * d / (sum[i].sqrt() + eps);
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    #[test]
-    fn sgd_step() {
-        let mut p = [1.0, 2.0, 0.0];
-        super::sgd(&mut p, &[4.0, -2.0, 0.0], 0.25);
-        assert_eq!(p, [0.0, 2.5, 0.0]);
-    }
-}
+mod tests;

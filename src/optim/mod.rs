@@ -1,28 +1,47 @@
 //! Optimizers: they update a [`ParamStore`](crate::ParamStore)'s flat parameter buffer from its
-//! flat gradient buffer in one pass, outside any graph (a graph borrows the store, so no step
-//! can happen while one is alive).
+//! flat gradient buffer in one fused pass, outside any graph (a graph borrows the store, so no
+//! step can happen while one is alive).
+//!
+//! [`Sgd`], [`Adam`], [`AdamW`], [`Rmsprop`] and [`Adagrad`] follow PyTorch's single-tensor
+//! code paths formula for formula (each module's doc states its maths); their configs default
+//! to PyTorch's defaults. State (momentum, moments, accumulators) lives in flat buffers of the
+//! store's layout, step counts are per parameter, and parameters without a gradient
+//! ([`ParamStore::has_grad`](crate::ParamStore::has_grad), PyTorch's `p.grad is None`) are
+//! skipped. Param groups: [`ParamGroup`]. State save and load: [`OptimState`].
 
+mod adagrad;
+mod adam;
+mod adamw;
+mod group;
+mod rmsprop;
 mod sgd;
+mod state;
 
+pub use adagrad::{Adagrad, AdagradConfig};
+pub use adam::{Adam, AdamConfig};
+pub use adamw::{AdamW, AdamWConfig};
+pub use group::{GroupConfig, ParamGroup};
+pub use rmsprop::{Rmsprop, RmspropConfig};
 pub use sgd::{Sgd, SgdConfig};
+pub use state::OptimState;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::params::ParamStore;
 
-/// What every optimizer offers: a step over the store, and per-group learning rates that
-/// schedules read and set (PyTorch's `optimizer.param_groups[i]["lr"]`).
+/// What every optimizer offers: a step over the store, per-group learning rates that
+/// schedules read and set (PyTorch's `optimizer.param_groups[i]["lr"]`), and state save/load.
 ///
 /// ```
 /// use arenagrad::prelude::*;
 /// use arenagrad::optim::{Optimizer, Sgd, SgdConfig};
 /// let params = ParamStore::new();
-/// let mut opt = Sgd::new(&params, SgdConfig { lr: 0.1 })?;
+/// let mut opt = Sgd::new(&params, SgdConfig { lr: 0.1, ..Default::default() })?;
 /// opt.set_group_lr(0, 0.05)?;
 /// assert_eq!((opt.num_groups(), opt.group_lr(0)), (1, 0.05));
 /// # Ok::<(), arenagrad::Error>(())
 /// ```
 pub trait Optimizer {
-    /// One update of every parameter (of every group) from its gradient.
+    /// One update of every parameter (of every group) that has a gradient.
     fn step(&mut self, params: &mut ParamStore);
     /// Number of parameter groups (1 without explicit groups).
     fn num_groups(&self) -> usize;
@@ -30,19 +49,68 @@ pub trait Optimizer {
     fn group_lr(&self, i: usize) -> f32;
     /// Sets the learning rate of group `i`; an invalid value is an error.
     fn set_group_lr(&mut self, i: usize, lr: f32) -> Result<()>;
+
+    /// The state to save (see [`OptimState`]). The default, for an optimizer without
+    /// per-parameter state, is the groups' learning rates (`group.{i}.lr`).
+    fn state_dict(&self, _params: &ParamStore) -> OptimState {
+        let scalars = (0..self.num_groups())
+            .map(|i| (format!("group.{i}.lr"), self.group_lr(i) as f64))
+            .collect();
+        OptimState {
+            optimizer: String::new(),
+            groups: Vec::new(),
+            scalars,
+            tensors: Vec::new(),
+        }
+    }
+
+    /// Loads a state saved by [`Optimizer::state_dict`]; a state that does not fit is an error
+    /// and changes nothing. The default restores the groups' learning rates.
+    fn load_state_dict(&mut self, _params: &ParamStore, state: &OptimState) -> Result<()> {
+        let lrs = (0..self.num_groups())
+            .map(|i| {
+                state
+                    .scalar(&format!("group.{i}.lr"))
+                    .ok_or_else(|| Error::InvalidArgument {
+                        op: "Optimizer::load_state_dict",
+                        message: format!("the state has no scalar 'group.{i}.lr'"),
+                    })
+            })
+            .collect::<Result<Vec<f64>>>()?;
+        lrs.iter()
+            .enumerate()
+            .try_for_each(|(i, &lr)| self.set_group_lr(i, lr as f32))
+    }
 }
 
-impl Optimizer for Sgd {
-    fn step(&mut self, params: &mut ParamStore) {
-        Sgd::step(self, params)
-    }
-    fn num_groups(&self) -> usize {
-        1
-    }
-    fn group_lr(&self, _i: usize) -> f32 {
-        self.config().lr
-    }
-    fn set_group_lr(&mut self, _i: usize, lr: f32) -> Result<()> {
-        self.set_lr(lr)
-    }
+/// Implements [`Optimizer`] for an optimizer with inherent `step`, `state_dict`,
+/// `load_state_dict` and a `groups: Groups<_>` field.
+macro_rules! impl_optimizer {
+    ($t:ty) => {
+        impl $crate::optim::Optimizer for $t {
+            fn step(&mut self, params: &mut $crate::params::ParamStore) {
+                <$t>::step(self, params)
+            }
+            fn num_groups(&self) -> usize {
+                self.groups.groups.len()
+            }
+            fn group_lr(&self, i: usize) -> f32 {
+                self.groups.lr(i)
+            }
+            fn set_group_lr(&mut self, i: usize, lr: f32) -> $crate::error::Result<()> {
+                self.groups.set_lr(i, lr)
+            }
+            fn state_dict(&self, params: &$crate::params::ParamStore) -> $crate::optim::OptimState {
+                <$t>::state_dict(self, params)
+            }
+            fn load_state_dict(
+                &mut self,
+                params: &$crate::params::ParamStore,
+                state: &$crate::optim::OptimState,
+            ) -> $crate::error::Result<()> {
+                <$t>::load_state_dict(self, params, state)
+            }
+        }
+    };
 }
+pub(crate) use impl_optimizer;

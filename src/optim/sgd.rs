@@ -1,39 +1,121 @@
-//! Stochastic gradient descent: `p ← p − lr · g`, one pass over the flat buffers.
+//! Stochastic gradient descent, PyTorch's `torch.optim.SGD`, one fused pass over the flat
+//! buffers.
 //!
-//! Padding between parameters has zero gradient, so it stays zero. Momentum, dampening,
-//! Nesterov, weight decay and `maximize` are PyTorch's `SGD` options still to come.
+//! For each parameter with a gradient `g` (negated first when `maximize`):
+//! ```text
+//! g ← g + weight_decay · p                       if weight_decay ≠ 0
+//! b ← g                                           first step, if momentum ≠ 0
+//! b ← momentum · b + (1 − dampening) · g          later steps
+//! g ← g + momentum · b  if nesterov,  else  g ← b
+//! p ← p − lr · g
+//! ```
+//! The momentum buffer `b` (`momentum_buffer`) has the store's flat layout and exists only
+//! when some group has momentum. Padding between parameters is never touched.
 
-use crate::error::{Error, Result};
-use crate::kernels::optim::sgd;
-use crate::params::ParamStore;
+use super::group::{flag, invalid, non_negative, unknown, GroupConfig, Groups, ParamGroup};
+use super::OptimState;
+use crate::error::Result;
+use crate::kernels::optim::{sgd, SgdArgs};
+use crate::params::{AlignedBuf, ParamStore};
 
-/// Options of [`Sgd`], with PyTorch's defaults (`torch.optim.SGD` has defaulted `lr` to 1e-3
-/// since 2.2, pytorch/pytorch#114467).
+/// Options of [`Sgd`], with PyTorch's defaults (`lr` has defaulted to 1e-3 since PyTorch 2.2,
+/// pytorch/pytorch#114467).
 ///
 /// ```
 /// use arenagrad::optim::SgdConfig;
-/// assert_eq!(SgdConfig::default().lr, 1e-3);
+/// let c = SgdConfig { momentum: 0.9, nesterov: true, ..Default::default() };
+/// assert_eq!((c.lr, c.dampening, c.weight_decay), (1e-3, 0.0, 0.0));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SgdConfig {
     /// Learning rate, `>= 0`.
     pub lr: f32,
+    /// Momentum factor, `>= 0` (0: no momentum buffer).
+    pub momentum: f32,
+    /// Dampening of new gradients in the momentum buffer.
+    pub dampening: f32,
+    /// L2 penalty added to the gradient, `>= 0`.
+    pub weight_decay: f32,
+    /// Nesterov momentum (needs `momentum > 0` and `dampening == 0`).
+    pub nesterov: bool,
+    /// Maximize the objective instead of minimizing it.
+    pub maximize: bool,
 }
 
 impl Default for SgdConfig {
     fn default() -> Self {
-        SgdConfig { lr: 1e-3 }
+        SgdConfig {
+            lr: 1e-3,
+            momentum: 0.0,
+            dampening: 0.0,
+            weight_decay: 0.0,
+            nesterov: false,
+            maximize: false,
+        }
     }
 }
 
-/// Plain SGD over every parameter of a store.
+impl GroupConfig for SgdConfig {
+    fn lr(&self) -> f32 {
+        self.lr
+    }
+    fn set_lr(&mut self, lr: f32) {
+        self.lr = lr;
+    }
+    fn set_weight_decay(&mut self, weight_decay: f32) {
+        self.weight_decay = weight_decay;
+    }
+    fn validate(&self, op: &'static str) -> Result<()> {
+        non_negative(op, "learning rate", self.lr)?;
+        non_negative(op, "momentum value", self.momentum)?;
+        non_negative(op, "weight_decay value", self.weight_decay)?;
+        if self.dampening.is_nan() {
+            return Err(invalid(op, "invalid dampening NaN".into()));
+        }
+        if self.nesterov && (self.momentum <= 0.0 || self.dampening != 0.0) {
+            return Err(invalid(
+                op,
+                format!(
+                    "Nesterov momentum requires a momentum and zero dampening (momentum {}, \
+                     dampening {})",
+                    self.momentum, self.dampening
+                ),
+            ));
+        }
+        Ok(())
+    }
+    fn options(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("lr", self.lr as f64),
+            ("momentum", self.momentum as f64),
+            ("dampening", self.dampening as f64),
+            ("weight_decay", self.weight_decay as f64),
+            ("nesterov", self.nesterov as u8 as f64),
+            ("maximize", self.maximize as u8 as f64),
+        ]
+    }
+    fn set_option(&mut self, name: &str, v: f64) -> Result<()> {
+        match name {
+            "lr" => self.lr = v as f32,
+            "momentum" => self.momentum = v as f32,
+            "dampening" => self.dampening = v as f32,
+            "weight_decay" => self.weight_decay = v as f32,
+            "nesterov" => self.nesterov = flag("SGD", name, v)?,
+            "maximize" => self.maximize = flag("SGD", name, v)?,
+            _ => return Err(unknown("SGD", name, &self.options())),
+        }
+        Ok(())
+    }
+}
+
+/// SGD with momentum, dampening, Nesterov, weight decay and `maximize`, over param groups.
 ///
 /// ```
 /// use arenagrad::prelude::*;
 /// use arenagrad::optim::{Sgd, SgdConfig};
 /// let mut params = ParamStore::new();
 /// let w = params.add("w", Tensor::scalar(3.0))?;
-/// let mut opt = Sgd::new(&params, SgdConfig { lr: 0.1 })?;
+/// let mut opt = Sgd::new(&params, SgdConfig { lr: 0.1, ..Default::default() })?;
 /// let mut graph = Graph::new();
 /// graph.run_with(&mut params, |g| {
 ///     let w = g.param(w);
@@ -45,81 +127,101 @@ impl Default for SgdConfig {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Sgd {
-    config: SgdConfig,
+    groups: Groups<SgdConfig>,
+    momentum: AlignedBuf,
 }
 
 impl Sgd {
-    /// An optimizer for `params` (plain SGD keeps no per-parameter state, so the store is only
-    /// a placeholder for the stateful variants); a negative or NaN `lr` is an error.
-    pub fn new(_params: &ParamStore, config: SgdConfig) -> Result<Sgd> {
-        check_lr(config.lr)?;
-        Ok(Sgd { config })
+    /// An optimizer for every parameter of `params`; invalid options are an error.
+    pub fn new(params: &ParamStore, config: SgdConfig) -> Result<Sgd> {
+        Self::build(Groups::all("SGD", params, config)?)
     }
 
-    /// The options in use.
+    /// An optimizer for the given param groups (see [`ParamGroup`]).
+    pub fn with_groups(
+        params: &ParamStore,
+        groups: Vec<ParamGroup<SgdConfig>>,
+        base: SgdConfig,
+    ) -> Result<Sgd> {
+        Self::build(Groups::new("SGD", params, groups, base)?)
+    }
+
+    fn build(groups: Groups<SgdConfig>) -> Result<Sgd> {
+        let any = groups.groups.iter().any(|g| g.config.momentum != 0.0);
+        let momentum = AlignedBuf::zeros(if any { groups.flat_len() } else { 0 });
+        Ok(Sgd { groups, momentum })
+    }
+
+    /// The base options (those of groups that set nothing else).
     pub fn config(&self) -> &SgdConfig {
-        &self.config
+        &self.groups.base
     }
 
-    /// Changes the learning rate (for schedules); a negative or NaN `lr` is an error.
+    /// The options of group `i`.
+    pub fn group_config(&self, i: usize) -> &SgdConfig {
+        &self.groups.group(i).config
+    }
+
+    /// Sets every group's learning rate; a negative or NaN `lr` is an error.
     pub fn set_lr(&mut self, lr: f32) -> Result<()> {
-        check_lr(lr)?;
-        self.config.lr = lr;
-        Ok(())
+        non_negative("SGD", "learning rate", lr)?;
+        self.groups.base.lr = lr;
+        (0..self.groups.groups.len()).try_for_each(|i| self.groups.set_lr(i, lr))
     }
 
-    /// One update of every parameter from its accumulated gradient: `p -= lr · g`.
+    /// One update of every parameter that has a gradient; no allocation.
     pub fn step(&mut self, params: &mut ParamStore) {
-        let (p, g) = params.flat_mut();
-        sgd(p, g, self.config.lr);
-    }
-}
-
-fn check_lr(lr: f32) -> Result<()> {
-    if lr.is_nan() || lr < 0.0 {
-        return Err(Error::InvalidArgument {
-            op: "SGD",
-            message: format!("invalid learning rate {lr}; it must be >= 0"),
+        let buf = self.momentum.as_mut_slice();
+        self.groups.step(params, |c, r, step, p, g| {
+            let a = SgdArgs {
+                lr: c.lr,
+                momentum: c.momentum,
+                dampening: c.dampening,
+                weight_decay: c.weight_decay,
+                nesterov: c.nesterov,
+                maximize: c.maximize,
+            };
+            let b = if c.momentum != 0.0 {
+                &mut buf[r]
+            } else {
+                &mut []
+            };
+            sgd(p, g, b, &a, step == 1);
         });
     }
-    Ok(())
+
+    /// The state to save: options, step counts and `momentum_buffer`s.
+    pub fn state_dict(&self, params: &ParamStore) -> OptimState {
+        let bufs: &[(&str, &[f32])] = &[("momentum_buffer", self.momentum.as_slice())];
+        self.groups.export(
+            params,
+            "SGD",
+            if self.momentum.as_slice().is_empty() {
+                &[]
+            } else {
+                bufs
+            },
+            false,
+        )
+    }
+
+    /// Loads a state saved by [`Sgd::state_dict`] for the same groups.
+    pub fn load_state_dict(&mut self, params: &ParamStore, state: &OptimState) -> Result<()> {
+        let empty = self.momentum.as_slice().is_empty();
+        let mut bufs = [("momentum_buffer", self.momentum.as_mut_slice())];
+        let bufs: &mut [(&str, &mut [f32])] = if empty { &mut [] } else { &mut bufs };
+        self.groups.import(
+            params,
+            "SGD",
+            state,
+            bufs,
+            |_, _| 0.0,
+            |c| c.momentum == 0.0 || !empty,
+        )
+    }
 }
+
+super::impl_optimizer!(Sgd);
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::tensor::Tensor;
-
-    #[test]
-    fn bad_learning_rates_are_errors() {
-        let params = ParamStore::new();
-        for lr in [-0.1, f32::NAN] {
-            let err = Sgd::new(&params, SgdConfig { lr }).unwrap_err().to_string();
-            assert!(err.starts_with("SGD: invalid learning rate"), "{err}");
-            assert!(err.contains(&lr.to_string()), "{err}");
-        }
-        let mut opt = Sgd::new(&params, SgdConfig::default()).unwrap();
-        assert!(opt.set_lr(-1.0).is_err());
-        assert_eq!(opt.config().lr, 1e-3);
-    }
-
-    #[test]
-    fn step_updates_every_parameter_and_keeps_padding() {
-        let mut params = ParamStore::new();
-        let a = params.add("a", Tensor::from_slice(&[1.0, 2.0])).unwrap();
-        let b = params.add("b", Tensor::scalar(5.0)).unwrap();
-        let (oa, ob) = (params.offset(a), params.offset(b));
-        {
-            let g = params.flat_grad_mut();
-            g[oa..oa + 2].copy_from_slice(&[10.0, -10.0]);
-            g[ob] = 1.0;
-        }
-        let mut opt = Sgd::new(&params, SgdConfig { lr: 0.5 }).unwrap();
-        opt.step(&mut params);
-        assert_eq!(
-            (params.data(a), params.data(b)),
-            (&[-4.0, 7.0][..], &[4.5][..])
-        );
-        assert!(params.flat_data()[oa + 2..ob].iter().all(|&v| v == 0.0));
-    }
-}
+mod tests;

@@ -1,0 +1,285 @@
+//! Adam, PyTorch's `torch.optim.Adam`, one fused pass over the flat buffers.
+//!
+//! For each parameter with a gradient `g` (negated first when `maximize`), at its step `t`:
+//! ```text
+//! g ← g + λ·p                      if weight_decay λ ≠ 0 (decoupled: p ← p·(1 − lr·λ) instead)
+//! m ← m + (1 − β₁)·(g − m)         (torch's lerp)
+//! v ← β₂·v + (1 − β₂)·g²
+//! v̂ ← max(v̂, v)                    if amsgrad (the max is used below instead of v)
+//! p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+//! ```
+//! `m` (`exp_avg`), `v` (`exp_avg_sq`) and `v̂` (`max_exp_avg_sq`, only when some group has
+//! amsgrad) are flat buffers of the store's layout. [`AdamW`](super::AdamW) is this rule with
+//! decoupled weight decay.
+
+use super::group::{flag, invalid, non_negative, unknown, GroupConfig, Groups, ParamGroup};
+use super::OptimState;
+use crate::error::Result;
+use crate::kernels::optim::{adam, AdamArgs};
+use crate::params::{AlignedBuf, ParamStore};
+
+/// Options of [`Adam`], with PyTorch's defaults.
+///
+/// ```
+/// use arenagrad::optim::AdamConfig;
+/// let c = AdamConfig::default();
+/// assert_eq!((c.lr, c.betas, c.eps, c.weight_decay), (1e-3, (0.9, 0.999), 1e-8, 0.0));
+/// assert!(!c.amsgrad && !c.maximize && !c.decoupled_weight_decay);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamConfig {
+    /// Learning rate, `>= 0`.
+    pub lr: f32,
+    /// Decay rates `(β₁, β₂)` of the moment estimates, each in `[0, 1)`.
+    pub betas: (f32, f32),
+    /// Added to the denominator, `>= 0`.
+    pub eps: f32,
+    /// Weight decay, `>= 0`: an L2 term in the gradient (or decoupled, below).
+    pub weight_decay: f32,
+    /// Use the running maximum of the second moment (AMSGrad).
+    pub amsgrad: bool,
+    /// Maximize the objective instead of minimizing it.
+    pub maximize: bool,
+    /// Decay the weights directly, as AdamW does (PyTorch's `decoupled_weight_decay`).
+    pub decoupled_weight_decay: bool,
+}
+
+impl Default for AdamConfig {
+    fn default() -> Self {
+        AdamConfig {
+            lr: 1e-3,
+            betas: (0.9, 0.999),
+            eps: 1e-8,
+            weight_decay: 0.0,
+            amsgrad: false,
+            maximize: false,
+            decoupled_weight_decay: false,
+        }
+    }
+}
+
+/// The checks PyTorch's Adam and AdamW make.
+pub(crate) fn check(op: &'static str, lr: f32, betas: (f32, f32), eps: f32, wd: f32) -> Result<()> {
+    non_negative(op, "learning rate", lr)?;
+    non_negative(op, "epsilon value", eps)?;
+    for (i, b) in [betas.0, betas.1].into_iter().enumerate() {
+        if !(0.0..1.0).contains(&b) {
+            return Err(invalid(
+                op,
+                format!("invalid beta parameter at index {i}: {b}; it must be in [0, 1)"),
+            ));
+        }
+    }
+    non_negative(op, "weight_decay value", wd)
+}
+
+impl GroupConfig for AdamConfig {
+    fn lr(&self) -> f32 {
+        self.lr
+    }
+    fn set_lr(&mut self, lr: f32) {
+        self.lr = lr;
+    }
+    fn set_weight_decay(&mut self, weight_decay: f32) {
+        self.weight_decay = weight_decay;
+    }
+    fn validate(&self, op: &'static str) -> Result<()> {
+        check(op, self.lr, self.betas, self.eps, self.weight_decay)
+    }
+    fn options(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("lr", self.lr as f64),
+            ("betas.0", self.betas.0 as f64),
+            ("betas.1", self.betas.1 as f64),
+            ("eps", self.eps as f64),
+            ("weight_decay", self.weight_decay as f64),
+            ("amsgrad", self.amsgrad as u8 as f64),
+            ("maximize", self.maximize as u8 as f64),
+            (
+                "decoupled_weight_decay",
+                self.decoupled_weight_decay as u8 as f64,
+            ),
+        ]
+    }
+    fn set_option(&mut self, name: &str, v: f64) -> Result<()> {
+        match name {
+            "lr" => self.lr = v as f32,
+            "betas.0" => self.betas.0 = v as f32,
+            "betas.1" => self.betas.1 = v as f32,
+            "eps" => self.eps = v as f32,
+            "weight_decay" => self.weight_decay = v as f32,
+            "amsgrad" => self.amsgrad = flag("Adam", name, v)?,
+            "maximize" => self.maximize = flag("Adam", name, v)?,
+            "decoupled_weight_decay" => self.decoupled_weight_decay = flag("Adam", name, v)?,
+            _ => return Err(unknown("Adam", name, &self.options())),
+        }
+        Ok(())
+    }
+}
+
+/// Adam's flat state buffers, shared with [`AdamW`](super::AdamW).
+#[derive(Clone, Debug)]
+pub(crate) struct Moments {
+    m: AlignedBuf,
+    v: AlignedBuf,
+    v_max: AlignedBuf,
+}
+
+impl Moments {
+    pub fn new(len: usize, amsgrad: bool) -> Self {
+        let v_max = AlignedBuf::zeros(if amsgrad { len } else { 0 });
+        Moments {
+            m: AlignedBuf::zeros(len),
+            v: AlignedBuf::zeros(len),
+            v_max,
+        }
+    }
+
+    /// One step; `args(config)` gives each group's kernel arguments (the step is set here).
+    pub fn step<C: GroupConfig>(
+        &mut self,
+        groups: &mut Groups<C>,
+        params: &mut ParamStore,
+        args: impl Fn(&C) -> AdamArgs,
+    ) {
+        let (m, v, v_max) = (
+            self.m.as_mut_slice(),
+            self.v.as_mut_slice(),
+            self.v_max.as_mut_slice(),
+        );
+        groups.step(params, |c, r, step, p, g| {
+            let a = AdamArgs { step, ..args(c) };
+            let vm = if a.amsgrad {
+                &mut v_max[r.clone()]
+            } else {
+                &mut []
+            };
+            adam(p, g, &mut m[r.clone()], &mut v[r], vm, &a);
+        });
+    }
+
+    pub fn export<C: GroupConfig>(
+        &self,
+        groups: &Groups<C>,
+        params: &ParamStore,
+        name: &str,
+    ) -> OptimState {
+        let mut bufs = vec![
+            ("exp_avg", self.m.as_slice()),
+            ("exp_avg_sq", self.v.as_slice()),
+        ];
+        if !self.v_max.as_slice().is_empty() {
+            bufs.push(("max_exp_avg_sq", self.v_max.as_slice()));
+        }
+        groups.export(params, name, &bufs, false)
+    }
+
+    pub fn import<C: GroupConfig>(
+        &mut self,
+        groups: &mut Groups<C>,
+        params: &ParamStore,
+        name: &str,
+        state: &OptimState,
+        args_of: impl Fn(&C) -> AdamArgs,
+    ) -> Result<()> {
+        let ams = !self.v_max.as_slice().is_empty();
+        let mut bufs = vec![
+            ("exp_avg", self.m.as_mut_slice()),
+            ("exp_avg_sq", self.v.as_mut_slice()),
+        ];
+        if ams {
+            bufs.push(("max_exp_avg_sq", self.v_max.as_mut_slice()));
+        }
+        groups.import(
+            params,
+            name,
+            state,
+            &mut bufs,
+            |_, _| 0.0,
+            |c| !args_of(c).amsgrad || ams,
+        )
+    }
+}
+
+/// Adam (with AMSGrad, L2 or decoupled weight decay and `maximize`) over param groups.
+///
+/// ```
+/// use arenagrad::prelude::*;
+/// use arenagrad::optim::{Adam, AdamConfig};
+/// let mut params = ParamStore::new();
+/// let w = params.add("w", Tensor::scalar(1.0))?;
+/// let mut opt = Adam::new(&params, AdamConfig { lr: 0.1, ..Default::default() })?;
+/// params.set_grad(w, &[0.5])?;
+/// opt.step(&mut params);          // first step: m̂ = g, v̂ = g², so p -= lr · sign(g)
+/// assert!((params.data(w)[0] - 0.9).abs() < 1e-6);
+/// assert!(Adam::new(&params, AdamConfig { betas: (1.0, 0.999), ..Default::default() }).is_err());
+/// # Ok::<(), arenagrad::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Adam {
+    groups: Groups<AdamConfig>,
+    moments: Moments,
+}
+
+impl Adam {
+    /// An optimizer for every parameter of `params`; invalid options are an error.
+    pub fn new(params: &ParamStore, config: AdamConfig) -> Result<Adam> {
+        Ok(Self::build(Groups::all("Adam", params, config)?))
+    }
+
+    /// An optimizer for the given param groups (see [`ParamGroup`]).
+    pub fn with_groups(
+        params: &ParamStore,
+        groups: Vec<ParamGroup<AdamConfig>>,
+        base: AdamConfig,
+    ) -> Result<Adam> {
+        Ok(Self::build(Groups::new("Adam", params, groups, base)?))
+    }
+
+    fn build(groups: Groups<AdamConfig>) -> Adam {
+        let amsgrad = groups.groups.iter().any(|g| g.config.amsgrad);
+        let moments = Moments::new(groups.flat_len(), amsgrad);
+        Adam { groups, moments }
+    }
+
+    /// The base options.
+    pub fn config(&self) -> &AdamConfig {
+        &self.groups.base
+    }
+
+    /// The options of group `i`.
+    pub fn group_config(&self, i: usize) -> &AdamConfig {
+        &self.groups.group(i).config
+    }
+
+    /// One update of every parameter that has a gradient; no allocation.
+    pub fn step(&mut self, params: &mut ParamStore) {
+        self.moments.step(&mut self.groups, params, args);
+    }
+
+    /// The state to save: options, step counts, `exp_avg`, `exp_avg_sq` (and `max_exp_avg_sq`).
+    pub fn state_dict(&self, params: &ParamStore) -> OptimState {
+        self.moments.export(&self.groups, params, "Adam")
+    }
+
+    /// Loads a state saved by [`Adam::state_dict`] for the same groups.
+    pub fn load_state_dict(&mut self, params: &ParamStore, state: &OptimState) -> Result<()> {
+        self.moments
+            .import(&mut self.groups, params, "Adam", state, args)
+    }
+}
+
+fn args(c: &AdamConfig) -> AdamArgs {
+    AdamArgs {
+        lr: c.lr,
+        betas: c.betas,
+        eps: c.eps,
+        weight_decay: c.weight_decay,
+        decoupled_weight_decay: c.decoupled_weight_decay,
+        amsgrad: c.amsgrad,
+        maximize: c.maximize,
+        step: 0,
+    }
+}
+
+super::impl_optimizer!(Adam);

@@ -1,0 +1,176 @@
+//! AdamW, PyTorch's `torch.optim.AdamW`: Adam with decoupled weight decay.
+//!
+//! For each parameter with a gradient `g` (negated first when `maximize`), at its step `t`:
+//! ```text
+//! p ← p · (1 − lr·λ)               (weight decay λ shrinks the weights, not the gradient)
+//! m ← m + (1 − β₁)·(g − m)
+//! v ← β₂·v + (1 − β₂)·g²
+//! v̂ ← max(v̂, v)                    if amsgrad
+//! p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+//! ```
+//! The same kernel and state as [`Adam`](super::Adam) (whose `decoupled_weight_decay` option
+//! is this rule); only the config differs, since PyTorch's AdamW defaults `weight_decay` to 1e-2.
+
+use super::adam::{check, Moments};
+use super::group::{flag, unknown, GroupConfig, Groups, ParamGroup};
+use super::OptimState;
+use crate::error::Result;
+use crate::kernels::optim::AdamArgs;
+use crate::params::ParamStore;
+
+/// Options of [`AdamW`], with PyTorch's defaults (note `weight_decay: 1e-2`).
+///
+/// ```
+/// use arenagrad::optim::AdamWConfig;
+/// let c = AdamWConfig::default();
+/// assert_eq!((c.lr, c.betas, c.eps, c.weight_decay), (1e-3, (0.9, 0.999), 1e-8, 1e-2));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamWConfig {
+    /// Learning rate, `>= 0`.
+    pub lr: f32,
+    /// Decay rates `(β₁, β₂)` of the moment estimates, each in `[0, 1)`.
+    pub betas: (f32, f32),
+    /// Added to the denominator, `>= 0`.
+    pub eps: f32,
+    /// Decoupled weight decay, `>= 0`.
+    pub weight_decay: f32,
+    /// Use the running maximum of the second moment (AMSGrad).
+    pub amsgrad: bool,
+    /// Maximize the objective instead of minimizing it.
+    pub maximize: bool,
+}
+
+impl Default for AdamWConfig {
+    fn default() -> Self {
+        AdamWConfig {
+            lr: 1e-3,
+            betas: (0.9, 0.999),
+            eps: 1e-8,
+            weight_decay: 1e-2,
+            amsgrad: false,
+            maximize: false,
+        }
+    }
+}
+
+impl GroupConfig for AdamWConfig {
+    fn lr(&self) -> f32 {
+        self.lr
+    }
+    fn set_lr(&mut self, lr: f32) {
+        self.lr = lr;
+    }
+    fn set_weight_decay(&mut self, weight_decay: f32) {
+        self.weight_decay = weight_decay;
+    }
+    fn validate(&self, op: &'static str) -> Result<()> {
+        check(op, self.lr, self.betas, self.eps, self.weight_decay)
+    }
+    fn options(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("lr", self.lr as f64),
+            ("betas.0", self.betas.0 as f64),
+            ("betas.1", self.betas.1 as f64),
+            ("eps", self.eps as f64),
+            ("weight_decay", self.weight_decay as f64),
+            ("amsgrad", self.amsgrad as u8 as f64),
+            ("maximize", self.maximize as u8 as f64),
+        ]
+    }
+    fn set_option(&mut self, name: &str, v: f64) -> Result<()> {
+        match name {
+            "lr" => self.lr = v as f32,
+            "betas.0" => self.betas.0 = v as f32,
+            "betas.1" => self.betas.1 = v as f32,
+            "eps" => self.eps = v as f32,
+            "weight_decay" => self.weight_decay = v as f32,
+            "amsgrad" => self.amsgrad = flag("AdamW", name, v)?,
+            "maximize" => self.maximize = flag("AdamW", name, v)?,
+            _ => return Err(unknown("AdamW", name, &self.options())),
+        }
+        Ok(())
+    }
+}
+
+/// AdamW over param groups.
+///
+/// ```
+/// use arenagrad::prelude::*;
+/// use arenagrad::optim::{AdamW, AdamWConfig};
+/// let mut params = ParamStore::new();
+/// let w = params.add("w", Tensor::scalar(1.0))?;
+/// let mut opt = AdamW::new(&params, AdamWConfig { lr: 0.1, weight_decay: 0.1, ..Default::default() })?;
+/// params.set_grad(w, &[0.5])?;
+/// opt.step(&mut params);          // p = 1 · (1 − 0.1 · 0.1) − 0.1 · sign(g)
+/// assert!((params.data(w)[0] - 0.89).abs() < 1e-6);
+/// # Ok::<(), arenagrad::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct AdamW {
+    groups: Groups<AdamWConfig>,
+    moments: Moments,
+}
+
+impl AdamW {
+    /// An optimizer for every parameter of `params`; invalid options are an error.
+    pub fn new(params: &ParamStore, config: AdamWConfig) -> Result<AdamW> {
+        Ok(Self::build(Groups::all("AdamW", params, config)?))
+    }
+
+    /// An optimizer for the given param groups (see [`ParamGroup`]).
+    pub fn with_groups(
+        params: &ParamStore,
+        groups: Vec<ParamGroup<AdamWConfig>>,
+        base: AdamWConfig,
+    ) -> Result<AdamW> {
+        Ok(Self::build(Groups::new("AdamW", params, groups, base)?))
+    }
+
+    fn build(groups: Groups<AdamWConfig>) -> AdamW {
+        let amsgrad = groups.groups.iter().any(|g| g.config.amsgrad);
+        let moments = Moments::new(groups.flat_len(), amsgrad);
+        AdamW { groups, moments }
+    }
+
+    /// The base options.
+    pub fn config(&self) -> &AdamWConfig {
+        &self.groups.base
+    }
+
+    /// The options of group `i`.
+    pub fn group_config(&self, i: usize) -> &AdamWConfig {
+        &self.groups.group(i).config
+    }
+
+    /// One update of every parameter that has a gradient; no allocation.
+    pub fn step(&mut self, params: &mut ParamStore) {
+        self.moments.step(&mut self.groups, params, args);
+    }
+
+    /// The state to save: options, step counts, `exp_avg`, `exp_avg_sq` (and `max_exp_avg_sq`).
+    pub fn state_dict(&self, params: &ParamStore) -> OptimState {
+        self.moments.export(&self.groups, params, "AdamW")
+    }
+
+    /// Loads a state saved by [`AdamW::state_dict`] for the same groups.
+    pub fn load_state_dict(&mut self, params: &ParamStore, state: &OptimState) -> Result<()> {
+        self.moments
+            .import(&mut self.groups, params, "AdamW", state, args)
+    }
+}
+
+fn args(c: &AdamWConfig) -> AdamArgs {
+    AdamArgs {
+        lr: c.lr,
+        betas: c.betas,
+        eps: c.eps,
+        weight_decay: c.weight_decay,
+        decoupled_weight_decay: true,
+        amsgrad: c.amsgrad,
+        maximize: c.maximize,
+        step: 0,
+    }
+}
+
+super::impl_optimizer!(AdamW);

@@ -1,0 +1,283 @@
+//! Param groups and the per-parameter bookkeeping every optimizer shares.
+//!
+//! A group is a set of parameters (ranges of the flat buffers) with its own options, as in
+//! PyTorch's `param_groups`: `ParamGroup::new(vec![w1, w2]).lr(1e-3)` takes every option it does
+//! not set from the optimizer's base config; [`ParamGroup::config`] replaces the whole config
+//! for the group (write `AdamConfig { amsgrad: true, ..base }` to change any other option).
+//! Without groups an optimizer has one group holding every parameter of the store.
+//!
+//! Step counts are per parameter, as PyTorch's `state[p]["step"]`: a parameter's count (and its
+//! state) starts at its first step with a gradient; a step skips parameters without one
+//! (`ParamStore::has_grad`, PyTorch's `p.grad is None`), leaving their values, state and count
+//! untouched.
+
+use std::ops::Range;
+
+use crate::error::{Error, Result};
+use crate::params::{Param, ParamStore};
+
+/// What the group machinery needs from an optimizer's config: the learning rate and weight
+/// decay (the options groups most often change), validation, and every option by PyTorch's
+/// name (`lr`, `betas.0`, `amsgrad` as 0/1, ...) for state export and for building a config
+/// from PyTorch keyword arguments.
+///
+/// ```
+/// use arenagrad::optim::{AdamConfig, GroupConfig};
+/// let mut c = AdamConfig::default();
+/// c.set_option("betas.1", 0.99)?;
+/// c.set_option("amsgrad", 1.0)?;
+/// assert_eq!((c.betas.1, c.amsgrad), (0.99, true));
+/// assert!(c.set_option("momentum", 0.9).is_err());  // Adam has no such option
+/// # Ok::<(), arenagrad::Error>(())
+/// ```
+pub trait GroupConfig: Copy + std::fmt::Debug {
+    /// The learning rate.
+    fn lr(&self) -> f32;
+    /// Sets the learning rate (unchecked; [`GroupConfig::validate`] checks).
+    fn set_lr(&mut self, lr: f32);
+    /// Sets the weight decay (unchecked).
+    fn set_weight_decay(&mut self, weight_decay: f32);
+    /// Checks every option; errors name `op` (the optimizer) and the value.
+    fn validate(&self, op: &'static str) -> Result<()>;
+    /// Every option as `(PyTorch name, value)`; booleans are 0 or 1, pairs `name.0`, `name.1`.
+    fn options(&self) -> Vec<(&'static str, f64)>;
+    /// Sets the option `name` (a name of [`GroupConfig::options`]); an unknown name is an error.
+    fn set_option(&mut self, name: &str, value: f64) -> Result<()>;
+}
+
+/// A set of parameters with its own options (PyTorch's param group).
+///
+/// ```
+/// use arenagrad::prelude::*;
+/// use arenagrad::optim::{Adam, AdamConfig, Optimizer, ParamGroup};
+/// let mut params = ParamStore::new();
+/// let w = params.add("w", Tensor::ones(&[2, 2])?)?;
+/// let b = params.add("b", Tensor::zeros(&[2])?)?;
+/// let base = AdamConfig { weight_decay: 0.01, ..Default::default() };
+/// let opt = Adam::with_groups(&params, vec![
+///     ParamGroup::new(vec![w]).lr(3e-4),               // weight_decay 0.01 from base
+///     ParamGroup::new(vec![b]).weight_decay(0.0),      // lr 1e-3 from base
+/// ], base)?;
+/// assert_eq!((opt.group_lr(0), opt.group_config(1).weight_decay), (3e-4, 0.0));
+/// // a parameter in two groups is an error
+/// assert!(Adam::with_groups(&params, vec![ParamGroup::new(vec![w, w])], base).is_err());
+/// # Ok::<(), arenagrad::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct ParamGroup<C> {
+    params: Vec<Param>,
+    lr: Option<f32>,
+    weight_decay: Option<f32>,
+    config: Option<C>,
+}
+
+impl<C: GroupConfig> ParamGroup<C> {
+    /// A group of `params` with the optimizer's base options.
+    pub fn new(params: Vec<Param>) -> Self {
+        ParamGroup {
+            params,
+            lr: None,
+            weight_decay: None,
+            config: None,
+        }
+    }
+    /// This group's learning rate.
+    pub fn lr(mut self, lr: f32) -> Self {
+        self.lr = Some(lr);
+        self
+    }
+    /// This group's weight decay (e.g. 0 for biases and norm weights).
+    pub fn weight_decay(mut self, weight_decay: f32) -> Self {
+        self.weight_decay = Some(weight_decay);
+        self
+    }
+    /// Every option of this group (`lr`/`weight_decay` set on the group still take precedence).
+    pub fn config(mut self, config: C) -> Self {
+        self.config = Some(config);
+        self
+    }
+    fn resolve(&self, base: &C) -> C {
+        let mut c = self.config.unwrap_or(*base);
+        if let Some(lr) = self.lr {
+            c.set_lr(lr);
+        }
+        if let Some(wd) = self.weight_decay {
+            c.set_weight_decay(wd);
+        }
+        c
+    }
+}
+
+/// One resolved group: its options and where its parameters are.
+#[derive(Clone, Debug)]
+pub(crate) struct Group<C> {
+    pub config: C,
+    /// `(param index, range in the flat buffers)`.
+    pub slots: Vec<(usize, Range<usize>)>,
+}
+
+/// The groups of an optimizer plus the per-parameter step counts.
+#[derive(Clone, Debug)]
+pub(crate) struct Groups<C> {
+    pub op: &'static str,
+    pub base: C,
+    pub groups: Vec<Group<C>>,
+    /// Per parameter (by index): steps taken with a gradient.
+    pub steps: Vec<u64>,
+    flat_len: usize,
+    probe: Option<Param>,
+}
+
+impl<C: GroupConfig> Groups<C> {
+    /// Resolves `groups` against `base`; a handle of another store or a parameter in two
+    /// groups is an error, as is any invalid option.
+    pub fn new(
+        op: &'static str,
+        params: &ParamStore,
+        groups: Vec<ParamGroup<C>>,
+        base: C,
+    ) -> Result<Self> {
+        base.validate(op)?;
+        let mut owner: Vec<Option<usize>> = vec![None; params.len()];
+        let mut resolved = Vec::with_capacity(groups.len());
+        for (gi, group) in groups.iter().enumerate() {
+            let config = group.resolve(&base);
+            config.validate(op)?;
+            let mut slots = Vec::with_capacity(group.params.len());
+            for &p in &group.params {
+                if !params.owns(p) {
+                    return Err(Error::ForeignParam {
+                        op,
+                        name: format!("#{}", p.index()),
+                    });
+                }
+                if let Some(first) = owner[p.index()].replace(gi) {
+                    return Err(Error::InvalidArgument {
+                        op,
+                        message: format!(
+                            "parameter '{}' appears in param groups {first} and {gi}; a \
+                             parameter may belong to one group only",
+                            params.name(p)
+                        ),
+                    });
+                }
+                let o = params.offset(p);
+                slots.push((p.index(), o..o + params.numel_of(p)));
+            }
+            resolved.push(Group { config, slots });
+        }
+        Ok(Groups {
+            op,
+            base,
+            groups: resolved,
+            steps: vec![0; params.len()],
+            flat_len: params.flat_data().len(),
+            probe: params.params().next(),
+        })
+    }
+
+    /// One group holding every parameter of the store.
+    pub fn all(op: &'static str, params: &ParamStore, base: C) -> Result<Self> {
+        Self::new(
+            op,
+            params,
+            vec![ParamGroup::new(params.params().collect())],
+            base,
+        )
+    }
+
+    pub fn flat_len(&self) -> usize {
+        self.flat_len
+    }
+
+    #[track_caller]
+    pub fn check_store(&self, params: &ParamStore) {
+        assert!(
+            params.flat_data().len() == self.flat_len
+                && params.len() == self.steps.len()
+                && self.probe.is_none_or(|p| params.owns(p)),
+            "{}: step on a store other than the one the optimizer was built for (or one that \
+             gained parameters since); build the optimizer after registering every parameter",
+            self.op
+        );
+    }
+
+    /// Calls `f(config, range, step, values, grads)` for every parameter that has a gradient,
+    /// after incrementing its step count; parameters without one are skipped.
+    #[track_caller]
+    pub fn step(
+        &mut self,
+        params: &mut ParamStore,
+        mut f: impl FnMut(&C, Range<usize>, u64, &mut [f32], &[f32]),
+    ) {
+        self.check_store(params);
+        let (data, grad, has_grad) = params.split_for_step();
+        for group in &self.groups {
+            for (index, r) in &group.slots {
+                if !has_grad[*index] {
+                    continue;
+                }
+                self.steps[*index] += 1;
+                let (p, g) = (&mut data[r.clone()], &grad[r.clone()]);
+                f(&group.config, r.clone(), self.steps[*index], p, g);
+            }
+        }
+    }
+
+    pub fn lr(&self, i: usize) -> f32 {
+        self.group(i).config.lr()
+    }
+
+    /// Sets group `i`'s learning rate; an invalid value is an error and changes nothing.
+    pub fn set_lr(&mut self, i: usize, lr: f32) -> Result<()> {
+        let op = self.op;
+        let mut c = self.group(i).config;
+        c.set_lr(lr);
+        c.validate(op)?;
+        self.groups[i].config = c;
+        Ok(())
+    }
+
+    #[track_caller]
+    pub fn group(&self, i: usize) -> &Group<C> {
+        let n = self.groups.len();
+        self.groups
+            .get(i)
+            .unwrap_or_else(|| panic!("{}: param group {i} out of range ({n} groups)", self.op))
+    }
+}
+
+/// Checks a learning rate, weight decay, eps, ...: `>= 0` and not NaN.
+pub(crate) fn non_negative(op: &'static str, what: &str, v: f32) -> Result<()> {
+    if v.is_nan() || v < 0.0 {
+        return Err(invalid(op, format!("invalid {what} {v}; it must be >= 0")));
+    }
+    Ok(())
+}
+
+pub(crate) fn invalid(op: &'static str, message: String) -> Error {
+    Error::InvalidArgument { op, message }
+}
+
+/// A boolean option from its 0/1 value.
+pub(crate) fn flag(op: &'static str, name: &str, v: f64) -> Result<bool> {
+    match v {
+        0.0 => Ok(false),
+        1.0 => Ok(true),
+        _ => Err(invalid(
+            op,
+            format!("option {name} is a boolean (0 or 1), got {v}"),
+        )),
+    }
+}
+
+pub(crate) fn unknown(op: &'static str, name: &str, known: &[(&str, f64)]) -> Error {
+    let names: Vec<&str> = known.iter().map(|(n, _)| *n).collect();
+    invalid(
+        op,
+        format!(
+            "unknown option '{name}'; the options are {}",
+            names.join(", ")
+        ),
+    )
+}
