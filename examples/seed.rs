@@ -113,7 +113,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\n== 4. SGD minimising (x - 3)^2 from x = 0, lr 0.1: zero_grad, backward, step");
     let mut params = ParamStore::new();
     let x = params.add("x", Tensor::scalar(0.0))?;
-    let mut opt = Sgd::new(&params, SgdConfig { lr: 0.1, ..Default::default() })?;
+    let mut opt = Sgd::new(
+        &params,
+        SgdConfig {
+            lr: 0.1,
+            ..Default::default()
+        },
+    )?;
     let want = torch("l_sgd_minimise_quadratic", "x trajectory");
     let mut worst = 0.0f32;
     for k in 0..50 {
@@ -147,7 +153,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     params.data_mut(model.weight)[0] = input("k_linear_regression", "w0").item();
     params.data_mut(model.bias.expect("Linear has a bias"))[0] =
         input("k_linear_regression", "b0").item();
-    let mut opt = Sgd::new(&params, SgdConfig { lr: 0.01, ..Default::default() })?;
+    let mut opt = Sgd::new(
+        &params,
+        SgdConfig {
+            lr: 0.01,
+            ..Default::default()
+        },
+    )?;
     for step in 0..100 {
         params.zero_grad();
         let loss = graph.run_with(&mut params, |g| {

@@ -151,7 +151,14 @@ fn linear_regression_matches_pytorch_scenario_k() {
     let model = Linear::new(&mut params, "model", 1, 1, &mut Rng::seed(0)).unwrap();
     params.data_mut(model.weight)[0] = -0.5;
     params.data_mut(model.bias.unwrap())[0] = 0.25;
-    let mut opt = Sgd::new(&params, SgdConfig { lr: 0.01, ..Default::default() }).unwrap();
+    let mut opt = Sgd::new(
+        &params,
+        SgdConfig {
+            lr: 0.01,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let mut graph = Graph::new();
     let close = |a: f32, b: f32| (a - b).abs() <= 1e-5 * (1.0 + b.abs());
     for step in 0..100 {
