@@ -114,3 +114,6 @@ macro_rules! impl_optimizer {
     };
 }
 pub(crate) use impl_optimizer;
+
+#[cfg(test)]
+mod tests;

@@ -314,3 +314,6 @@ impl<C: GroupConfig> Groups<C> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests;
