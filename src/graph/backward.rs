@@ -63,8 +63,8 @@ pub(crate) fn run(out: Var<'_>, opts: &Backward) -> Result<()> {
     match node.kind {
         Kind::Const => unreachable!("checked requires_grad above"),
         Kind::Param { index, offset } => {
-            let mut grads = scope.param_grads_mut(index);
-            seed(&mut grads[offset..offset + node.numel()], Acc::Add);
+            let (mut grads, acc) = scope.param_grads_mut(index);
+            seed(&mut grads[offset..offset + node.numel()], acc);
             return Ok(());
         }
         Kind::Leaf => {

@@ -9,6 +9,7 @@ use std::marker::PhantomData;
 use bumpalo::Bump;
 
 use super::node::{Kind, Node, Rule};
+use super::sink::Acc;
 use super::var::Var;
 use crate::error::{Error, Result};
 use crate::params::{Param, StoreView};
@@ -250,14 +251,21 @@ impl<'g> Scope<'g> {
         p
     }
 
-    /// The store's flat gradient buffer, to add parameter `index`'s gradient into; marks the
-    /// parameter as having a gradient (PyTorch's `p.grad` is no longer None).
-    pub(crate) fn param_grads_mut(&self, index: usize) -> RefMut<'_, &'g mut [f32]> {
+    /// The store's flat gradient buffer, to store parameter `index`'s gradient into, and how:
+    /// the first contribution since `zero_grad` writes (the range holds zeros then, by the
+    /// store's invariant, so writing equals adding without reading it: see
+    /// `ParamStore::zero_grad`), later ones add. Marks the parameter as having a gradient
+    /// (PyTorch's `p.grad` is no longer None).
+    pub(crate) fn param_grads_mut(&self, index: usize) -> (RefMut<'_, &'g mut [f32]>, Acc) {
         let view = self
             .params
             .as_ref()
             .expect("a Param node exists only in a scope with a store");
-        view.has_grad[index].set(true);
-        view.grads.borrow_mut()
+        let acc = if view.has_grad[index].replace(true) {
+            Acc::Add
+        } else {
+            Acc::Write
+        };
+        (view.grads.borrow_mut(), acc)
     }
 }

@@ -2,9 +2,10 @@
 //!
 //! The first contribution to a gradient *writes* (`Acc::Write`), later ones *add*
 //! (`Acc::Add`): a node with one consumer never has its gradient zero-filled. Leaves add into
-//! their accumulated `.grad` (or write it when it is `None`); parameters always add into the
-//! store's flat gradient buffer, which `zero_grad` cleared, and set the parameter's has-grad
-//! flag (see `ParamStore::zero_grad` for why adding after one fill beats write-first).
+//! their accumulated `.grad` (or write it when it is `None`). Parameters write into the store's
+//! flat gradient buffer on their first contribution since `zero_grad` (which filled it with
+//! zeros and cleared their has-grad flag) and add on later ones; the first also sets the flag.
+//! See `ParamStore::zero_grad` for the measurements behind this.
 
 use super::node::{Kind, Node};
 use super::scope::Scope;
@@ -56,8 +57,8 @@ impl<'s, 'g> Sink<'s, 'g> {
         match input.kind {
             Kind::Const => {}
             Kind::Param { index, offset } => {
-                let mut grads = self.scope.param_grads_mut(index);
-                f(&mut grads[offset..offset + input.numel()], Acc::Add);
+                let (mut grads, acc) = self.scope.param_grads_mut(index);
+                f(&mut grads[offset..offset + input.numel()], acc);
             }
             Kind::Leaf => {
                 let mut slot = input.grad.borrow_mut();
