@@ -13,6 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
+mod grad;
+
 /// Floats per 64-byte line: every parameter starts at a multiple of this offset.
 pub const ALIGN_FLOATS: usize = 16;
 
@@ -237,115 +239,6 @@ impl ParamStore {
         Tensor::new(self.grad(p).to_vec(), self.shape(p)).expect("meta matches grad")
     }
 
-    /// Zeroes every gradient and clears every has-grad flag: PyTorch's
-    /// `optimizer.zero_grad()` (whose default `set_to_none=True` makes every `p.grad` None).
-    ///
-    /// It is one fill of the flat gradient buffer plus one of the flags. INVARIANT: the flat
-    /// gradient buffer holds zeros for every parameter without a gradient (and in the
-    /// padding), so clipping, collectives and optimizers may read it whole. Backward's first
-    /// contribution to a parameter since the fill *writes* its range (a GEMM with `beta = 0`
-    /// never reads it), later ones add, and the first sets the has-grad flag.
-    ///
-    /// Why still fill, measured (`examples/zero_grad_timing.rs`, release, 2-core Xeon with
-    /// AVX-512, medians; "gradient work" = the weight-gradient GEMMs and bias sums of an MLP's
-    /// backward at batch 64):
-    ///
-    /// | store | fill alone | fill + add | fill + write-first | write-first, no fill |
-    /// |---|---|---|---|---|
-    /// | MLP 784-512-512-10, 670K params (2.7 MB) | 64 µs | 690 µs | 630 µs | 543 µs |
-    /// | MLP 784-2048x3-10, 10M params (40 MB) | 1.4 ms | 12.9 ms | 9.9 ms | 9.2 ms |
-    ///
-    /// A whole training step of the small MLP (forward, backward, SGD) takes about 2.0 ms with
-    /// fill + add and 1.96 ms with fill + write-first. Skipping the fill too would save another
-    /// 64 µs (3%) there and 0.7 ms on 10M params, but then a parameter that the next backward
-    /// does not reach keeps last step's gradient, so every reader of the flat buffer (clipping,
-    /// collectives, optimizers, `grad`) would have to consult the flags, or the stale ranges
-    /// be zeroed when the graph ends. Not worth it: one fill + flags + write-first it is.
-    ///
-    /// ```
-    /// use arenagrad::prelude::*;
-    /// let mut params = ParamStore::new();
-    /// let w = params.add("w", Tensor::scalar(2.0))?;
-    /// Graph::new().run_with(&mut params, |g| (g.param(w) * 3.0).backward())?;
-    /// assert!(params.has_grad(w) && params.grad(w) == &[3.0]);
-    /// params.zero_grad();
-    /// assert!(!params.has_grad(w) && params.grad(w) == &[0.0]);
-    /// # Ok::<(), arenagrad::Error>(())
-    /// ```
-    pub fn zero_grad(&mut self) {
-        self.grad.as_mut_slice().fill(0.0);
-        self.has_grad.fill(false);
-    }
-
-    /// Whether a backward reached `p` since the last [`zero_grad`](Self::zero_grad) (or it was
-    /// marked with [`mark_has_grad`](Self::mark_has_grad)): PyTorch's `p.grad is not None`.
-    /// Optimizers skip parameters without a gradient, as PyTorch does.
-    ///
-    /// ```
-    /// use arenagrad::prelude::*;
-    /// let mut params = ParamStore::new();
-    /// let (a, b) = (params.add("a", Tensor::scalar(1.0))?, params.add("b", Tensor::scalar(1.0))?);
-    /// Graph::new().run_with(&mut params, |g| {
-    ///     let _unused = g.param(b);               // in the graph, but the loss ignores it
-    ///     (g.param(a) * 2.0).backward()
-    /// })?;
-    /// assert!(params.has_grad(a) && !params.has_grad(b));
-    /// # Ok::<(), arenagrad::Error>(())
-    /// ```
-    pub fn has_grad(&self, p: Param) -> bool {
-        self.meta(p); // checks the handle
-        self.has_grad[p.index]
-    }
-
-    /// Marks `p` as having a gradient, for code that writes gradients itself through
-    /// [`flat_grad_mut`](Self::flat_grad_mut) (a collective, a test, a parity harness).
-    ///
-    /// ```
-    /// use arenagrad::prelude::*;
-    /// let mut params = ParamStore::new();
-    /// let w = params.add("w", Tensor::from_slice(&[1.0, 2.0]))?;
-    /// let o = params.offset(w);
-    /// params.flat_grad_mut()[o..o + 2].copy_from_slice(&[0.5, -0.5]);
-    /// params.mark_has_grad(w);
-    /// assert!(params.has_grad(w));
-    /// # Ok::<(), arenagrad::Error>(())
-    /// ```
-    pub fn mark_has_grad(&mut self, p: Param) {
-        self.meta(p); // checks the handle
-        self.has_grad[p.index] = true;
-    }
-
-    /// Sets `p`'s gradient to `values` and marks it as having one (PyTorch's
-    /// `p.grad = values`); a length other than `p`'s element count is an error.
-    ///
-    /// ```
-    /// use arenagrad::prelude::*;
-    /// let mut params = ParamStore::new();
-    /// let w = params.add("w", Tensor::from_slice(&[1.0, 2.0]))?;
-    /// params.set_grad(w, &[0.5, -0.5])?;
-    /// assert!(params.has_grad(w) && params.grad(w) == &[0.5, -0.5]);
-    /// assert!(params.set_grad(w, &[1.0]).is_err());
-    /// # Ok::<(), arenagrad::Error>(())
-    /// ```
-    pub fn set_grad(&mut self, p: Param, values: &[f32]) -> Result<()> {
-        let m = self.meta(p);
-        if values.len() != m.numel {
-            return Err(Error::DataLength {
-                op: "ParamStore::set_grad",
-                shape: m.shape.clone(),
-                len: values.len(),
-            });
-        }
-        let o = m.offset;
-        self.grad.as_mut_slice()[o..o + values.len()].copy_from_slice(values);
-        self.has_grad[p.index] = true;
-        Ok(())
-    }
-
-    /// The per-parameter has-grad flags, indexed by [`Param::index`].
-    pub fn grad_flags(&self) -> &[bool] {
-        &self.has_grad
-    }
     /// The whole flat value buffer (padding included).
     pub fn flat_data(&self) -> &[f32] {
         self.data.as_slice()
@@ -359,23 +252,6 @@ impl ParamStore {
     pub fn flat_mut(&mut self) -> (&mut [f32], &[f32]) {
         (self.data.as_mut_slice(), self.grad.as_slice())
     }
-    /// What an optimizer step needs, in one borrow: the flat values to update, the flat
-    /// gradients to read, and the has-grad flags indexed by [`Param::index`].
-    pub fn split_for_step(&mut self) -> (&mut [f32], &[f32], &[bool]) {
-        (
-            self.data.as_mut_slice(),
-            self.grad.as_slice(),
-            &self.has_grad,
-        )
-    }
-    /// The flat gradient buffer, mutable (for clipping or a collective). A gradient written
-    /// here for a parameter without a has-grad flag counts only once it is marked with
-    /// [`mark_has_grad`](Self::mark_has_grad) (until then backward's first contribution
-    /// overwrites it); keep the zeros of unmarked parameters, the buffer's invariant.
-    pub fn flat_grad_mut(&mut self) -> &mut [f32] {
-        self.grad.as_mut_slice()
-    }
-
     /// For `Graph::run_with`: the store (values, layout) to read, the gradients to add into
     /// and the has-grad flags to set.
     pub(crate) fn split_for_graph(&mut self) -> (StoreView<'_>, &mut [f32], &mut [bool]) {

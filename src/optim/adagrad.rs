@@ -11,7 +11,8 @@
 //! exists for every parameter from the start). One deliberate difference: a group's own
 //! `initial_accumulator_value` is honoured, where PyTorch uses the constructor's for every group.
 
-use super::group::{flag, non_negative, unknown, GroupConfig, Groups, ParamGroup};
+use super::group::{Groups, ParamGroup};
+use super::options::{config_options, non_negative, GroupConfig};
 use super::OptimState;
 use crate::error::Result;
 use crate::kernels::optim::{adagrad, AdagradArgs};
@@ -54,15 +55,8 @@ impl Default for AdagradConfig {
 }
 
 impl GroupConfig for AdagradConfig {
-    fn lr(&self) -> f32 {
-        self.lr
-    }
-    fn set_lr(&mut self, lr: f32) {
-        self.lr = lr;
-    }
-    fn set_weight_decay(&mut self, weight_decay: f32) {
-        self.weight_decay = weight_decay;
-    }
+    config_options!("Adagrad"; "lr" => lr, "lr_decay" => lr_decay, "weight_decay" => weight_decay, "initial_accumulator_value" => initial_accumulator_value, "eps" => eps; "maximize" => maximize);
+
     fn validate(&self, op: &'static str) -> Result<()> {
         non_negative(op, "learning rate", self.lr)?;
         non_negative(op, "lr_decay value", self.lr_decay)?;
@@ -73,31 +67,6 @@ impl GroupConfig for AdagradConfig {
             self.initial_accumulator_value,
         )?;
         non_negative(op, "epsilon value", self.eps)
-    }
-    fn options(&self) -> Vec<(&'static str, f64)> {
-        vec![
-            ("lr", self.lr as f64),
-            ("lr_decay", self.lr_decay as f64),
-            ("weight_decay", self.weight_decay as f64),
-            (
-                "initial_accumulator_value",
-                self.initial_accumulator_value as f64,
-            ),
-            ("eps", self.eps as f64),
-            ("maximize", self.maximize as u8 as f64),
-        ]
-    }
-    fn set_option(&mut self, name: &str, v: f64) -> Result<()> {
-        match name {
-            "lr" => self.lr = v as f32,
-            "lr_decay" => self.lr_decay = v as f32,
-            "weight_decay" => self.weight_decay = v as f32,
-            "initial_accumulator_value" => self.initial_accumulator_value = v as f32,
-            "eps" => self.eps = v as f32,
-            "maximize" => self.maximize = flag("Adagrad", name, v)?,
-            _ => return Err(unknown("Adagrad", name, &self.options())),
-        }
-        Ok(())
     }
 }
 

@@ -12,7 +12,8 @@
 //! amsgrad) are flat buffers of the store's layout. [`AdamW`](super::AdamW) is this rule with
 //! decoupled weight decay.
 
-use super::group::{flag, invalid, non_negative, unknown, GroupConfig, Groups, ParamGroup};
+use super::group::{Groups, ParamGroup};
+use super::options::{config_options, invalid, non_negative, GroupConfig};
 use super::OptimState;
 use crate::error::Result;
 use crate::kernels::optim::{adam, AdamArgs};
@@ -74,46 +75,10 @@ pub(crate) fn check(op: &'static str, lr: f32, betas: (f32, f32), eps: f32, wd: 
 }
 
 impl GroupConfig for AdamConfig {
-    fn lr(&self) -> f32 {
-        self.lr
-    }
-    fn set_lr(&mut self, lr: f32) {
-        self.lr = lr;
-    }
-    fn set_weight_decay(&mut self, weight_decay: f32) {
-        self.weight_decay = weight_decay;
-    }
+    config_options!("Adam"; "lr" => lr, "betas.0" => betas.0, "betas.1" => betas.1, "eps" => eps, "weight_decay" => weight_decay; "amsgrad" => amsgrad, "maximize" => maximize, "decoupled_weight_decay" => decoupled_weight_decay);
+
     fn validate(&self, op: &'static str) -> Result<()> {
         check(op, self.lr, self.betas, self.eps, self.weight_decay)
-    }
-    fn options(&self) -> Vec<(&'static str, f64)> {
-        vec![
-            ("lr", self.lr as f64),
-            ("betas.0", self.betas.0 as f64),
-            ("betas.1", self.betas.1 as f64),
-            ("eps", self.eps as f64),
-            ("weight_decay", self.weight_decay as f64),
-            ("amsgrad", self.amsgrad as u8 as f64),
-            ("maximize", self.maximize as u8 as f64),
-            (
-                "decoupled_weight_decay",
-                self.decoupled_weight_decay as u8 as f64,
-            ),
-        ]
-    }
-    fn set_option(&mut self, name: &str, v: f64) -> Result<()> {
-        match name {
-            "lr" => self.lr = v as f32,
-            "betas.0" => self.betas.0 = v as f32,
-            "betas.1" => self.betas.1 = v as f32,
-            "eps" => self.eps = v as f32,
-            "weight_decay" => self.weight_decay = v as f32,
-            "amsgrad" => self.amsgrad = flag("Adam", name, v)?,
-            "maximize" => self.maximize = flag("Adam", name, v)?,
-            "decoupled_weight_decay" => self.decoupled_weight_decay = flag("Adam", name, v)?,
-            _ => return Err(unknown("Adam", name, &self.options())),
-        }
-        Ok(())
     }
 }
 

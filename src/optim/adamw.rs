@@ -12,7 +12,8 @@
 //! is this rule); only the config differs, since PyTorch's AdamW defaults `weight_decay` to 1e-2.
 
 use super::adam::{check, Moments};
-use super::group::{flag, unknown, GroupConfig, Groups, ParamGroup};
+use super::group::{Groups, ParamGroup};
+use super::options::{config_options, GroupConfig};
 use super::OptimState;
 use crate::error::Result;
 use crate::kernels::optim::AdamArgs;
@@ -55,41 +56,10 @@ impl Default for AdamWConfig {
 }
 
 impl GroupConfig for AdamWConfig {
-    fn lr(&self) -> f32 {
-        self.lr
-    }
-    fn set_lr(&mut self, lr: f32) {
-        self.lr = lr;
-    }
-    fn set_weight_decay(&mut self, weight_decay: f32) {
-        self.weight_decay = weight_decay;
-    }
+    config_options!("AdamW"; "lr" => lr, "betas.0" => betas.0, "betas.1" => betas.1, "eps" => eps, "weight_decay" => weight_decay; "amsgrad" => amsgrad, "maximize" => maximize);
+
     fn validate(&self, op: &'static str) -> Result<()> {
         check(op, self.lr, self.betas, self.eps, self.weight_decay)
-    }
-    fn options(&self) -> Vec<(&'static str, f64)> {
-        vec![
-            ("lr", self.lr as f64),
-            ("betas.0", self.betas.0 as f64),
-            ("betas.1", self.betas.1 as f64),
-            ("eps", self.eps as f64),
-            ("weight_decay", self.weight_decay as f64),
-            ("amsgrad", self.amsgrad as u8 as f64),
-            ("maximize", self.maximize as u8 as f64),
-        ]
-    }
-    fn set_option(&mut self, name: &str, v: f64) -> Result<()> {
-        match name {
-            "lr" => self.lr = v as f32,
-            "betas.0" => self.betas.0 = v as f32,
-            "betas.1" => self.betas.1 = v as f32,
-            "eps" => self.eps = v as f32,
-            "weight_decay" => self.weight_decay = v as f32,
-            "amsgrad" => self.amsgrad = flag("AdamW", name, v)?,
-            "maximize" => self.maximize = flag("AdamW", name, v)?,
-            _ => return Err(unknown("AdamW", name, &self.options())),
-        }
-        Ok(())
     }
 }
 

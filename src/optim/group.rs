@@ -13,37 +13,9 @@
 
 use std::ops::Range;
 
+use super::options::{invalid, GroupConfig};
 use crate::error::{Error, Result};
 use crate::params::{Param, ParamStore};
-
-/// What the group machinery needs from an optimizer's config: the learning rate and weight
-/// decay (the options groups most often change), validation, and every option by PyTorch's
-/// name (`lr`, `betas.0`, `amsgrad` as 0/1, ...) for state export and for building a config
-/// from PyTorch keyword arguments.
-///
-/// ```
-/// use arenagrad::optim::{AdamConfig, GroupConfig};
-/// let mut c = AdamConfig::default();
-/// c.set_option("betas.1", 0.99)?;
-/// c.set_option("amsgrad", 1.0)?;
-/// assert_eq!((c.betas.1, c.amsgrad), (0.99, true));
-/// assert!(c.set_option("momentum", 0.9).is_err());  // Adam has no such option
-/// # Ok::<(), arenagrad::Error>(())
-/// ```
-pub trait GroupConfig: Copy + std::fmt::Debug {
-    /// The learning rate.
-    fn lr(&self) -> f32;
-    /// Sets the learning rate (unchecked; [`GroupConfig::validate`] checks).
-    fn set_lr(&mut self, lr: f32);
-    /// Sets the weight decay (unchecked).
-    fn set_weight_decay(&mut self, weight_decay: f32);
-    /// Checks every option; errors name `op` (the optimizer) and the value.
-    fn validate(&self, op: &'static str) -> Result<()>;
-    /// Every option as `(PyTorch name, value)`; booleans are 0 or 1, pairs `name.0`, `name.1`.
-    fn options(&self) -> Vec<(&'static str, f64)>;
-    /// Sets the option `name` (a name of [`GroupConfig::options`]); an unknown name is an error.
-    fn set_option(&mut self, name: &str, value: f64) -> Result<()>;
-}
 
 /// A set of parameters with its own options (PyTorch's param group).
 ///
@@ -152,14 +124,14 @@ impl<C: GroupConfig> Groups<C> {
                     });
                 }
                 if let Some(first) = owner[p.index()].replace(gi) {
-                    return Err(Error::InvalidArgument {
+                    return Err(invalid(
                         op,
-                        message: format!(
+                        format!(
                             "parameter '{}' appears in param groups {first} and {gi}; a \
                              parameter may belong to one group only",
                             params.name(p)
                         ),
-                    });
+                    ));
                 }
                 let o = params.offset(p);
                 slots.push((p.index(), o..o + params.numel_of(p)));
@@ -247,37 +219,5 @@ impl<C: GroupConfig> Groups<C> {
     }
 }
 
-/// Checks a learning rate, weight decay, eps, ...: `>= 0` and not NaN.
-pub(crate) fn non_negative(op: &'static str, what: &str, v: f32) -> Result<()> {
-    if v.is_nan() || v < 0.0 {
-        return Err(invalid(op, format!("invalid {what} {v}; it must be >= 0")));
-    }
-    Ok(())
-}
-
-pub(crate) fn invalid(op: &'static str, message: String) -> Error {
-    Error::InvalidArgument { op, message }
-}
-
-/// A boolean option from its 0/1 value.
-pub(crate) fn flag(op: &'static str, name: &str, v: f64) -> Result<bool> {
-    match v {
-        0.0 => Ok(false),
-        1.0 => Ok(true),
-        _ => Err(invalid(
-            op,
-            format!("option {name} is a boolean (0 or 1), got {v}"),
-        )),
-    }
-}
-
-pub(crate) fn unknown(op: &'static str, name: &str, known: &[(&str, f64)]) -> Error {
-    let names: Vec<&str> = known.iter().map(|(n, _)| *n).collect();
-    invalid(
-        op,
-        format!(
-            "unknown option '{name}'; the options are {}",
-            names.join(", ")
-        ),
-    )
-}
+#[cfg(test)]
+mod tests;

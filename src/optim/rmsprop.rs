@@ -13,7 +13,8 @@
 //! (`momentum_buffer`, only when some group has momentum) are flat buffers of the store's
 //! layout. The step count is kept for PyTorch's state layout; the rule does not use it.
 
-use super::group::{flag, non_negative, unknown, GroupConfig, Groups, ParamGroup};
+use super::group::{Groups, ParamGroup};
+use super::options::{config_options, non_negative, GroupConfig};
 use super::OptimState;
 use crate::error::Result;
 use crate::kernels::optim::{rmsprop, RmspropArgs};
@@ -59,45 +60,14 @@ impl Default for RmspropConfig {
 }
 
 impl GroupConfig for RmspropConfig {
-    fn lr(&self) -> f32 {
-        self.lr
-    }
-    fn set_lr(&mut self, lr: f32) {
-        self.lr = lr;
-    }
-    fn set_weight_decay(&mut self, weight_decay: f32) {
-        self.weight_decay = weight_decay;
-    }
+    config_options!("RMSprop"; "lr" => lr, "alpha" => alpha, "eps" => eps, "weight_decay" => weight_decay, "momentum" => momentum; "centered" => centered, "maximize" => maximize);
+
     fn validate(&self, op: &'static str) -> Result<()> {
         non_negative(op, "learning rate", self.lr)?;
         non_negative(op, "epsilon value", self.eps)?;
         non_negative(op, "momentum value", self.momentum)?;
         non_negative(op, "weight_decay value", self.weight_decay)?;
         non_negative(op, "alpha value", self.alpha)
-    }
-    fn options(&self) -> Vec<(&'static str, f64)> {
-        vec![
-            ("lr", self.lr as f64),
-            ("alpha", self.alpha as f64),
-            ("eps", self.eps as f64),
-            ("weight_decay", self.weight_decay as f64),
-            ("momentum", self.momentum as f64),
-            ("centered", self.centered as u8 as f64),
-            ("maximize", self.maximize as u8 as f64),
-        ]
-    }
-    fn set_option(&mut self, name: &str, v: f64) -> Result<()> {
-        match name {
-            "lr" => self.lr = v as f32,
-            "alpha" => self.alpha = v as f32,
-            "eps" => self.eps = v as f32,
-            "weight_decay" => self.weight_decay = v as f32,
-            "momentum" => self.momentum = v as f32,
-            "centered" => self.centered = flag("RMSprop", name, v)?,
-            "maximize" => self.maximize = flag("RMSprop", name, v)?,
-            _ => return Err(unknown("RMSprop", name, &self.options())),
-        }
-        Ok(())
     }
 }
 

@@ -12,7 +12,8 @@
 //! The momentum buffer `b` (`momentum_buffer`) has the store's flat layout and exists only
 //! when some group has momentum. Padding between parameters is never touched.
 
-use super::group::{flag, invalid, non_negative, unknown, GroupConfig, Groups, ParamGroup};
+use super::group::{Groups, ParamGroup};
+use super::options::{config_options, invalid, non_negative, GroupConfig};
 use super::OptimState;
 use crate::error::Result;
 use crate::kernels::optim::{sgd, SgdArgs};
@@ -56,15 +57,8 @@ impl Default for SgdConfig {
 }
 
 impl GroupConfig for SgdConfig {
-    fn lr(&self) -> f32 {
-        self.lr
-    }
-    fn set_lr(&mut self, lr: f32) {
-        self.lr = lr;
-    }
-    fn set_weight_decay(&mut self, weight_decay: f32) {
-        self.weight_decay = weight_decay;
-    }
+    config_options!("SGD"; "lr" => lr, "momentum" => momentum, "dampening" => dampening, "weight_decay" => weight_decay; "nesterov" => nesterov, "maximize" => maximize);
+
     fn validate(&self, op: &'static str) -> Result<()> {
         non_negative(op, "learning rate", self.lr)?;
         non_negative(op, "momentum value", self.momentum)?;
@@ -81,28 +75,6 @@ impl GroupConfig for SgdConfig {
                     self.momentum, self.dampening
                 ),
             ));
-        }
-        Ok(())
-    }
-    fn options(&self) -> Vec<(&'static str, f64)> {
-        vec![
-            ("lr", self.lr as f64),
-            ("momentum", self.momentum as f64),
-            ("dampening", self.dampening as f64),
-            ("weight_decay", self.weight_decay as f64),
-            ("nesterov", self.nesterov as u8 as f64),
-            ("maximize", self.maximize as u8 as f64),
-        ]
-    }
-    fn set_option(&mut self, name: &str, v: f64) -> Result<()> {
-        match name {
-            "lr" => self.lr = v as f32,
-            "momentum" => self.momentum = v as f32,
-            "dampening" => self.dampening = v as f32,
-            "weight_decay" => self.weight_decay = v as f32,
-            "nesterov" => self.nesterov = flag("SGD", name, v)?,
-            "maximize" => self.maximize = flag("SGD", name, v)?,
-            _ => return Err(unknown("SGD", name, &self.options())),
         }
         Ok(())
     }

@@ -146,7 +146,7 @@ fn run_one(t: &Value) -> Result<Stats, String> {
                     stats.2 + (got == w) as usize,
                     stats.3 + 1,
                 );
-                if !(err <= allowed) {
+                if err.is_nan() || err > allowed {
                     return Err(format!("step {si}, param {i}[{k}]: got {got}, want {w} (err {err:.3e} > {allowed:.3e})"));
                 }
             }

@@ -1,0 +1,107 @@
+//! RMSprop and Adagrad: updates scaled by the root of accumulated squared gradients (ε added
+//! after the root). Rounding as described in the parent module.
+
+use super::{lerp, signed, widen};
+
+/// RMSprop's hyper-parameters (see `optim::RmspropConfig`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RmspropArgs {
+    /// Learning rate.
+    pub lr: f32,
+    /// Smoothing constant of the squared-gradient average.
+    pub alpha: f32,
+    /// Added to the denominator (after the square root).
+    pub eps: f32,
+    /// L2 penalty added to the gradient.
+    pub weight_decay: f32,
+    /// Momentum factor (0: no buffer).
+    pub momentum: f32,
+    /// Normalise by the variance estimate `v − ḡ²` instead of `v`.
+    pub centered: bool,
+    /// Ascend instead of descend.
+    pub maximize: bool,
+}
+
+/// One RMSprop update of `p`, its squared-gradient average `sq`, gradient average `avg`
+/// (`centered` only) and momentum buffer `buf` (`momentum > 0` only); unused buffers may be
+/// empty.
+pub fn rmsprop(
+    p: &mut [f32],
+    g: &[f32],
+    sq: &mut [f32],
+    avg: &mut [f32],
+    buf: &mut [f32],
+    a: &RmspropArgs,
+) {
+    let n = p.len();
+    assert!(
+        g.len() == n && sq.len() == n,
+        "rmsprop: buffer lengths differ"
+    );
+    assert!(
+        !a.centered || avg.len() == n,
+        "rmsprop: average buffer length differs"
+    );
+    assert!(
+        a.momentum <= 0.0 || buf.len() == n,
+        "rmsprop: momentum buffer length differs"
+    );
+    let alpha = widen(a.alpha);
+    let w = (1.0 - alpha) as f32;
+    let (alpha, eps) = (alpha as f32, widen(a.eps) as f32);
+    for i in 0..n {
+        let mut d = signed(g[i], a.maximize);
+        if a.weight_decay != 0.0 {
+            d = p[i].mul_add(a.weight_decay, d);
+        }
+        sq[i] = (w * d).mul_add(d, sq[i] * alpha);
+        let denom = if a.centered {
+            avg[i] = lerp(avg[i], d, w);
+            (-avg[i]).mul_add(avg[i], sq[i]).sqrt() + eps
+        } else {
+            sq[i].sqrt() + eps
+        };
+        if a.momentum > 0.0 {
+            buf[i] = buf[i] * a.momentum + d / denom;
+            p[i] = buf[i].mul_add(-a.lr, p[i]);
+        } else {
+            p[i] += -a.lr * d / denom;
+        }
+    }
+}
+
+/// Adagrad's hyper-parameters plus the parameter's step count (see `optim::AdagradConfig`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdagradArgs {
+    /// Learning rate.
+    pub lr: f32,
+    /// Learning-rate decay per step.
+    pub lr_decay: f32,
+    /// L2 penalty added to the gradient.
+    pub weight_decay: f32,
+    /// Added to the denominator (after the square root).
+    pub eps: f32,
+    /// Ascend instead of descend.
+    pub maximize: bool,
+    /// This parameter's step count, this step included (>= 1).
+    pub step: u64,
+}
+
+/// One Adagrad update of `p` and its sum of squared gradients `sum`.
+pub fn adagrad(p: &mut [f32], g: &[f32], sum: &mut [f32], a: &AdagradArgs) {
+    let n = p.len();
+    assert!(
+        g.len() == n && sum.len() == n,
+        "adagrad: buffer lengths differ"
+    );
+    let clr = widen(a.lr) / (1.0 + (a.step as f64 - 1.0) * widen(a.lr_decay));
+    let (neg_clr, eps) = ((-clr) as f32, widen(a.eps) as f32);
+    for i in 0..n {
+        let mut d = signed(g[i], a.maximize);
+        if a.weight_decay != 0.0 {
+            d = p[i].mul_add(a.weight_decay, d);
+        }
+        sum[i] = d.mul_add(d, sum[i]);
+        p[i] += neg_clr * d / (sum[i].sqrt() + eps);
+    }
+}
