@@ -19,6 +19,12 @@
 /// that double for every literal of up to 7 significant digits (`0.9`, `0.999`, `1e-8`, `3e-4`),
 /// so `1 - beta1` rounds to the same `f32` as in PyTorch. No heap: the decimal is formatted
 /// into a stack buffer.
+///
+/// ```
+/// use arenagrad::kernels::optim::widen;
+/// assert_eq!(widen(0.9), 0.9f64);               // not 0.8999999761581421
+/// assert_eq!((1.0 - widen(0.9)) as f32, 0.1);   // PyTorch's lerp weight for beta1 = 0.9
+/// ```
 pub fn widen(x: f32) -> f64 {
     use std::fmt::Write;
     struct Buf([u8; 48], usize);
@@ -93,6 +99,15 @@ pub struct SgdArgs {
 /// One SGD update of `p` from `g`; `buf` is the momentum buffer (unused, possibly empty, when
 /// `momentum == 0`) and `first` says it has never been set: it then becomes the gradient
 /// itself, without dampening, as in PyTorch.
+///
+/// ```
+/// use arenagrad::kernels::optim::{sgd, SgdArgs};
+/// let a = SgdArgs { lr: 0.1, momentum: 0.9, dampening: 0.0, weight_decay: 0.0, nesterov: false, maximize: false };
+/// let (mut p, mut buf) = ([1.0f32], [0.0f32]);
+/// sgd(&mut p, &[0.5], &mut buf, &a, true);      // buf = g = 0.5, p = 1 - 0.05
+/// sgd(&mut p, &[1.0], &mut buf, &a, false);     // buf = 0.45 + 1, p = 0.95 - 0.145
+/// assert!((p[0] - 0.805).abs() < 1e-6 && buf[0] == 1.45);
+/// ```
 pub fn sgd(p: &mut [f32], g: &[f32], buf: &mut [f32], a: &SgdArgs, first: bool) {
     assert_eq!(
         p.len(),
@@ -154,6 +169,15 @@ pub struct AdamArgs {
 
 /// One Adam update of `p`, its first moment `m`, second moment `v` and (with `amsgrad`; else
 /// unused, possibly empty) the running maximum `v_max`.
+///
+/// ```
+/// use arenagrad::kernels::optim::{adam, AdamArgs};
+/// let a = AdamArgs { lr: 0.1, betas: (0.9, 0.999), eps: 1e-8, weight_decay: 0.0,
+///     decoupled_weight_decay: false, amsgrad: false, maximize: false, step: 1 };
+/// let (mut p, mut m, mut v) = ([1.0f32], [0.0f32], [0.0f32]);
+/// adam(&mut p, &[0.5], &mut m, &mut v, &mut [], &a);   // step 1: p -= lr · sign(g)
+/// assert!((p[0] - 0.9).abs() < 1e-6 && m[0] == 0.05);
+/// ```
 pub fn adam(
     p: &mut [f32],
     g: &[f32],

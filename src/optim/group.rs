@@ -200,10 +200,17 @@ impl<C: GroupConfig> Groups<C> {
         self.group(i).config.lr()
     }
 
-    /// Sets group `i`'s learning rate; an invalid value is an error and changes nothing.
+    /// Sets group `i`'s learning rate; an invalid value or group is an error and changes
+    /// nothing.
     pub fn set_lr(&mut self, i: usize, lr: f32) -> Result<()> {
-        let op = self.op;
-        let mut c = self.group(i).config;
+        let (op, n) = (self.op, self.groups.len());
+        if i >= n {
+            return Err(invalid(
+                op,
+                format!("param group {i} out of range ({n} groups)"),
+            ));
+        }
+        let mut c = self.groups[i].config;
         c.set_lr(lr);
         c.validate(op)?;
         self.groups[i].config = c;

@@ -161,7 +161,12 @@ impl<C: GroupConfig> Groups<C> {
             }
             c.validate(op)?;
             if !fits(&c) {
-                return Err(invalid(op, format!("group {gi}'s saved options {c:?} need state buffers this optimizer was built without; build it with the same options")));
+                let why = "need state buffers this optimizer was built without; build it with \
+                           the same options";
+                return Err(invalid(
+                    op,
+                    format!("group {gi}'s saved options {c:?} {why}"),
+                ));
             }
             configs.push(c);
             for (i, _) in &g.slots {

@@ -111,11 +111,34 @@ impl ParamStore {
     }
 
     /// The per-parameter has-grad flags, indexed by [`Param::index`].
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// let mut params = ParamStore::new();
+    /// params.add("a", Tensor::scalar(1.0))?;
+    /// let b = params.add("b", Tensor::scalar(1.0))?;
+    /// params.set_grad(b, &[2.0])?;
+    /// assert_eq!(params.grad_flags(), &[false, true]);
+    /// # Ok::<(), arenagrad::Error>(())
+    /// ```
     pub fn grad_flags(&self) -> &[bool] {
         &self.has_grad
     }
     /// What an optimizer step needs, in one borrow: the flat values to update, the flat
     /// gradients to read, and the has-grad flags indexed by [`Param::index`].
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// let mut params = ParamStore::new();
+    /// let w = params.add("w", Tensor::from_slice(&[1.0, 2.0]))?;
+    /// params.set_grad(w, &[0.5, 0.5])?;
+    /// let (data, grad, has_grad) = params.split_for_step();
+    /// if has_grad[w.index()] {
+    ///     data.iter_mut().zip(grad).for_each(|(p, g)| *p -= 0.1 * g);   // padding: 0 - 0
+    /// }
+    /// assert_eq!(params.data(w), &[0.95, 1.95]);
+    /// # Ok::<(), arenagrad::Error>(())
+    /// ```
     pub fn split_for_step(&mut self) -> (&mut [f32], &[f32], &[bool]) {
         (
             self.data.as_mut_slice(),

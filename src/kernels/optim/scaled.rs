@@ -25,6 +25,15 @@ pub struct RmspropArgs {
 /// One RMSprop update of `p`, its squared-gradient average `sq`, gradient average `avg`
 /// (`centered` only) and momentum buffer `buf` (`momentum > 0` only); unused buffers may be
 /// empty.
+///
+/// ```
+/// use arenagrad::kernels::optim::{rmsprop, RmspropArgs};
+/// let a = RmspropArgs { lr: 0.01, alpha: 0.99, eps: 1e-8, weight_decay: 0.0, momentum: 0.0,
+///     centered: false, maximize: false };
+/// let (mut p, mut sq) = ([1.0f32], [0.0f32]);
+/// rmsprop(&mut p, &[0.5], &mut sq, &mut [], &mut [], &a);   // v = 0.01 g², p -= 0.01 · 10
+/// assert!((p[0] - 0.9).abs() < 1e-5);
+/// ```
 pub fn rmsprop(
     p: &mut [f32],
     g: &[f32],
@@ -88,6 +97,14 @@ pub struct AdagradArgs {
 }
 
 /// One Adagrad update of `p` and its sum of squared gradients `sum`.
+///
+/// ```
+/// use arenagrad::kernels::optim::{adagrad, AdagradArgs};
+/// let a = AdagradArgs { lr: 0.1, lr_decay: 0.0, weight_decay: 0.0, eps: 1e-10, maximize: false, step: 1 };
+/// let (mut p, mut sum) = ([1.0f32], [0.0f32]);
+/// adagrad(&mut p, &[0.5], &mut sum, &a);    // s = g², p -= lr · g / |g|
+/// assert!((p[0] - 0.9).abs() < 1e-6 && sum[0] == 0.25);
+/// ```
 pub fn adagrad(p: &mut [f32], g: &[f32], sum: &mut [f32], a: &AdagradArgs) {
     let n = p.len();
     assert!(

@@ -118,5 +118,10 @@ fn invalid_options_name_the_optimizer_and_value() {
     assert!(g.contains("initial_accumulator_value value -1"), "{g}");
     let mut opt = Adagrad::new(&s, AdagradConfig::default()).unwrap();
     assert!(opt.set_group_lr(0, -0.1).is_err());
+    assert!(opt
+        .set_group_lr(1, 0.1)
+        .unwrap_err()
+        .to_string()
+        .contains("group 1 out of range"));
     assert_eq!(opt.group_lr(0), 1e-2); // unchanged
 }
