@@ -17,7 +17,14 @@ use super::options::{invalid, GroupConfig};
 use crate::error::{Error, Result};
 use crate::params::{Param, ParamStore};
 
-/// A set of parameters with its own options (PyTorch's param group).
+/// A set of parameters with its own options (PyTorch's param group), for an optimizer's
+/// `with_groups(&params, groups, base)`.
+///
+/// Options the group does not set come from `base`: [`ParamGroup::lr`] and
+/// [`ParamGroup::weight_decay`] set the two usual ones, [`ParamGroup::config`] replaces the
+/// whole config (write `AdamConfig { amsgrad: true, ..base }` for any other option). A parameter
+/// in two groups, or not in the store, is an error at construction; parameters in no group are
+/// not optimized. `new(&params, config)` is one group holding every parameter.
 ///
 /// ```
 /// use arenagrad::prelude::*;

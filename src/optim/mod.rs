@@ -1,4 +1,4 @@
-//! Optimizers: they update a [`ParamStore`](crate::ParamStore)'s flat parameter buffer from its
+//! Optimizers: they update a [`ParamStore`]'s flat parameter buffer from its
 //! flat gradient buffer in one fused pass, outside any graph (a graph borrows the store, so no
 //! step can happen while one is alive).
 //!
