@@ -216,7 +216,8 @@ fn invalid_settings_are_errors_at_construction() {
 #[test]
 fn drives_sgd() {
     use crate::optim::{Sgd, SgdConfig};
-    let mut opt = Sgd::new(&ParamStore::new(), SgdConfig { lr: 0.5 }).unwrap();
+    let mut opt = Sgd::new(&ParamStore::new(), SgdConfig::default()).unwrap();
+    opt.set_group_lr(0, 0.5).unwrap();
     let mut s = LrScheduler::new(
         &mut opt,
         StepLr {
@@ -226,5 +227,5 @@ fn drives_sgd() {
     )
     .unwrap();
     s.step(&mut opt).unwrap();
-    assert_eq!(opt.config().lr, 0.25);
+    assert_eq!(opt.group_lr(0), 0.25);
 }
