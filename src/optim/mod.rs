@@ -2,8 +2,14 @@
 //! flat gradient buffer in one pass, outside any graph (a graph borrows the store, so no step
 //! can happen while one is alive).
 
+mod clip;
+mod schedule;
 mod sgd;
 
+pub use clip::{clip_grad_norm, clip_grad_norm_p, clip_grad_value};
+pub use schedule::{
+    ChainedScheduler, CosineAnnealingLr, LinearLr, LrSchedule, LrScheduler, SequentialLr, StepLr,
+};
 pub use sgd::{Sgd, SgdConfig};
 
 use crate::error::Result;
