@@ -98,10 +98,10 @@ impl fmt::Display for Error {
         match self {
             Error::ShapeMismatch { op, lhs, rhs } => write!(
                 f,
-                "{op}: shapes {} and {} are not compatible (they must be equal or broadcast by \
-                 NumPy rules: trailing dimensions equal or 1); reshape or expand one operand",
+                "{op}: shapes {} and {} are not compatible: {}",
                 Dims(lhs),
-                Dims(rhs)
+                Dims(rhs),
+                shape_rule(op)
             ),
             Error::MatmulMismatch { op, lhs, rhs } => write!(
                 f,
@@ -205,6 +205,32 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// What two shapes must satisfy for `op`, and what to do: the second half of a
+/// [`Error::ShapeMismatch`] message. Most ops broadcast; the others say their own rule.
+fn shape_rule(op: &str) -> &'static str {
+    match op {
+        "concat" => {
+            "all inputs need the same rank and equal sizes except on the concatenation axis; \
+             reshape the inputs or pick another axis"
+        }
+        "layer_norm" => "weight and bias need shape [D], D being the input's last dimension",
+        "cross_entropy" | "nll_loss" => {
+            "pass one class index per row of the [N, C] input (N targets)"
+        }
+        o if o.ends_with("_loss") || o.starts_with("binary_cross_entropy") => {
+            "input and target need the same shape (losses do not broadcast); reshape the target"
+        }
+        o if o.starts_with("Linear") || o == "linear" => {
+            "the bias needs shape [out_features] and the input's last dimension must be \
+             in_features"
+        }
+        _ => {
+            "they must be equal or broadcast by NumPy rules (trailing dimensions equal or 1); \
+             reshape or expand one operand"
+        }
+    }
+}
 
 /// Unwraps the result of a `try_` operation for its panicking twin, with the error's text.
 #[track_caller]

@@ -64,3 +64,8 @@ pub mod prelude {
     pub use crate::shape::Shape;
     pub use crate::tensor::Tensor;
 }
+
+/// The README's code blocks, compiled and run as doctests so the README stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

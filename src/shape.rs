@@ -83,6 +83,10 @@ impl std::ops::Deref for Shape {
 
 /// The element count of `dims`, or [`Error::SizeOverflow`].
 pub fn numel(op: &'static str, dims: &[usize]) -> Result<usize> {
+    // A zero dimension anywhere makes the tensor empty, whatever the other dimensions are.
+    if dims.contains(&0) {
+        return Ok(0);
+    }
     dims.iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
         .ok_or_else(|| Error::SizeOverflow {
@@ -185,6 +189,8 @@ mod tests {
             Err(Error::SizeOverflow { .. })
         ));
         assert_eq!(numel("t", &[usize::MAX, 0]).unwrap(), 0);
+        // the order of the dimensions does not matter
+        assert_eq!(numel("t", &[usize::MAX, 2, 0]).unwrap(), 0);
         assert!(broadcast_shapes("t", &[usize::MAX, 1], &[1, 2]).is_err());
     }
 

@@ -81,7 +81,7 @@ impl Graph {
             let scope = Scope::new(&self.bump, None);
             f(&scope)
         };
-        self.bump.reset();
+        self.reset_after_run();
         r
     }
 
@@ -118,8 +118,20 @@ impl Graph {
             );
             f(&scope)
         };
-        self.bump.reset();
+        self.reset_after_run();
         r
+    }
+
+    /// Frees this run's graph for the next run. bumpalo's `reset` keeps only the last chunk, so
+    /// a graph that spilled over several chunks would make the next identical run allocate
+    /// again; instead the arena is then replaced by one chunk of the total size, and every
+    /// later run of the same size allocates nothing (steady state from the second run on).
+    fn reset_after_run(&mut self) {
+        let held = self.bump.allocated_bytes();
+        self.bump.reset();
+        if self.bump.allocated_bytes() < held {
+            self.bump = Bump::with_capacity(held);
+        }
     }
 
     /// Bytes of arena memory held (kept across steps for reuse).

@@ -6,6 +6,7 @@
 //! is never taken of a probability; backward rebuilds `p_c = exp(x_c − lse)` from the one saved
 //! `lse` per row. Targets are validated by the caller (the op), so kernels index freely.
 
+use super::special::sigmoid;
 use crate::graph::Acc;
 
 /// How the output gradient reaches each row or element: its own value (reduction `None`) or one
@@ -140,15 +141,6 @@ pub enum Pointwise {
     },
     /// `max(x, 0) − x·t + ln(1 + e^{−|x|})`, binary cross-entropy on a logit
     BceWithLogits,
-}
-
-fn sigmoid(x: f32) -> f32 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
 }
 
 impl Pointwise {

@@ -1,4 +1,4 @@
-//! Special functions the standard library lacks: `erf`.
+//! Special functions the standard library lacks: `erf`, a stable `sigmoid`.
 //!
 //! `erf` is evaluated in `f64` and rounded: a Taylor series for |x| < 3 (alternating terms
 //! peak near 170 at x = 3, so about 13 significant digits survive the cancellation), and the
@@ -14,6 +14,24 @@
 /// ```
 pub fn erf(x: f32) -> f32 {
     erf64(x as f64) as f32
+}
+
+/// The logistic sigmoid `1/(1 + e^{−x})`. Two branches keep `exp`'s argument non-positive, so
+/// neither overflows to `inf/inf` for large |x|.
+///
+/// ```
+/// use arenagrad::kernels::special::sigmoid;
+/// assert_eq!(sigmoid(0.0), 0.5);
+/// assert!(sigmoid(-100.0) < 1e-40 && sigmoid(100.0) == 1.0); // e^-100 underflows gracefully
+/// ```
+#[inline(always)]
+pub fn sigmoid(x: f32) -> f32 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
 }
 
 /// The error function in `f64` (about 1e-13 absolute accuracy).

@@ -22,7 +22,7 @@
 
 use crate::graph::{Node, Rule, Sink, Var};
 use crate::kernels::elementwise::map;
-use crate::kernels::special::erf;
+use crate::kernels::special::{erf, sigmoid};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Un {
@@ -169,17 +169,6 @@ impl Un {
                 }
             }
         }
-    }
-}
-
-#[inline(always)]
-fn sigmoid(x: f32) -> f32 {
-    // Two branches keep exp's argument non-positive, so neither overflows to inf/inf.
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
     }
 }
 

@@ -7,23 +7,31 @@
 //! to PyTorch's defaults. State (momentum, moments, accumulators) lives in flat buffers of the
 //! store's layout, step counts are per parameter, and parameters without a gradient
 //! ([`ParamStore::has_grad`](crate::ParamStore::has_grad), PyTorch's `p.grad is None`) are
-//! skipped. Param groups: [`ParamGroup`]. State save and load: [`OptimState`].
+//! skipped. Param groups: [`ParamGroup`]. State save and load: [`OptimState`]. Learning-rate
+//! schedules drive any [`Optimizer`] through its per-group learning rates; clipping works on
+//! the flat gradient buffer, which holds zeros for parameters without a gradient.
 
 mod adagrad;
 mod adam;
 mod adamw;
+mod clip;
 mod group;
 mod options;
 mod rmsprop;
+mod schedule;
 mod sgd;
 mod state;
 
 pub use adagrad::{Adagrad, AdagradConfig};
 pub use adam::{Adam, AdamConfig};
 pub use adamw::{AdamW, AdamWConfig};
+pub use clip::{clip_grad_norm, clip_grad_norm_p, clip_grad_value};
 pub use group::ParamGroup;
 pub use options::GroupConfig;
 pub use rmsprop::{Rmsprop, RmspropConfig};
+pub use schedule::{
+    ChainedScheduler, CosineAnnealingLr, LinearLr, LrSchedule, LrScheduler, SequentialLr, StepLr,
+};
 pub use sgd::{Sgd, SgdConfig};
 pub use state::OptimState;
 

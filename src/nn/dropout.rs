@@ -1,0 +1,112 @@
+//! `Dropout` layer: in training mode `y = x · m` with `m = 1/(1 − p)` with probability `1 − p`
+//! and 0 otherwise (so `E[y] = x`); in evaluation mode `y = x`. PyTorch's `nn.Dropout(p)`.
+//!
+//! Design: the layer owns its generator, a stream forked from the model's [`Rng`] at
+//! construction, in a `RefCell`, so that `forward` takes `&self` like every other
+//! [`Module`] and a [`Sequential`](super::Sequential) holding dropout layers is used exactly like
+//! one without. A model built from one seed therefore gives the same masks run after run.
+//! Modes switch with [`Module::set_training`] (training at construction, as PyTorch's modules).
+
+use std::cell::RefCell;
+
+use super::Module;
+use crate::error::{Error, Result};
+use crate::graph::{Scope, Var};
+use crate::rng::Rng;
+
+/// Zeroes each element with probability `p` while training and rescales the rest.
+///
+/// ```
+/// use arenagrad::prelude::*;
+/// use arenagrad::nn::{Dropout, Module};
+/// let mut drop = Dropout::new(0.5, &mut Rng::seed(0))?;
+/// Graph::new().run(|g| {
+///     let x = g.leaf(Tensor::ones(&[8])?);
+///     let y = drop.forward(g, x)?;
+///     assert!(y.data().iter().all(|&v| v == 0.0 || v == 2.0));
+///     Ok(())
+/// })?;
+/// drop.set_training(false);                        // eval mode: the identity
+/// Graph::new().run(|g| {
+///     let x = g.input(Tensor::ones(&[8])?);
+///     assert_eq!(drop.forward(g, x)?.to_vec(), vec![1.0; 8]);
+///     Ok(())
+/// })?;
+/// assert!(Dropout::new(1.5, &mut Rng::seed(0)).is_err());
+/// # Ok::<(), arenagrad::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Dropout {
+    p: f32,
+    training: bool,
+    rng: RefCell<Rng>,
+}
+
+impl Dropout {
+    /// A dropout layer with probability `p` in `[0, 1]` (otherwise an error), in training
+    /// mode, with a generator seeded from one draw of `rng`.
+    pub fn new(p: f32, rng: &mut Rng) -> Result<Dropout> {
+        if !(0.0..=1.0).contains(&p) {
+            return Err(Error::InvalidArgument {
+                op: "Dropout::new",
+                message: format!("probability has to be between 0 and 1, but got {p}"),
+            });
+        }
+        Ok(Dropout {
+            p,
+            training: true,
+            rng: RefCell::new(Rng::seed(rng.next_u64())),
+        })
+    }
+    /// The drop probability.
+    pub fn p(&self) -> f32 {
+        self.p
+    }
+    /// Whether the layer is in training mode.
+    pub fn is_training(&self) -> bool {
+        self.training
+    }
+}
+
+impl Module for Dropout {
+    fn forward<'g>(&self, _g: &'g Scope<'g>, x: Var<'g>) -> Result<Var<'g>> {
+        x.dropout(self.p, &mut self.rng.borrow_mut(), self.training)
+    }
+    fn set_training(&mut self, training: bool) {
+        self.training = training;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prelude::*;
+
+    /// The outputs of two forward passes over ones, and the input's gradient after the second.
+    fn two_passes(d: &Dropout) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+        Graph::new()
+            .run(|g| {
+                let x = g.leaf(Tensor::ones(&[64])?);
+                let a = d.forward(g, x)?.to_vec();
+                let y = d.forward(g, x)?;
+                y.sum().backward()?;
+                Ok((a, y.to_vec(), x.grad().unwrap().to_vec()))
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn masks_advance_repeat_per_seed_and_scale_the_gradient() {
+        let d = Dropout::new(0.25, &mut Rng::seed(3)).unwrap();
+        let (a, b, grad) = two_passes(&d);
+        assert_ne!(a, b, "each forward draws a new mask");
+        assert!(b.iter().all(|&v| v == 0.0 || v == 1.0 / 0.75));
+        assert_eq!(grad, b); // dy/dx = m
+        let same = Dropout::new(0.25, &mut Rng::seed(3)).unwrap();
+        assert_eq!(two_passes(&same).0, a, "same seed, same masks");
+        let mut d = d;
+        d.set_training(false);
+        assert!(!d.is_training() && d.p() == 0.25);
+        assert_eq!(two_passes(&d).2, vec![1.0; 64]);
+    }
+}

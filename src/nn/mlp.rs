@@ -1,0 +1,168 @@
+//! `Mlp`: a multilayer perceptron, `Linear → ReLU → Linear → … → Linear` (no activation after
+//! the last layer, so it outputs logits).
+//!
+//! For sizes `[d₀, d₁, …, d_L]` it is the `nn.Sequential(nn.Linear(d₀, d₁), nn.ReLU(), …,
+//! nn.Linear(d_{L−1}, d_L))` of PyTorch, with the same state_dict: the `k`-th linear layer sits
+//! at index `2k` and registers `"{2k}.weight"` `[d_{k+1}, d_k]` and `"{2k}.bias"` `[d_{k+1}]`
+//! (under an optional prefix: `"encoder.{2k}.weight"`), initialised as `nn.Linear` is.
+
+use super::{Linear, Module, Relu, Sequential};
+use crate::error::{Error, Result};
+use crate::graph::{Scope, Var};
+use crate::params::ParamStore;
+use crate::rng::Rng;
+
+/// Linear layers with ReLU between them.
+///
+/// ```
+/// use arenagrad::prelude::*;
+/// use arenagrad::nn::Mlp;
+/// let mut params = ParamStore::new();
+/// let mut rng = Rng::seed(0);
+/// let model = Mlp::new(&mut params, &[64, 128, 10], &mut rng)?;
+/// let names: Vec<(&str, &[usize])> =
+///     params.metas().iter().map(|m| (m.name.as_str(), &m.shape[..])).collect();
+/// assert_eq!(names, [
+///     ("0.weight", &[128, 64][..]), ("0.bias", &[128][..]),
+///     ("2.weight", &[10, 128][..]), ("2.bias", &[10][..]),
+/// ]);
+/// Graph::new().run_with(&mut params, |g| {
+///     let logits = model.forward(g, g.input(Tensor::ones(&[5, 64])?))?;
+///     assert_eq!(logits.shape(), &[5, 10]);
+///     logits.cross_entropy(&[0, 1, 2, 3, 4])?.backward()
+/// })?;
+/// # Ok::<(), arenagrad::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Mlp {
+    seq: Sequential,
+    linears: Vec<Linear>,
+}
+
+impl Mlp {
+    /// A top-level MLP with layer sizes `sizes` (input first, at least two entries; every
+    /// input size positive), parameters registered in `params` and drawn from `rng`.
+    pub fn new(params: &mut ParamStore, sizes: &[usize], rng: &mut Rng) -> Result<Mlp> {
+        Self::with_prefix(params, "", sizes, rng)
+    }
+
+    /// An MLP registered as `prefix` inside a bigger model (`"encoder"` gives
+    /// `"encoder.0.weight"`, …).
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// use arenagrad::nn::Mlp;
+    /// let mut params = ParamStore::new();
+    /// let head = Mlp::with_prefix(&mut params, "head", &[8, 4, 4, 2], &mut Rng::seed(0))?;
+    /// assert_eq!(head.linears().len(), 3);
+    /// assert_eq!(params.shape(params.get("head.4.weight").unwrap()), &[2, 4]);
+    /// assert!(Mlp::new(&mut params, &[8], &mut Rng::seed(0)).is_err());
+    /// # Ok::<(), arenagrad::Error>(())
+    /// ```
+    pub fn with_prefix(
+        params: &mut ParamStore,
+        prefix: &str,
+        sizes: &[usize],
+        rng: &mut Rng,
+    ) -> Result<Mlp> {
+        if sizes.len() < 2 {
+            return Err(Error::InvalidArgument {
+                op: "Mlp::new",
+                message: format!(
+                    "sizes must list the input size and at least one layer size, got {sizes:?}"
+                ),
+            });
+        }
+        let mut seq = Sequential::with_prefix(prefix);
+        let mut linears = Vec::with_capacity(sizes.len() - 1);
+        for (k, io) in sizes.windows(2).enumerate() {
+            if k > 0 {
+                seq.push(Relu);
+            }
+            let layer = Linear::new(params, &seq.next_name(), io[0], io[1], rng)?;
+            linears.push(layer);
+            seq.push(layer);
+        }
+        Ok(Mlp { seq, linears })
+    }
+
+    /// The logits for `x` of shape `[.., sizes[0]]`: shape `[.., sizes[last]]`.
+    pub fn forward<'g>(&self, g: &'g Scope<'g>, x: Var<'g>) -> Result<Var<'g>> {
+        self.seq.forward(g, x)
+    }
+
+    /// The linear layers, input side first.
+    pub fn linears(&self) -> &[Linear] {
+        &self.linears
+    }
+    /// The layers as a [`Sequential`].
+    pub fn sequential(&self) -> &Sequential {
+        &self.seq
+    }
+}
+
+impl Module for Mlp {
+    fn forward<'g>(&self, g: &'g Scope<'g>, x: Var<'g>) -> Result<Var<'g>> {
+        self.seq.forward(g, x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prelude::*;
+
+    #[test]
+    fn forward_backward_through_two_layers_by_hand() {
+        // [2, 2, 1]: h = relu(W0 x + b0), y = W1 h + b1
+        let mut params = ParamStore::new();
+        let m = Mlp::new(&mut params, &[2, 2, 1], &mut Rng::seed(0)).unwrap();
+        let [l0, l1] = [m.linears()[0], m.linears()[1]];
+        params
+            .data_mut(l0.weight)
+            .copy_from_slice(&[1.0, -1.0, 2.0, 1.0]);
+        params
+            .data_mut(l0.bias.unwrap())
+            .copy_from_slice(&[0.0, -10.0]);
+        params.data_mut(l1.weight).copy_from_slice(&[3.0, 5.0]);
+        params.data_mut(l1.bias.unwrap()).copy_from_slice(&[0.5]);
+        Graph::new()
+            .run_with(&mut params, |g| {
+                let x = g.leaf(Tensor::from_slice(&[2.0, 1.0]));
+                // h = relu([1, 5 - 10]) = [1, 0]; y = 3 + 0.5
+                let y = m.forward(g, x)?;
+                assert_eq!(y.to_vec(), vec![3.5]);
+                y.sum().backward()?;
+                // dx = W0ᵀ (W1 ⊙ [1, 0]) = 3 · [1, -1]
+                assert_eq!(x.grad().unwrap().to_vec(), vec![3.0, -3.0]);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(params.grad(l1.weight), &[1.0, 0.0]); // = h
+        assert_eq!(params.grad(l0.weight), &[6.0, 3.0, 0.0, 0.0]); // 3 · x on the live row
+        assert_eq!(m.sequential().len(), 3);
+    }
+
+    #[test]
+    fn mlp_names_match_pytorch() {
+        // nn.Sequential(nn.Linear(64,128), nn.ReLU(), nn.Linear(128,10)).state_dict():
+        // 0.weight [128, 64], 0.bias [128], 2.weight [10, 128], 2.bias [10]
+        let mut params = ParamStore::new();
+        let mlp = Mlp::new(&mut params, &[64, 128, 10], &mut Rng::seed(0)).unwrap();
+        let want = [
+            ("0.weight".to_string(), vec![128, 64]),
+            ("0.bias".to_string(), vec![128]),
+            ("2.weight".to_string(), vec![10, 128]),
+            ("2.bias".to_string(), vec![10]),
+        ];
+        assert_eq!(
+            params
+                .metas()
+                .iter()
+                .map(|m| (m.name.clone(), m.shape.clone()))
+                .collect::<Vec<_>>(),
+            want
+        );
+        assert_eq!(mlp.linears()[1].in_features, 128);
+    }
+}

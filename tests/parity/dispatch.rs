@@ -1,0 +1,199 @@
+//! One arm per op of the vector schema (tests/vectors/README.md), reading its attrs.
+//!
+//! Beyond the README's table, files from `scripts/gen_vectors.py` may hold these ops:
+//! `permute {dims}`, `broadcast_to {shape}`, `narrow {axis, start, length}`,
+//! `index_select {axis, indices}`, `gather {axis, index, index_shape}`, `l1_loss {reduction}`,
+//! `huber_loss {delta, reduction}`, `smooth_l1_loss {beta, reduction}`; and losses may carry
+//! `reduction` "sum" / "none" and `ignore_index`. An op without an arm is an error.
+
+use arenagrad::loss::{CrossEntropy, Reduction};
+use arenagrad::{Result, Var};
+use serde_json::Value;
+
+type Attrs<'a> = &'a Value;
+
+fn get<'a>(a: Attrs<'a>, key: &str) -> std::result::Result<&'a Value, String> {
+    a.get(key).ok_or_else(|| format!("attr {key:?} missing"))
+}
+fn float(a: Attrs<'_>, key: &str) -> std::result::Result<f32, String> {
+    get(a, key)?
+        .as_f64()
+        .map(|v| v as f32)
+        .ok_or_else(|| format!("attr {key:?} is not a number"))
+}
+/// A float attr that may be `null` (or absent): `None`.
+fn opt_float(a: Attrs<'_>, key: &str) -> Option<f32> {
+    a.get(key).and_then(Value::as_f64).map(|v| v as f32)
+}
+fn int(a: Attrs<'_>, key: &str) -> std::result::Result<isize, String> {
+    get(a, key)?
+        .as_i64()
+        .map(|v| v as isize)
+        .ok_or_else(|| format!("attr {key:?} is not an integer"))
+}
+/// An axis that may be `null` (all elements).
+fn opt_axis(a: Attrs<'_>, key: &str) -> std::result::Result<Option<isize>, String> {
+    match a.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => int(a, key).map(Some),
+    }
+}
+fn flag(a: Attrs<'_>, key: &str) -> bool {
+    a.get(key).and_then(Value::as_bool).unwrap_or(false)
+}
+fn usizes(a: Attrs<'_>, key: &str) -> std::result::Result<Vec<usize>, String> {
+    get(a, key)?
+        .as_array()
+        .ok_or_else(|| format!("attr {key:?} is not a list"))?
+        .iter()
+        .map(|v| {
+            v.as_u64()
+                .map(|u| u as usize)
+                .ok_or(format!("attr {key:?}: {v} is not an index"))
+        })
+        .collect()
+}
+fn reduction(a: Attrs<'_>) -> std::result::Result<Reduction, String> {
+    match a.get("reduction").and_then(Value::as_str).unwrap_or("mean") {
+        "mean" => Ok(Reduction::Mean),
+        "sum" => Ok(Reduction::Sum),
+        "none" => Ok(Reduction::None),
+        r => Err(format!("unknown reduction {r:?}")),
+    }
+}
+/// torch's `ignore_index` (default -100, never a class): `None` unless a valid class.
+fn ignore_index(a: Attrs<'_>) -> Option<usize> {
+    a.get("ignore_index")
+        .and_then(Value::as_u64)
+        .map(|v| v as usize)
+}
+
+/// `sum`/`mean`/`max` over all elements (then `keepdim` keeps rank-many 1s) or one axis.
+fn reduce<'g>(
+    x: Var<'g>,
+    a: Attrs<'_>,
+    all: impl FnOnce(Var<'g>) -> Result<Var<'g>>,
+    axis: impl FnOnce(Var<'g>, isize, bool) -> Result<Var<'g>>,
+) -> std::result::Result<Var<'g>, String> {
+    let keepdim = flag(a, "keepdim");
+    let y = match opt_axis(a, "axis")? {
+        Some(ax) => axis(x, ax, keepdim),
+        None if keepdim => all(x).and_then(|y| y.try_reshape(&vec![1; x.rank()])),
+        None => all(x),
+    };
+    y.map_err(|e| e.to_string())
+}
+
+/// Runs `op` on the leaves `v` with the case's `attrs`.
+pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<Var<'g>, String> {
+    let arity = match op {
+        "concat" => v.len().max(1),
+        "layer_norm" => v.len().clamp(1, 3),
+        "add"
+        | "sub"
+        | "mul"
+        | "div"
+        | "maximum"
+        | "minimum"
+        | "matmul"
+        | "mse_loss"
+        | "binary_cross_entropy_with_logits"
+        | "l1_loss"
+        | "huber_loss"
+        | "smooth_l1_loss" => 2,
+        "neg" | "exp" | "log" | "sqrt" | "tanh" | "sigmoid" | "relu" | "abs" | "sin" | "cos"
+        | "pow_scalar" | "gelu" | "softplus" | "clamp" | "sum" | "mean" | "max" | "transpose"
+        | "reshape" | "permute" | "broadcast_to" | "narrow" | "index_select" | "gather"
+        | "softmax" | "log_softmax" | "cross_entropy" | "nll_loss" | "embedding" => 1,
+        _ => return Err(format!("unknown op {op:?}: the harness has no arm for it")),
+    };
+    if v.len() != arity {
+        return Err(format!("{op}: {} inputs, the schema has {arity}", v.len()));
+    }
+    let x = v[0];
+    let y: Result<Var<'g>> = match op {
+        "add" => x.try_add(v[1]),
+        "sub" => x.try_sub(v[1]),
+        "mul" => x.try_mul(v[1]),
+        "div" => x.try_div(v[1]),
+        "maximum" => x.try_maximum(v[1]),
+        "minimum" => x.try_minimum(v[1]),
+        "neg" => Ok(x.neg()),
+        "exp" => Ok(x.exp()),
+        "log" => Ok(x.log()),
+        "sqrt" => Ok(x.sqrt()),
+        "tanh" => Ok(x.tanh()),
+        "sigmoid" => Ok(x.sigmoid()),
+        "relu" => Ok(x.relu()),
+        "abs" => Ok(x.abs()),
+        "sin" => Ok(x.sin()),
+        "cos" => Ok(x.cos()),
+        "pow_scalar" => Ok(x.powf(float(a, "exponent")?)),
+        "gelu" => match a
+            .get("approximate")
+            .and_then(Value::as_str)
+            .unwrap_or("none")
+        {
+            "tanh" => Ok(x.gelu_tanh()),
+            "none" => Ok(x.gelu()),
+            other => return Err(format!("gelu: unknown approximate {other:?}")),
+        },
+        "softplus" => Ok(x.softplus(
+            opt_float(a, "beta").unwrap_or(1.0),
+            opt_float(a, "threshold").unwrap_or(20.0),
+        )),
+        "clamp" => Ok(x.clamp(opt_float(a, "min"), opt_float(a, "max"))),
+        "sum" => return reduce(x, a, |x| Ok(x.sum()), Var::try_sum_axis),
+        "mean" => return reduce(x, a, Var::try_mean, Var::try_mean_axis),
+        "max" => return reduce(x, a, Var::try_max, Var::try_max_axis),
+        "matmul" => x.try_matmul(v[1]),
+        "transpose" => x.try_transpose(int(a, "dim0")?, int(a, "dim1")?),
+        "reshape" => x.try_reshape(&usizes(a, "shape")?),
+        "permute" => x.try_permute(&usizes(a, "dims")?),
+        "broadcast_to" => x.try_broadcast_to(&usizes(a, "shape")?),
+        "narrow" => x.try_narrow(
+            int(a, "axis")?,
+            int(a, "start")? as usize,
+            int(a, "length")? as usize,
+        ),
+        "index_select" => x.try_index_select(int(a, "axis")?, &usizes(a, "indices")?),
+        "gather" => x.try_gather(
+            int(a, "axis")?,
+            &usizes(a, "index")?,
+            &usizes(a, "index_shape")?,
+        ),
+        "concat" => Var::try_concat(v, int(a, "axis")?),
+        "softmax" => x.try_softmax(int(a, "axis")?),
+        "log_softmax" => x.try_log_softmax(int(a, "axis")?),
+        "layer_norm" => {
+            let d = usizes(a, "normalized_shape")?;
+            if d.len() != 1 || x.shape().last() != Some(&d[0]) {
+                return Err(format!(
+                    "layer_norm: normalized_shape {d:?} is not the last dim of {:?}",
+                    x.shape()
+                ));
+            }
+            x.try_layer_norm(v.get(1).copied(), v.get(2).copied(), float(a, "eps")?)
+        }
+        "cross_entropy" => x.cross_entropy_with(
+            &usizes(a, "targets")?,
+            &CrossEntropy {
+                reduction: reduction(a)?,
+                label_smoothing: opt_float(a, "label_smoothing").unwrap_or(0.0),
+                ignore_index: ignore_index(a),
+            },
+        ),
+        "nll_loss" => x.nll_loss_with(&usizes(a, "targets")?, reduction(a)?, ignore_index(a)),
+        "mse_loss" => x.mse_loss_with(v[1], reduction(a)?),
+        "l1_loss" => x.l1_loss_with(v[1], reduction(a)?),
+        "huber_loss" => x.huber_loss_with(v[1], float(a, "delta")?, reduction(a)?),
+        "smooth_l1_loss" => match reduction(a)? {
+            Reduction::Mean => x.smooth_l1_loss(v[1], float(a, "beta")?),
+            _ => return Err("smooth_l1_loss: the API has reduction mean only".into()),
+        },
+        "binary_cross_entropy_with_logits" => x.bce_with_logits_with(v[1], reduction(a)?),
+        "embedding" => x.try_embedding(&usizes(a, "indices")?, &usizes(a, "indices_shape")?),
+        _ => unreachable!("{op}: an arity without an arm"),
+    };
+    y.map_err(|e| e.to_string())
+}

@@ -1,0 +1,5 @@
+//! Helpers of tests/torch_parity.rs (a subdirectory, so cargo does not build it as a test crate).
+
+pub mod dispatch;
+pub mod scenario;
+pub mod vectors;
