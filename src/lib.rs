@@ -30,6 +30,34 @@
 //! })?;
 //! # Ok::<(), arenagrad::Error>(())
 //! ```
+//!
+//! Training, with parameters in a flat [`ParamStore`] and the arena reused every step:
+//!
+//! ```
+//! use arenagrad::prelude::*;
+//!
+//! let mut params = ParamStore::new();
+//! let mut rng = Rng::seed(0);
+//! let model = Mlp::new(&mut params, &[4, 16, 3], &mut rng)?; // "0.weight", "0.bias", "2.weight", ...
+//! let mut opt = Adam::new(&params, AdamConfig { lr: 1e-2, ..Default::default() })?;
+//! let x = rng.normal_tensor(&[8, 4], 0.0, 1.0);
+//! let y: Vec<usize> = (0..8).map(|i| i % 3).collect();
+//! let mut graph = Graph::new();
+//! let mut losses = vec![];
+//! for _ in 0..50 {
+//!     params.zero_grad();                              // one fill of the flat grad buffer
+//!     let loss = graph.run_with(&mut params, |g| {     // nodes live until this closure returns
+//!         let logits = model.forward(g, g.input(&x))?;
+//!         let loss = logits.cross_entropy(&y)?;
+//!         loss.backward()?;                            // += into the store's flat grad buffer
+//!         Ok(loss.item())
+//!     })?;
+//!     opt.step(&mut params);                           // one fused pass over flat buffers
+//!     losses.push(loss);
+//! }
+//! assert!(losses[49] < 0.5 * losses[0]);
+//! # Ok::<(), arenagrad::Error>(())
+//! ```
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
@@ -58,7 +86,12 @@ pub use tensor::Tensor;
 pub mod prelude {
     pub use crate::error::{Error, Result};
     pub use crate::graph::{Backward, Graph, Scope, Var};
-    pub use crate::loss::Reduction;
+    pub use crate::loss::{CrossEntropy, Reduction};
+    pub use crate::nn::{Embedding, LayerNorm, Linear, Mlp, Module, Sequential};
+    pub use crate::optim::{
+        clip_grad_norm, clip_grad_value, Adagrad, AdagradConfig, Adam, AdamConfig, AdamW,
+        AdamWConfig, Optimizer, ParamGroup, Rmsprop, RmspropConfig, Sgd, SgdConfig,
+    };
     pub use crate::params::{Param, ParamStore};
     pub use crate::rng::Rng;
     pub use crate::shape::Shape;

@@ -1,4 +1,5 @@
-//! PyTorch parity, data-driven: `ops.json` case by case and the `autograd.json` scenarios.
+//! PyTorch parity, data-driven: `ops.json` case by case, the `optim.json` trajectories and the
+//! `autograd.json` scenarios.
 //!
 //! Vectors come from `$ARENAGRAD_VECTORS` (default: this crate's `tests/vectors/`), so a file of
 //! the same schema with other seeds and shapes (`scripts/gen_vectors.py`) runs through the same
@@ -10,6 +11,9 @@
 //! `grad_output` and every input's gradient is compared, each with the case's tolerance
 //! `|got - want| <= atol + rtol |want|`. An op the harness does not know fails. All failures
 //! are collected and reported together.
+//!
+//! Every optim.json trajectory (tests/parity/optim.rs) is replayed step by step with its optimizer
+//! and compared after each step.
 //!
 //! Each autograd.json scenario is its own test that replays the scenario's `torch_code` and
 //! checks every expected key; inputs and expected values come from the file.
@@ -87,6 +91,24 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
         (_, Some(s)) => s.clone(),
         _ => "a panic".to_string(),
     }
+}
+
+/// Every optimizer trajectory of optim.json (if the directory has one; the committed vectors do).
+#[test]
+fn optim_trajectories_match_pytorch() {
+    let (dir, default) = dir();
+    let path = dir.join("optim.json");
+    if !default && !path.exists() {
+        eprintln!("{} does not exist: skipped", path.display());
+        return;
+    }
+    let failures = parity::optim::run_optim_file(&path);
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
