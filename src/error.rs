@@ -82,6 +82,23 @@ pub enum Error {
     DuplicateParam { name: String },
     /// An argument outside its valid range (a negative learning rate, a probability above 1, ...).
     InvalidArgument { op: &'static str, message: String },
+    /// io: reading or writing a file failed (not found, permission denied, disk full).
+    Io {
+        op: &'static str,
+        path: String,
+        kind: std::io::ErrorKind,
+        message: String,
+    },
+    /// io: bytes that are not a valid safetensors file (truncated, corrupt), or a tensor whose
+    /// dtype does not convert to f32.
+    Format { op: &'static str, message: String },
+    /// io: a file whose keys or shapes differ from the store's (PyTorch's load_state_dict
+    /// errors). `mismatched` holds `(key, shape in the store, shape in the file)`.
+    StateDict {
+        missing: Vec<String>,
+        unexpected: Vec<String>,
+        mismatched: Vec<(String, Vec<usize>, Vec<usize>)>,
+    },
 }
 
 /// Formats a shape the way PyTorch prints sizes: `[2, 3]`, `[]` for a scalar.
@@ -200,6 +217,42 @@ impl fmt::Display for Error {
                  parameter a unique name (PyTorch state_dict keys are unique)"
             ),
             Error::InvalidArgument { op, message } => write!(f, "{op}: {message}"),
+            Error::Io {
+                op, path, message, ..
+            } => write!(f, "{op}: {path:?}: {message}"),
+            Error::Format { op, message } => write!(f, "{op}: {message}"),
+            Error::StateDict {
+                missing,
+                unexpected,
+                mismatched,
+            } => {
+                write!(f, "load_into: the file does not match the ParamStore:")?;
+                if !missing.is_empty() {
+                    write!(
+                        f,
+                        " missing keys (in the store, not in the file) {missing:?};"
+                    )?;
+                }
+                if !unexpected.is_empty() {
+                    write!(
+                        f,
+                        " unexpected keys (in the file, not in the store) {unexpected:?};"
+                    )?;
+                }
+                for (key, store, file) in mismatched {
+                    write!(
+                        f,
+                        " size mismatch for {key:?}: the store has {}, the file {};",
+                        Dims(store),
+                        Dims(file)
+                    )?;
+                }
+                write!(
+                    f,
+                    " check the model's sizes and name prefix, or pass LoadOptions {{ strict: \
+                     false }} to load the keys that match and get the rest in a LoadReport"
+                )
+            }
         }
     }
 }

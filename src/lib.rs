@@ -64,6 +64,7 @@
 pub mod error;
 pub mod gradcheck;
 pub mod graph;
+pub mod io;
 pub mod kernels;
 pub mod loss;
 pub mod nn;
