@@ -37,7 +37,9 @@
 //! tensors (optimizer state, say under `"optim."`) and string metadata (a step count); [`read`]
 //! returns them all, [`SafeTensorsFile::take_prefixed`] splits the extra ones off, and
 //! [`SafeTensorsFile::load_into`] loads the rest into the store. [`to_bytes`], [`from_bytes`]
-//! and [`load_bytes_into`] do the same without files.
+//! and [`load_bytes_into`] do the same without files. [`save_checkpoint`] and
+//! [`load_checkpoint`] use this to keep parameters, optimizer state and the step count in one
+//! file, and resuming continues bit for bit as training straight through would.
 //!
 //! ## Interop with PyTorch
 //!
@@ -95,6 +97,7 @@
 //! # Ok::<(), arenagrad::Error>(())
 //! ```
 
+mod checkpoint;
 mod dtype;
 mod file;
 mod load;
@@ -104,6 +107,9 @@ mod write;
 #[cfg(test)]
 mod tests;
 
+pub use checkpoint::{
+    checkpoint_to_bytes, load_checkpoint, load_checkpoint_bytes, save_checkpoint,
+};
 pub use file::SafeTensorsFile;
 pub use load::{load_bytes_into, LoadOptions, LoadReport};
 pub use read::from_bytes;

@@ -3,6 +3,7 @@
 //! error, never a panic).
 
 mod bad_input;
+mod checkpoint;
 mod files;
 
 use std::collections::BTreeMap;
