@@ -76,7 +76,15 @@ fn parse_args() -> Result<Option<Args>, String> {
     Ok(Some(args))
 }
 
-fn main() -> Result<(), Box<dyn Error>> {
+fn main() {
+    // Display, not the Debug that returning the error from main would print
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn Error>> {
     let args = match parse_args() {
         Ok(Some(args)) => args,
         Ok(None) => {
@@ -94,9 +102,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         data.test.len()
     );
     println!(
-        "recipe: {} epochs of batch {}, Adam lr {} with a cosine to 0 over {} steps, \
+        "recipe: {} epoch{} of batch {}, Adam lr {} with a cosine to 0 over {} steps, \
          cross-entropy with label smoothing {}, seed {}",
         cfg.epochs,
+        if cfg.epochs == 1 { "" } else { "s" },
         cfg.batch_size,
         cfg.lr,
         cfg.epochs * steps_per_epoch,
