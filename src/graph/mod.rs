@@ -30,8 +30,11 @@
 
 mod backward;
 mod node;
+mod pool;
 mod scope;
 mod sink;
+#[cfg(test)]
+mod tests;
 mod var;
 
 pub(crate) use node::{Node, Rule};

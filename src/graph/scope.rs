@@ -9,6 +9,7 @@ use std::marker::PhantomData;
 use bumpalo::Bump;
 
 use super::node::{Kind, Node, Rule};
+use super::pool::Pool;
 use super::sink::Acc;
 use super::var::Var;
 use crate::error::{Error, Result};
@@ -33,6 +34,11 @@ pub struct Scope<'g> {
     tape: Cell<Option<&'g Node<'g>>>,
     no_grad: Cell<u32>,
     pass: Cell<u32>,
+    /// Whether a backward without retain_graph has run: only then can a node be released,
+    /// and only then does backward pre-walk the graph to check for one.
+    released: Cell<bool>,
+    /// Gradient buffers free for reuse (see `pool.rs`).
+    pool: Pool<'g>,
     /// `'g` is invariant: vars of two different scopes never unify.
     _invariant: PhantomData<Cell<&'g ()>>,
 }
@@ -45,6 +51,8 @@ impl<'g> Scope<'g> {
             tape: Cell::new(None),
             no_grad: Cell::new(0),
             pass: Cell::new(0),
+            released: Cell::new(false),
+            pool: Pool::new(),
             _invariant: PhantomData,
         }
     }
@@ -108,7 +116,7 @@ impl<'g> Scope<'g> {
         let offset = meta.offset;
         // The value is borrowed from the store, not copied: the store is borrowed for 'g.
         let data = &view.store.data[offset..offset + meta.numel];
-        let shape = self.bump.alloc_slice_copy(&meta.shape);
+        let shape = self.shape_in_arena(&meta.shape);
         let kind = if self.grad_enabled() {
             Kind::Param {
                 index: p.index(),
@@ -161,6 +169,23 @@ impl<'g> Scope<'g> {
         self.bump.allocated_bytes()
     }
 
+    /// Bytes of the arena in use: [`arena_bytes`](Self::arena_bytes) less what is left in the
+    /// current chunk (exact while the arena is one chunk, as it is from a graph's second run
+    /// on; with several chunks the unused tails of the older ones count as used).
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let before = g.arena_used();
+    ///     g.input(Tensor::zeros(&[1000])?);
+    ///     assert!(g.arena_used() - before >= 4000);
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    pub fn arena_used(&self) -> usize {
+        self.bump.allocated_bytes() - self.bump.chunk_capacity()
+    }
+
     // ---- crate-internal: used by ops and backward ----
 
     pub(crate) fn wrap(&'g self, node: &'g Node<'g>) -> Var<'g> {
@@ -168,7 +193,7 @@ impl<'g> Scope<'g> {
     }
 
     fn node_from(&'g self, shape: &[usize], data: &[f32], kind: Kind<'g>) -> Var<'g> {
-        let shape = self.bump.alloc_slice_copy(shape);
+        let shape = self.shape_in_arena(shape);
         let data = self.bump.alloc_slice_copy(data);
         let kind = if matches!(kind, Kind::Leaf) && !self.grad_enabled() {
             Kind::Const
@@ -199,6 +224,17 @@ impl<'g> Scope<'g> {
         self.bump.alloc_slice_fill_copy(n, v)
     }
 
+    /// A copy of `shape` that lives as long as the scope. Rank 0 is a static empty slice with
+    /// a real address rather than a dangling one (see [`crate::shape::same`] for why).
+    pub(crate) fn shape_in_arena(&self, shape: &[usize]) -> &'g [usize] {
+        static SCALAR: [usize; 1] = [1];
+        if shape.is_empty() {
+            &SCALAR[..0]
+        } else {
+            self.bump.alloc_slice_copy(shape)
+        }
+    }
+
     /// Records the result of an op. `data` must have `shape`'s element count. If any input
     /// requires grad (and recording is on) the node gets `rule` and joins the tape; otherwise
     /// it is a constant and `rule` is dropped unused.
@@ -212,13 +248,27 @@ impl<'g> Scope<'g> {
     where
         R: Rule<'g> + Copy + 'g,
     {
+        self.op_shaped(inputs, self.shape_in_arena(shape), data, rule)
+    }
+
+    /// [`Scope::op`] with a shape that already lives in the arena (an input's shape, or one
+    /// built there), which the node then shares instead of copying.
+    pub(crate) fn op_shaped<R>(
+        &'g self,
+        inputs: &[Var<'g>],
+        shape: &'g [usize],
+        data: &'g [f32],
+        rule: R,
+    ) -> Var<'g>
+    where
+        R: Rule<'g> + Copy + 'g,
+    {
         debug_assert_eq!(
             data.len(),
             shape.iter().product::<usize>(),
             "{}: output size",
             rule.name()
         );
-        let shape = self.bump.alloc_slice_copy(shape);
         let needs = self.grad_enabled() && inputs.iter().any(|v| v.requires_grad());
         if !needs {
             return self.wrap(self.bump.alloc(Node::new(shape, data, Kind::Const)));
@@ -239,6 +289,27 @@ impl<'g> Scope<'g> {
         let node: &'g Node<'g> = self.bump.alloc(node);
         self.tape.set(Some(node));
         self.wrap(node)
+    }
+
+    /// A buffer for an op node's gradient in this pass: a released one of the same length,
+    /// or a new one. Its contents are unspecified: the first contribution writes every element.
+    pub(crate) fn grad_buffer(&self, n: usize) -> &'g mut [f32] {
+        self.pool.acquire(self.bump, n)
+    }
+
+    /// Returns a gradient (or scratch) buffer that is no longer read, for reuse.
+    pub(crate) fn recycle(&self, buf: &'g mut [f32]) {
+        self.pool.release(self.bump, buf)
+    }
+
+    /// Marks that a backward without retain_graph released nodes of this scope.
+    pub(crate) fn set_released(&self) {
+        self.released.set(true);
+    }
+
+    /// Whether any node of this scope may have been released.
+    pub(crate) fn any_released(&self) -> bool {
+        self.released.get()
     }
 
     pub(crate) fn pass(&self) -> u32 {

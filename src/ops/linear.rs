@@ -88,9 +88,11 @@ pub(crate) fn linear<'g>(
         return Err(Error::InvalidArgument { op, message });
     };
     let n = x.numel() / last;
-    let mut shape = lead.to_vec();
-    shape.push(out_f);
     let scope = x.scope();
+    // [.., out]: built in the arena, where the node keeps it anyway (no heap temporary)
+    let shape = scope.alloc_copy(x.shape());
+    shape[lead.len()] = out_f;
+    let shape: &'g [usize] = shape;
     let y = scope.alloc(n * out_f);
     let wt = Mat::row_major(w.data(), out_f, in_f).t();
     let xm = Mat::row_major(x.data(), n, in_f);
@@ -99,11 +101,11 @@ pub(crate) fn linear<'g>(
         Some(b) => {
             matmul(ones(n), Mat::row_major(b.data(), 1, out_f), y, Acc::Write);
             matmul(xm, wt, y, Acc::Add);
-            scope.op(&[x, w, b], &shape, y, rule)
+            scope.op_shaped(&[x, w, b], shape, y, rule)
         }
         None => {
             matmul(xm, wt, y, Acc::Write);
-            scope.op(&[x, w], &shape, y, rule)
+            scope.op_shaped(&[x, w], shape, y, rule)
         }
     })
 }
