@@ -33,7 +33,7 @@ fn main() -> Result<()> {
         adam.step(&mut params);
     }
     let f32s = std::mem::size_of::<f32>();
-    let flat = params.flat_data().len() * f32s;
+    let flat = std::mem::size_of_val(params.flat_data());
     // params, grads, Adam's m and v: four buffers of the flat layout
     let state = 4 * flat;
     // what backward must read: the input (for dW of layer 1), each hidden layer's ReLU output
