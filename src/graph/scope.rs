@@ -39,6 +39,8 @@ pub struct Scope<'g> {
     released: Cell<bool>,
     /// Gradient buffers free for reuse (see `pool.rs`).
     pool: Pool<'g>,
+    /// The shape of every 0-d node: empty, but pointing into the arena (see `shape_in_arena`).
+    scalar_shape: &'g [usize],
     /// `'g` is invariant: vars of two different scopes never unify.
     _invariant: PhantomData<Cell<&'g ()>>,
 }
@@ -53,6 +55,7 @@ impl<'g> Scope<'g> {
             pass: Cell::new(0),
             released: Cell::new(false),
             pool: Pool::new(),
+            scalar_shape: &bump.alloc_slice_fill_copy(1, 0usize)[..0],
             _invariant: PhantomData,
         }
     }
@@ -209,6 +212,10 @@ impl<'g> Scope<'g> {
 
     /// A zero-filled `f32` buffer in the arena.
     pub(crate) fn alloc(&self, n: usize) -> &'g mut [f32] {
+        if n == 1 {
+            // a 0-d value: one store instead of a call to memset
+            return std::slice::from_mut(self.bump.alloc(0.0f32));
+        }
         self.bump.alloc_slice_fill_copy(n, 0.0f32)
     }
 
@@ -224,12 +231,12 @@ impl<'g> Scope<'g> {
         self.bump.alloc_slice_fill_copy(n, v)
     }
 
-    /// A copy of `shape` that lives as long as the scope. Rank 0 is a static empty slice with
-    /// a real address rather than a dangling one (see [`crate::shape::same`] for why).
+    /// A copy of `shape` that lives as long as the scope. Rank 0 is one empty slice with a
+    /// real address in the arena rather than a dangling one (see [`crate::shape::same`] for
+    /// why). Not a `static`'s: rustc folds an empty slice of a static into a dangling pointer.
     pub(crate) fn shape_in_arena(&self, shape: &[usize]) -> &'g [usize] {
-        static SCALAR: [usize; 1] = [1];
         if shape.is_empty() {
-            &SCALAR[..0]
+            self.scalar_shape
         } else {
             self.bump.alloc_slice_copy(shape)
         }
@@ -269,22 +276,28 @@ impl<'g> Scope<'g> {
             "{}: output size",
             rule.name()
         );
-        let needs = self.grad_enabled() && inputs.iter().any(|v| v.requires_grad());
-        if !needs {
-            return self.wrap(self.bump.alloc(Node::new(shape, data, Kind::Const)));
-        }
+        let mut needs = false;
         for v in inputs {
             assert!(
                 std::ptr::eq(v.scope(), self),
                 "{}: a Var from another graph scope",
                 rule.name()
             );
+            needs |= v.requires_grad();
+        }
+        if !needs || !self.grad_enabled() {
+            return self.wrap(self.bump.alloc(Node::new(shape, data, Kind::Const)));
         }
         let rule: &'g dyn Rule<'g> = self.bump.alloc(rule);
         let mut node = Node::new(shape, data, Kind::Op(rule));
-        node.inputs = self
-            .bump
-            .alloc_slice_fill_iter(inputs.iter().map(|v| v.node()));
+        // most ops have one or two inputs: copy an array rather than run an iterator
+        node.inputs = match *inputs {
+            [a] => self.bump.alloc_slice_copy(&[a.node()]),
+            [a, b] => self.bump.alloc_slice_copy(&[a.node(), b.node()]),
+            _ => self
+                .bump
+                .alloc_slice_fill_iter(inputs.iter().map(|v| v.node())),
+        };
         node.prev = self.tape.get();
         let node: &'g Node<'g> = self.bump.alloc(node);
         self.tape.set(Some(node));

@@ -74,6 +74,7 @@ impl<'s, 'g> Sink<'s, 'g> {
     /// Calls `f` with input `i`'s gradient buffer and the mode to store into it; does nothing
     /// when input `i` needs no gradient. The buffer's contents are unspecified when the mode
     /// is [`Acc::Write`]: `f` must then write every element.
+    #[inline]
     pub fn with(&mut self, i: usize, f: impl FnOnce(&mut [f32], Acc)) {
         let input = self.node.inputs[i];
         if !input.requires_grad {

@@ -109,3 +109,27 @@ fn gradient_memory_is_reused_along_a_chain() {
         })
         .unwrap();
 }
+
+#[test]
+fn zero_dim_shapes_point_at_real_memory() {
+    // An empty slice with a dangling pointer makes AVX-512 memcmp take a microcode assist
+    // on every shape comparison (see shape::same): 0-d nodes must not carry one.
+    let dangling = std::ptr::NonNull::<usize>::dangling().as_ptr() as usize;
+    Graph::new()
+        .run(|g| {
+            let x = g.leaf(Tensor::scalar(1.0));
+            let vars = [
+                x,
+                g.scalar(2.0),
+                g.input(Tensor::scalar(3.0)),
+                x * 2.0,
+                x.sum(),
+            ];
+            for v in vars {
+                assert!(v.shape().is_empty());
+                assert_ne!(v.shape().as_ptr() as usize, dangling);
+            }
+            Ok(())
+        })
+        .unwrap();
+}
