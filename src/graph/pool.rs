@@ -27,6 +27,10 @@ use bumpalo::Bump;
 pub(crate) const BUCKETS: usize = 32;
 /// Entries examined per list before giving up and allocating.
 pub(crate) const PROBES: usize = 8;
+/// Buffers shorter than this are not pooled: a fresh one costs less than the pool's
+/// bookkeeping, and its bytes are small next to its node's (about 130). Scalar graphs, where
+/// every gradient is one float, skip the pool entirely.
+pub(crate) const MIN_POOLED: usize = 16;
 
 struct FreeCell<'g> {
     len: Cell<usize>,
@@ -44,6 +48,14 @@ fn bucket(len: usize) -> usize {
     (len.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (usize::BITS - 5)) % BUCKETS
 }
 
+/// `n` zeros from the arena (one store for a single float, not a call to memset).
+fn fresh(bump: &Bump, n: usize) -> &mut [f32] {
+    if n == 1 {
+        return std::slice::from_mut(bump.alloc(0.0f32));
+    }
+    bump.alloc_slice_fill_copy(n, 0.0f32)
+}
+
 impl<'g> Pool<'g> {
     pub(crate) fn new() -> Self {
         Pool {
@@ -55,6 +67,9 @@ impl<'g> Pool<'g> {
     /// A buffer of `n` floats: a released one of that length if the pool has one (its
     /// contents are stale; poisoned with NaN in debug builds), else zeros from the arena.
     pub(crate) fn acquire(&self, bump: &'g Bump, n: usize) -> &'g mut [f32] {
+        if n < MIN_POOLED {
+            return fresh(bump, n);
+        }
         let list = &self.lists[bucket(n)];
         let mut prev: Option<&'g FreeCell<'g>> = None;
         let mut cur = list.get();
@@ -76,13 +91,13 @@ impl<'g> Pool<'g> {
             prev = cur;
             cur = cell.next.get();
         }
-        bump.alloc_slice_fill_copy(n, 0.0f32)
+        fresh(bump, n)
     }
 
     /// Gives `buf` back for later [`acquire`](Self::acquire)s.
     pub(crate) fn release(&self, bump: &'g Bump, buf: &'g mut [f32]) {
         let n = buf.len();
-        if n == 0 {
+        if n < MIN_POOLED {
             return;
         }
         let cell = match self.spare.get() {
@@ -114,7 +129,7 @@ mod tests {
         let pool = Pool::new();
         let a = pool.acquire(&bump, 512);
         let a_ptr = a.as_ptr();
-        let b = pool.acquire(&bump, 10);
+        let b = pool.acquire(&bump, 40);
         pool.release(&bump, a);
         pool.release(&bump, b);
         let used = bump.allocated_bytes_including_metadata();
@@ -122,13 +137,18 @@ mod tests {
             // same lengths: the same memory comes back, and no new cell is needed
             let c = pool.acquire(&bump, 512);
             assert_eq!(c.as_ptr(), a_ptr);
-            let d = pool.acquire(&bump, 10);
+            let d = pool.acquire(&bump, 40);
             pool.release(&bump, c);
             pool.release(&bump, d);
         }
         assert_eq!(bump.allocated_bytes_including_metadata(), used);
         // another length is a fresh zeroed buffer
-        assert_eq!(pool.acquire(&bump, 7), &[0.0; 7]);
+        assert_eq!(pool.acquire(&bump, 70), &[0.0; 70]);
+        // short buffers are not pooled
+        let short = pool.acquire(&bump, MIN_POOLED - 1);
+        let short_ptr = short.as_ptr();
+        pool.release(&bump, short);
+        assert_ne!(pool.acquire(&bump, MIN_POOLED - 1).as_ptr(), short_ptr);
     }
 
     #[test]
@@ -136,8 +156,8 @@ mod tests {
         let bump = Bump::new();
         let pool = Pool::new();
         // lengths sharing one list
-        let same: Vec<usize> = (1..100_000)
-            .filter(|&n| bucket(n) == bucket(1))
+        let same: Vec<usize> = (MIN_POOLED..100_000)
+            .filter(|&n| bucket(n) == bucket(MIN_POOLED))
             .take(PROBES + 2)
             .collect();
         let mut ptrs = Vec::new();

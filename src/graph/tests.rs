@@ -101,10 +101,11 @@ fn gradient_memory_is_reused_along_a_chain() {
             y.backward_with(&Backward::retain_graph())?;
             let first = g.arena_used() - before;
             assert!(first < 4 * 4096 * 4, "backward used {first} bytes");
-            // a second pass takes every buffer from the pool
+            // a second pass takes every large buffer from the pool (the 0-d sum's gradient,
+            // below MIN_POOLED, is a fresh float)
             let before = g.arena_used();
             y.backward()?;
-            assert_eq!(g.arena_used(), before);
+            assert!(g.arena_used() - before < 64);
             Ok(())
         })
         .unwrap();

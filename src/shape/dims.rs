@@ -14,8 +14,8 @@
 
 use std::ops::{Deref, DerefMut};
 
-use super::{dim_from_right, numel};
-use crate::error::{Error, Result};
+use super::{broadcast_shapes, dim_from_right, numel};
+use crate::error::Result;
 
 /// Ranks up to this are stored inline.
 pub const INLINE_RANK: usize = 8;
@@ -72,10 +72,26 @@ impl Dims {
         s
     }
     /// The NumPy broadcast of `a` and `b`, or [`Error::ShapeMismatch`] naming `op` (as
-    /// [`broadcast_shapes`](super::broadcast_shapes)).
+    /// [`broadcast_shapes`](super::broadcast_shapes)). Equal shapes (the common case) are
+    /// copied without the per-dimension rule.
     pub fn broadcast(op: &'static str, a: &[usize], b: &[usize]) -> Result<Self> {
+        match Self::try_broadcast(a, b) {
+            Some(out) => Ok(out),
+            None => Self::broadcast_error(op, a, b),
+        }
+    }
+
+    /// The broadcast shape, `None` when the shapes do not broadcast or its element count
+    /// overflows. Built in place and returned through the niche of `Option` (no `Result`
+    /// around it), because copying a freshly written `Dims` out of a larger enum made its
+    /// wide loads wait on the narrow stores just before (a store-forwarding stall measured
+    /// at most of this function's time on a scalar graph).
+    #[inline]
+    fn try_broadcast(a: &[usize], b: &[usize]) -> Option<Self> {
         let rank = a.len().max(b.len());
         let mut out = Self::zeros(rank);
+        let mut count = 1usize;
+        let mut empty = false;
         for (i, o) in out.iter_mut().enumerate() {
             let (da, db) = (
                 dim_from_right(a, rank - 1 - i),
@@ -86,13 +102,21 @@ impl Dims {
             } else if da == 1 {
                 db
             } else {
-                let (lhs, rhs) = (a.to_vec(), b.to_vec());
-                return Err(Error::ShapeMismatch { op, lhs, rhs });
+                return None;
             };
+            empty |= *o == 0;
+            count = count.saturating_mul(*o);
         }
-        numel(op, &out)?;
-        Ok(out)
+        // as `numel`: a zero dim makes any count fine; otherwise it must fit in usize
+        (empty || count != usize::MAX || numel("", &out).is_ok()).then_some(out)
     }
+
+    #[cold]
+    fn broadcast_error(op: &'static str, a: &[usize], b: &[usize]) -> Result<Self> {
+        let out = broadcast_shapes(op, a, b)?;
+        Ok(Self::from_slice(&out)) // not reached: try_broadcast failed, so this fails too
+    }
+
     /// Strides that read `input` as the broadcast shape `out` (as
     /// [`broadcast_strides`](super::broadcast_strides)); `input` must broadcast to `out`.
     pub fn broadcast_strides(input: &[usize], out: &[usize]) -> Self {
