@@ -71,9 +71,13 @@ impl Dims {
         }
         s
     }
-    /// The NumPy broadcast of `a` and `b`, or [`Error::ShapeMismatch`] naming `op` (as
-    /// [`broadcast_shapes`](super::broadcast_shapes)). Equal shapes (the common case) are
-    /// copied without the per-dimension rule.
+    /// The NumPy broadcast of `a` and `b`, or [`Error::ShapeMismatch`](crate::Error) naming
+    /// `op` (as [`broadcast_shapes`](super::broadcast_shapes)).
+    ///
+    /// On a hot path, test [`same`](super::same)`(a, b)` first and use `a` itself when it
+    /// holds (the common case of element-wise ops): returning a `Dims` copies it, and that
+    /// copy's wide loads wait on the narrow stores that just built it (a store-forwarding
+    /// stall that took most of this function's samples in a profile of the scalar graph).
     pub fn broadcast(op: &'static str, a: &[usize], b: &[usize]) -> Result<Self> {
         match Self::try_broadcast(a, b) {
             Some(out) => Ok(out),
@@ -82,10 +86,7 @@ impl Dims {
     }
 
     /// The broadcast shape, `None` when the shapes do not broadcast or its element count
-    /// overflows. Built in place and returned through the niche of `Option` (no `Result`
-    /// around it), because copying a freshly written `Dims` out of a larger enum made its
-    /// wide loads wait on the narrow stores just before (a store-forwarding stall measured
-    /// at most of this function's time on a scalar graph).
+    /// overflows (the error is then built on the cold path).
     #[inline]
     fn try_broadcast(a: &[usize], b: &[usize]) -> Option<Self> {
         let rank = a.len().max(b.len());
