@@ -31,6 +31,7 @@
 mod backward;
 mod node;
 mod pool;
+mod record;
 mod scope;
 mod sink;
 #[cfg(test)]
