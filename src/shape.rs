@@ -11,6 +11,9 @@
 
 use crate::error::{Error, Result};
 
+mod dims;
+pub use dims::{Dims, INLINE_RANK};
+
 /// An owned, row-major shape. `Shape::scalar()` has rank 0 and one element.
 ///
 /// ```
@@ -125,6 +128,21 @@ pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Ve
     }
     numel(op, &out)?;
     Ok(out)
+}
+
+/// Whether two shapes are equal. Use this rather than `a == b` on shapes in per-op code: slice
+/// equality calls `memcmp`, and glibc's AVX-512 `memcmp` reads through a masked load that takes
+/// a microcode assist (about a microsecond, measured here) when a slice is empty with a
+/// dangling pointer, as `&[]` and `Vec::new()` are. Rank-0 shapes are the common case of
+/// scalar graphs, where that one comparison cost more than the rest of the op.
+///
+/// ```
+/// assert!(arenagrad::shape::same(&[], &Vec::new()));
+/// assert!(!arenagrad::shape::same(&[2, 3], &[2]));
+/// ```
+#[inline]
+pub fn same(a: &[usize], b: &[usize]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// Dimension `k` counted from the right (0 = last), 1 where `dims` is too short.

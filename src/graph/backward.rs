@@ -1,15 +1,22 @@
-//! Backward: walk the tape newest-first, once to find what is reachable, once to run rules.
+//! Backward: walk the tape newest-first and run the rule of every node that received gradient.
 //!
 //! Tape order is creation order, which is topological: every input of a node was created
 //! before it. So walking `prev` links from the output visits each node after all of its
-//! consumers, and a node's gradient is complete when its rule runs. No sort, no map.
+//! consumers, and a node's gradient is complete when its rule runs. No sort, no map, and no
+//! separate reachability pass: a node was reached exactly when some consumer's rule stored
+//! into its gradient during this pass (`grad_pass`), which has happened by the time the walk
+//! gets to it. The walk stops as soon as no reached node is left pending, so a backward from
+//! an early node of a long tape does not visit the rest.
 //!
-//! Pass 1 marks the nodes that receive gradient from the output (and checks none was released
-//! by an earlier backward, so an error leaves every `.grad` untouched). Pass 2 seeds the
-//! output's gradient and runs the rule of each marked node; without retain_graph each rule's
-//! node is then marked released.
+//! Once a node's rule has run, its gradient buffer goes back to the scope's pool for older
+//! nodes (see `pool.rs`); without retain_graph the node is also marked released.
+//!
+//! Releasing is checked before anything is written, so an error leaves every `.grad` as it
+//! was: when an earlier backward of this scope released nodes, a first walk marks what the
+//! output reaches and fails on a released node. A scope with one backward (the usual training
+//! step) never pays for that walk.
 
-use super::node::Kind;
+use super::node::{Kind, Node};
 use super::sink::{Acc, Sink};
 use super::var::{Backward, Var};
 use crate::error::{Error, Result};
@@ -24,7 +31,7 @@ pub(crate) fn run(out: Var<'_>, opts: &Backward) -> Result<()> {
     }
     let seed_given = opts.output_gradient();
     if let Some(t) = seed_given {
-        if t.shape() != node.shape {
+        if !crate::shape::same(t.shape(), node.shape) {
             return Err(Error::GradShape {
                 op: "backward",
                 expected: node.shape.to_vec(),
@@ -36,28 +43,14 @@ pub(crate) fn run(out: Var<'_>, opts: &Backward) -> Result<()> {
             shape: node.shape.to_vec(),
         });
     }
+    let pass = scope.next_pass();
+    if scope.any_released() {
+        check_not_released(node, pass)?;
+    }
     let seed = |out: &mut [f32], acc: Acc| match seed_given {
         Some(t) => crate::kernels::elementwise::store(out, t.data(), acc),
         None => acc.put(&mut out[0], 1.0),
     };
-
-    // Pass 1: reachability and the released check, before anything is written.
-    let pass = scope.next_pass();
-    node.mark.set(pass);
-    let mut cur = Some(node);
-    while let Some(n) = cur {
-        if n.mark.get() == pass {
-            if n.freed.get() {
-                return Err(Error::GraphFreed { op: "backward" });
-            }
-            for input in n.inputs {
-                if input.requires_grad {
-                    input.mark.set(pass);
-                }
-            }
-        }
-        cur = n.prev;
-    }
 
     // Seed the output's gradient.
     match node.kind {
@@ -68,45 +61,70 @@ pub(crate) fn run(out: Var<'_>, opts: &Backward) -> Result<()> {
             return Ok(());
         }
         Kind::Leaf => {
-            let mut slot = node.grad.borrow_mut();
-            match slot.as_deref_mut() {
-                Some(buf) => seed(buf, Acc::Add),
+            let slot = match node.grad.take() {
+                Some(buf) => {
+                    seed(buf, Acc::Add);
+                    buf
+                }
                 None => {
                     let buf = scope.alloc(node.numel());
                     seed(buf, Acc::Write);
-                    *slot = Some(buf);
+                    buf
                 }
-            }
+            };
+            node.grad.set(Some(slot));
             return Ok(());
         }
         Kind::Op(_) => {
-            let mut slot = node.grad.borrow_mut();
-            if slot.is_none() {
-                *slot = Some(scope.alloc(node.numel()));
-            }
-            seed(slot.as_deref_mut().expect("filled above"), Acc::Write);
+            let buf = scope.grad_buffer(node.numel());
+            seed(buf, Acc::Write);
+            node.grad.set(Some(buf));
             node.grad_pass.set(pass);
         }
     }
 
-    // Pass 2: run the rules of reached nodes, newest first.
     let retain = opts.retains_graph();
+    if !retain {
+        scope.set_released();
+    }
+    // Reached op nodes whose rule has not run yet.
+    let mut pending = 1usize;
     let mut cur = Some(node);
     while let Some(n) = cur {
-        if n.mark.get() == pass {
+        if n.grad_pass.get() == pass {
             if let Kind::Op(rule) = n.kind {
-                debug_assert_eq!(
-                    n.grad_pass.get(),
-                    pass,
-                    "{}: reached but no gradient",
-                    rule.name()
-                );
-                let slot = n.grad.borrow();
-                let grad_out: &[f32] = slot.as_deref().expect("a reached node has a gradient");
-                let mut sink = Sink { scope, node: n };
+                let grad_out = n.grad.take().expect("a reached node has a gradient");
+                let mut sink = Sink::new(scope, n);
                 rule.backward(n, grad_out, &mut sink);
+                pending += sink.reached();
+                scope.recycle(grad_out);
                 if !retain {
                     n.freed.set(true);
+                }
+                pending -= 1;
+                if pending == 0 {
+                    break;
+                }
+            }
+        }
+        cur = n.prev;
+    }
+    Ok(())
+}
+
+/// Fails if `out` reaches a node released by an earlier backward, writing nothing else than
+/// the reachability marks of this pass.
+fn check_not_released(out: &Node<'_>, pass: u32) -> Result<()> {
+    out.mark.set(pass);
+    let mut cur = Some(out);
+    while let Some(n) = cur {
+        if n.mark.get() == pass {
+            if n.freed.get() {
+                return Err(Error::GraphFreed { op: "backward" });
+            }
+            for input in n.inputs {
+                if input.requires_grad {
+                    input.mark.set(pass);
                 }
             }
         }

@@ -8,7 +8,7 @@
 //! Only nodes that require grad and were built by an op are linked into the tape (`prev`), newest
 //! first. Creation order is a topological order, so backward walks `prev` and needs no sort.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 
 use super::sink::Sink;
 
@@ -45,9 +45,11 @@ pub(crate) struct Node<'g> {
     pub inputs: &'g [&'g Node<'g>],
     /// The op node created just before this one (the tape, newest first).
     pub prev: Option<&'g Node<'g>>,
-    /// For an op: this pass's gradient (the buffer is reused by later passes). For a leaf:
-    /// the accumulated `.grad` (`None` = PyTorch's `grad is None`).
-    pub grad: RefCell<Option<&'g mut [f32]>>,
+    /// For an op: this pass's gradient, from its first contribution until its rule has run
+    /// (then the buffer goes back to the scope's pool for older nodes). For a leaf: the
+    /// accumulated `.grad` (`None` = PyTorch's `grad is None`). A `Cell`, not a `RefCell`:
+    /// the buffer is moved out while used and moved back, so no borrow flag is kept.
+    pub grad: Cell<Option<&'g mut [f32]>>,
     /// The backward pass that reached this node (pass ids start at 1).
     pub mark: Cell<u32>,
     /// The backward pass whose first contribution wrote `grad`; later ones add.
@@ -65,7 +67,7 @@ impl<'g> Node<'g> {
             kind,
             inputs: &[],
             prev: None,
-            grad: RefCell::new(None),
+            grad: Cell::new(None),
             mark: Cell::new(0),
             grad_pass: Cell::new(0),
             freed: Cell::new(false),

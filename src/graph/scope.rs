@@ -3,13 +3,13 @@
 //! All state is in `Cell`s because the scope is shared (`&'g Scope<'g>`) by every `Var` built
 //! in it; that also makes it `!Sync`, so a graph is built on one thread.
 
-use std::cell::{Cell, RefCell, RefMut};
+use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 
 use bumpalo::Bump;
 
-use super::node::{Kind, Node, Rule};
-use super::sink::Acc;
+use super::node::{Kind, Node};
+use super::pool::Pool;
 use super::var::Var;
 use crate::error::{Error, Result};
 use crate::params::{Param, StoreView};
@@ -28,11 +28,18 @@ pub(crate) struct ParamsView<'g> {
 /// methods) op nodes. Obtained from [`Graph::run`](crate::Graph::run) or
 /// [`Graph::run_with`](crate::Graph::run_with); it cannot outlive that call.
 pub struct Scope<'g> {
-    bump: &'g Bump,
-    params: Option<ParamsView<'g>>,
-    tape: Cell<Option<&'g Node<'g>>>,
+    pub(super) bump: &'g Bump,
+    pub(super) params: Option<ParamsView<'g>>,
+    pub(super) tape: Cell<Option<&'g Node<'g>>>,
     no_grad: Cell<u32>,
-    pass: Cell<u32>,
+    pub(super) pass: Cell<u32>,
+    /// Whether a backward without retain_graph has run: only then can a node be released,
+    /// and only then does backward pre-walk the graph to check for one.
+    pub(super) released: Cell<bool>,
+    /// Gradient buffers free for reuse (see `pool.rs`).
+    pub(super) pool: Pool<'g>,
+    /// The shape of every 0-d node: empty, but pointing into the arena (see `shape_in_arena`).
+    pub(super) scalar_shape: &'g [usize],
     /// `'g` is invariant: vars of two different scopes never unify.
     _invariant: PhantomData<Cell<&'g ()>>,
 }
@@ -45,6 +52,9 @@ impl<'g> Scope<'g> {
             tape: Cell::new(None),
             no_grad: Cell::new(0),
             pass: Cell::new(0),
+            released: Cell::new(false),
+            pool: Pool::new(),
+            scalar_shape: &bump.alloc_slice_fill_copy(1, 0usize)[..0],
             _invariant: PhantomData,
         }
     }
@@ -108,7 +118,7 @@ impl<'g> Scope<'g> {
         let offset = meta.offset;
         // The value is borrowed from the store, not copied: the store is borrowed for 'g.
         let data = &view.store.data[offset..offset + meta.numel];
-        let shape = self.bump.alloc_slice_copy(&meta.shape);
+        let shape = self.shape_in_arena(&meta.shape);
         let kind = if self.grad_enabled() {
             Kind::Param {
                 index: p.index(),
@@ -161,6 +171,23 @@ impl<'g> Scope<'g> {
         self.bump.allocated_bytes()
     }
 
+    /// Bytes of the arena in use: [`arena_bytes`](Self::arena_bytes) less what is left in the
+    /// current chunk (exact while the arena is one chunk, as it is from a graph's second run
+    /// on; with several chunks the unused tails of the older ones count as used).
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let before = g.arena_used();
+    ///     g.input(Tensor::zeros(&[1000])?);
+    ///     assert!(g.arena_used() - before >= 4000);
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    pub fn arena_used(&self) -> usize {
+        self.bump.allocated_bytes() - self.bump.chunk_capacity()
+    }
+
     // ---- crate-internal: used by ops and backward ----
 
     pub(crate) fn wrap(&'g self, node: &'g Node<'g>) -> Var<'g> {
@@ -168,7 +195,7 @@ impl<'g> Scope<'g> {
     }
 
     fn node_from(&'g self, shape: &[usize], data: &[f32], kind: Kind<'g>) -> Var<'g> {
-        let shape = self.bump.alloc_slice_copy(shape);
+        let shape = self.shape_in_arena(shape);
         let data = self.bump.alloc_slice_copy(data);
         let kind = if matches!(kind, Kind::Leaf) && !self.grad_enabled() {
             Kind::Const
@@ -176,96 +203,5 @@ impl<'g> Scope<'g> {
             kind
         };
         self.wrap(self.bump.alloc(Node::new(shape, data, kind)))
-    }
-
-    pub(crate) fn alloc_node(&self, node: Node<'g>) -> &'g Node<'g> {
-        self.bump.alloc(node)
-    }
-
-    /// A zero-filled `f32` buffer in the arena.
-    pub(crate) fn alloc(&self, n: usize) -> &'g mut [f32] {
-        self.bump.alloc_slice_fill_copy(n, 0.0f32)
-    }
-
-    /// Copies a slice of plain data into the arena (shapes, indices, saved values).
-    #[allow(dead_code)] // used by ops that save indices
-    pub(crate) fn alloc_copy<T: Copy>(&self, src: &[T]) -> &'g mut [T] {
-        self.bump.alloc_slice_copy(src)
-    }
-
-    /// `n` copies of `v` in the arena: a saved buffer of plain data built in place (argmax
-    /// indices), with no heap temporary.
-    pub(crate) fn alloc_fill<T: Copy>(&self, n: usize, v: T) -> &'g mut [T] {
-        self.bump.alloc_slice_fill_copy(n, v)
-    }
-
-    /// Records the result of an op. `data` must have `shape`'s element count. If any input
-    /// requires grad (and recording is on) the node gets `rule` and joins the tape; otherwise
-    /// it is a constant and `rule` is dropped unused.
-    pub(crate) fn op<R>(
-        &'g self,
-        inputs: &[Var<'g>],
-        shape: &[usize],
-        data: &'g [f32],
-        rule: R,
-    ) -> Var<'g>
-    where
-        R: Rule<'g> + Copy + 'g,
-    {
-        debug_assert_eq!(
-            data.len(),
-            shape.iter().product::<usize>(),
-            "{}: output size",
-            rule.name()
-        );
-        let shape = self.bump.alloc_slice_copy(shape);
-        let needs = self.grad_enabled() && inputs.iter().any(|v| v.requires_grad());
-        if !needs {
-            return self.wrap(self.bump.alloc(Node::new(shape, data, Kind::Const)));
-        }
-        for v in inputs {
-            assert!(
-                std::ptr::eq(v.scope(), self),
-                "{}: a Var from another graph scope",
-                rule.name()
-            );
-        }
-        let rule: &'g dyn Rule<'g> = self.bump.alloc(rule);
-        let mut node = Node::new(shape, data, Kind::Op(rule));
-        node.inputs = self
-            .bump
-            .alloc_slice_fill_iter(inputs.iter().map(|v| v.node()));
-        node.prev = self.tape.get();
-        let node: &'g Node<'g> = self.bump.alloc(node);
-        self.tape.set(Some(node));
-        self.wrap(node)
-    }
-
-    pub(crate) fn pass(&self) -> u32 {
-        self.pass.get()
-    }
-
-    pub(crate) fn next_pass(&self) -> u32 {
-        let p = self.pass.get() + 1;
-        self.pass.set(p);
-        p
-    }
-
-    /// The store's flat gradient buffer, to store parameter `index`'s gradient into, and how:
-    /// the first contribution since `zero_grad` writes (the range holds zeros then, by the
-    /// store's invariant, so writing equals adding without reading it: see
-    /// `ParamStore::zero_grad`), later ones add. Marks the parameter as having a gradient
-    /// (PyTorch's `p.grad` is no longer None).
-    pub(crate) fn param_grads_mut(&self, index: usize) -> (RefMut<'_, &'g mut [f32]>, Acc) {
-        let view = self
-            .params
-            .as_ref()
-            .expect("a Param node exists only in a scope with a store");
-        let acc = if view.has_grad[index].replace(true) {
-            Acc::Add
-        } else {
-            Acc::Write
-        };
-        (view.grads.borrow_mut(), acc)
     }
 }

@@ -9,7 +9,7 @@
 
 use super::node::{Kind, Node};
 use super::scope::Scope;
-use crate::shape::broadcast_strides;
+use crate::shape::{same, Dims};
 
 /// Whether a kernel stores into its output or adds to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,23 +32,49 @@ impl Acc {
 }
 
 pub(crate) struct Sink<'s, 'g> {
-    pub(crate) scope: &'s Scope<'g>,
-    pub(crate) node: &'s Node<'g>,
+    scope: &'s Scope<'g>,
+    node: &'s Node<'g>,
+    /// Op inputs that got their first gradient of this pass from this rule.
+    reached: usize,
 }
 
 impl<'s, 'g> Sink<'s, 'g> {
+    pub(crate) fn new(scope: &'s Scope<'g>, node: &'s Node<'g>) -> Self {
+        Sink {
+            scope,
+            node,
+            reached: 0,
+        }
+    }
+
+    /// How many op inputs this rule reached for the first time in this pass.
+    pub(crate) fn reached(&self) -> usize {
+        self.reached
+    }
+
     /// Whether input `i` needs a gradient.
     pub fn needs(&self, i: usize) -> bool {
         self.node.inputs[i].requires_grad
     }
 
-    /// An uninitialised-by-contract (zeroed) scratch buffer in the arena.
+    /// A zeroed scratch buffer, from the scope's pool of released gradient buffers when one of
+    /// that length is free. Hand it back with [`recycle`](Self::recycle) once read.
     pub fn scratch(&self, n: usize) -> &'g mut [f32] {
-        self.scope.alloc(n)
+        let buf = self.scope.grad_buffer(n);
+        buf.fill(0.0);
+        buf
+    }
+
+    /// Returns a [`scratch`](Self::scratch) buffer to the pool, for later gradients.
+    #[allow(dead_code)] // for rules that use scratch buffers
+    pub fn recycle(&self, buf: &'g mut [f32]) {
+        self.scope.recycle(buf)
     }
 
     /// Calls `f` with input `i`'s gradient buffer and the mode to store into it; does nothing
-    /// when input `i` needs no gradient.
+    /// when input `i` needs no gradient. The buffer's contents are unspecified when the mode
+    /// is [`Acc::Write`]: `f` must then write every element.
+    #[inline]
     pub fn with(&mut self, i: usize, f: impl FnOnce(&mut [f32], Acc)) {
         let input = self.node.inputs[i];
         if !input.requires_grad {
@@ -61,29 +87,36 @@ impl<'s, 'g> Sink<'s, 'g> {
                 f(&mut grads[offset..offset + input.numel()], acc);
             }
             Kind::Leaf => {
-                let mut slot = input.grad.borrow_mut();
-                match slot.as_deref_mut() {
-                    Some(buf) => f(buf, Acc::Add),
+                let buf = match input.grad.take() {
+                    Some(buf) => {
+                        f(buf, Acc::Add);
+                        buf
+                    }
                     None => {
                         let buf = self.scope.alloc(input.numel());
                         f(buf, Acc::Write);
-                        *slot = Some(buf);
+                        buf
                     }
-                }
+                };
+                input.grad.set(Some(buf));
             }
             Kind::Op(_) => {
                 let pass = self.scope.pass();
-                let mut slot = input.grad.borrow_mut();
-                let acc = if input.grad_pass.get() == pass {
-                    Acc::Add
+                let buf = if input.grad_pass.get() == pass {
+                    let buf = input
+                        .grad
+                        .take()
+                        .expect("reached this pass: has a gradient");
+                    f(buf, Acc::Add);
+                    buf
                 } else {
-                    Acc::Write
+                    input.grad_pass.set(pass);
+                    self.reached += 1;
+                    let buf = self.scope.grad_buffer(input.numel());
+                    f(buf, Acc::Write);
+                    buf
                 };
-                input.grad_pass.set(pass);
-                if slot.is_none() {
-                    *slot = Some(self.scope.alloc(input.numel()));
-                }
-                f(slot.as_deref_mut().expect("slot was just filled"), acc);
+                input.grad.set(Some(buf));
             }
         }
     }
@@ -97,13 +130,14 @@ impl<'s, 'g> Sink<'s, 'g> {
 
     /// Stores `full`, a gradient of broadcast shape `full_shape`, into input `i` after summing
     /// it over the dimensions that broadcasting expanded. This is the one place where a
-    /// broadcast gradient is reduced back to its input's shape.
+    /// broadcast gradient is reduced back to its input's shape. The strides are built inline
+    /// ([`Dims`]), not on the heap.
     pub fn put_reduced(&mut self, i: usize, full: &[f32], full_shape: &[usize]) {
         let input = self.node.inputs[i];
-        if input.shape == full_shape {
+        if same(input.shape, full_shape) {
             return self.put(i, full);
         }
-        let bstrides = broadcast_strides(input.shape, full_shape);
+        let bstrides = Dims::broadcast_strides(input.shape, full_shape);
         self.with(i, |out, acc| {
             crate::kernels::reduce::sum_to_broadcast(full, full_shape, &bstrides, out, acc)
         });

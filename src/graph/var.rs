@@ -72,7 +72,10 @@ impl<'g> Var<'g> {
     }
     /// The single value of a one-element var, or an error naming its shape.
     pub fn try_item(&self) -> Result<f32> {
-        self.to_tensor().try_item()
+        match self.node.data {
+            &[v] => Ok(v),
+            _ => self.to_tensor().try_item(), // the error, which names the shape
+        }
     }
     /// The single value of a one-element var; panics otherwise.
     #[track_caller]
@@ -97,21 +100,29 @@ impl<'g> Var<'g> {
         if !matches!(self.node.kind, Kind::Leaf) {
             return None;
         }
-        let slot = self.node.grad.borrow();
-        slot.as_deref()
-            .map(|g| Tensor::new(g.to_vec(), self.node.shape).expect("grad matches shape"))
+        let slot = self.node.grad.take();
+        let t = slot
+            .as_deref()
+            .map(|g| Tensor::new(g.to_vec(), self.node.shape).expect("grad matches shape"));
+        self.node.grad.set(slot);
+        t
     }
     /// Sets a leaf's gradient to zeros in place if it has one (`x.grad.zero_()`).
     pub fn zero_grad(&self) {
-        if let Some(g) = self.node.grad.borrow_mut().as_deref_mut() {
+        if !matches!(self.node.kind, Kind::Leaf) {
+            return;
+        }
+        let mut slot = self.node.grad.take();
+        if let Some(g) = slot.as_deref_mut() {
             g.fill(0.0);
         }
+        self.node.grad.set(slot);
     }
     /// Sets a leaf's gradient to `None` (`x.grad = None`, PyTorch's `set_to_none`); the next
     /// backward writes it instead of adding.
     pub fn set_grad_none(&self) {
         if matches!(self.node.kind, Kind::Leaf) {
-            *self.node.grad.borrow_mut() = None;
+            self.node.grad.set(None);
         }
     }
     /// The same value cut from the graph: a constant that shares the data (no copy).

@@ -9,7 +9,7 @@
 
 use super::strided::for_each1;
 use crate::graph::Acc;
-use crate::shape::strides;
+use crate::shape::Dims;
 
 /// `out[o] (=|+=) src[Σ_d idx_d · src_strides[d]]` where `idx` is the row-major index of `o` in
 /// `out_shape`. A permutation passes the source strides permuted; a broadcast passes 0 on
@@ -102,8 +102,8 @@ pub fn index_add(
 
 /// Source strides for gather/scatter: `src_shape`'s own strides with `axis` zeroed (the index
 /// supplies that coordinate), and the stride of `axis`.
-fn axis_strides(src_shape: &[usize], axis: usize) -> (Vec<usize>, usize) {
-    let mut s = strides(src_shape);
+fn axis_strides(src_shape: &[usize], axis: usize) -> (Dims, usize) {
+    let mut s = Dims::strides(src_shape);
     let sa = s[axis];
     s[axis] = 0;
     (s, sa)

@@ -62,7 +62,7 @@ impl<'g> Var<'g> {
         }
         let out = scope.alloc(self.numel());
         zip_acc(self.data(), mask, out, Acc::Write, |x, m| x * m);
-        Ok(scope.op(&[self], self.shape(), out, DropoutRule { mask }))
+        Ok(scope.op_shaped(&[self], self.shape(), out, DropoutRule { mask }))
     }
 }
 

@@ -1,14 +1,17 @@
 //! The fused affine map of `nn::Linear`: `y = x · Wᵀ + b` for `x [.., in]`, `W [out, in]`,
 //! `b [out]`, leading dimensions of `x` flattened into `n` rows.
 //!
-//! Every product is one strided GEMM call and nothing is copied or transposed in memory:
+//! Every product is one strided GEMM call and nothing is copied or transposed in memory; the
+//! bias is spread over the rows and summed back by the axis kernels (a GEMM with an inner or
+//! outer dimension of 1 would pay for packing, and the GEMM crates allocate their packing
+//! buffers on every call):
 //!
-//! | quantity | GEMM | views |
+//! | quantity | computed as | views |
 //! |---|---|---|
-//! | y | `1ₙ · b` (write), then `x · Wᵀ` (add) | `1ₙ` is an `n × 1` view of a single 1.0 with stride 0; `Wᵀ` is `W` with swapped strides |
-//! | dx | `dy · W` | row-major `dy [n, out]`, `W [out, in]` |
-//! | dW | `dyᵀ · x` | `dyᵀ` is `dy` with swapped strides |
-//! | db | `dyᵀ · 1ₙ` | the column sums of `dy` |
+//! | y | `b` copied into each row (write), then `x · Wᵀ` (GEMM, add) | `Wᵀ` is `W` with swapped strides |
+//! | dx | `dy · W` (GEMM) | row-major `dy [n, out]`, `W [out, in]` |
+//! | dW | `dyᵀ · x` (GEMM) | `dyᵀ` is `dy` with swapped strides |
+//! | db | the column sums of `dy` | |
 //!
 //! Saved: nothing; backward reads `x`, `W` and `dy` in place. A fused rule also keeps this op
 //! independent of the general `matmul` op (torch.matmul semantics, batching) and gives one node
@@ -17,18 +20,14 @@
 use crate::error::{Error, Result};
 use crate::graph::{Acc, Node, Rule, Sink, Var};
 use crate::kernels::gemm::{matmul, Mat};
+use crate::kernels::reduce::{broadcast_axis, sum_axis, AxisLayout};
 
-static ONE: [f32; 1] = [1.0];
-
-/// An `n × 1` column of ones without memory: one element read with stride 0 (matrixmultiply
-/// accepts any stride for its input operands).
-fn ones(n: usize) -> Mat<'static> {
-    Mat {
-        data: &ONE,
-        rows: n,
-        cols: 1,
-        rs: 0,
-        cs: 0,
+/// `n` rows of `out_f`, as the axis kernels see them: the bias axis is the rows.
+fn rows(n: usize, out_f: usize) -> AxisLayout {
+    AxisLayout {
+        outer: 1,
+        len: n,
+        inner: out_f,
     }
 }
 
@@ -51,7 +50,7 @@ impl<'g> Rule<'g> for LinearRule {
             matmul(dy.t(), Mat::row_major(x.data, n, in_f), dw, acc)
         });
         if node.inputs.len() == 3 {
-            sink.with(2, |db, acc| matmul(dy.t(), ones(n), db, acc));
+            sink.with(2, |db, acc| sum_axis(g, rows(n, out_f), 1.0, db, acc));
         }
     }
 }
@@ -88,22 +87,24 @@ pub(crate) fn linear<'g>(
         return Err(Error::InvalidArgument { op, message });
     };
     let n = x.numel() / last;
-    let mut shape = lead.to_vec();
-    shape.push(out_f);
     let scope = x.scope();
+    // [.., out]: built in the arena, where the node keeps it anyway (no heap temporary)
+    let shape = scope.alloc_copy(x.shape());
+    shape[lead.len()] = out_f;
+    let shape: &'g [usize] = shape;
     let y = scope.alloc(n * out_f);
     let wt = Mat::row_major(w.data(), out_f, in_f).t();
     let xm = Mat::row_major(x.data(), n, in_f);
     let rule = LinearRule;
     Ok(match b {
         Some(b) => {
-            matmul(ones(n), Mat::row_major(b.data(), 1, out_f), y, Acc::Write);
+            broadcast_axis(b.data(), rows(n, out_f), 1.0, y, Acc::Write);
             matmul(xm, wt, y, Acc::Add);
-            scope.op(&[x, w, b], &shape, y, rule)
+            scope.op_shaped(&[x, w, b], shape, y, rule)
         }
         None => {
             matmul(xm, wt, y, Acc::Write);
-            scope.op(&[x, w], &shape, y, rule)
+            scope.op_shaped(&[x, w], shape, y, rule)
         }
     })
 }

@@ -18,7 +18,7 @@
 use crate::error::{or_panic, Error, Result};
 use crate::graph::{Acc, Node, Rule, Sink, Var};
 use crate::kernels::gemm::{matmul as gemm, Mat};
-use crate::shape::{broadcast_shapes, numel};
+use crate::shape::{numel, Dims};
 
 /// The matrix view of a (validated) pair of operand shapes.
 struct Plan<'a> {
@@ -107,34 +107,35 @@ fn at(p: &Plan<'_>, bi: usize) -> At {
     at
 }
 
-/// The result shape, or the error naming both operand shapes.
-fn out_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
-    let (lhs, rhs) = (a.to_vec(), b.to_vec());
+/// The result shape, or the error naming both operand shapes (built inline: no heap unless
+/// there is an error or more than [`INLINE_RANK`](crate::shape::INLINE_RANK) dims).
+fn out_shape(a: &[usize], b: &[usize]) -> Result<Dims> {
+    let mismatch = || Error::MatmulMismatch {
+        op: "matmul",
+        lhs: a.to_vec(),
+        rhs: b.to_vec(),
+    };
     if a.is_empty() || b.is_empty() {
-        return Err(Error::MatmulMismatch {
-            op: "matmul",
-            lhs,
-            rhs,
-        });
+        return Err(mismatch());
     }
     let kb = if b.len() == 1 { b[0] } else { b[b.len() - 2] };
     if a[a.len() - 1] != kb {
-        return Err(Error::MatmulMismatch {
-            op: "matmul",
-            lhs,
-            rhs,
-        });
+        return Err(mismatch());
     }
     let p = plan(a, b);
-    let mut shape = broadcast_shapes("matmul", p.a_batch, p.b_batch).map_err(|e| match e {
-        Error::ShapeMismatch { op, .. } => Error::ShapeMismatch { op, lhs, rhs },
+    let batch = Dims::broadcast("matmul", p.a_batch, p.b_batch).map_err(|e| match e {
+        Error::ShapeMismatch { op, .. } => Error::ShapeMismatch {
+            op,
+            lhs: a.to_vec(),
+            rhs: b.to_vec(),
+        },
         other => other,
     })?;
-    if a.len() > 1 {
-        shape.push(p.m);
-    }
-    if b.len() > 1 {
-        shape.push(p.n);
+    let tail = [(a.len() > 1).then_some(p.m), (b.len() > 1).then_some(p.n)];
+    let mut shape = Dims::zeros(batch.len() + tail.iter().flatten().count());
+    shape[..batch.len()].copy_from_slice(&batch);
+    for (d, v) in shape[batch.len()..].iter_mut().zip(tail.iter().flatten()) {
+        *d = *v;
     }
     numel("matmul", &shape)?;
     Ok(shape)

@@ -22,7 +22,7 @@ mod join;
 use crate::error::{or_panic, Error, Result};
 use crate::graph::{Acc, Node, Rule, Sink, Var};
 use crate::kernels::layout::strided_copy;
-use crate::shape::{broadcast_shapes, broadcast_strides, normalize_axis, numel, strides};
+use crate::shape::{normalize_axis, numel, same, Dims};
 
 #[derive(Clone, Copy)]
 struct Reshape;
@@ -53,8 +53,8 @@ impl<'g> Rule<'g> for Permute<'g> {
             return sink.put(0, g);
         }
         // dx[i] = dy[j] with j_k = i_{perm[k]}: stepping input dim perm[k] steps dy by gs[k]
-        let gs = strides(node.shape);
-        let mut s = vec![0; gs.len()];
+        let gs = Dims::strides(node.shape);
+        let mut s = Dims::zeros(gs.len());
         for (k, &p) in self.perm.iter().enumerate() {
             s[p] = gs[k];
         }
@@ -78,14 +78,20 @@ impl<'g> Rule<'g> for BroadcastTo {
 /// `x` with its dims reordered by a validated permutation.
 fn permuted<'g>(x: Var<'g>, name: &'static str, perm: &[usize]) -> Var<'g> {
     let (shape, scope) = (x.shape(), x.scope());
-    let out_shape: Vec<usize> = perm.iter().map(|&p| shape[p]).collect();
+    let mut out_shape = Dims::zeros(perm.len());
+    for (o, &p) in out_shape.iter_mut().zip(perm) {
+        *o = shape[p];
+    }
     // size-1 dims carry no layout: if the others keep their order, the bytes are the same
     let shared = perm.iter().filter(|&&p| shape[p] != 1).is_sorted();
     let data: &'g [f32] = if shared {
         x.data()
     } else {
-        let own = strides(shape);
-        let s: Vec<usize> = perm.iter().map(|&p| own[p]).collect();
+        let own = Dims::strides(shape);
+        let mut s = Dims::zeros(perm.len());
+        for (v, &p) in s.iter_mut().zip(perm) {
+            *v = own[p];
+        }
         let out = scope.alloc(x.numel());
         strided_copy(x.data(), &s, &out_shape, out, Acc::Write);
         out
@@ -151,7 +157,8 @@ impl<'g> Var<'g> {
         }
         let a = normalize_axis("transpose", d0, shape)?;
         let b = normalize_axis("transpose", d1, shape)?;
-        let mut perm: Vec<usize> = (0..shape.len()).collect();
+        let mut perm = Dims::zeros(shape.len());
+        perm.iter_mut().enumerate().for_each(|(i, p)| *p = i);
         perm.swap(a, b);
         Ok(permuted(self, "transpose", &perm))
     }
@@ -175,11 +182,12 @@ impl<'g> Var<'g> {
     /// ```
     pub fn try_permute(self, perm: &[usize]) -> Result<Var<'g>> {
         let rank = self.rank();
-        let mut seen = vec![false; rank];
+        // no duplicate among the earlier entries: quadratic in the rank, and no heap
         let valid = perm.len() == rank
             && perm
                 .iter()
-                .all(|&p| p < rank && !std::mem::replace(&mut seen[p], true));
+                .enumerate()
+                .all(|(i, &p)| p < rank && !perm[..i].contains(&p));
         if !valid {
             return Err(Error::InvalidArgument {
                 op: "permute",
@@ -213,8 +221,8 @@ impl<'g> Var<'g> {
     /// }).unwrap();
     /// ```
     pub fn try_broadcast_to(self, shape: &[usize]) -> Result<Var<'g>> {
-        let full = broadcast_shapes("broadcast_to", self.shape(), shape)?;
-        if full != shape {
+        let full = Dims::broadcast("broadcast_to", self.shape(), shape)?;
+        if !same(&full, shape) {
             return Err(Error::ShapeMismatch {
                 op: "broadcast_to",
                 lhs: self.shape().to_vec(),
@@ -227,7 +235,7 @@ impl<'g> Var<'g> {
             self.data() // only size-1 dims were added: same layout
         } else {
             let out = scope.alloc(n);
-            let s = broadcast_strides(self.shape(), shape);
+            let s = Dims::broadcast_strides(self.shape(), shape);
             strided_copy(self.data(), &s, shape, out, Acc::Write);
             out
         };

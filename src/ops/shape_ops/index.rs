@@ -9,7 +9,7 @@ use super::join::split3;
 use crate::error::{or_panic, Error, Result};
 use crate::graph::{Node, Rule, Sink, Var};
 use crate::kernels::layout::{gather, index_add, index_select, scatter_add};
-use crate::shape::{normalize_axis, numel};
+use crate::shape::{normalize_axis, numel, Dims};
 
 #[derive(Clone, Copy)]
 struct IndexSelect<'g> {
@@ -91,7 +91,7 @@ impl<'g> Var<'g> {
         let axis = normalize_axis("index_select", axis, shape)?;
         let (_, a, inner) = split3(shape, axis);
         check_range("index_select", indices, a, shape)?;
-        let mut out_shape = shape.to_vec();
+        let mut out_shape = Dims::from_slice(shape);
         out_shape[axis] = indices.len();
         let scope = self.scope();
         let out = scope.alloc(numel("index_select", &out_shape)?);
@@ -139,8 +139,10 @@ impl<'g> Var<'g> {
         }
         check_len("embedding", indices, indices_shape)?;
         check_range("embedding", indices, w[0], w)?;
-        let mut out_shape = indices_shape.to_vec();
-        out_shape.push(w[1]);
+        let rank = indices_shape.len();
+        let mut out_shape = Dims::zeros(rank + 1);
+        out_shape[..rank].copy_from_slice(indices_shape);
+        out_shape[rank] = w[1];
         let scope = self.scope();
         let out = scope.alloc(numel("embedding", &out_shape)?);
         index_select(self.data(), w[0], w[1], indices, out);

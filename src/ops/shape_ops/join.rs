@@ -6,7 +6,7 @@
 use crate::error::{or_panic, Error, Result};
 use crate::graph::{Acc, Node, Rule, Sink, Var};
 use crate::kernels::layout::{copy_rows, Rows};
-use crate::shape::{normalize_axis, numel};
+use crate::shape::{normalize_axis, numel, Dims};
 
 /// `shape` as `[outer, shape[axis], inner]`.
 pub(super) fn split3(shape: &[usize], axis: usize) -> (usize, usize, usize) {
@@ -98,7 +98,7 @@ impl<'g> Var<'g> {
             });
         };
         let axis = normalize_axis("concat", axis, first.shape())?;
-        let mut out_shape = first.shape().to_vec();
+        let mut out_shape = Dims::from_slice(first.shape());
         out_shape[axis] = 0;
         for v in vars {
             let s = v.shape();
@@ -179,7 +179,7 @@ impl<'g> Var<'g> {
                 shape,
             });
         }
-        let mut out_shape = shape.to_vec();
+        let mut out_shape = Dims::from_slice(shape);
         out_shape[axis] = len;
         let scope = self.scope();
         let data: &'g [f32] = if outer == 1 {

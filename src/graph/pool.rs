@@ -1,0 +1,175 @@
+//! Gradient buffers recycled within (and across) backward passes of one scope.
+//!
+//! An op node's gradient is needed from its first contribution until its own rule has run:
+//! tape order is topological, so no contribution arrives after that. Backward then moves the
+//! buffer into this pool, and the next node that needs a gradient of the same length takes it
+//! instead of growing the arena. Peak gradient memory becomes the widest "frontier" of
+//! gradients alive at once (two hidden-layer buffers for an MLP) instead of one buffer per
+//! node. With `retain_graph` the buffers stay in the pool for the next pass, which therefore
+//! allocates nothing either.
+//!
+//! The pool is an intrusive free list in the arena, keyed by exact length: [`BUCKETS`] lists,
+//! a length hashed to one of them, each searched for at most [`PROBES`] entries (a miss falls
+//! back to a fresh arena buffer, so the cost per acquire is bounded whatever the graph). The
+//! list cells live in the arena too; an emptied cell goes to a spare list and carries the next
+//! released buffer, so a steady state allocates no cells. Nothing here touches the heap.
+//!
+//! A recycled buffer holds the values of its previous owner. That is sound because the first
+//! contribution to a gradient in a pass is stored with [`Acc::Write`](super::Acc), which every
+//! rule must honour by writing every element. Debug builds fill recycled buffers with NaN so a
+//! rule that does not is caught by the tests.
+
+use std::cell::Cell;
+
+use bumpalo::Bump;
+
+/// Number of free lists.
+pub(crate) const BUCKETS: usize = 32;
+/// Entries examined per list before giving up and allocating.
+pub(crate) const PROBES: usize = 8;
+/// Buffers shorter than this are not pooled: a fresh one costs less than the pool's
+/// bookkeeping, and its bytes are small next to its node's (about 130). Scalar graphs, where
+/// every gradient is one float, skip the pool entirely.
+pub(crate) const MIN_POOLED: usize = 16;
+
+struct FreeCell<'g> {
+    len: Cell<usize>,
+    buf: Cell<Option<&'g mut [f32]>>,
+    next: Cell<Option<&'g FreeCell<'g>>>,
+}
+
+pub(crate) struct Pool<'g> {
+    lists: [Cell<Option<&'g FreeCell<'g>>>; BUCKETS],
+    spare: Cell<Option<&'g FreeCell<'g>>>,
+}
+
+fn bucket(len: usize) -> usize {
+    // Fibonacci hashing: nearby lengths (a layer of 512, one of 513) land apart.
+    (len.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (usize::BITS - 5)) % BUCKETS
+}
+
+/// `n` zeros from the arena (one store for a single float, not a call to memset).
+fn fresh(bump: &Bump, n: usize) -> &mut [f32] {
+    if n == 1 {
+        return std::slice::from_mut(bump.alloc(0.0f32));
+    }
+    bump.alloc_slice_fill_copy(n, 0.0f32)
+}
+
+impl<'g> Pool<'g> {
+    pub(crate) fn new() -> Self {
+        Pool {
+            lists: std::array::from_fn(|_| Cell::new(None)),
+            spare: Cell::new(None),
+        }
+    }
+
+    /// A buffer of `n` floats: a released one of that length if the pool has one (its
+    /// contents are stale; poisoned with NaN in debug builds), else zeros from the arena.
+    pub(crate) fn acquire(&self, bump: &'g Bump, n: usize) -> &'g mut [f32] {
+        if n < MIN_POOLED {
+            return fresh(bump, n);
+        }
+        let list = &self.lists[bucket(n)];
+        let mut prev: Option<&'g FreeCell<'g>> = None;
+        let mut cur = list.get();
+        for _ in 0..PROBES {
+            let Some(cell) = cur else { break };
+            if cell.len.get() == n {
+                match prev {
+                    None => list.set(cell.next.get()),
+                    Some(p) => p.next.set(cell.next.get()),
+                }
+                let buf = cell.buf.take().expect("a listed cell holds a buffer");
+                cell.next.set(self.spare.get());
+                self.spare.set(Some(cell));
+                if cfg!(debug_assertions) {
+                    buf.fill(f32::NAN);
+                }
+                return buf;
+            }
+            prev = cur;
+            cur = cell.next.get();
+        }
+        fresh(bump, n)
+    }
+
+    /// Gives `buf` back for later [`acquire`](Self::acquire)s.
+    pub(crate) fn release(&self, bump: &'g Bump, buf: &'g mut [f32]) {
+        let n = buf.len();
+        if n < MIN_POOLED {
+            return;
+        }
+        let cell = match self.spare.get() {
+            Some(c) => {
+                self.spare.set(c.next.get());
+                c
+            }
+            None => bump.alloc(FreeCell {
+                len: Cell::new(0),
+                buf: Cell::new(None),
+                next: Cell::new(None),
+            }),
+        };
+        let list = &self.lists[bucket(n)];
+        cell.len.set(n);
+        cell.buf.set(Some(buf));
+        cell.next.set(list.get());
+        list.set(Some(cell));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn released_buffers_are_reused_by_length_without_growing_the_arena() {
+        let bump = Bump::new();
+        let pool = Pool::new();
+        let a = pool.acquire(&bump, 512);
+        let a_ptr = a.as_ptr();
+        let b = pool.acquire(&bump, 40);
+        pool.release(&bump, a);
+        pool.release(&bump, b);
+        let used = bump.allocated_bytes_including_metadata();
+        for _ in 0..100 {
+            // same lengths: the same memory comes back, and no new cell is needed
+            let c = pool.acquire(&bump, 512);
+            assert_eq!(c.as_ptr(), a_ptr);
+            let d = pool.acquire(&bump, 40);
+            pool.release(&bump, c);
+            pool.release(&bump, d);
+        }
+        assert_eq!(bump.allocated_bytes_including_metadata(), used);
+        // another length is a fresh zeroed buffer
+        assert_eq!(pool.acquire(&bump, 70), &[0.0; 70]);
+        // short buffers are not pooled
+        let short = pool.acquire(&bump, MIN_POOLED - 1);
+        let short_ptr = short.as_ptr();
+        pool.release(&bump, short);
+        assert_ne!(pool.acquire(&bump, MIN_POOLED - 1).as_ptr(), short_ptr);
+    }
+
+    #[test]
+    fn a_crowded_list_is_probed_a_bounded_number_of_times() {
+        let bump = Bump::new();
+        let pool = Pool::new();
+        // lengths sharing one list
+        let same: Vec<usize> = (MIN_POOLED..100_000)
+            .filter(|&n| bucket(n) == bucket(MIN_POOLED))
+            .take(PROBES + 2)
+            .collect();
+        let mut ptrs = Vec::new();
+        for &n in &same {
+            let b = pool.acquire(&bump, n);
+            ptrs.push(b.as_ptr());
+            pool.release(&bump, b);
+        }
+        // the newest entry is found; the oldest is beyond the probe window: a fresh buffer
+        let last = pool.acquire(&bump, same[PROBES + 1]);
+        assert_eq!(last.as_ptr(), ptrs[PROBES + 1]);
+        let first = pool.acquire(&bump, same[0]);
+        assert!(!ptrs.contains(&first.as_ptr()));
+    }
+}

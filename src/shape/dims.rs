@@ -1,0 +1,197 @@
+//! [`Dims`]: a dimension or stride list held inline (no heap) up to rank [`INLINE_RANK`], for
+//! the shapes and strides ops compute on every call.
+//!
+//! The `Vec`-returning helpers of the parent module allocate once per call for any rank ≥ 1;
+//! an op that runs every training step must not (a step makes no heap allocation, see
+//! `tests/alloc_steady.rs`). `Dims` keeps up to eight entries in an array inside the value and
+//! falls back to a `Vec` beyond that, so the common ranks cost nothing and a rank-9 tensor
+//! still works.
+//!
+//! A rank-0 `Dims` also points into its own array: an empty slice built from a real address,
+//! unlike `Vec::new()` or `&[]`, whose dangling pointer makes glibc's AVX-512 `memcmp` take a
+//! microcode assist on its masked load when two empty shapes are compared (measured: about
+//! 1 µs per comparison on this machine; see [`same`](super::same)).
+
+use std::ops::{Deref, DerefMut};
+
+use super::{broadcast_shapes, dim_from_right, numel};
+use crate::error::Result;
+
+/// Ranks up to this are stored inline.
+pub const INLINE_RANK: usize = 8;
+
+/// A list of dimensions (or strides), inline up to [`INLINE_RANK`] entries.
+///
+/// ```
+/// use arenagrad::shape::Dims;
+/// let out = Dims::broadcast("add", &[2, 1, 3], &[4, 1]).unwrap();
+/// assert_eq!(&*out, &[2, 4, 3]);
+/// assert_eq!(&*Dims::broadcast_strides(&[4, 1], &out), &[0, 1, 0]);
+/// assert_eq!(&*Dims::strides(&[2, 3, 4]), &[12, 4, 1]);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Dims(Repr);
+
+#[derive(Clone, Debug)]
+enum Repr {
+    /// The first `len` entries of the array.
+    Inline {
+        len: usize,
+        dims: [usize; INLINE_RANK],
+    },
+    /// Beyond [`INLINE_RANK`].
+    Heap(Vec<usize>),
+}
+
+impl Dims {
+    /// `rank` zeros.
+    pub fn zeros(rank: usize) -> Self {
+        Dims(if rank <= INLINE_RANK {
+            Repr::Inline {
+                len: rank,
+                dims: [0; INLINE_RANK],
+            }
+        } else {
+            Repr::Heap(vec![0; rank])
+        })
+    }
+    /// A copy of `dims`.
+    pub fn from_slice(dims: &[usize]) -> Self {
+        let mut d = Self::zeros(dims.len());
+        d.copy_from_slice(dims);
+        d
+    }
+    /// Row-major strides of `dims`, in elements (as [`strides`](super::strides)).
+    pub fn strides(dims: &[usize]) -> Self {
+        let mut s = Self::zeros(dims.len());
+        let mut acc = 1usize;
+        for i in (0..dims.len()).rev() {
+            s[i] = acc;
+            acc = acc.wrapping_mul(dims[i]);
+        }
+        s
+    }
+    /// The NumPy broadcast of `a` and `b`, or [`Error::ShapeMismatch`](crate::Error) naming
+    /// `op` (as [`broadcast_shapes`](super::broadcast_shapes)).
+    ///
+    /// On a hot path, test [`same`](super::same)`(a, b)` first and use `a` itself when it
+    /// holds (the common case of element-wise ops): returning a `Dims` copies it, and that
+    /// copy's wide loads wait on the narrow stores that just built it (a store-forwarding
+    /// stall that took most of this function's samples in a profile of the scalar graph).
+    pub fn broadcast(op: &'static str, a: &[usize], b: &[usize]) -> Result<Self> {
+        match Self::try_broadcast(a, b) {
+            Some(out) => Ok(out),
+            None => Self::broadcast_error(op, a, b),
+        }
+    }
+
+    /// The broadcast shape, `None` when the shapes do not broadcast or its element count
+    /// overflows (the error is then built on the cold path).
+    #[inline]
+    fn try_broadcast(a: &[usize], b: &[usize]) -> Option<Self> {
+        let rank = a.len().max(b.len());
+        let mut out = Self::zeros(rank);
+        let mut count = 1usize;
+        let mut empty = false;
+        for (i, o) in out.iter_mut().enumerate() {
+            let (da, db) = (
+                dim_from_right(a, rank - 1 - i),
+                dim_from_right(b, rank - 1 - i),
+            );
+            *o = if da == db || db == 1 {
+                da
+            } else if da == 1 {
+                db
+            } else {
+                return None;
+            };
+            empty |= *o == 0;
+            count = count.saturating_mul(*o);
+        }
+        // as `numel`: a zero dim makes any count fine; otherwise it must fit in usize
+        (empty || count != usize::MAX || numel("", &out).is_ok()).then_some(out)
+    }
+
+    #[cold]
+    fn broadcast_error(op: &'static str, a: &[usize], b: &[usize]) -> Result<Self> {
+        let out = broadcast_shapes(op, a, b)?;
+        Ok(Self::from_slice(&out)) // not reached: try_broadcast failed, so this fails too
+    }
+
+    /// Strides that read `input` as the broadcast shape `out` (as
+    /// [`broadcast_strides`](super::broadcast_strides)); `input` must broadcast to `out`.
+    pub fn broadcast_strides(input: &[usize], out: &[usize]) -> Self {
+        let own = Self::strides(input);
+        let lead = out.len() - input.len();
+        let mut s = Self::zeros(out.len());
+        for (i, v) in s.iter_mut().enumerate().skip(lead) {
+            if input[i - lead] != 1 {
+                *v = own[i - lead];
+            }
+        }
+        s
+    }
+}
+
+impl Deref for Dims {
+    type Target = [usize];
+    fn deref(&self) -> &[usize] {
+        match &self.0 {
+            Repr::Inline { len, dims } => &dims[..*len],
+            Repr::Heap(v) => v,
+        }
+    }
+}
+
+impl DerefMut for Dims {
+    fn deref_mut(&mut self) -> &mut [usize] {
+        match &mut self.0 {
+            Repr::Inline { len, dims } => &mut dims[..*len],
+            Repr::Heap(v) => v,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{broadcast_shapes, broadcast_strides, strides};
+    use super::*;
+
+    #[test]
+    fn agrees_with_the_vec_helpers_inline_and_on_the_heap() {
+        let shapes: [&[usize]; 6] = [
+            &[],
+            &[3],
+            &[2, 1, 3],
+            &[4, 1],
+            &[1; 9],
+            &[2, 1, 1, 1, 1, 1, 1, 1, 1, 5],
+        ];
+        for a in shapes {
+            assert_eq!(&*Dims::strides(a), &strides(a)[..]);
+            assert_eq!(&*Dims::from_slice(a), a);
+            for b in shapes {
+                match (Dims::broadcast("t", a, b), broadcast_shapes("t", a, b)) {
+                    (Ok(d), Ok(v)) => {
+                        assert_eq!(&*d, &v[..]);
+                        assert_eq!(
+                            &*Dims::broadcast_strides(a, &d),
+                            &broadcast_strides(a, &v)[..]
+                        );
+                    }
+                    (Err(e), Err(f)) => assert_eq!(e.to_string(), f.to_string()),
+                    (d, v) => panic!("{a:?} {b:?}: {d:?} vs {v:?}"),
+                }
+            }
+        }
+        assert!(
+            matches!(Dims::zeros(9).0, Repr::Heap(_))
+                && matches!(Dims::zeros(8).0, Repr::Inline { .. })
+        );
+        // an empty Dims points at real memory
+        assert_ne!(
+            Dims::zeros(0).as_ptr() as usize,
+            std::ptr::NonNull::<usize>::dangling().as_ptr() as usize
+        );
+    }
+}
