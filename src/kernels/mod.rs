@@ -5,6 +5,7 @@
 //! of graphs. Each has a plain scalar implementation that serves as the reference ("scalar
 //! twin") for faster versions.
 
+pub mod binary;
 pub mod clip;
 pub mod elementwise;
 pub mod gemm;
