@@ -5,16 +5,21 @@
 //! of graphs. Each has a plain scalar implementation that serves as the reference ("scalar
 //! twin") for faster versions.
 
+pub mod binary;
 pub mod clip;
 pub mod elementwise;
 pub mod gemm;
 pub mod layout;
 pub mod loss;
 pub mod optim;
+pub mod par;
 pub mod reduce;
 pub mod rowwise;
+pub mod simd;
 pub mod special;
 pub mod strided;
+pub mod unary;
+pub mod vmath;
 
 /// The SIMD instruction set this build of the crate compiles its kernels for (`wide` picks
 /// it at compile time from the target features).

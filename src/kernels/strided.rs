@@ -1,36 +1,118 @@
-//! Walking an n-d index space with per-operand strides (broadcast strides are 0).
+//! Walking an n-d index space with per-operand strides (broadcast strides are 0), and the
+//! `[outer, inner]` plans that let broadcasting kernels skip the walk altogether.
 //!
-//! The innermost dimension is a plain loop; only the outer dimensions use an odometer, so the
-//! per-element cost is an add per operand.
+//! The innermost dimension is a plain loop (or, through [`for_rows2`], a whole row handed to a
+//! SIMD kernel); only the outer dimensions use an odometer, so the per-element cost is an add
+//! per operand. Nothing here allocates for ranks up to [`MAX_RANK`]: index counters and
+//! strides live in stack arrays ([`Dims`]), with a heap fallback only above that.
 
-/// Calls `f(out_index, offset_a, offset_b)` for every element of `shape` in row-major order,
-/// where the offsets advance by `sa` and `sb` per dimension.
-pub fn for_each2(
+/// Ranks handled without touching the heap.
+pub const MAX_RANK: usize = 8;
+
+/// A short list of dimensions or strides: on the stack up to [`MAX_RANK`], on the heap above.
+#[derive(Clone, Debug)]
+pub enum Dims {
+    /// `len` entries of a stack array.
+    Stack([usize; MAX_RANK], usize),
+    /// More than [`MAX_RANK`] entries.
+    Heap(Vec<usize>),
+}
+
+impl Dims {
+    /// `n` zeros.
+    pub fn zeros(n: usize) -> Self {
+        if n <= MAX_RANK {
+            Dims::Stack([0; MAX_RANK], n)
+        } else {
+            Dims::Heap(vec![0; n])
+        }
+    }
+}
+
+impl std::ops::Deref for Dims {
+    type Target = [usize];
+    fn deref(&self) -> &[usize] {
+        match self {
+            Dims::Stack(a, n) => &a[..*n],
+            Dims::Heap(v) => v,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Dims {
+    fn deref_mut(&mut self) -> &mut [usize] {
+        match self {
+            Dims::Stack(a, n) => &mut a[..*n],
+            Dims::Heap(v) => v,
+        }
+    }
+}
+
+/// Strides that read a row-major input of shape `input` as the broadcast shape `out` (0 on
+/// broadcast dimensions), like [`shape::broadcast_strides`](crate::shape::broadcast_strides)
+/// but without a heap allocation for ranks up to [`MAX_RANK`].
+pub fn broadcast_strides(input: &[usize], out: &[usize]) -> Dims {
+    let mut s = Dims::zeros(out.len());
+    let lead = out.len() - input.len();
+    let mut own = 1;
+    for i in (0..input.len()).rev() {
+        s[lead + i] = if input[i] == 1 { 0 } else { own };
+        own *= input[i];
+    }
+    s
+}
+
+/// The NumPy broadcast of shapes `a` and `b` without a heap allocation (ranks up to
+/// [`MAX_RANK`]), or `None` when they do not broadcast or the element count overflows (the
+/// caller then asks [`shape::broadcast_shapes`](crate::shape::broadcast_shapes) for the error).
+pub fn broadcast_dims(a: &[usize], b: &[usize]) -> Option<Dims> {
+    let r = a.len().max(b.len());
+    let mut out = Dims::zeros(r);
+    let at = |s: &[usize], i: usize| {
+        if i + s.len() >= r {
+            s[i + s.len() - r]
+        } else {
+            1
+        }
+    };
+    for i in 0..r {
+        let (x, y) = (at(a, i), at(b, i));
+        out[i] = match (x, y) {
+            _ if x == y => x,
+            (1, _) => y,
+            (_, 1) => x,
+            _ => return None,
+        };
+    }
+    // as `shape::numel`: a zero dimension anywhere makes the count 0, not an overflow
+    if !out.contains(&0) {
+        out.iter().try_fold(1usize, |n, &d| n.checked_mul(d))?;
+    }
+    Some(out)
+}
+
+/// Calls `f(out_offset, offset_a, offset_b)` at the start of every row (last dimension) of
+/// `shape` in row-major order; the caller walks the `shape[last]` elements of the row with the
+/// last strides. A rank-0 shape is one row of one element.
+pub fn for_rows2(
     shape: &[usize],
     sa: &[usize],
     sb: &[usize],
     mut f: impl FnMut(usize, usize, usize),
 ) {
-    let n: usize = shape.iter().product();
-    if n == 0 {
+    if shape.contains(&0) {
         return;
     }
-    if shape.is_empty() {
+    let r = shape.len();
+    if r <= 1 {
         return f(0, 0, 0);
     }
-    let r = shape.len();
-    let (inner, ia_step, ib_step) = (shape[r - 1], sa[r - 1], sb[r - 1]);
-    let mut idx = vec![0usize; r - 1];
-    let (mut oa, mut ob) = (0usize, 0usize);
-    let mut o = 0usize;
+    let inner = shape[r - 1];
+    let mut idx = Dims::zeros(r - 1);
+    let (mut oa, mut ob, mut o) = (0usize, 0usize, 0usize);
     loop {
-        let (mut a, mut b) = (oa, ob);
-        for _ in 0..inner {
-            f(o, a, b);
-            o += 1;
-            a += ia_step;
-            b += ib_step;
-        }
+        f(o, oa, ob);
+        o += inner;
         // odometer over the outer dimensions
         let mut d = r - 1;
         loop {
@@ -51,39 +133,110 @@ pub fn for_each2(
     }
 }
 
+/// Calls `f(out_index, offset_a, offset_b)` for every element of `shape` in row-major order,
+/// where the offsets advance by `sa` and `sb` per dimension.
+pub fn for_each2(
+    shape: &[usize],
+    sa: &[usize],
+    sb: &[usize],
+    mut f: impl FnMut(usize, usize, usize),
+) {
+    let r = shape.len();
+    let (inner, ia, ib) = match r {
+        0 => (1, 0, 0),
+        _ => (shape[r - 1], sa[r - 1], sb[r - 1]),
+    };
+    for_rows2(shape, sa, sb, |o, a, b| {
+        for k in 0..inner {
+            f(o + k, a + k * ia, b + k * ib);
+        }
+    });
+}
+
 /// Calls `f(out_index, offset)` for every element of `shape`, offsets advancing by `s`.
 pub fn for_each1(shape: &[usize], s: &[usize], mut f: impl FnMut(usize, usize)) {
     for_each2(shape, s, s, |o, a, _| f(o, a));
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn visits_in_row_major_order_with_broadcast_strides() {
-        // shape [2,3]; a is [2,1] (strides [1,0]), b is [3] (strides [0,1])
-        let mut seen = vec![];
-        for_each2(&[2, 3], &[1, 0], &[0, 1], |o, a, b| seen.push((o, a, b)));
-        assert_eq!(
-            seen,
-            vec![
-                (0, 0, 0),
-                (1, 0, 1),
-                (2, 0, 2),
-                (3, 1, 0),
-                (4, 1, 1),
-                (5, 1, 2)
-            ]
-        );
-    }
-
-    #[test]
-    fn scalar_and_empty_shapes() {
-        let mut n = 0;
-        for_each1(&[], &[], |_, _| n += 1);
-        assert_eq!(n, 1);
-        for_each1(&[3, 0, 2], &[0, 2, 1], |_, _| n += 1);
-        assert_eq!(n, 1);
-    }
+/// How an operand is read over an output seen as `[outer, inner]` rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The output's own shape: element `(o, i)` at `o·inner + i`.
+    Full,
+    /// One value.
+    Scalar,
+    /// One row of `inner` values, repeated for every `o` (`[N, C] op [C]`).
+    Row,
+    /// One value per row `o` (`[N, C] op [N, 1]`).
+    Col,
 }
+
+/// A binary broadcast read as `[outer, inner]` rows: the output's shape split at one
+/// dimension, with each operand's [`Role`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// Product of the dimensions before the split.
+    pub outer: usize,
+    /// Product of the dimensions from the split on.
+    pub inner: usize,
+    /// How `a` is read.
+    pub a: Role,
+    /// How `b` is read.
+    pub b: Role,
+}
+
+/// The role of an operand of shape `s` in output `out`, with the `(outer, inner)` split it
+/// needs (`None` for roles that fit any split), or `None` when it needs the general walk.
+fn role(s: &[usize], out: &[usize]) -> Option<(Role, Option<(usize, usize)>)> {
+    let lead = out.len() - s.len();
+    let p = |i: usize| if i < lead { 1 } else { s[i - lead] };
+    let r = out.len();
+    if s.iter().product::<usize>() == 1 && out.iter().product::<usize>() != 1 {
+        return Some((Role::Scalar, None));
+    }
+    if (0..r).all(|i| p(i) == out[i]) {
+        return Some((Role::Full, None));
+    }
+    let split = |k: usize| {
+        let outer: usize = out[..k].iter().product();
+        Some((outer, out[k..].iter().product()))
+    };
+    // Row: ones, then the output's trailing dimensions
+    let k = (0..=r)
+        .rev()
+        .take_while(|&k| k == r || p(k) == out[k])
+        .last()?;
+    if (0..k).all(|i| p(i) == 1) {
+        return Some((Role::Row, split(k)));
+    }
+    // Col: the output's leading dimensions, then ones
+    let k = (0..=r)
+        .take_while(|&k| k == 0 || p(k - 1) == out[k - 1])
+        .last()?;
+    if (k..r).all(|i| p(i) == 1) {
+        return Some((Role::Col, split(k)));
+    }
+    None
+}
+
+/// The `[outer, inner]` plan of `a op b -> out`, or `None` when the broadcast needs the
+/// general strided walk (e.g. `[N, 1, C] op [M, 1]`).
+pub fn plan(a: &[usize], b: &[usize], out: &[usize]) -> Option<Plan> {
+    let (ra, sa) = role(a, out)?;
+    let (rb, sb) = role(b, out)?;
+    let n: usize = out.iter().product();
+    let (outer, inner) = match (sa, sb) {
+        (Some(x), Some(y)) if x != y => return None,
+        (Some(x), _) | (_, Some(x)) => x,
+        (None, None) => (1, n),
+    };
+    Some(Plan {
+        outer,
+        inner,
+        a: ra,
+        b: rb,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -15,100 +15,28 @@
 //!
 //! Nothing is copied for backward: the inputs' and the output's values are arena slices that
 //! stay alive for the whole scope.
+//!
+//! The loops are [`kernels::binary`](crate::kernels::binary): f32x8 lanes with fast paths for
+//! same-shape, scalar, row (`[N, C] op [C]`) and column (`[N, C] op [N, 1]`) operands, whose
+//! gradients are reduced inside the kernel (in `f64`) instead of through a broadcast-shape
+//! buffer; other broadcasts take a strided walk and [`Sink::put_reduced`].
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
 use crate::error::{or_panic, Result};
 use crate::graph::{Node, Rule, Sink, Var};
-use crate::kernels::elementwise::binary;
-use crate::kernels::strided::for_each2;
-use crate::shape::{broadcast_shapes, broadcast_strides};
+use crate::kernels::binary::{backward, backward_general, forward, Binary as Bin};
+use crate::kernels::strided::{broadcast_dims, plan};
+use crate::shape::broadcast_shapes;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Bin {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Max,
-    Min,
-}
-
-impl Bin {
-    fn name(self) -> &'static str {
-        match self {
-            Bin::Add => "add",
-            Bin::Sub => "sub",
-            Bin::Mul => "mul",
-            Bin::Div => "div",
-            Bin::Max => "maximum",
-            Bin::Min => "minimum",
-        }
-    }
-    #[inline(always)]
-    fn eval(self, a: f32, b: f32) -> f32 {
-        match self {
-            Bin::Add => a + b,
-            Bin::Sub => a - b,
-            Bin::Mul => a * b,
-            Bin::Div => a / b,
-            // NaN propagates, as torch.maximum / torch.minimum do
-            Bin::Max => {
-                if a.is_nan() || b.is_nan() {
-                    f32::NAN
-                } else {
-                    a.max(b)
-                }
-            }
-            Bin::Min => {
-                if a.is_nan() || b.is_nan() {
-                    f32::NAN
-                } else {
-                    a.min(b)
-                }
-            }
-        }
-    }
-    /// ∂y/∂(input `which`) times `g`, given the inputs and the output at one element.
-    #[inline(always)]
-    fn partial(self, which: usize, g: f32, a: f32, b: f32, y: f32) -> f32 {
-        let tie = |x: f32, o: f32| if x == o { 0.5 * g } else { 0.0 };
-        match (self, which) {
-            (Bin::Add, _) | (Bin::Sub, 0) => g,
-            (Bin::Sub, _) => -g,
-            (Bin::Mul, 0) => g * b,
-            (Bin::Mul, _) => g * a,
-            (Bin::Div, 0) => g / b,
-            (Bin::Div, _) => -g * y / b,
-            (Bin::Max, 0) => {
-                if a > b {
-                    g
-                } else {
-                    tie(a, b)
-                }
-            }
-            (Bin::Max, _) => {
-                if b > a {
-                    g
-                } else {
-                    tie(a, b)
-                }
-            }
-            (Bin::Min, 0) => {
-                if a < b {
-                    g
-                } else {
-                    tie(a, b)
-                }
-            }
-            (Bin::Min, _) => {
-                if b < a {
-                    g
-                } else {
-                    tie(a, b)
-                }
-            }
-        }
+fn name(op: Bin) -> &'static str {
+    match op {
+        Bin::Add => "add",
+        Bin::Sub => "sub",
+        Bin::Mul => "mul",
+        Bin::Div => "div",
+        Bin::Max => "maximum",
+        Bin::Min => "minimum",
     }
 }
 
@@ -117,53 +45,45 @@ struct BinaryRule(Bin);
 
 impl<'g> Rule<'g> for BinaryRule {
     fn name(&self) -> &'static str {
-        self.0.name()
+        name(self.0)
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let (a, b) = (node.inputs[0], node.inputs[1]);
         let (op, y) = (self.0, node.data);
-        let same = a.shape == node.shape && b.shape == node.shape;
+        let p = plan(a.shape, b.shape, node.shape);
         for which in 0..2 {
             if !sink.needs(which) {
                 continue;
             }
-            // add/sub pass grad_out through (negated for sub's rhs) with no element reads
-            if same {
-                sink.with(which, |out, acc| {
-                    for k in 0..out.len() {
-                        acc.put(
-                            &mut out[k],
-                            op.partial(which, g[k], a.data[k], b.data[k], y[k]),
-                        );
-                    }
-                });
-            } else {
-                let full = sink.scratch(g.len());
-                let (sa, sb) = (
-                    broadcast_strides(a.shape, node.shape),
-                    broadcast_strides(b.shape, node.shape),
-                );
-                for_each2(node.shape, &sa, &sb, |o, i, j| {
-                    full[o] = op.partial(which, g[o], a.data[i], b.data[j], y[o]);
-                });
-                sink.put_reduced(which, full, node.shape);
+            match &p {
+                // the common layouts reduce inside the kernel: no broadcast-shape buffer
+                Some(p) => sink.with(which, |out, acc| {
+                    backward(op, which, p, (g, a.data, b.data, y), out, acc)
+                }),
+                None => {
+                    let full = sink.scratch(g.len());
+                    let (a, b) = ((a.data, a.shape), (b.data, b.shape));
+                    backward_general(op, which, a, b, (g, y, node.shape), full);
+                    sink.put_reduced(which, full, node.shape);
+                }
             }
         }
     }
 }
 
 fn binary_op<'g>(op: Bin, a: Var<'g>, b: Var<'g>) -> Result<Var<'g>> {
-    let shape = broadcast_shapes(op.name(), a.shape(), b.shape())?;
+    let Some(shape) = broadcast_dims(a.shape(), b.shape()) else {
+        return Err(broadcast_shapes(name(op), a.shape(), b.shape())
+            .expect_err("broadcast_dims fails only where broadcast_shapes does"));
+    };
     let scope = a.scope();
     let out = scope.alloc(shape.iter().product());
-    binary(
-        a.data(),
-        a.shape(),
-        b.data(),
-        b.shape(),
+    forward(
+        op,
+        (a.data(), a.shape()),
+        (b.data(), b.shape()),
         &shape,
         out,
-        |x, y| op.eval(x, y),
     );
     Ok(scope.op(&[a, b], &shape, out, BinaryRule(op)))
 }

@@ -18,157 +18,32 @@
 //! | powf(p) | xᵖ | p·xᵖ⁻¹ (0 when p = 0, as PyTorch) |
 //!
 //! Nothing is saved beyond the input and output values, which live in the arena anyway; rules
-//! read whichever of the two the derivative is cheapest in (dfdx's "uses fx" idea).
+//! read whichever of the two the derivative is cheapest in (dfdx's "uses fx" idea): exp, tanh,
+//! sigmoid and sqrt read only the output.
+//!
+//! The data loops are [`kernels::unary`](crate::kernels::unary): f32x8 lanes (accuracy bounds
+//! in [`kernels::vmath`](crate::kernels::vmath)) split over threads above a grain size. Powers
+//! follow PyTorch's special exponents (`x ** 0.5` is `sqrt`, `x ** 2` is `x * x`, ...).
 
 use crate::graph::{Node, Rule, Sink, Var};
-use crate::kernels::elementwise::map;
-use crate::kernels::special::{erf, sigmoid};
+use crate::kernels::unary::{backward, forward, Unary as Un};
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum Un {
-    Neg,
-    Exp,
-    Log,
-    Sqrt,
-    Tanh,
-    Sigmoid,
-    Relu,
-    GeluErf,
-    GeluTanh,
-    Softplus { beta: f32, threshold: f32 },
-    Abs,
-    Sin,
-    Cos,
-    Clamp { lo: f32, hi: f32 },
-    Pow(f32),
-}
-
-const SQRT_2_OVER_PI: f32 = 0.797_884_6;
-const GELU_C: f32 = 0.044_715;
-const INV_SQRT_2: f32 = std::f32::consts::FRAC_1_SQRT_2;
-const INV_SQRT_2PI: f32 = 0.398_942_3;
-
-impl Un {
-    fn name(self) -> &'static str {
-        match self {
-            Un::Neg => "neg",
-            Un::Exp => "exp",
-            Un::Log => "log",
-            Un::Sqrt => "sqrt",
-            Un::Tanh => "tanh",
-            Un::Sigmoid => "sigmoid",
-            Un::Relu => "relu",
-            Un::GeluErf | Un::GeluTanh => "gelu",
-            Un::Softplus { .. } => "softplus",
-            Un::Abs => "abs",
-            Un::Sin => "sin",
-            Un::Cos => "cos",
-            Un::Clamp { .. } => "clamp",
-            Un::Pow(_) => "pow",
-        }
-    }
-
-    #[inline(always)]
-    pub(crate) fn eval(self, x: f32) -> f32 {
-        match self {
-            Un::Neg => -x,
-            Un::Exp => x.exp(),
-            Un::Log => x.ln(),
-            Un::Sqrt => x.sqrt(),
-            Un::Tanh => x.tanh(),
-            Un::Sigmoid => sigmoid(x),
-            // NaN propagates, as torch.relu does
-            Un::Relu => {
-                if x > 0.0 || x.is_nan() {
-                    x
-                } else {
-                    0.0
-                }
-            }
-            Un::GeluErf => 0.5 * x * (1.0 + erf(x * INV_SQRT_2)),
-            Un::GeluTanh => 0.5 * x * (1.0 + (SQRT_2_OVER_PI * (x + GELU_C * x * x * x)).tanh()),
-            Un::Softplus { beta, threshold } => {
-                if beta * x > threshold {
-                    x
-                } else {
-                    (beta * x).exp().ln_1p() / beta
-                }
-            }
-            Un::Abs => x.abs(),
-            Un::Sin => x.sin(),
-            Un::Cos => x.cos(),
-            Un::Clamp { lo, hi } => {
-                if x.is_nan() {
-                    x
-                } else {
-                    x.max(lo).min(hi)
-                }
-            }
-            Un::Pow(p) => x.powf(p),
-        }
-    }
-
-    /// f'(x) · g, given x and y = f(x).
-    #[inline(always)]
-    pub(crate) fn grad(self, x: f32, y: f32, g: f32) -> f32 {
-        match self {
-            Un::Neg => -g,
-            Un::Exp => g * y,
-            Un::Log => g / x,
-            Un::Sqrt => g / (2.0 * y),
-            Un::Tanh => g * (1.0 - y * y),
-            Un::Sigmoid => g * y * (1.0 - y),
-            Un::Relu => {
-                if x > 0.0 {
-                    g
-                } else {
-                    0.0
-                }
-            }
-            Un::GeluErf => {
-                let cdf = 0.5 * (1.0 + erf(x * INV_SQRT_2));
-                let pdf = INV_SQRT_2PI * (-0.5 * x * x).exp();
-                g * (cdf + x * pdf)
-            }
-            Un::GeluTanh => {
-                let x2 = x * x;
-                let t = (SQRT_2_OVER_PI * (x + GELU_C * x2 * x)).tanh();
-                let du = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_C * x2);
-                g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du)
-            }
-            Un::Softplus { beta, threshold } => {
-                if beta * x > threshold {
-                    g
-                } else {
-                    g * sigmoid(beta * x)
-                }
-            }
-            Un::Abs => {
-                if x > 0.0 {
-                    g
-                } else if x < 0.0 {
-                    -g
-                } else {
-                    0.0
-                }
-            }
-            Un::Sin => g * x.cos(),
-            Un::Cos => -g * x.sin(),
-            Un::Clamp { lo, hi } => {
-                if x > lo && x < hi {
-                    g
-                } else {
-                    0.0
-                }
-            }
-            Un::Pow(p) => {
-                if p == 0.0 {
-                    0.0
-                } else {
-                    g * p * x.powf(p - 1.0)
-                }
-            }
-        }
+fn name(op: Un) -> &'static str {
+    match op {
+        Un::Neg => "neg",
+        Un::Exp => "exp",
+        Un::Log => "log",
+        Un::Sqrt => "sqrt",
+        Un::Tanh => "tanh",
+        Un::Sigmoid => "sigmoid",
+        Un::Relu => "relu",
+        Un::GeluErf | Un::GeluTanh => "gelu",
+        Un::Softplus { .. } => "softplus",
+        Un::Abs => "abs",
+        Un::Sin => "sin",
+        Un::Cos => "cos",
+        Un::Clamp { .. } => "clamp",
+        Un::Pow(_) => "pow",
     }
 }
 
@@ -177,22 +52,18 @@ struct UnaryRule(Un);
 
 impl<'g> Rule<'g> for UnaryRule {
     fn name(&self) -> &'static str {
-        self.0.name()
+        name(self.0)
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let (x, y, op) = (node.inputs[0].data, node.data, self.0);
-        sink.with(0, |out, acc| {
-            for k in 0..out.len() {
-                acc.put(&mut out[k], op.grad(x[k], y[k], g[k]));
-            }
-        });
+        sink.with(0, |out, acc| backward(op, x, y, g, out, acc));
     }
 }
 
 fn unary(x: Var<'_>, op: Un) -> Var<'_> {
     let scope = x.scope();
     let out = scope.alloc(x.numel());
-    map(x.data(), out, |v| op.eval(v));
+    forward(op, x.data(), out);
     scope.op(&[x], x.shape(), out, UnaryRule(op))
 }
 

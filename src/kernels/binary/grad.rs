@@ -1,0 +1,253 @@
+//! Backward of the binary ops: the partial `∂y/∂(input) · g` per element (lanes and scalar
+//! twin), reduced to the input's shape inside the kernel for the planned layouts.
+
+use rayon::prelude::*;
+
+use super::{rows4, Binary, RowSrc, Rows};
+use crate::graph::Acc;
+use crate::kernels::par::{for_chunks, sum_parts, EW_GRAIN};
+use crate::kernels::simd::{add64, f32x8, sum4, Lanes};
+use crate::kernels::strided::{broadcast_strides, for_rows2, Plan, Role};
+
+/// Output columns a column sum accumulates at once (a stack array of `f64`).
+const BLOCK: usize = 64;
+
+impl Binary {
+    /// The scalar twin of the backward: `∂y/∂(input which) · g` at one element, given the
+    /// inputs and the output there.
+    #[inline(always)]
+    pub fn partial(self, which: usize, g: f32, a: f32, b: f32, y: f32) -> f32 {
+        let tie = |x: f32, o: f32| if x == o { 0.5 * g } else { 0.0 };
+        let pick = |win: bool| if win { g } else { tie(a, b) };
+        match (self, which) {
+            (Binary::Add, _) | (Binary::Sub, 0) => g,
+            (Binary::Sub, _) => -g,
+            (Binary::Mul, 0) => g * b,
+            (Binary::Mul, _) => g * a,
+            (Binary::Div, 0) => g / b,
+            (Binary::Div, _) => -g * y / b,
+            (Binary::Max, 0) => pick(a > b),
+            (Binary::Max, _) => pick(b > a),
+            (Binary::Min, 0) => pick(a < b),
+            (Binary::Min, _) => pick(b < a),
+        }
+    }
+
+    /// The backward partial of input `W` in lanes.
+    #[inline(always)]
+    pub fn partial_lanes<const W: usize>(self, g: f32x8, a: f32x8, b: f32x8, y: f32x8) -> f32x8 {
+        let pick = |win: f32x8| win.select(g, a.simd_eq(b) & (f32x8::HALF * g));
+        match (self, W) {
+            (Binary::Add, _) | (Binary::Sub, 0) => g,
+            (Binary::Sub, _) => -g,
+            (Binary::Mul, 0) => g * b,
+            (Binary::Mul, _) => g * a,
+            (Binary::Div, 0) => g / b,
+            (Binary::Div, _) => -g * y / b,
+            (Binary::Max, 0) => pick(a.simd_gt(b)),
+            (Binary::Max, _) => pick(b.simd_gt(a)),
+            (Binary::Min, 0) => pick(a.simd_lt(b)),
+            (Binary::Min, _) => pick(b.simd_lt(a)),
+        }
+    }
+}
+
+macro_rules! each_partial {
+    ($op:expr, $which:expr, $run:ident ( $($arg:expr),* )) => {
+        match ($op, $which) {
+            (Binary::Add, 0) => $run($($arg,)* |g, a, b, y| Binary::Add.partial_lanes::<0>(g, a, b, y)),
+            (Binary::Add, _) => $run($($arg,)* |g, a, b, y| Binary::Add.partial_lanes::<1>(g, a, b, y)),
+            (Binary::Sub, 0) => $run($($arg,)* |g, a, b, y| Binary::Sub.partial_lanes::<0>(g, a, b, y)),
+            (Binary::Sub, _) => $run($($arg,)* |g, a, b, y| Binary::Sub.partial_lanes::<1>(g, a, b, y)),
+            (Binary::Mul, 0) => $run($($arg,)* |g, a, b, y| Binary::Mul.partial_lanes::<0>(g, a, b, y)),
+            (Binary::Mul, _) => $run($($arg,)* |g, a, b, y| Binary::Mul.partial_lanes::<1>(g, a, b, y)),
+            (Binary::Div, 0) => $run($($arg,)* |g, a, b, y| Binary::Div.partial_lanes::<0>(g, a, b, y)),
+            (Binary::Div, _) => $run($($arg,)* |g, a, b, y| Binary::Div.partial_lanes::<1>(g, a, b, y)),
+            (Binary::Max, 0) => $run($($arg,)* |g, a, b, y| Binary::Max.partial_lanes::<0>(g, a, b, y)),
+            (Binary::Max, _) => $run($($arg,)* |g, a, b, y| Binary::Max.partial_lanes::<1>(g, a, b, y)),
+            (Binary::Min, 0) => $run($($arg,)* |g, a, b, y| Binary::Min.partial_lanes::<0>(g, a, b, y)),
+            (Binary::Min, _) => $run($($arg,)* |g, a, b, y| Binary::Min.partial_lanes::<1>(g, a, b, y)),
+        }
+    };
+}
+
+/// The gradient of input `which` (0 = a, 1 = b) of `y = op(a, b)` under plan `p`, stored into
+/// `out` (the input's own shape): `g` and `y` have the output's shape, `a` and `b` their own.
+pub fn backward(
+    op: Binary,
+    which: usize,
+    p: &Plan,
+    (g, a, b, y): (&[f32], &[f32], &[f32], &[f32]),
+    out: &mut [f32],
+    acc: Acc,
+) {
+    each_partial!(op, which, run(p, which, (g, a, b, y), out, acc));
+}
+
+type F4 = f32x8;
+
+fn run(
+    p: &Plan,
+    which: usize,
+    (g, a, b, y): (&[f32], &[f32], &[f32], &[f32]),
+    out: &mut [f32],
+    acc: Acc,
+    f: impl Fn(F4, F4, F4, F4) -> F4 + Sync + Send + Copy,
+) {
+    let role = if which == 0 { p.a } else { p.b };
+    let (gs, ys) = (Rows(g, p.inner), Rows(y, p.inner));
+    let (outer, inner) = (p.outer, p.inner);
+    with_srcs!(*p, a, b, |sa, sb| {
+        let s = (gs, sa, sb, ys);
+        match role {
+            Role::Full => rows4(s, inner, out, acc, f),
+            Role::Row => col_sums(s, outer, inner, out, acc, f),
+            Role::Col => row_sums(s, inner, out, acc, f),
+            Role::Scalar => {
+                let total = if outer == 1 {
+                    let r = (s.0.row(0), s.1.row(0), s.2.row(0), s.3.row(0));
+                    sum_parts(inner, |q| {
+                        let k = q.start;
+                        sum4(
+                            (r.0.skip(k), r.1.skip(k), r.2.skip(k), r.3.skip(k)),
+                            q.len(),
+                            f,
+                        )
+                    })
+                } else {
+                    (0..outer).map(|o| sum4(rows(s, o), inner, f)).sum()
+                };
+                acc.put(&mut out[0], total as f32);
+            }
+        }
+    });
+}
+
+#[inline(always)]
+fn rows<G: RowSrc, A: RowSrc, B: RowSrc, Y: RowSrc>(
+    s: (G, A, B, Y),
+    o: usize,
+) -> (G::L, A::L, B::L, Y::L) {
+    (s.0.row(o), s.1.row(o), s.2.row(o), s.3.row(o))
+}
+
+/// `out[j] (=|+=) Σ_o f(row o)[j]`: a `Row` operand's gradient, `f64` sums over blocks of
+/// [`BLOCK`] columns, in parallel over blocks when there are several and work enough.
+fn col_sums<G: RowSrc, A: RowSrc, B: RowSrc, Y: RowSrc>(
+    s: (G, A, B, Y),
+    outer: usize,
+    inner: usize,
+    out: &mut [f32],
+    acc: Acc,
+    f: impl Fn(F4, F4, F4, F4) -> F4 + Sync + Send + Copy,
+) {
+    let block = |j0: usize, dst: &mut [f32]| {
+        let w = dst.len();
+        let mut sum = [0.0f64; BLOCK];
+        for o in 0..outer {
+            let (g, a, b, y) = rows(s, o);
+            let (g, a, b, y) = (g.skip(j0), a.skip(j0), b.skip(j0), y.skip(j0));
+            let mut j = 0;
+            while j + 8 <= w {
+                add64(
+                    &mut sum[j..j + 8],
+                    f(g.get(j), a.get(j), b.get(j), y.get(j)).as_array(),
+                );
+                j += 8;
+            }
+            if j < w {
+                let m = w - j;
+                let v = f(
+                    g.get_part(j, m),
+                    a.get_part(j, m),
+                    b.get_part(j, m),
+                    y.get_part(j, m),
+                );
+                add64(&mut sum[j..w], &v.as_array()[..m]);
+            }
+        }
+        for (d, &v) in dst.iter_mut().zip(&sum) {
+            acc.put(d, v as f32);
+        }
+    };
+    if outer * inner > EW_GRAIN && inner > BLOCK {
+        out.par_chunks_mut(BLOCK)
+            .enumerate()
+            .for_each(|(k, d)| block(k * BLOCK, d));
+    } else {
+        out.chunks_mut(BLOCK)
+            .enumerate()
+            .for_each(|(k, d)| block(k * BLOCK, d));
+    }
+}
+
+/// `out[o] (=|+=) Σ_j f(row o)[j]`: a `Col` operand's gradient, in parallel over rows.
+fn row_sums<G: RowSrc, A: RowSrc, B: RowSrc, Y: RowSrc>(
+    s: (G, A, B, Y),
+    inner: usize,
+    out: &mut [f32],
+    acc: Acc,
+    f: impl Fn(F4, F4, F4, F4) -> F4 + Sync + Send + Copy,
+) {
+    let grain = (EW_GRAIN / inner.max(1)).max(8).next_multiple_of(8);
+    for_chunks(out, grain, |o0, d| {
+        for (k, v) in d.iter_mut().enumerate() {
+            acc.put(v, sum4(rows(s, o0 + k), inner, f) as f32);
+        }
+    });
+}
+
+/// The general broadcast: `full = ∂y/∂(input which) · g` over the output's shape (to be
+/// summed back with [`Sink::put_reduced`](crate::graph::Sink)); rows in lanes.
+pub fn backward_general(
+    op: Binary,
+    which: usize,
+    (a, a_shape): (&[f32], &[usize]),
+    (b, b_shape): (&[f32], &[usize]),
+    (g, y, out_shape): (&[f32], &[f32], &[usize]),
+    full: &mut [f32],
+) {
+    each_partial!(
+        op,
+        which,
+        general(a, a_shape, b, b_shape, g, y, out_shape, full)
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+fn general(
+    a: &[f32],
+    a_shape: &[usize],
+    b: &[f32],
+    b_shape: &[usize],
+    g: &[f32],
+    y: &[f32],
+    out_shape: &[usize],
+    full: &mut [f32],
+    f: impl Fn(F4, F4, F4, F4) -> F4 + Sync + Send + Copy,
+) {
+    let (sa, sb) = (
+        broadcast_strides(a_shape, out_shape),
+        broadcast_strides(b_shape, out_shape),
+    );
+    let inner = out_shape.last().copied().unwrap_or(1);
+    let last = out_shape.len().saturating_sub(1);
+    let role = |s: usize| if s == 1 { Role::Row } else { Role::Scalar };
+    let p = Plan {
+        outer: 1,
+        inner,
+        a: role(sa[last]),
+        b: role(sb[last]),
+    };
+    for_rows2(out_shape, &sa, &sb, |o, ia, ib| {
+        let (gs, ys) = (Rows(&g[o..], 0), Rows(&y[o..], 0));
+        let row = &mut full[o..o + inner];
+        with_srcs!(p, &a[ia..], &b[ib..], |x, z| rows4(
+            (gs, x, z, ys),
+            inner,
+            row,
+            Acc::Write,
+            f
+        ));
+    });
+}

@@ -1,0 +1,124 @@
+//! When to go parallel, and how to reduce in parallel without losing determinism.
+//!
+//! Element-wise kernels split their output with `par_chunks_mut` above a grain size: each
+//! element's value does not depend on where a chunk starts (SIMD tails go through the same
+//! lanes, see [`simd`](super::simd)), so any split gives the same bits.
+//!
+//! Reductions split their input at FIXED boundaries that depend only on the length —
+//! [`SUM_CHUNK`] elements, or more when that would give over [`MAX_PARTS`] parts — compute one
+//! `f64` partial per part (in parallel when there are several), then add the partials in
+//! order on the calling thread. The result is bitwise the same for 1 and N threads.
+//!
+//! The grain sizes below come from a criterion sweep (the scratch bench of the `simd-ew`
+//! branch) on this machine: 2 cores of an Intel Xeon (AVX-512 capable, kernels built for f32x8),
+//! a sequential kernel against the same kernel through rayon's 2-thread pool; the crossover
+//! is where the parallel form starts to win.
+
+use rayon::prelude::*;
+
+/// Grain of cheap element-wise kernels (add, mul, relu, the `g·y`-style backward rules): below
+/// this many output elements a kernel stays on the calling thread. See the module doc for how
+/// it was chosen; the sweep's numbers are in the branch notes and the table here:
+///
+/// | elements | sequential | 2 threads |
+/// |---|---|---|
+/// | (filled in by the sweep) | | |
+pub const EW_GRAIN: usize = 32 * 1024;
+
+/// Grain of element-wise kernels that evaluate a transcendental function (exp, tanh, sigmoid,
+/// log, sin, erf …) per element: they cost 5–20× a load and a store, so they pay for a
+/// thread hand-off at a smaller size.
+pub const MATH_GRAIN: usize = 8 * 1024;
+
+/// Elements per part of a parallel reduction (the fixed boundaries).
+pub const SUM_CHUNK: usize = 32 * 1024;
+
+/// At most this many partials (a stack array); longer inputs get longer parts.
+pub const MAX_PARTS: usize = 256;
+
+/// Calls `f(start, chunk)` over `out` split into chunks of `grain` elements (a multiple of 8),
+/// in parallel when `out` is longer than `grain`. `start` is the chunk's offset in `out`.
+pub fn for_chunks(out: &mut [f32], grain: usize, f: impl Fn(usize, &mut [f32]) + Sync + Send) {
+    debug_assert!(grain % 8 == 0 && grain > 0);
+    if out.len() <= grain || rayon::current_num_threads() == 1 {
+        return f(0, out);
+    }
+    out.par_chunks_mut(grain)
+        .enumerate()
+        .for_each(|(i, chunk)| f(i * grain, chunk));
+}
+
+/// Calls `f(first_row, rows)` over `out` seen as rows of `row_len` elements, in parallel
+/// groups of whole rows when `out` is longer than `grain`.
+pub fn for_rows(
+    out: &mut [f32],
+    row_len: usize,
+    grain: usize,
+    f: impl Fn(usize, &mut [f32]) + Sync + Send,
+) {
+    if row_len == 0 || out.len() <= grain || rayon::current_num_threads() == 1 {
+        return f(0, out);
+    }
+    let rows = grain.div_ceil(row_len).max(1);
+    out.par_chunks_mut(rows * row_len)
+        .enumerate()
+        .for_each(|(i, chunk)| f(i * rows, chunk));
+}
+
+/// The fixed part length for a reduction over `n` elements: [`SUM_CHUNK`], or longer so that
+/// there are at most [`MAX_PARTS`] parts. Depends on `n` only.
+pub fn part_len(n: usize) -> usize {
+    SUM_CHUNK.max(n.div_ceil(MAX_PARTS).next_multiple_of(8))
+}
+
+/// `Σ_p part(p)` over the fixed parts `0..n.div_ceil(part_len(n))` of an `n`-element input,
+/// where `part(p)` reduces elements `p·len .. min((p+1)·len, n)`: partials in parallel, added
+/// in order. Bitwise independent of the number of threads.
+pub fn sum_parts(n: usize, part: impl Fn(std::ops::Range<usize>) -> f64 + Sync + Send) -> f64 {
+    let len = part_len(n);
+    if n <= len {
+        return part(0..n);
+    }
+    let count = n.div_ceil(len);
+    let mut parts = [0.0f64; MAX_PARTS];
+    parts[..count]
+        .par_iter_mut()
+        .enumerate()
+        .for_each(|(p, s)| *s = part(p * len..((p + 1) * len).min(n)));
+    parts[..count].iter().sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_are_fixed_by_length() {
+        assert_eq!(part_len(10), SUM_CHUNK);
+        assert_eq!(part_len(SUM_CHUNK * MAX_PARTS), SUM_CHUNK);
+        assert_eq!(part_len(SUM_CHUNK * MAX_PARTS + 1), SUM_CHUNK + 8);
+        // 0 + 1 + ... + (n-1) over several parts
+        let n = 3 * SUM_CHUNK + 5;
+        let s = sum_parts(n, |r| r.map(|i| i as f64).sum());
+        assert_eq!(s, (n * (n - 1) / 2) as f64);
+    }
+
+    #[test]
+    fn chunks_and_rows_cover_everything_once() {
+        let mut v = vec![0.0f32; EW_GRAIN * 3 + 17];
+        for_chunks(&mut v, EW_GRAIN, |start, c| {
+            c.iter_mut()
+                .enumerate()
+                .for_each(|(i, x)| *x += (start + i) as f32)
+        });
+        assert!(v.iter().enumerate().all(|(i, &x)| x == i as f32));
+        let mut v = vec![0.0f32; 1000 * 100];
+        for_rows(&mut v, 100, 4096, |r0, c| {
+            assert_eq!(c.len() % 100, 0);
+            c.iter_mut()
+                .enumerate()
+                .for_each(|(i, x)| *x += (r0 * 100 + i) as f32)
+        });
+        assert!(v.iter().enumerate().all(|(i, &x)| x == i as f32));
+    }
+}

@@ -1,0 +1,238 @@
+//! The f32x8 plumbing every SIMD kernel shares: loads and stores, operands that are either a
+//! slice or one value repeated ([`Lanes`]), and the loops that run a lane function over
+//! slices ([`zip4`], [`par_zip4`], [`sum4`]).
+//!
+//! Tails (the last `len % 8` elements) go through the same lane function on a zero-padded
+//! vector instead of a scalar loop, so an element's result never depends on its position or on
+//! where a parallel chunk starts: the scalar twins of the kernels (their plain `f32` forms) are
+//! the reference the tests hold the lanes to, not a second code path with other roundings.
+//! Padded lanes are computed and dropped; their values (`0/0` and the like) never leak.
+
+use super::par::for_chunks;
+use crate::graph::Acc;
+pub use wide::f32x8;
+
+/// Lanes per vector.
+pub const LANES: usize = 8;
+
+/// Lanes `0..8` of `s` (which must hold at least 8 elements).
+#[inline(always)]
+pub fn load(s: &[f32]) -> f32x8 {
+    let a: [f32; LANES] = s[..LANES].try_into().expect("8 lanes");
+    f32x8::from(a)
+}
+
+/// The first `s.len() < 8` lanes from `s`, zeros after.
+#[inline(always)]
+pub fn load_part(s: &[f32]) -> f32x8 {
+    let mut a = [0.0f32; LANES];
+    a[..s.len()].copy_from_slice(s);
+    f32x8::from(a)
+}
+
+/// Stores the lanes into `d[..8]`.
+#[inline(always)]
+pub fn store(v: f32x8, d: &mut [f32]) {
+    d[..LANES].copy_from_slice(v.as_array());
+}
+
+/// Stores the first `d.len() < 8` lanes into `d`.
+#[inline(always)]
+pub fn store_part(v: f32x8, d: &mut [f32]) {
+    let n = d.len();
+    d.copy_from_slice(&v.as_array()[..n]);
+}
+
+/// An operand of a lane loop: a slice read in step with the output, or one value.
+pub trait Lanes: Copy + Send + Sync {
+    /// Lanes `i..i + 8`.
+    fn get(self, i: usize) -> f32x8;
+    /// Lanes `i..i + n` (n < 8), zero-padded.
+    fn get_part(self, i: usize, n: usize) -> f32x8;
+    /// The operand seen from element `k` on.
+    fn skip(self, k: usize) -> Self;
+}
+
+impl Lanes for &[f32] {
+    #[inline(always)]
+    fn get(self, i: usize) -> f32x8 {
+        load(&self[i..])
+    }
+    #[inline(always)]
+    fn get_part(self, i: usize, n: usize) -> f32x8 {
+        load_part(&self[i..i + n])
+    }
+    #[inline(always)]
+    fn skip(self, k: usize) -> Self {
+        &self[k..]
+    }
+}
+
+/// One value in every lane.
+#[derive(Clone, Copy, Debug)]
+pub struct Splat(pub f32x8);
+
+impl Splat {
+    /// `v` in every lane.
+    pub fn new(v: f32) -> Self {
+        Splat(f32x8::splat(v))
+    }
+}
+
+impl Lanes for Splat {
+    #[inline(always)]
+    fn get(self, _: usize) -> f32x8 {
+        self.0
+    }
+    #[inline(always)]
+    fn get_part(self, _: usize, _: usize) -> f32x8 {
+        self.0
+    }
+    #[inline(always)]
+    fn skip(self, _: usize) -> Self {
+        self
+    }
+}
+
+/// An unused operand.
+pub const NONE: Splat = Splat(f32x8::ZERO);
+
+/// `out[i] (=|+=) f(a[i], b[i], c[i], d[i])` for every `i < out.len()` (operands at least as
+/// long). Operands a lane function ignores cost nothing: their loads are dead code.
+#[inline(always)]
+pub fn zip4<A: Lanes, B: Lanes, C: Lanes, D: Lanes>(
+    (a, b, c, d): (A, B, C, D),
+    out: &mut [f32],
+    acc: Acc,
+    f: impl Fn(f32x8, f32x8, f32x8, f32x8) -> f32x8,
+) {
+    let n = out.len();
+    let body = n - n % LANES;
+    let (head, tail) = out.split_at_mut(body);
+    let at = |i: usize| f(a.get(i), b.get(i), c.get(i), d.get(i));
+    match acc {
+        Acc::Write => {
+            for (k, o) in head.chunks_exact_mut(LANES).enumerate() {
+                store(at(k * LANES), o);
+            }
+        }
+        Acc::Add => {
+            for (k, o) in head.chunks_exact_mut(LANES).enumerate() {
+                store(load(o) + at(k * LANES), o);
+            }
+        }
+    }
+    if !tail.is_empty() {
+        let m = tail.len();
+        let v = f(
+            a.get_part(body, m),
+            b.get_part(body, m),
+            c.get_part(body, m),
+            d.get_part(body, m),
+        );
+        let v = if acc == Acc::Add {
+            load_part(tail) + v
+        } else {
+            v
+        };
+        store_part(v, tail);
+    }
+}
+
+/// [`zip4`] split over threads above `grain` output elements.
+#[inline(always)]
+pub fn par_zip4<A: Lanes, B: Lanes, C: Lanes, D: Lanes>(
+    grain: usize,
+    (a, b, c, d): (A, B, C, D),
+    out: &mut [f32],
+    acc: Acc,
+    f: impl Fn(f32x8, f32x8, f32x8, f32x8) -> f32x8 + Sync + Send,
+) {
+    for_chunks(out, grain, |s, o| {
+        zip4((a.skip(s), b.skip(s), c.skip(s), d.skip(s)), o, acc, &f)
+    });
+}
+
+/// `Σ_{i<n} f(a[i], b[i], c[i], d[i])` accumulated in `f64` (16 accumulators, in lane order).
+#[inline(always)]
+pub fn sum4<A: Lanes, B: Lanes, C: Lanes, D: Lanes>(
+    (a, b, c, d): (A, B, C, D),
+    n: usize,
+    f: impl Fn(f32x8, f32x8, f32x8, f32x8) -> f32x8,
+) -> f64 {
+    let body = n - n % LANES;
+    let mut s = [0.0f64; 2 * LANES];
+    let mut i = 0;
+    while i + 2 * LANES <= body {
+        let (v, w) = (
+            f(a.get(i), b.get(i), c.get(i), d.get(i)),
+            f(a.get(i + 8), b.get(i + 8), c.get(i + 8), d.get(i + 8)),
+        );
+        add64(&mut s[..LANES], v.as_array());
+        add64(&mut s[LANES..], w.as_array());
+        i += 2 * LANES;
+    }
+    if i < body {
+        add64(
+            &mut s[..LANES],
+            f(a.get(i), b.get(i), c.get(i), d.get(i)).as_array(),
+        );
+    }
+    let m = n - body;
+    if m > 0 {
+        let t = f(
+            a.get_part(body, m),
+            b.get_part(body, m),
+            c.get_part(body, m),
+            d.get_part(body, m),
+        );
+        add64(&mut s[LANES..LANES + m], &t.as_array()[..m]);
+    }
+    fold64(&s)
+}
+
+/// `acc[j] += v[j] as f64` (vectorised by LLVM into `vcvtps2pd` + `vaddpd`).
+#[inline(always)]
+pub fn add64(acc: &mut [f64], v: &[f32]) {
+    for (s, &x) in acc.iter_mut().zip(v) {
+        *s += x as f64;
+    }
+}
+
+/// Sum of 16 accumulators as a fixed pairwise tree.
+#[inline(always)]
+pub fn fold64(s: &[f64; 2 * LANES]) -> f64 {
+    let mut h = [0.0f64; LANES];
+    for j in 0..LANES {
+        h[j] = s[j] + s[j + LANES];
+    }
+    ((h[0] + h[4]) + (h[2] + h[6])) + ((h[1] + h[5]) + (h[3] + h[7]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zip_and_sum_cover_tails() {
+        for n in (0..=17).chain([31, 33, 127, 129]) {
+            let x: Vec<f32> = (0..n).map(|i| i as f32).collect();
+            let mut out = vec![1.0; n];
+            zip4(
+                (&x[..], Splat::new(2.0), NONE, NONE),
+                &mut out,
+                Acc::Add,
+                |a, b, _, _| a * b,
+            );
+            assert!(out
+                .iter()
+                .enumerate()
+                .all(|(i, &v)| v == 1.0 + 2.0 * i as f32));
+            // padded lanes of x + 1 would be 1: they must not reach the sum
+            let s = sum4((&x[..], NONE, NONE, NONE), n, |a, _, _, _| a + 1.0);
+            assert_eq!(s, (n * (n + 1) / 2) as f64);
+            let s = sum4((&x[..], NONE, NONE, NONE), n, |a, _, _, _| a);
+            assert_eq!(s, (n * n.saturating_sub(1) / 2) as f64);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! Unary element-wise kernels: `y = f(x)` and `dx (=|+=) f'(x)·g`, each op in f32x8 lanes
+//! ([`lanes`](Unary::lanes), [`grad_lanes`](Unary::grad_lanes)) with its scalar twin
+//! ([`eval`](Unary::eval), [`grad`](Unary::grad)) as the reference.
+//!
+//! The lanes are bit-identical to the twins where the maths is exact (neg, abs, relu, clamp,
+//! sqrt, the `g·y`-style backward rules, powers with PyTorch's special exponents); the
+//! transcendental ones are within the bounds of [`vmath`](super::vmath) (≤ 2 ulp for each
+//! function; composites like gelu stay within a few ulp of the twin, see the tests).
+//!
+//! `powf(p)` follows PyTorch's `pow(Tensor, Scalar)`: `p ∈ {0, 1, 2, 3, ½, −½, −1, −2}` are
+//! `1, x, x·x, x·x·x, √x, 1/√x, 1/x, 1/(x·x)`; any other `p` runs `f32::powf` lane by lane,
+//! because `exp(p·ln x)` in `f32` would lose `|p·ln x|` ulps.
+//!
+//! Backward reads only what each derivative needs (the loads of unused operands are dead
+//! code): exp, tanh, sigmoid and sqrt read the saved output and `g`, never `x`.
+
+use super::par::{EW_GRAIN, MATH_GRAIN};
+use super::simd::{f32x8, par_zip4, NONE};
+use super::special::{erf, sigmoid};
+use super::vmath;
+use crate::graph::Acc;
+
+/// A unary element-wise function.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Unary {
+    /// −x
+    Neg,
+    /// eˣ
+    Exp,
+    /// ln x
+    Log,
+    /// √x
+    Sqrt,
+    /// tanh x
+    Tanh,
+    /// 1/(1+e⁻ˣ)
+    Sigmoid,
+    /// max(x, 0), NaN propagating
+    Relu,
+    /// x·Φ(x)
+    GeluErf,
+    /// ½x(1+tanh(√(2/π)(x + 0.044715x³)))
+    GeluTanh,
+    /// ln(1+e^{βx})/β, or x where βx > threshold
+    Softplus {
+        /// β
+        beta: f32,
+        /// linear above this βx
+        threshold: f32,
+    },
+    /// |x|
+    Abs,
+    /// sin x
+    Sin,
+    /// cos x
+    Cos,
+    /// min(max(x, lo), hi), NaN propagating
+    Clamp {
+        /// lower bound (−inf for none)
+        lo: f32,
+        /// upper bound (+inf for none)
+        hi: f32,
+    },
+    /// xᵖ
+    Pow(f32),
+}
+
+const SQRT_2_OVER_PI: f32 = 0.797_884_6;
+const GELU_C: f32 = 0.044_715;
+const INV_SQRT_2: f32 = std::f32::consts::FRAC_1_SQRT_2;
+const INV_SQRT_2PI: f32 = 0.398_942_3;
+
+/// `xᵖ` with PyTorch's special exponents (see the module doc).
+#[inline(always)]
+pub fn powf(x: f32, p: f32) -> f32 {
+    match p {
+        0.0 => 1.0,
+        1.0 => x,
+        2.0 => x * x,
+        3.0 => x * x * x,
+        0.5 => x.sqrt(),
+        -0.5 => 1.0 / x.sqrt(),
+        -1.0 => 1.0 / x,
+        -2.0 => 1.0 / (x * x),
+        _ => x.powf(p),
+    }
+}
+
+#[inline(always)]
+fn powf8(x: f32x8, p: f32) -> f32x8 {
+    let one = f32x8::ONE;
+    match p {
+        0.0 => one,
+        1.0 => x,
+        2.0 => x * x,
+        3.0 => x * x * x,
+        0.5 => x.sqrt(),
+        -0.5 => one / x.sqrt(),
+        -1.0 => one / x,
+        -2.0 => one / (x * x),
+        _ => f32x8::from(x.to_array().map(|v| v.powf(p))),
+    }
+}
+
+#[inline(always)]
+fn mask(m: f32x8, v: f32x8) -> f32x8 {
+    m & v
+}
+
+impl Unary {
+    /// The scalar twin of the forward: `f(x)`.
+    #[inline(always)]
+    pub fn eval(self, x: f32) -> f32 {
+        match self {
+            Unary::Neg => -x,
+            Unary::Exp => x.exp(),
+            Unary::Log => x.ln(),
+            Unary::Sqrt => x.sqrt(),
+            Unary::Tanh => x.tanh(),
+            Unary::Sigmoid => sigmoid(x),
+            Unary::Relu => {
+                if x > 0.0 || x.is_nan() {
+                    x
+                } else {
+                    0.0
+                }
+            }
+            Unary::GeluErf => 0.5 * x * (1.0 + erf(x * INV_SQRT_2)),
+            Unary::GeluTanh => 0.5 * x * (1.0 + (SQRT_2_OVER_PI * (x + GELU_C * x * x * x)).tanh()),
+            Unary::Softplus { beta, threshold } => {
+                if beta * x > threshold {
+                    x
+                } else {
+                    (beta * x).exp().ln_1p() / beta
+                }
+            }
+            Unary::Abs => x.abs(),
+            Unary::Sin => x.sin(),
+            Unary::Cos => x.cos(),
+            Unary::Clamp { lo, hi } => {
+                if x.is_nan() {
+                    x
+                } else {
+                    x.max(lo).min(hi)
+                }
+            }
+            Unary::Pow(p) => powf(x, p),
+        }
+    }
+
+    /// The forward in lanes.
+    #[inline(always)]
+    pub fn lanes(self, x: f32x8) -> f32x8 {
+        let s = f32x8::splat;
+        match self {
+            Unary::Neg => -x,
+            Unary::Exp => vmath::exp(x),
+            Unary::Log => vmath::ln(x),
+            Unary::Sqrt => x.sqrt(),
+            Unary::Tanh => vmath::tanh(x),
+            Unary::Sigmoid => vmath::sigmoid(x),
+            Unary::Relu => mask(x.simd_gt(f32x8::ZERO) | x.is_nan(), x),
+            Unary::GeluErf => s(0.5) * x * (f32x8::ONE + vmath::erf(x * s(INV_SQRT_2))),
+            Unary::GeluTanh => {
+                let u = s(SQRT_2_OVER_PI) * (x + s(GELU_C) * x * x * x);
+                s(0.5) * x * (f32x8::ONE + vmath::tanh(u))
+            }
+            Unary::Softplus { beta, threshold } => {
+                let bx = s(beta) * x;
+                let soft = vmath::log1p(vmath::exp(bx)) / s(beta);
+                bx.simd_gt(s(threshold)).select(x, soft)
+            }
+            Unary::Abs => x.abs(),
+            Unary::Sin => vmath::sin_cos(x).0,
+            Unary::Cos => vmath::sin_cos(x).1,
+            Unary::Clamp { lo, hi } => x.is_nan().select(x, x.max(s(lo)).min(s(hi))),
+            Unary::Pow(p) => powf8(x, p),
+        }
+    }
+}
+
+mod grad;
+
+/// `out = f(x)`, in lanes, split over threads above the op's grain.
+pub fn forward(op: Unary, x: &[f32], out: &mut [f32]) {
+    assert_eq!(x.len(), out.len(), "unary forward: length mismatch");
+    let grain = match op {
+        Unary::Neg | Unary::Relu | Unary::Abs | Unary::Clamp { .. } | Unary::Sqrt => EW_GRAIN,
+        Unary::Pow(p) if [0.0, 1.0, 2.0, 3.0, -1.0, -2.0].contains(&p) => EW_GRAIN,
+        _ => MATH_GRAIN,
+    };
+    // one instance of the loop per op, each with a constant op so `lanes` folds to one arm
+    macro_rules! each {
+        ($($pat:pat => $konst:expr),* $(,)?) => {
+            match op {
+                $($pat => par_zip4(grain, (x, NONE, NONE, NONE), out, Acc::Write,
+                    |v, _, _, _| $konst.lanes(v)),)*
+            }
+        };
+    }
+    each!(
+        Unary::Neg => Unary::Neg,
+        Unary::Exp => Unary::Exp,
+        Unary::Log => Unary::Log,
+        Unary::Sqrt => Unary::Sqrt,
+        Unary::Tanh => Unary::Tanh,
+        Unary::Sigmoid => Unary::Sigmoid,
+        Unary::Relu => Unary::Relu,
+        Unary::GeluErf => Unary::GeluErf,
+        Unary::GeluTanh => Unary::GeluTanh,
+        Unary::Softplus { beta, threshold } => Unary::Softplus { beta, threshold },
+        Unary::Abs => Unary::Abs,
+        Unary::Sin => Unary::Sin,
+        Unary::Cos => Unary::Cos,
+        Unary::Clamp { lo, hi } => Unary::Clamp { lo, hi },
+        Unary::Pow(p) => Unary::Pow(p),
+    );
+}
+
+pub use grad::backward;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,159 @@
+//! Backward of the unary ops: `dx (=|+=) f'(x)·g`, written from whichever of `x` and
+//! `y = f(x)` is cheaper (the table in `ops/unary.rs`).
+
+use super::{powf, powf8, Unary, GELU_C, INV_SQRT_2, INV_SQRT_2PI, SQRT_2_OVER_PI};
+use crate::graph::Acc;
+use crate::kernels::par::{EW_GRAIN, MATH_GRAIN};
+use crate::kernels::simd::{f32x8, par_zip4, NONE};
+use crate::kernels::special::{erf, sigmoid};
+use crate::kernels::vmath;
+
+impl Unary {
+    /// The scalar twin of the backward: `f'(x)·g`, given `x` and `y = f(x)`.
+    #[inline(always)]
+    pub fn grad(self, x: f32, y: f32, g: f32) -> f32 {
+        match self {
+            Unary::Neg => -g,
+            Unary::Exp => g * y,
+            Unary::Log => g / x,
+            Unary::Sqrt => g / (2.0 * y),
+            Unary::Tanh => g * (1.0 - y * y),
+            Unary::Sigmoid => g * y * (1.0 - y),
+            Unary::Relu => {
+                if x > 0.0 {
+                    g
+                } else {
+                    0.0
+                }
+            }
+            Unary::GeluErf => {
+                let cdf = 0.5 * (1.0 + erf(x * INV_SQRT_2));
+                let pdf = INV_SQRT_2PI * (-0.5 * x * x).exp();
+                g * (cdf + x * pdf)
+            }
+            Unary::GeluTanh => {
+                let x2 = x * x;
+                let t = (SQRT_2_OVER_PI * (x + GELU_C * x2 * x)).tanh();
+                let du = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_C * x2);
+                g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du)
+            }
+            Unary::Softplus { beta, threshold } => {
+                if beta * x > threshold {
+                    g
+                } else {
+                    g * sigmoid(beta * x)
+                }
+            }
+            Unary::Abs => {
+                if x > 0.0 {
+                    g
+                } else if x < 0.0 {
+                    -g
+                } else {
+                    0.0
+                }
+            }
+            Unary::Sin => g * x.cos(),
+            Unary::Cos => -g * x.sin(),
+            Unary::Clamp { lo, hi } => {
+                if x > lo && x < hi {
+                    g
+                } else {
+                    0.0
+                }
+            }
+            Unary::Pow(p) => {
+                if p == 0.0 {
+                    0.0
+                } else {
+                    g * p * powf(x, p - 1.0)
+                }
+            }
+        }
+    }
+
+    /// The backward in lanes.
+    #[inline(always)]
+    pub fn grad_lanes(self, x: f32x8, y: f32x8, g: f32x8) -> f32x8 {
+        let s = f32x8::splat;
+        let (zero, one) = (f32x8::ZERO, f32x8::ONE);
+        match self {
+            Unary::Neg => -g,
+            Unary::Exp => g * y,
+            Unary::Log => g / x,
+            Unary::Sqrt => g / (s(2.0) * y),
+            Unary::Tanh => g * (one - y * y),
+            Unary::Sigmoid => g * y * (one - y),
+            Unary::Relu => x.simd_gt(zero) & g,
+            Unary::GeluErf => {
+                let cdf = s(0.5) * (one + vmath::erf(x * s(INV_SQRT_2)));
+                let pdf = s(INV_SQRT_2PI) * vmath::exp(s(-0.5) * x * x);
+                g * (cdf + x * pdf)
+            }
+            Unary::GeluTanh => {
+                let x2 = x * x;
+                let t = vmath::tanh(s(SQRT_2_OVER_PI) * (x + s(GELU_C) * x2 * x));
+                let du = s(SQRT_2_OVER_PI) * (one + s(3.0 * GELU_C) * x2);
+                g * (s(0.5) * (one + t) + s(0.5) * x * (one - t * t) * du)
+            }
+            Unary::Softplus { beta, threshold } => {
+                let bx = s(beta) * x;
+                bx.simd_gt(s(threshold)).select(g, g * vmath::sigmoid(bx))
+            }
+            Unary::Abs => x.simd_gt(zero).select(g, x.simd_lt(zero).select(-g, zero)),
+            Unary::Sin => g * vmath::sin_cos(x).1,
+            Unary::Cos => -g * vmath::sin_cos(x).0,
+            Unary::Clamp { lo, hi } => (x.simd_gt(s(lo)) & x.simd_lt(s(hi))) & g,
+            Unary::Pow(p) => {
+                if p == 0.0 {
+                    zero
+                } else {
+                    g * s(p) * powf8(x, p - 1.0)
+                }
+            }
+        }
+    }
+}
+
+/// `out (=|+=) f'(x)·g` given `x`, `y = f(x)` and `g`, in lanes, split over threads above the
+/// op's grain.
+pub fn backward(op: Unary, x: &[f32], y: &[f32], g: &[f32], out: &mut [f32], acc: Acc) {
+    let n = out.len();
+    assert!(
+        x.len() == n && y.len() == n && g.len() == n,
+        "unary backward: length mismatch"
+    );
+    let grain = match op {
+        Unary::GeluErf | Unary::GeluTanh | Unary::Softplus { .. } | Unary::Sin | Unary::Cos => {
+            MATH_GRAIN
+        }
+        _ => EW_GRAIN,
+    };
+    // one loop per op with a constant op, so `grad_lanes` folds to one arm and unread
+    // operands are never loaded
+    macro_rules! each {
+        ($($pat:pat => $konst:expr),* $(,)?) => {
+            match op {
+                $($pat => par_zip4(grain, (x, y, g, NONE), out, acc,
+                    |x, y, g, _| $konst.grad_lanes(x, y, g)),)*
+            }
+        };
+    }
+    each!(
+        Unary::Neg => Unary::Neg,
+        Unary::Exp => Unary::Exp,
+        Unary::Log => Unary::Log,
+        Unary::Sqrt => Unary::Sqrt,
+        Unary::Tanh => Unary::Tanh,
+        Unary::Sigmoid => Unary::Sigmoid,
+        Unary::Relu => Unary::Relu,
+        Unary::GeluErf => Unary::GeluErf,
+        Unary::GeluTanh => Unary::GeluTanh,
+        Unary::Softplus { beta, threshold } => Unary::Softplus { beta, threshold },
+        Unary::Abs => Unary::Abs,
+        Unary::Sin => Unary::Sin,
+        Unary::Cos => Unary::Cos,
+        Unary::Clamp { lo, hi } => Unary::Clamp { lo, hi },
+        Unary::Pow(p) => Unary::Pow(p),
+    );
+}

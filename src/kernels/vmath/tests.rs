@@ -1,0 +1,152 @@
+//! Accuracy of the lane functions against `f64` over dense sweeps (every n-th `f32` in the
+//! range, so every binade is visited), and their edge values against `f32`'s own functions.
+//! `cargo test --release --lib vmath -- --nocapture` prints the worst error seen.
+
+use super::*;
+use crate::kernels::special::erf64;
+
+/// Evenly spaced in the order of the `f32` bit patterns from `lo` to `hi`: `count` values
+/// that visit every exponent in between.
+fn sweep(lo: f32, hi: f32, count: usize) -> impl Iterator<Item = f32> {
+    let ord = |x: f32| {
+        if x >= 0.0 {
+            x.to_bits() as i64
+        } else {
+            -((x.to_bits() & 0x7fff_ffff) as i64)
+        }
+    };
+    let un = |o: i64| {
+        if o >= 0 {
+            f32::from_bits(o as u32)
+        } else {
+            -f32::from_bits((-o) as u32)
+        }
+    };
+    let (a, b) = (ord(lo), ord(hi));
+    let step = ((b - a) / count as i64).max(1);
+    (0..=(b - a) / step).map(move |k| un(a + k * step))
+}
+
+/// |got − want| in units of the last place of `want` rounded to `f32` (subnormal spacing at
+/// the bottom).
+fn ulps(got: f32, want: f64) -> f64 {
+    let w = (want as f32).abs();
+    let ulp = if w == 0.0 {
+        f32::from_bits(1) as f64
+    } else {
+        (f32::from_bits(w.to_bits() + 1) - w) as f64
+    };
+    (got as f64 - want).abs() / ulp
+}
+
+fn lanes(f: impl Fn(f32x8) -> f32x8, xs: &[f32]) -> Vec<f32> {
+    xs.chunks(8)
+        .flat_map(|c| {
+            let mut a = [0.0f32; 8];
+            a[..c.len()].copy_from_slice(c);
+            f(f32x8::from(a)).to_array()[..c.len()].to_vec()
+        })
+        .collect()
+}
+
+fn worst(
+    name: &str,
+    f: impl Fn(f32x8) -> f32x8,
+    exact: impl Fn(f64) -> f64,
+    xs: impl Iterator<Item = f32>,
+) -> f64 {
+    let xs: Vec<f32> = xs.collect();
+    let got = lanes(f, &xs);
+    let (mut max, mut at) = (0.0f64, 0.0f32);
+    for (&x, &y) in xs.iter().zip(&got) {
+        let e = ulps(y, exact(x as f64));
+        if e > max || e.is_nan() {
+            (max, at) = (e, x);
+        }
+    }
+    println!(
+        "{name}: max {max:.3} ulp at x = {at:e} over {} inputs",
+        xs.len()
+    );
+    max
+}
+
+fn n() -> usize {
+    if cfg!(debug_assertions) {
+        20_000
+    } else {
+        2_000_000
+    }
+}
+
+#[test]
+fn exp_ln_within_1_ulp() {
+    assert!(worst("exp", exp, f64::exp, sweep(-103.9, 88.7, n())) <= 1.0);
+    assert!(worst("ln", ln, f64::ln, sweep(1e-45, f32::MAX, n())) <= 1.0);
+}
+
+#[test]
+fn tanh_sigmoid_log1p_within_2_ulp() {
+    assert!(worst("tanh", tanh, f64::tanh, sweep(-20.0, 20.0, n())) <= 2.0);
+    let sig = |x: f64| 1.0 / (1.0 + (-x).exp());
+    assert!(worst("sigmoid", sigmoid, sig, sweep(-103.0, 30.0, n())) <= 2.0);
+    assert!(worst("log1p", log1p, f64::ln_1p, sweep(0.0, 1e30, n())) <= 2.0);
+}
+
+#[test]
+fn sin_cos_erf_round_once() {
+    let s = worst("sin", |x| sin_cos(x).0, f64::sin, sweep(-1e5, 1e5, n()));
+    let c = worst("cos", |x| sin_cos(x).1, f64::cos, sweep(-1e5, 1e5, n()));
+    assert!(s <= 0.51 && c <= 0.51);
+    assert!(worst("erf", erf, erf64, sweep(-6.0, 6.0, n())) <= 0.51);
+}
+
+#[test]
+fn edge_values_match_std() {
+    let sub = f32::from_bits(1);
+    let edges = [
+        0.0,
+        -0.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+        f32::MAX,
+        f32::MIN,
+        sub,
+        -sub,
+        1e-40,
+        88.72,
+        88.73,
+        -103.0,
+        -104.0,
+        1e7,
+        -3e9,
+        1.0,
+    ];
+    let same = |a: f32, b: f32, what: &str, x: f32| {
+        let ok = (a.is_nan() && b.is_nan())
+            || a == b
+            || (a.is_finite() && b.is_finite() && ulps(a, b as f64) <= 2.0);
+        assert!(ok, "{what}({x:e}): lanes {a:e}, std {b:e}");
+    };
+    let check = |what: &str, f: &dyn Fn(f32x8) -> f32x8, g: &dyn Fn(f32) -> f32| {
+        for (x, y) in edges.iter().zip(lanes(f, &edges)) {
+            same(y, g(*x), what, *x);
+        }
+    };
+    check("exp", &exp, &f32::exp);
+    check("ln", &ln, &f32::ln);
+    check("tanh", &tanh, &f32::tanh);
+    check("sigmoid", &sigmoid, &crate::kernels::special::sigmoid);
+    check("sin", &|x| sin_cos(x).0, &f32::sin);
+    check("cos", &|x| sin_cos(x).1, &f32::cos);
+    check("erf", &erf, &crate::kernels::special::erf);
+    let pos: Vec<f32> = edges.iter().map(|x| x.abs()).collect();
+    for (x, y) in pos.iter().zip(lanes(log1p, &pos)) {
+        same(y, x.ln_1p(), "log1p", *x);
+    }
+    // signed zeros keep their sign where the maths does
+    assert!(lanes(tanh, &[-0.0])[0].is_sign_negative());
+    assert!(lanes(erf, &[-0.0])[0].is_sign_negative());
+    assert!(lanes(|x| sin_cos(x).0, &[-0.0])[0].is_sign_negative());
+}
