@@ -11,8 +11,11 @@ pub mod gemm;
 pub mod layout;
 pub mod loss;
 pub mod optim;
+// simd-row: fixed-boundary rayon splitting and the f32x8 layer of the row-wise kernels.
+pub(crate) mod par;
 pub mod reduce;
 pub mod rowwise;
+pub(crate) mod rowwise_simd;
 pub mod special;
 pub mod strided;
 

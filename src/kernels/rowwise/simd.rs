@@ -1,0 +1,184 @@
+//! `f32x8` bodies of the row kernels, for one row (contiguous) or one slab of columns (rows at
+//! stride `inner > 1`, eight neighbouring rows per vector). Row sums are `f32` lanes combined
+//! in a fixed order ([`row_sum`]); the element-wise parts are generic over [`Lanes`], so the
+//! tail of a row computes exactly what a lane would.
+
+use wide::f32x8;
+
+use crate::graph::Acc;
+use crate::kernels::rowwise_simd::{each_lane, exp, put, row_max, row_sum, Lanes};
+
+#[inline(always)]
+fn ld<L: Lanes>(s: &[f32], i: usize) -> L {
+    L::load(&s[i..])
+}
+
+#[inline(always)]
+fn exp_store<L: Lanes>(i: usize, x: &[f32], m: f32, y: &mut [f32]) {
+    exp(ld::<L>(x, i) - L::splat(m)).store(&mut y[i..]);
+}
+
+#[inline(always)]
+fn div_by<L: Lanes>(i: usize, y: &mut [f32], s: f32) {
+    (ld::<L>(y, i) / L::splat(s)).store(&mut y[i..]);
+}
+
+/// `Σ_k e^{x_k − m}` of a row.
+#[inline(always)]
+pub(crate) fn sum_exp(x: &[f32], m: f32) -> f32 {
+    let mv = f32x8::splat(m);
+    row_sum(x.len(), |i| exp(ld::<f32x8>(x, i) - mv), |i| exp(x[i] - m))
+}
+
+/// `y = e^{x − m} / Σ e^{x − m}` of one contiguous row.
+pub(super) fn softmax_row(x: &[f32], y: &mut [f32]) {
+    let m = row_max(x);
+    each_lane!(x.len(), exp_store(x, m, y));
+    let s = row_sum(y.len(), |i| ld::<f32x8>(y, i), |i| y[i]);
+    each_lane!(y.len(), div_by(y, s));
+}
+
+#[inline(always)]
+fn shift_store<L: Lanes>(i: usize, x: &[f32], m: f32, lse: f32, y: &mut [f32]) {
+    (ld::<L>(x, i) - L::splat(m) - L::splat(lse)).store(&mut y[i..]);
+}
+
+/// `y = x − m − ln Σ e^{x − m}` of one contiguous row.
+pub(super) fn log_softmax_row(x: &[f32], y: &mut [f32]) {
+    let m = row_max(x);
+    let lse = sum_exp(x, m).ln();
+    each_lane!(x.len(), shift_store(x, m, lse, y));
+}
+
+#[inline(always)]
+fn softmax_bwd<L: Lanes>(i: usize, y: &[f32], g: &[f32], dot: f32, dx: &mut [f32], acc: Acc) {
+    let y = ld::<L>(y, i);
+    put(acc, &mut dx[i..], y * (ld::<L>(g, i) - L::splat(dot)));
+}
+
+/// `dx = y · (g − Σ g y)` of one contiguous row.
+pub(super) fn softmax_backward_row(y: &[f32], g: &[f32], dx: &mut [f32], acc: Acc) {
+    let prod = |i| ld::<f32x8>(g, i) * ld::<f32x8>(y, i);
+    let dot = row_sum(y.len(), prod, |i| g[i] * y[i]);
+    each_lane!(y.len(), softmax_bwd(y, g, dot, dx, acc));
+}
+
+#[inline(always)]
+fn log_softmax_bwd<L: Lanes>(i: usize, y: &[f32], g: &[f32], sg: f32, dx: &mut [f32], acc: Acc) {
+    let v = ld::<L>(g, i) - exp(ld::<L>(y, i)) * L::splat(sg);
+    put(acc, &mut dx[i..], v);
+}
+
+/// `dx = g − e^y · Σ g` of one contiguous row.
+pub(super) fn log_softmax_backward_row(y: &[f32], g: &[f32], dx: &mut [f32], acc: Acc) {
+    let sg = row_sum(g.len(), |i| ld::<f32x8>(g, i), |i| g[i]);
+    each_lane!(y.len(), log_softmax_bwd(y, g, sg, dx, acc));
+}
+
+/// Per-row layer norm statistics `(mean, rstd)` with the biased variance (two passes).
+fn moments(x: &[f32], eps: f32) -> (f32, f32) {
+    let d = x.len() as f32;
+    let mu = row_sum(x.len(), |i| ld::<f32x8>(x, i), |i| x[i]) / d;
+    let muv = f32x8::splat(mu);
+    let sq = |i| {
+        let c = ld::<f32x8>(x, i) - muv;
+        c * c
+    };
+    let var = row_sum(x.len(), sq, |i| (x[i] - mu) * (x[i] - mu)) / d;
+    (mu, 1.0 / (var + eps).sqrt())
+}
+
+#[inline(always)]
+fn wb<L: Lanes>(p: Option<&[f32]>, i: usize, default: f32) -> L {
+    p.map_or(L::splat(default), |p| ld::<L>(p, i))
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)] // the row, its statistics, the parameters, the output
+fn ln_out<L: Lanes>(
+    i: usize,
+    x: &[f32],
+    mu: f32,
+    rs: f32,
+    w: Option<&[f32]>,
+    b: Option<&[f32]>,
+    y: &mut [f32],
+) {
+    let xhat = (ld::<L>(x, i) - L::splat(mu)) * L::splat(rs);
+    (xhat * wb::<L>(w, i, 1.0) + wb::<L>(b, i, 0.0)).store(&mut y[i..]);
+}
+
+/// Layer norm of one row; returns `(mean, rstd)`.
+pub(super) fn layer_norm_row(
+    x: &[f32],
+    w: Option<&[f32]>,
+    b: Option<&[f32]>,
+    eps: f32,
+    y: &mut [f32],
+) -> (f32, f32) {
+    let (mu, rs) = moments(x, eps);
+    each_lane!(x.len(), ln_out(x, mu, rs, w, b, y));
+    (mu, rs)
+}
+
+/// The row's per-element pieces: `ĝ = g·w` and `x̂ = (x − μ)·rstd`.
+#[inline(always)]
+fn gh_xhat<L: Lanes>(
+    i: usize,
+    x: &[f32],
+    g: &[f32],
+    w: Option<&[f32]>,
+    mu: f32,
+    rs: f32,
+) -> (L, L) {
+    let gh = ld::<L>(g, i) * wb::<L>(w, i, 1.0);
+    (gh, (ld::<L>(x, i) - L::splat(mu)) * L::splat(rs))
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)] // the row, its statistics and sums, the output
+fn ln_bwd<L: Lanes>(
+    i: usize,
+    x: &[f32],
+    g: &[f32],
+    w: Option<&[f32]>,
+    st: (f32, f32, f32, f32),
+    dx: &mut [f32],
+    acc: Acc,
+) {
+    let (mu, rs, a, b) = st;
+    let (gh, xhat) = gh_xhat::<L>(i, x, g, w, mu, rs);
+    let v = L::splat(rs) * (gh - L::splat(a) - xhat * L::splat(b));
+    put(acc, &mut dx[i..], v);
+}
+
+/// `dx = rstd · (ĝ − mean ĝ − x̂ · mean(ĝ x̂))` of one row.
+#[allow(clippy::too_many_arguments)] // the row, its gradient, the weight, the statistics
+pub(super) fn layer_norm_backward_row(
+    x: &[f32],
+    g: &[f32],
+    w: Option<&[f32]>,
+    mu: f32,
+    rs: f32,
+    dx: &mut [f32],
+    acc: Acc,
+) {
+    let d = x.len() as f32;
+    let s1 = row_sum(
+        x.len(),
+        |i| gh_xhat::<f32x8>(i, x, g, w, mu, rs).0,
+        |i| gh_xhat::<f32>(i, x, g, w, mu, rs).0,
+    );
+    let s2 = row_sum(
+        x.len(),
+        |i| {
+            let (gh, xhat) = gh_xhat::<f32x8>(i, x, g, w, mu, rs);
+            gh * xhat
+        },
+        |i| {
+            let (gh, xhat) = gh_xhat::<f32>(i, x, g, w, mu, rs);
+            gh * xhat
+        },
+    );
+    each_lane!(x.len(), ln_bwd(x, g, w, (mu, rs, s1 / d, s2 / d), dx, acc));
+}
