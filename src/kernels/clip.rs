@@ -24,9 +24,19 @@ pub const CLIP: Par = Par {
     grain: 1 << 17,
 };
 
-/// `Σ f(xᵢ)` over fixed chunks of [`CLIP`] (see the module doc).
-fn chunked_sum(x: &[f32], f: impl Fn(f32) -> f64 + Sync) -> f64 {
-    tree_sum(x.len(), CLIP.chunk, CLIP.grain, &|r| lane_sum(&x[r], &f))
+/// `Σ f(xᵢ)` over fixed chunks of [`CLIP`] (see the module doc); parallel from `grain` values.
+fn chunked_sum(x: &[f32], grain: usize, f: impl Fn(f32) -> f64 + Sync) -> f64 {
+    tree_sum(x.len(), CLIP.chunk, grain, &|r| lane_sum(&x[r], &f))
+}
+
+/// [`sum_squares`] going parallel from `grain` values (for the grain sweep; the bits do not
+/// depend on it).
+#[doc(hidden)]
+pub fn sum_squares_with_grain(x: &[f32], grain: usize) -> f64 {
+    chunked_sum(x, grain, |v| {
+        let v = v as f64;
+        v * v
+    })
 }
 
 /// `Σ f(xᵢ)` in `f64` over [`LANES`] accumulators, combined pairwise in a fixed order.
@@ -53,18 +63,15 @@ fn lane_sum(x: &[f32], f: impl Fn(f32) -> f64) -> f64 {
 
 /// `Σ xᵢ²` in `f64` (the square of the L2 norm).
 pub fn sum_squares(x: &[f32]) -> f64 {
-    chunked_sum(x, |v| {
-        let v = v as f64;
-        v * v
-    })
+    sum_squares_with_grain(x, CLIP.grain)
 }
 
 /// `Σ |xᵢ|ᵖ` in `f64` (`p = 1` without a `pow`).
 pub fn sum_abs_pow(x: &[f32], p: f64) -> f64 {
     if p == 1.0 {
-        chunked_sum(x, |v| v.abs() as f64)
+        chunked_sum(x, CLIP.grain, |v| v.abs() as f64)
     } else {
-        chunked_sum(x, |v| (v.abs() as f64).powf(p))
+        chunked_sum(x, CLIP.grain, |v| (v.abs() as f64).powf(p))
     }
 }
 

@@ -217,29 +217,55 @@ pub(crate) fn put<L: Lanes>(acc: crate::graph::Acc, out: &mut [f32], v: L) {
     }
 }
 
-/// `Σ_i term(i)` over a row of `n` elements: `vec(i)` gives the 8 terms at `i..i + 8` (two
-/// `f32x8` accumulators, for latency), `one(i)` a tail term. The order of additions depends
-/// on `n` only.
-#[inline(always)]
-pub(crate) fn row_sum(n: usize, vec: impl Fn(usize) -> f32x8, one: impl Fn(usize) -> f32) -> f32 {
-    let (mut a, mut b) = (f32x8::ZERO, f32x8::ZERO);
-    let mut i = 0;
-    while i + 2 * W <= n {
-        a += vec(i);
-        b += vec(i + W);
-        i += 2 * W;
-    }
-    if i + W <= n {
-        a += vec(i);
-        i += W;
-    }
-    let mut s = hsum(a + b);
-    while i < n {
-        s += one(i);
-        i += 1;
-    }
-    s
+/// `Σ_i term` over a row of `n` elements, where `term` is an expression in the index `$i` and
+/// the lane type `$L`: it is expanded once with `$L = f32x8` (the 8 terms at `i..i + 8`, two
+/// accumulators for latency) and once with `$L = f32` (the tail). A macro rather than a
+/// function taking closures, which LLVM left as calls in the hot loop. The order of additions
+/// depends on `n` only.
+macro_rules! row_sum {
+    ($n:expr, |$i:ident, $L:ident| $term:expr) => {{
+        const W: usize = $crate::kernels::rowwise_simd::W;
+        let n: usize = $n;
+        let (mut a, mut b) = (wide::f32x8::ZERO, wide::f32x8::ZERO);
+        let mut k = 0;
+        {
+            #[allow(dead_code)]
+            type $L = wide::f32x8;
+            while k + 2 * W <= n {
+                a += {
+                    let $i = k;
+                    $term
+                };
+                b += {
+                    let $i = k + W;
+                    $term
+                };
+                k += 2 * W;
+            }
+            if k + W <= n {
+                a += {
+                    let $i = k;
+                    $term
+                };
+                k += W;
+            }
+        }
+        let mut s = $crate::kernels::rowwise_simd::hsum(a + b);
+        {
+            #[allow(dead_code)]
+            type $L = f32;
+            while k < n {
+                s += {
+                    let $i = k;
+                    $term
+                };
+                k += 1;
+            }
+        }
+        s
+    }};
 }
+pub(crate) use row_sum;
 
 /// The maximum of a row (`maxps` steps, four accumulators; a NaN may or may not win, but the
 /// callers' results are NaN either way, as with `f32::max`); `−inf` for an empty row.

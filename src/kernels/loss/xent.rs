@@ -10,8 +10,6 @@
 //! (+1e-6 absolute, the size of `lse`'s rounding) — the vectorised `exp` is within 2 ulp and the
 //! row sums are `f32` lanes instead of one `f32` running sum.
 
-use wide::f32x8;
-
 use super::Upstream;
 use crate::graph::Acc;
 use crate::kernels::par::{for_chunks, Par};
@@ -58,7 +56,7 @@ pub fn cross_entropy_rows(
             let mut li = (1.0 - eps) * (l - row[t]);
             // skipped at eps = 0 so a -inf logit of another class stays harmless, as in PyTorch
             if eps != 0.0 {
-                let sum = row_sum(c, |i| f32x8::load(&row[i..]), |i| row[i]);
+                let sum = row_sum!(c, |i, L| L::load(&row[i..]));
                 li += eps * (l - sum / c as f32);
             }
             *loss = li;

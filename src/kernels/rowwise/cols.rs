@@ -40,8 +40,9 @@ pub(super) fn softmax_cols<L: Lanes>(
             (ld::<L>(x, at(k)) - m - lse).store(&mut y[at(k)..]);
         }
     } else {
+        let r = L::splat(1.0) / s;
         for k in 0..len {
-            (ld::<L>(y, at(k)) / s).store(&mut y[at(k)..]);
+            (ld::<L>(y, at(k)) * r).store(&mut y[at(k)..]);
         }
     }
 }
