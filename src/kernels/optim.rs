@@ -133,8 +133,13 @@ pub struct AdamArgs {
 }
 
 /// Adam's per-step factors, computed once per call as PyTorch does (in `f64`, rounded to
-/// `f32` where ATen casts them).
+/// `f32` where ATen casts them), and its flags: passed by value so the hot loop keeps them in
+/// registers.
+#[derive(Clone, Copy)]
 struct AdamK {
+    maximize: bool,
+    weight_decay: f32,
+    decoupled: bool,
     neg_step_size: f32,
     bc2_sqrt: f32,
     shrink: f32,
@@ -149,6 +154,9 @@ impl AdamK {
         let (lr, b1, b2) = (widen(a.lr), widen(a.betas.0), widen(a.betas.1));
         let t = a.step as f64;
         AdamK {
+            maximize: a.maximize,
+            weight_decay: a.weight_decay,
+            decoupled: a.decoupled_weight_decay,
             neg_step_size: (-(lr / (1.0 - b1.powf(t)))) as f32,
             bc2_sqrt: (1.0 - b2.powf(t)).powf(0.5) as f32,
             shrink: (1.0 - lr * widen(a.weight_decay)) as f32,
@@ -204,45 +212,77 @@ pub fn adam_with(
     );
     let v_max = if a.amsgrad { v_max } else { &mut [][..] };
     let k = AdamK::new(a);
+    let bufs = [p, m, v, v_max];
     for_chunks(
-        [p, m, v, v_max],
+        bufs,
         [1; 4],
         n,
         par.chunk,
         par.grain,
         &|o, [p, m, v, vm]| {
-            let g = &g[o..][..p.len()];
-            each_lane!(p.len(), adam_at(p, g, m, v, vm, a, &k));
+            let (k, n) = (k, p.len());
+            let (g, m, v) = (&g[o..][..n], &mut m[..n], &mut v[..n]);
+            if a.amsgrad {
+                let vm = &mut vm[..n];
+                each_lane!(n, adam_at_ams(p, g, m, v, vm, k));
+            } else {
+                each_lane!(n, adam_at_plain(p, g, m, v, k));
+            }
         },
     );
 }
 
 #[inline(always)]
-#[allow(clippy::too_many_arguments)] // the four buffers, the gradient and the two sets of factors
-fn adam_at<L: Lanes>(
+fn adam_at_ams<L: Lanes>(
+    i: usize,
+    p: &mut [f32],
+    g: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    vm: &mut [f32],
+    k: AdamK,
+) {
+    adam_at::<L, true>(i, p, g, m, v, vm, k)
+}
+
+#[inline(always)]
+fn adam_at_plain<L: Lanes>(
+    i: usize,
+    p: &mut [f32],
+    g: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    k: AdamK,
+) {
+    adam_at::<L, false>(i, p, g, m, v, &mut [], k)
+}
+
+/// One lane group of the update; `AMS` (amsgrad) is a constant so each variant's loop has
+/// no branch on it.
+#[inline(always)]
+fn adam_at<L: Lanes, const AMS: bool>(
     i: usize,
     p: &mut [f32],
     g: &[f32],
     m: &mut [f32],
     v: &mut [f32],
     v_max: &mut [f32],
-    a: &AdamArgs,
-    k: &AdamK,
+    k: AdamK,
 ) {
     let mut pv = ld::<L>(p, i);
-    let mut d = signed(ld::<L>(g, i), a.maximize);
-    if a.weight_decay != 0.0 {
-        if a.decoupled_weight_decay {
+    let mut d = signed(ld::<L>(g, i), k.maximize);
+    if k.weight_decay != 0.0 {
+        if k.decoupled {
             pv = pv * L::splat(k.shrink);
         } else {
-            d = pv.mul_add(L::splat(a.weight_decay), d);
+            d = pv.mul_add(L::splat(k.weight_decay), d);
         }
     }
     let mv = lerp(ld::<L>(m, i), d, k.w1);
     let vv = (L::splat(k.w2) * d).mul_add(d, ld::<L>(v, i) * L::splat(k.b2));
     mv.store(&mut m[i..]);
     vv.store(&mut v[i..]);
-    let second = if a.amsgrad {
+    let second = if AMS {
         let vm = ld::<L>(v_max, i).nan_max(vv);
         vm.store(&mut v_max[i..]);
         vm

@@ -191,17 +191,33 @@ pub(crate) fn exp<L: Lanes>(x: L) -> L {
 
 /// Runs `f::<f32x8>(i, args..)` at `i = 0, 8, ..` over the whole vectors of `[0, n)`, then
 /// `f::<f32>(i, args..)` on each element of the tail: one generic body, SIMD and scalar.
+/// `f::<A, ..>(args..)` passes further generic arguments after the lane type.
 macro_rules! each_lane {
     ($n:expr, $($f:ident)::+ ( $($arg:expr),* $(,)? )) => {{
+        const SIMD_W: usize = $crate::kernels::rowwise_simd::W;
         let n: usize = $n;
-        let body = n / $crate::kernels::rowwise_simd::W * $crate::kernels::rowwise_simd::W;
         let mut i = 0;
-        while i < body {
+        // `i + W <= n` (not `i < n / W * W`) lets LLVM prove `s[i..][..W]` in bounds for
+        // buffers it knows to have length `n`
+        while i + SIMD_W <= n {
             $($f)::+::<wide::f32x8>(i, $($arg),*);
-            i += $crate::kernels::rowwise_simd::W;
+            i += SIMD_W;
         }
         while i < n {
             $($f)::+::<f32>(i, $($arg),*);
+            i += 1;
+        }
+    }};
+    ($n:expr, $($f:ident)::+ ::<$($gen:tt),+> ( $($arg:expr),* $(,)? )) => {{
+        const SIMD_W: usize = $crate::kernels::rowwise_simd::W;
+        let n: usize = $n;
+        let mut i = 0;
+        while i + SIMD_W <= n {
+            $($f)::+::<wide::f32x8, $($gen),+>(i, $($arg),*);
+            i += SIMD_W;
+        }
+        while i < n {
+            $($f)::+::<f32, $($gen),+>(i, $($arg),*);
             i += 1;
         }
     }};
@@ -224,30 +240,30 @@ pub(crate) fn put<L: Lanes>(acc: crate::graph::Acc, out: &mut [f32], v: L) {
 /// depends on `n` only.
 macro_rules! row_sum {
     ($n:expr, |$i:ident, $L:ident| $term:expr) => {{
-        const W: usize = $crate::kernels::rowwise_simd::W;
+        const SIMD_W: usize = $crate::kernels::rowwise_simd::W;
         let n: usize = $n;
         let (mut a, mut b) = (wide::f32x8::ZERO, wide::f32x8::ZERO);
         let mut k = 0;
         {
             #[allow(dead_code)]
             type $L = wide::f32x8;
-            while k + 2 * W <= n {
+            while k + 2 * SIMD_W <= n {
                 a += {
                     let $i = k;
                     $term
                 };
                 b += {
-                    let $i = k + W;
+                    let $i = k + SIMD_W;
                     $term
                 };
-                k += 2 * W;
+                k += 2 * SIMD_W;
             }
-            if k + W <= n {
+            if k + SIMD_W <= n {
                 a += {
                     let $i = k;
                     $term
                 };
-                k += W;
+                k += SIMD_W;
             }
         }
         let mut s = $crate::kernels::rowwise_simd::hsum(a + b);

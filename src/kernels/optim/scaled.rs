@@ -70,8 +70,9 @@ pub fn rmsprop(
         chunk,
         grain,
         &|o, [p, sq, avg, buf]| {
-            let g = &g[o..][..p.len()];
-            each_lane!(p.len(), rmsprop_at(p, g, sq, avg, buf, a, k));
+            let (a, n) = (*a, p.len());
+            let (g, sq) = (&g[o..][..n], &mut sq[..n]);
+            each_lane!(n, rmsprop_at(p, g, sq, avg, buf, a, k));
         },
     );
 }
@@ -85,7 +86,7 @@ fn rmsprop_at<L: Lanes>(
     sq: &mut [f32],
     avg: &mut [f32],
     buf: &mut [f32],
-    a: &RmspropArgs,
+    a: RmspropArgs,
     (w, alpha, eps): (f32, f32, f32),
 ) {
     let pv = ld::<L>(p, i);
@@ -148,8 +149,9 @@ pub fn adagrad(p: &mut [f32], g: &[f32], sum: &mut [f32], a: &AdagradArgs) {
     let k = ((-clr) as f32, widen(a.eps) as f32);
     let (chunk, grain) = (UPDATES.chunk, UPDATES.grain);
     for_chunks([p, sum], [1; 2], n, chunk, grain, &|o, [p, sum]| {
-        let g = &g[o..][..p.len()];
-        each_lane!(p.len(), adagrad_at(p, g, sum, a, k));
+        let (a, n) = (*a, p.len());
+        let (g, sum) = (&g[o..][..n], &mut sum[..n]);
+        each_lane!(n, adagrad_at(p, g, sum, a, k));
     });
 }
 
@@ -159,7 +161,7 @@ fn adagrad_at<L: Lanes>(
     p: &mut [f32],
     g: &[f32],
     sum: &mut [f32],
-    a: &AdagradArgs,
+    a: AdagradArgs,
     (neg_clr, eps): (f32, f32),
 ) {
     let pv = ld::<L>(p, i);

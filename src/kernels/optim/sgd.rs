@@ -55,8 +55,16 @@ pub fn sgd_with(par: Par, p: &mut [f32], g: &[f32], buf: &mut [f32], a: &SgdArgs
     let keep = (1.0 - widen(a.dampening)) as f32;
     let n = p.len();
     for_chunks([p, buf], [1, 1], n, par.chunk, par.grain, &|o, [p, b]| {
-        let g = &g[o..][..p.len()];
-        each_lane!(p.len(), sgd_at(p, g, b, a, keep, first));
+        // by value and resliced to `n`: the loop keeps the options in registers and LLVM
+        // sees every access in bounds
+        let (a, n) = (*a, p.len());
+        let g = &g[o..][..n];
+        if a.momentum != 0.0 {
+            let b = &mut b[..n];
+            each_lane!(n, sgd_at(p, g, b, a, keep, first));
+        } else {
+            each_lane!(n, sgd_at(p, g, &mut [], a, keep, first));
+        }
     });
 }
 
@@ -66,7 +74,7 @@ fn sgd_at<L: Lanes>(
     p: &mut [f32],
     g: &[f32],
     b: &mut [f32],
-    a: &SgdArgs,
+    a: SgdArgs,
     keep: f32,
     first: bool,
 ) {

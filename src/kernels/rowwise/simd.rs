@@ -82,27 +82,34 @@ fn moments(x: &[f32], eps: f32) -> (f32, f32) {
     (mu, 1.0 / (var + eps).sqrt())
 }
 
+/// Loads `w` at `i` when the parameter is present (`HAS`), else `default`.
 #[inline(always)]
-fn wb<L: Lanes>(p: Option<&[f32]>, i: usize, default: f32) -> L {
-    p.map_or(L::splat(default), |p| ld::<L>(p, i))
+fn wb<L: Lanes, const HAS: bool>(p: &[f32], i: usize, default: f32) -> L {
+    if HAS {
+        ld::<L>(p, i)
+    } else {
+        L::splat(default)
+    }
 }
 
 #[inline(always)]
 #[allow(clippy::too_many_arguments)] // the row, its statistics, the parameters, the output
-fn ln_out<L: Lanes>(
+fn ln_out<L: Lanes, const HW: bool, const HB: bool>(
     i: usize,
     x: &[f32],
     mu: f32,
     rs: f32,
-    w: Option<&[f32]>,
-    b: Option<&[f32]>,
+    w: &[f32],
+    b: &[f32],
     y: &mut [f32],
 ) {
     let xhat = (ld::<L>(x, i) - L::splat(mu)) * L::splat(rs);
-    (xhat * wb::<L>(w, i, 1.0) + wb::<L>(b, i, 0.0)).store(&mut y[i..]);
+    (xhat * wb::<L, HW>(w, i, 1.0) + wb::<L, HB>(b, i, 0.0)).store(&mut y[i..]);
 }
 
-/// Layer norm of one row; returns `(mean, rstd)`.
+/// Layer norm of one row; returns `(mean, rstd)`. The presence of `w` and `b` is made a
+/// constant of the element loop (four instances), and every slice cut to `d`, so the loop has
+/// neither branches nor bounds checks.
 pub(super) fn layer_norm_row(
     x: &[f32],
     w: Option<&[f32]>,
@@ -110,38 +117,45 @@ pub(super) fn layer_norm_row(
     eps: f32,
     y: &mut [f32],
 ) -> (f32, f32) {
+    let d = x.len();
     let (mu, rs) = moments(x, eps);
-    each_lane!(x.len(), ln_out(x, mu, rs, w, b, y));
+    let y = &mut y[..d];
+    match (w.map(|w| &w[..d]), b.map(|b| &b[..d])) {
+        (Some(w), Some(b)) => each_lane!(d, ln_out::<true, true>(x, mu, rs, w, b, y)),
+        (Some(w), None) => each_lane!(d, ln_out::<true, false>(x, mu, rs, w, &[], y)),
+        (None, Some(b)) => each_lane!(d, ln_out::<false, true>(x, mu, rs, &[], b, y)),
+        (None, None) => each_lane!(d, ln_out::<false, false>(x, mu, rs, &[], &[], y)),
+    }
     (mu, rs)
 }
 
 /// The row's per-element pieces: `ĝ = g·w` and `x̂ = (x − μ)·rstd`.
 #[inline(always)]
-fn gh_xhat<L: Lanes>(
+fn gh_xhat<L: Lanes, const HW: bool>(
     i: usize,
     x: &[f32],
     g: &[f32],
-    w: Option<&[f32]>,
+    w: &[f32],
     mu: f32,
     rs: f32,
 ) -> (L, L) {
-    let gh = ld::<L>(g, i) * wb::<L>(w, i, 1.0);
+    let gh = ld::<L>(g, i) * wb::<L, HW>(w, i, 1.0);
     (gh, (ld::<L>(x, i) - L::splat(mu)) * L::splat(rs))
 }
 
 #[inline(always)]
 #[allow(clippy::too_many_arguments)] // the row, its statistics and sums, the output
-fn ln_bwd<L: Lanes>(
+fn ln_bwd<L: Lanes, const HW: bool>(
     i: usize,
     x: &[f32],
     g: &[f32],
-    w: Option<&[f32]>,
+    w: &[f32],
     st: (f32, f32, f32, f32),
     dx: &mut [f32],
     acc: Acc,
 ) {
     let (mu, rs, a, b) = st;
-    let (gh, xhat) = gh_xhat::<L>(i, x, g, w, mu, rs);
+    let (gh, xhat) = gh_xhat::<L, HW>(i, x, g, w, mu, rs);
     let v = L::splat(rs) * (gh - L::splat(a) - xhat * L::splat(b));
     put(acc, &mut dx[i..], v);
 }
@@ -157,11 +171,29 @@ pub(super) fn layer_norm_backward_row(
     dx: &mut [f32],
     acc: Acc,
 ) {
+    let d = x.len();
+    let (g, dx) = (&g[..d], &mut dx[..d]);
+    match w {
+        Some(w) => ln_bwd_row::<true>(x, g, &w[..d], (mu, rs), dx, acc),
+        None => ln_bwd_row::<false>(x, g, &[], (mu, rs), dx, acc),
+    }
+}
+
+#[inline(always)]
+fn ln_bwd_row<const HW: bool>(
+    x: &[f32],
+    g: &[f32],
+    w: &[f32],
+    (mu, rs): (f32, f32),
+    dx: &mut [f32],
+    acc: Acc,
+) {
     let d = x.len() as f32;
-    let s1 = row_sum!(x.len(), |i, L| gh_xhat::<L>(i, x, g, w, mu, rs).0);
+    let s1 = row_sum!(x.len(), |i, L| gh_xhat::<L, HW>(i, x, g, w, mu, rs).0);
     let s2 = row_sum!(x.len(), |i, L| {
-        let (gh, xhat) = gh_xhat::<L>(i, x, g, w, mu, rs);
+        let (gh, xhat) = gh_xhat::<L, HW>(i, x, g, w, mu, rs);
         gh * xhat
     });
-    each_lane!(x.len(), ln_bwd(x, g, w, (mu, rs, s1 / d, s2 / d), dx, acc));
+    let st = (mu, rs, s1 / d, s2 / d);
+    each_lane!(x.len(), ln_bwd::<HW>(x, g, w, st, dx, acc));
 }
