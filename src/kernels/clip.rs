@@ -1,14 +1,43 @@
 //! Gradient-clipping kernels: norms of a whole flat buffer, an in-place scale, a clamp.
 //!
-//! Norm sums accumulate in `f64` over [`LANES`] independent accumulators (elements `i ≡ k mod
-//! LANES` go to accumulator `k`), combined in a fixed order at the end: the result depends
-//! only on the data, never on a thread count, and a square of an `f32` is exact in `f64`, so
-//! the only rounding is that of the `f64` additions (relative error about `n·2⁻⁵³`, far below
-//! the `f32` result's precision for any buffer that fits in memory). The independent lanes
-//! let the compiler keep several additions in flight (and vectorise them).
+//! Norm sums accumulate in `f64`. The buffer is cut into fixed chunks of [`CLIP`]`.chunk`
+//! values (boundaries that depend on the length only); within a chunk, [`LANES`] independent
+//! accumulators (elements `i ≡ k mod LANES` go to accumulator `k`) are combined in a fixed
+//! order, and the chunk sums are added up a fixed binary tree, in parallel above
+//! [`CLIP`]`.grain`. So the result depends only on the data, never on a thread count (a test
+//! runs it on 1 and 2 threads), and a buffer of at most one chunk is summed exactly as one
+//! lane sum. A square of an `f32` is exact in `f64`, so the only rounding is that of the `f64`
+//! additions (relative error about `n·2⁻⁵³`, far below the `f32` result's precision for any
+//! buffer that fits in memory). The independent lanes let the compiler keep several additions
+//! in flight (and vectorise them). `scale` and `clamp` are `f32x8` lanes, chunks in parallel.
+
+use super::rowwise_simd::{each_lane, Lanes};
+use super::split::{for_chunks, tree_sum, Par};
 
 /// Accumulators of the norm sums.
 pub const LANES: usize = 8;
+
+/// The fixed chunk of the norm sums (a determinism boundary: never tuned per machine) and the
+/// length above which chunks run in parallel; also the split of `scale` and `clamp`.
+pub const CLIP: Par = Par {
+    chunk: 1 << 16,
+    grain: 1 << 17,
+};
+
+/// `Σ f(xᵢ)` over fixed chunks of [`CLIP`] (see the module doc); parallel from `grain` values.
+fn chunked_sum(x: &[f32], grain: usize, f: impl Fn(f32) -> f64 + Sync) -> f64 {
+    tree_sum(x.len(), CLIP.chunk, grain, &|r| lane_sum(&x[r], &f))
+}
+
+/// [`sum_squares`] going parallel from `grain` values (for the grain sweep; the bits do not
+/// depend on it).
+#[doc(hidden)]
+pub fn sum_squares_with_grain(x: &[f32], grain: usize) -> f64 {
+    chunked_sum(x, grain, |v| {
+        let v = v as f64;
+        v * v
+    })
+}
 
 /// `Σ f(xᵢ)` in `f64` over [`LANES`] accumulators, combined pairwise in a fixed order.
 fn lane_sum(x: &[f32], f: impl Fn(f32) -> f64) -> f64 {
@@ -34,18 +63,15 @@ fn lane_sum(x: &[f32], f: impl Fn(f32) -> f64) -> f64 {
 
 /// `Σ xᵢ²` in `f64` (the square of the L2 norm).
 pub fn sum_squares(x: &[f32]) -> f64 {
-    lane_sum(x, |v| {
-        let v = v as f64;
-        v * v
-    })
+    sum_squares_with_grain(x, CLIP.grain)
 }
 
 /// `Σ |xᵢ|ᵖ` in `f64` (`p = 1` without a `pow`).
 pub fn sum_abs_pow(x: &[f32], p: f64) -> f64 {
     if p == 1.0 {
-        lane_sum(x, |v| v.abs() as f64)
+        chunked_sum(x, CLIP.grain, |v| v.abs() as f64)
     } else {
-        lane_sum(x, |v| (v.abs() as f64).powf(p))
+        chunked_sum(x, CLIP.grain, |v| (v.abs() as f64).powf(p))
     }
 }
 
@@ -64,20 +90,89 @@ pub fn max_abs(x: &[f32]) -> f32 {
     m
 }
 
+#[inline(always)]
+fn scale_at<L: Lanes>(i: usize, x: &mut [f32], c: f32) {
+    (L::load(&x[i..]) * L::splat(c)).store(&mut x[i..]);
+}
+
 /// `x ← c·x`.
 pub fn scale(x: &mut [f32], c: f32) {
-    x.iter_mut().for_each(|v| *v *= c);
+    let n = x.len();
+    for_chunks([x], [1], n, CLIP.chunk, CLIP.grain, &|_, [x]| {
+        each_lane!(x.len(), scale_at(x, c))
+    });
+}
+
+/// `min(max(x, lo), hi)` with `f32::clamp`'s results: `lo.max_ps(x)` keeps a NaN `x` (and a
+/// `−0` against `lo = 0`), as does `hi.min_ps(·)`.
+#[inline(always)]
+fn clamp_at<L: Lanes>(i: usize, x: &mut [f32], lo: f32, hi: f32) {
+    let v = L::splat(hi).min_ps(L::splat(lo).max_ps(L::load(&x[i..])));
+    v.store(&mut x[i..]);
 }
 
 /// `x ← min(max(x, lo), hi)`, NaN staying NaN (`clamp_`); needs `lo <= hi`.
 pub fn clamp(x: &mut [f32], lo: f32, hi: f32) {
     assert!(lo <= hi, "clamp: lo {lo} > hi {hi}");
-    x.iter_mut().for_each(|v| *v = v.clamp(lo, hi));
+    let n = x.len();
+    for_chunks([x], [1], n, CLIP.chunk, CLIP.grain, &|_, [x]| {
+        each_lane!(x.len(), clamp_at(x, lo, hi))
+    });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::rowwise_simd::testing::{same_bits, values, EDGES, LENS};
+    use crate::kernels::split::on_1_and_2_threads;
+
+    #[test]
+    fn scale_and_clamp_match_scalar_bit_for_bit() {
+        for &n in &LENS {
+            let mut x = values(n, n as u32, 3.0);
+            for (k, e) in EDGES.iter().enumerate() {
+                if n > 0 {
+                    x[(k * 3) % n] = *e;
+                }
+            }
+            let mut y = x.clone();
+            scale(&mut y, 0.37);
+            let want: Vec<f32> = x.iter().map(|v| v * 0.37).collect();
+            same_bits("scale", &y, &want);
+            for (lo, hi) in [(-1.0, 1.0), (0.0, 0.5), (-0.0, 0.0)] {
+                let mut y = x.clone();
+                clamp(&mut y, lo, hi);
+                let want: Vec<f32> = x.iter().map(|v| v.clamp(lo, hi)).collect();
+                same_bits(&format!("clamp {lo} {hi}"), &y, &want);
+            }
+        }
+    }
+
+    #[test]
+    fn norms_give_the_same_bits_on_1_and_2_threads() {
+        // 10 chunks and a tail: the chunk sums meet in a fixed tree whatever the threads
+        let x = values(10 * CLIP.chunk + 12_345, 3, 1.0);
+        let (one, two) = on_1_and_2_threads(|| (sum_squares(&x), sum_abs_pow(&x, 3.0)));
+        assert_eq!(one.0.to_bits(), two.0.to_bits());
+        assert_eq!(one.1.to_bits(), two.1.to_bits());
+        // one chunk: exactly the lane sum
+        let y = &x[..CLIP.chunk];
+        assert_eq!(
+            sum_squares(y).to_bits(),
+            lane_sum(y, |v| (v as f64) * (v as f64)).to_bits()
+        );
+        let mut big = x.clone();
+        let (a, b) = on_1_and_2_threads(|| {
+            let mut z = big.clone();
+            scale(&mut z, -1.5);
+            clamp(&mut z, -0.5, 0.25);
+            z
+        });
+        same_bits("scale+clamp 1 vs 2 threads", &a, &b);
+        big.iter_mut()
+            .for_each(|v| *v = (*v * -1.5).clamp(-0.5, 0.25));
+        same_bits("scale+clamp vs scalar", &a, &big);
+    }
 
     #[test]
     fn sums_against_a_plain_loop_on_every_length() {

@@ -11,6 +11,35 @@
 //! (`optim::sgd`, `optim::adam`, `optim::rmsprop`, `optim::adagrad`).
 //!
 //! `maximize` negates the gradient first; NaN and infinity propagate (never clamped).
+//!
+//! Speed: each rule is one generic element function over [`Lanes`], run on `f32x8` lanes and
+//! on `f32` for the tail. Every operation in it rounds identically in both — `mul_add` is an FMA
+//! in both, `√` and `÷` are IEEE, `maximize` flips the sign bit — so the SIMD update is bit for
+//! bit the [`scalar`] twin (the tests check it on every tail length and on edge values). Above
+//! [`UPDATES`]`.grain` values the buffers are cut into fixed chunks updated in parallel; an
+//! update is element-wise, so any split gives the same bits.
+
+use crate::kernels::rowwise_simd::{each_lane, Lanes};
+use crate::kernels::split::for_chunks;
+pub use crate::kernels::split::Par;
+
+pub mod scalar;
+mod scaled;
+mod sgd;
+pub use scaled::{adagrad, rmsprop, AdagradArgs, RmspropArgs};
+pub use sgd::{sgd, sgd_with, SgdArgs};
+#[cfg(test)]
+mod simd_tests;
+#[cfg(test)]
+mod tests;
+
+/// Where optimizer updates go parallel: tasks of `chunk` values above `grain` values.
+///
+/// Sweep (`examples/grain_sweep.rs`): see the report below the constant.
+pub const UPDATES: Par = Par {
+    chunk: 32 * 1024,
+    grain: 64 * 1024,
+};
 
 /// A hyper-parameter as PyTorch holds it: the `f64` of the decimal literal the user wrote.
 ///
@@ -51,27 +80,23 @@ pub fn widen(x: f32) -> f64 {
 /// PyTorch's `lerp(start, end, w)` on CPU: `start + w·(end − start)` for `|w| < 0.5`, else
 /// `end − (1 − w)·(end − start)`, each a fused multiply-add.
 #[inline(always)]
-fn lerp(start: f32, end: f32, w: f32) -> f32 {
+fn lerp<L: Lanes>(start: L, end: L, w: f32) -> L {
     let diff = end - start;
     if w.abs() < 0.5 {
-        w.mul_add(diff, start)
+        L::splat(w).mul_add(diff, start)
     } else {
-        (w - 1.0).mul_add(diff, end)
+        L::splat(w - 1.0).mul_add(diff, end)
     }
 }
 
 /// `torch.maximum`: NaN wins.
 #[inline(always)]
 fn nan_max(a: f32, b: f32) -> f32 {
-    if a.is_nan() || a >= b {
-        a
-    } else {
-        b
-    }
+    a.nan_max(b)
 }
 
 #[inline(always)]
-fn signed(g: f32, maximize: bool) -> f32 {
+fn signed<L: Lanes>(g: L, maximize: bool) -> L {
     if maximize {
         -g
     } else {
@@ -79,70 +104,10 @@ fn signed(g: f32, maximize: bool) -> f32 {
     }
 }
 
-/// SGD's hyper-parameters (see `optim::SgdConfig`).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SgdArgs {
-    /// Learning rate.
-    pub lr: f32,
-    /// Momentum factor (0: no buffer).
-    pub momentum: f32,
-    /// Dampening of the gradient in the momentum buffer.
-    pub dampening: f32,
-    /// L2 penalty added to the gradient.
-    pub weight_decay: f32,
-    /// Nesterov momentum.
-    pub nesterov: bool,
-    /// Ascend instead of descend.
-    pub maximize: bool,
-}
-
-/// One SGD update of `p` from `g`; `buf` is the momentum buffer (unused, possibly empty, when
-/// `momentum == 0`) and `first` says it has never been set: it then becomes the gradient
-/// itself, without dampening, as in PyTorch.
-///
-/// ```
-/// use arenagrad::kernels::optim::{sgd, SgdArgs};
-/// let a = SgdArgs { lr: 0.1, momentum: 0.9, dampening: 0.0, weight_decay: 0.0, nesterov: false, maximize: false };
-/// let (mut p, mut buf) = ([1.0f32], [0.0f32]);
-/// sgd(&mut p, &[0.5], &mut buf, &a, true);      // buf = g = 0.5, p = 1 - 0.05
-/// sgd(&mut p, &[1.0], &mut buf, &a, false);     // buf = 0.45 + 1, p = 0.95 - 0.145
-/// assert!((p[0] - 0.805).abs() < 1e-6 && buf[0] == 1.45);
-/// ```
-pub fn sgd(p: &mut [f32], g: &[f32], buf: &mut [f32], a: &SgdArgs, first: bool) {
-    assert_eq!(
-        p.len(),
-        g.len(),
-        "sgd: parameter and gradient lengths differ"
-    );
-    let keep = (1.0 - widen(a.dampening)) as f32;
-    if a.momentum == 0.0 {
-        for (p, &g) in p.iter_mut().zip(g) {
-            let mut d = signed(g, a.maximize);
-            if a.weight_decay != 0.0 {
-                d = p.mul_add(a.weight_decay, d);
-            }
-            *p = d.mul_add(-a.lr, *p);
-        }
-        return;
-    }
-    assert_eq!(p.len(), buf.len(), "sgd: momentum buffer length differs");
-    for ((p, &g), b) in p.iter_mut().zip(g).zip(buf) {
-        let mut d = signed(g, a.maximize);
-        if a.weight_decay != 0.0 {
-            d = p.mul_add(a.weight_decay, d);
-        }
-        *b = if first {
-            d
-        } else {
-            d.mul_add(keep, *b * a.momentum)
-        };
-        d = if a.nesterov {
-            b.mul_add(a.momentum, d)
-        } else {
-            *b
-        };
-        *p = d.mul_add(-a.lr, *p);
-    }
+/// Loads lane group `i` of `s`.
+#[inline(always)]
+fn ld<L: Lanes>(s: &[f32], i: usize) -> L {
+    L::load(&s[i..])
 }
 
 /// Adam's (and AdamW's) hyper-parameters plus the parameter's step count (see
@@ -167,6 +132,42 @@ pub struct AdamArgs {
     pub step: u64,
 }
 
+/// Adam's per-step factors, computed once per call as PyTorch does (in `f64`, rounded to
+/// `f32` where ATen casts them), and its flags: passed by value so the hot loop keeps them in
+/// registers.
+#[derive(Clone, Copy)]
+struct AdamK {
+    maximize: bool,
+    weight_decay: f32,
+    decoupled: bool,
+    neg_step_size: f32,
+    bc2_sqrt: f32,
+    shrink: f32,
+    w1: f32,
+    w2: f32,
+    b2: f32,
+    eps: f32,
+}
+
+impl AdamK {
+    fn new(a: &AdamArgs) -> AdamK {
+        let (lr, b1, b2) = (widen(a.lr), widen(a.betas.0), widen(a.betas.1));
+        let t = a.step as f64;
+        AdamK {
+            maximize: a.maximize,
+            weight_decay: a.weight_decay,
+            decoupled: a.decoupled_weight_decay,
+            neg_step_size: (-(lr / (1.0 - b1.powf(t)))) as f32,
+            bc2_sqrt: (1.0 - b2.powf(t)).powf(0.5) as f32,
+            shrink: (1.0 - lr * widen(a.weight_decay)) as f32,
+            w1: (1.0 - b1) as f32,
+            w2: (1.0 - b2) as f32,
+            b2: b2 as f32,
+            eps: widen(a.eps) as f32,
+        }
+    }
+}
+
 /// One Adam update of `p`, its first moment `m`, second moment `v` and (with `amsgrad`; else
 /// unused, possibly empty) the running maximum `v_max`.
 ///
@@ -186,6 +187,20 @@ pub fn adam(
     v_max: &mut [f32],
     a: &AdamArgs,
 ) {
+    adam_with(UPDATES, p, g, m, v, v_max, a)
+}
+
+/// [`adam`] with an explicit split (for the grain sweep).
+#[doc(hidden)]
+pub fn adam_with(
+    par: Par,
+    p: &mut [f32],
+    g: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    v_max: &mut [f32],
+    a: &AdamArgs,
+) {
     let n = p.len();
     assert!(
         g.len() == n && m.len() == n && v.len() == n,
@@ -195,37 +210,85 @@ pub fn adam(
         !a.amsgrad || v_max.len() == n,
         "adam: max buffer length differs"
     );
-    let (lr, b1, b2) = (widen(a.lr), widen(a.betas.0), widen(a.betas.1));
-    let t = a.step as f64;
-    let neg_step_size = (-(lr / (1.0 - b1.powf(t)))) as f32;
-    let bc2_sqrt = (1.0 - b2.powf(t)).powf(0.5) as f32;
-    let shrink = (1.0 - lr * widen(a.weight_decay)) as f32;
-    let (w1, w2) = ((1.0 - b1) as f32, (1.0 - b2) as f32);
-    let (b2, eps) = (b2 as f32, widen(a.eps) as f32);
-    for i in 0..n {
-        let mut d = signed(g[i], a.maximize);
-        if a.weight_decay != 0.0 {
-            if a.decoupled_weight_decay {
-                p[i] *= shrink;
+    let v_max = if a.amsgrad { v_max } else { &mut [][..] };
+    let k = AdamK::new(a);
+    let bufs = [p, m, v, v_max];
+    for_chunks(
+        bufs,
+        [1; 4],
+        n,
+        par.chunk,
+        par.grain,
+        &|o, [p, m, v, vm]| {
+            let (k, n) = (k, p.len());
+            let (g, m, v) = (&g[o..][..n], &mut m[..n], &mut v[..n]);
+            if a.amsgrad {
+                let vm = &mut vm[..n];
+                each_lane!(n, adam_at_ams(p, g, m, v, vm, k));
             } else {
-                d = p[i].mul_add(a.weight_decay, d);
+                each_lane!(n, adam_at_plain(p, g, m, v, k));
             }
-        }
-        m[i] = lerp(m[i], d, w1);
-        v[i] = (w2 * d).mul_add(d, v[i] * b2);
-        let second = if a.amsgrad {
-            v_max[i] = nan_max(v_max[i], v[i]);
-            v_max[i]
-        } else {
-            v[i]
-        };
-        let denom = second.sqrt() / bc2_sqrt + eps;
-        p[i] += neg_step_size * m[i] / denom;
-    }
+        },
+    );
 }
 
-mod scaled;
-pub use scaled::{adagrad, rmsprop, AdagradArgs, RmspropArgs};
+#[inline(always)]
+fn adam_at_ams<L: Lanes>(
+    i: usize,
+    p: &mut [f32],
+    g: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    vm: &mut [f32],
+    k: AdamK,
+) {
+    adam_at::<L, true>(i, p, g, m, v, vm, k)
+}
 
-#[cfg(test)]
-mod tests;
+#[inline(always)]
+fn adam_at_plain<L: Lanes>(
+    i: usize,
+    p: &mut [f32],
+    g: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    k: AdamK,
+) {
+    adam_at::<L, false>(i, p, g, m, v, &mut [], k)
+}
+
+/// One lane group of the update; `AMS` (amsgrad) is a constant so each variant's loop has
+/// no branch on it.
+#[inline(always)]
+fn adam_at<L: Lanes, const AMS: bool>(
+    i: usize,
+    p: &mut [f32],
+    g: &[f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    v_max: &mut [f32],
+    k: AdamK,
+) {
+    let mut pv = ld::<L>(p, i);
+    let mut d = signed(ld::<L>(g, i), k.maximize);
+    if k.weight_decay != 0.0 {
+        if k.decoupled {
+            pv = pv * L::splat(k.shrink);
+        } else {
+            d = pv.mul_add(L::splat(k.weight_decay), d);
+        }
+    }
+    let mv = lerp(ld::<L>(m, i), d, k.w1);
+    let vv = (L::splat(k.w2) * d).mul_add(d, ld::<L>(v, i) * L::splat(k.b2));
+    mv.store(&mut m[i..]);
+    vv.store(&mut v[i..]);
+    let second = if AMS {
+        let vm = ld::<L>(v_max, i).nan_max(vv);
+        vm.store(&mut v_max[i..]);
+        vm
+    } else {
+        vv
+    };
+    let denom = second.sqrt() / L::splat(k.bc2_sqrt) + L::splat(k.eps);
+    (pv + L::splat(k.neg_step_size) * mv / denom).store(&mut p[i..]);
+}

@@ -1,7 +1,9 @@
 //! RMSprop and Adagrad: updates scaled by the root of accumulated squared gradients (ε added
-//! after the root). Rounding as described in the parent module.
+//! after the root). Rounding and SIMD as described in the parent module.
 
-use super::{lerp, signed, widen};
+use super::{ld, lerp, signed, widen, UPDATES};
+use crate::kernels::rowwise_simd::{each_lane, Lanes};
+use crate::kernels::split::for_chunks;
 
 /// RMSprop's hyper-parameters (see `optim::RmspropConfig`).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -55,28 +57,60 @@ pub fn rmsprop(
         a.momentum <= 0.0 || buf.len() == n,
         "rmsprop: momentum buffer length differs"
     );
+    let avg = if a.centered { avg } else { &mut [][..] };
+    let buf = if a.momentum > 0.0 { buf } else { &mut [][..] };
     let alpha = widen(a.alpha);
     let w = (1.0 - alpha) as f32;
-    let (alpha, eps) = (alpha as f32, widen(a.eps) as f32);
-    for i in 0..n {
-        let mut d = signed(g[i], a.maximize);
-        if a.weight_decay != 0.0 {
-            d = p[i].mul_add(a.weight_decay, d);
-        }
-        sq[i] = (w * d).mul_add(d, sq[i] * alpha);
-        let denom = if a.centered {
-            avg[i] = lerp(avg[i], d, w);
-            (-avg[i]).mul_add(avg[i], sq[i]).sqrt() + eps
-        } else {
-            sq[i].sqrt() + eps
-        };
-        if a.momentum > 0.0 {
-            buf[i] = buf[i] * a.momentum + d / denom;
-            p[i] = buf[i].mul_add(-a.lr, p[i]);
-        } else {
-            p[i] += -a.lr * d / denom;
-        }
+    let k = (w, alpha as f32, widen(a.eps) as f32);
+    let (chunk, grain) = (UPDATES.chunk, UPDATES.grain);
+    for_chunks(
+        [p, sq, avg, buf],
+        [1; 4],
+        n,
+        chunk,
+        grain,
+        &|o, [p, sq, avg, buf]| {
+            let (a, n) = (*a, p.len());
+            let (g, sq) = (&g[o..][..n], &mut sq[..n]);
+            each_lane!(n, rmsprop_at(p, g, sq, avg, buf, a, k));
+        },
+    );
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)] // the four buffers, the gradient and the factors
+fn rmsprop_at<L: Lanes>(
+    i: usize,
+    p: &mut [f32],
+    g: &[f32],
+    sq: &mut [f32],
+    avg: &mut [f32],
+    buf: &mut [f32],
+    a: RmspropArgs,
+    (w, alpha, eps): (f32, f32, f32),
+) {
+    let pv = ld::<L>(p, i);
+    let mut d = signed(ld::<L>(g, i), a.maximize);
+    if a.weight_decay != 0.0 {
+        d = pv.mul_add(L::splat(a.weight_decay), d);
     }
+    let s = (L::splat(w) * d).mul_add(d, ld::<L>(sq, i) * L::splat(alpha));
+    s.store(&mut sq[i..]);
+    let denom = if a.centered {
+        let mean = lerp(ld::<L>(avg, i), d, w);
+        mean.store(&mut avg[i..]);
+        (-mean).mul_add(mean, s).sqrt() + L::splat(eps)
+    } else {
+        s.sqrt() + L::splat(eps)
+    };
+    let p_new = if a.momentum > 0.0 {
+        let b = ld::<L>(buf, i) * L::splat(a.momentum) + d / denom;
+        b.store(&mut buf[i..]);
+        b.mul_add(L::splat(-a.lr), pv)
+    } else {
+        pv + L::splat(-a.lr) * d / denom
+    };
+    p_new.store(&mut p[i..]);
 }
 
 /// Adagrad's hyper-parameters plus the parameter's step count (see `optim::AdagradConfig`).
@@ -112,13 +146,30 @@ pub fn adagrad(p: &mut [f32], g: &[f32], sum: &mut [f32], a: &AdagradArgs) {
         "adagrad: buffer lengths differ"
     );
     let clr = widen(a.lr) / (1.0 + (a.step as f64 - 1.0) * widen(a.lr_decay));
-    let (neg_clr, eps) = ((-clr) as f32, widen(a.eps) as f32);
-    for i in 0..n {
-        let mut d = signed(g[i], a.maximize);
-        if a.weight_decay != 0.0 {
-            d = p[i].mul_add(a.weight_decay, d);
-        }
-        sum[i] = d.mul_add(d, sum[i]);
-        p[i] += neg_clr * d / (sum[i].sqrt() + eps);
+    let k = ((-clr) as f32, widen(a.eps) as f32);
+    let (chunk, grain) = (UPDATES.chunk, UPDATES.grain);
+    for_chunks([p, sum], [1; 2], n, chunk, grain, &|o, [p, sum]| {
+        let (a, n) = (*a, p.len());
+        let (g, sum) = (&g[o..][..n], &mut sum[..n]);
+        each_lane!(n, adagrad_at(p, g, sum, a, k));
+    });
+}
+
+#[inline(always)]
+fn adagrad_at<L: Lanes>(
+    i: usize,
+    p: &mut [f32],
+    g: &[f32],
+    sum: &mut [f32],
+    a: AdagradArgs,
+    (neg_clr, eps): (f32, f32),
+) {
+    let pv = ld::<L>(p, i);
+    let mut d = signed(ld::<L>(g, i), a.maximize);
+    if a.weight_decay != 0.0 {
+        d = pv.mul_add(L::splat(a.weight_decay), d);
     }
+    let s = d.mul_add(d, ld::<L>(sum, i));
+    s.store(&mut sum[i..]);
+    (pv + L::splat(neg_clr) * d / (s.sqrt() + L::splat(eps))).store(&mut p[i..]);
 }

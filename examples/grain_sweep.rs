@@ -1,0 +1,132 @@
+//! criterion sweep behind the rayon constants `kernels::rowwise::ROWS`, `kernels::optim::UPDATES`
+//! and `kernels::clip::CLIP` (their doc comments quote its medians):
+//!
+//! - `grain/{rows,adam,clip}/{n}/{seq,split}`: one call on `n` elements on the calling thread
+//!   (`seq`) or cut in two rayon tasks (`split`). The grain is the smallest `n` where `split`
+//!   wins clearly.
+//! - `chunk/{rows,adam}/{chunk}`: a large call (softmax of `[4096, 1000]`; Adam over 100
+//!   parameters of 100,000 values, as `adam_10M_100t`) with tasks of `chunk` elements.
+//!
+//! Run: `cargo run --release --example grain_sweep -- --bench [FILTER]`.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use arenagrad::kernels::clip::sum_squares_with_grain;
+use arenagrad::kernels::optim::{adam_with, AdamArgs, Par};
+use arenagrad::kernels::reduce::AxisLayout;
+use arenagrad::kernels::rowwise::softmax_with;
+use criterion::{BenchmarkId, Criterion, Throughput};
+
+/// Deterministic values in [-1, 1) (xorshift).
+fn values(n: usize, seed: u32) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            (s >> 8) as f32 / (1u32 << 23) as f32 - 1.0
+        })
+        .collect()
+}
+
+const ADAM: AdamArgs = AdamArgs {
+    lr: 1e-3,
+    betas: (0.9, 0.999),
+    eps: 1e-8,
+    weight_decay: 0.0,
+    decoupled_weight_decay: false,
+    amsgrad: false,
+    maximize: false,
+    step: 3,
+};
+
+/// Sequential, or two tasks (`chunk = ⌈n/2⌉`).
+fn modes(n: usize) -> [(&'static str, Par); 2] {
+    let two = Par {
+        chunk: n.div_ceil(2),
+        grain: 0,
+    };
+    [("seq", Par::SEQ), ("split", two)]
+}
+
+/// Element counts of the grain sweep.
+const SIZES: [usize; 6] = [4 << 10, 8 << 10, 16 << 10, 32 << 10, 64 << 10, 128 << 10];
+
+fn grain(c: &mut Criterion) {
+    let mut group = c.benchmark_group("grain");
+    for n in SIZES {
+        group.throughput(Throughput::Elements(n as u64));
+        // rows of 1000 (the chunk is rounded to whole rows)
+        let rows = n / 1000;
+        if rows >= 2 {
+            let x = values(rows * 1000, 1);
+            let mut y = vec![0.0; x.len()];
+            let l = AxisLayout::new(&[rows, 1000], 1);
+            for (name, par) in modes(x.len()) {
+                group.bench_function(BenchmarkId::new(format!("rows/{name}"), n), |b| {
+                    b.iter(|| softmax_with(par, black_box(&x), l, &mut y))
+                });
+            }
+        }
+        let g = values(n, 2);
+        let (mut p, mut m, mut v) = (values(n, 3), vec![0.0; n], vec![0.0; n]);
+        for (name, par) in modes(n) {
+            group.bench_function(BenchmarkId::new(format!("adam/{name}"), n), |b| {
+                b.iter(|| adam_with(par, &mut p, black_box(&g), &mut m, &mut v, &mut [], &ADAM))
+            });
+        }
+        for (name, par) in modes(n) {
+            group.bench_function(BenchmarkId::new(format!("clip/{name}"), n), |b| {
+                b.iter(|| sum_squares_with_grain(black_box(&g), par.grain))
+            });
+        }
+    }
+    group.finish();
+}
+
+fn chunk(c: &mut Criterion) {
+    let mut group = c.benchmark_group("chunk");
+    let (rows, cols) = (4096, 1000);
+    let x = values(rows * cols, 1);
+    let mut y = vec![0.0; x.len()];
+    let l = AxisLayout::new(&[rows, cols], 1);
+    group.throughput(Throughput::Elements(x.len() as u64));
+    for chunk in [4 << 10, 16 << 10, 32 << 10, 128 << 10, 512 << 10] {
+        let par = Par { chunk, grain: 0 };
+        group.bench_function(BenchmarkId::new("rows", chunk), |b| {
+            b.iter(|| softmax_with(par, black_box(&x), l, &mut y))
+        });
+    }
+    let (tensors, per) = (100, 100_000);
+    let g = values(tensors * per, 2);
+    let (mut p, mut m, mut v) = (vec![0.0; g.len()], vec![0.0; g.len()], vec![0.0; g.len()]);
+    group.throughput(Throughput::Bytes(28 * g.len() as u64));
+    for chunk in [8 << 10, 16 << 10, 32 << 10, 64 << 10, 1 << 30] {
+        let par = Par { chunk, grain: 0 };
+        group.bench_function(BenchmarkId::new("adam", chunk), |b| {
+            b.iter(|| {
+                let bufs = p
+                    .chunks_mut(per)
+                    .zip(m.chunks_mut(per))
+                    .zip(v.chunks_mut(per));
+                for (((p, m), v), g) in bufs.zip(g.chunks(per)) {
+                    adam_with(par, p, g, m, v, &mut [], &ADAM);
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
+fn main() {
+    let mut c = Criterion::default()
+        .sample_size(30)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .configure_from_args();
+    grain(&mut c);
+    chunk(&mut c);
+    c.final_summary();
+}
