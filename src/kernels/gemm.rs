@@ -37,7 +37,7 @@
 //! |---|---|---|---|---|---|---|
 //! | MLP fwd l1 | 128×784×512 Bᵀ | 138 | 147 | 149 | 163 | 0.91 |
 //! | MLP fwd l2 | 128×512×512 Bᵀ | 146 | 126 | 146 | 164 | 0.89 |
-//! | MLP fwd l3 | 128×512×10 Bᵀ | 55 | 63 | 63 | 76 | 0.83 |
+//! | MLP fwd l3 | 128×512×10 Bᵀ | 55 | 63 | 65¹ | 76 | 0.86 |
 //! | MLP dx l2 | 128×512×512 NN | 144 | 154 | 154 | 184 | 0.84 |
 //! | MLP dx l3 | 128×10×512 NN | 115 | 139 | 139 | 135 | 1.03 |
 //! | MLP dW l1 | 512×128×784 Aᵀ | 158 | 167 | 166 | 177 | 0.94 |
@@ -46,10 +46,12 @@
 //! | MLP bias, db | 128×1×512, 512×128×1 | 14, 8 | 31, 51 | 32, 51 | 25, 42 | 1.3, 1.2 |
 //! | 1024³ | NN, Bᵀ, Aᵀ | 48, 44, 42 | 57, 53, 49 | 57, 51, 51 | 62, 56, 58 | 0.93, 0.92, 0.88 |
 //!
+//! ¹ Re-measured after the `n ≥ 64` condition moved it to `gemm` (PyTorch 75 in that run).
 //! (The 1024³ products do not fit a core's 2 MB L2 and ran far below their speed on a calmer
 //! machine for every library in this sitting: PyTorch reached 138 earlier the same day.) Below 0.9× MKL at one thread: `128×512×10 Bᵀ`
-//! (0.83×), `128×512×512 NN` (0.84×), `128×512×512 Bᵀ` (0.89×) and `1024³ Aᵀ` (0.88×), i.e. the
-//! MLP's GEMM time is about 7% above MKL's. What would close it: MKL packs both operands into
+//! (0.86×), `128×512×512 NN` (0.84×), `128×512×512 Bᵀ` (0.89×) and `1024³ Aᵀ` (0.88×); weighted
+//! by their flops, the MLP step's eight products take 2.63 ms here against MKL's 2.39 ms
+//! (10% more). What would close it: MKL packs both operands into
 //! buffers it keeps, with AVX-512 edge kernels; here `gemm` skips packing `Bᵀ` for small `m`
 //! and both crates allocate their packing buffers on every call (`matrixmultiply` 1
 //! allocation per call, `gemm` 0–4, counted by the probe), which also stands between the MLP
