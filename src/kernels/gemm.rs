@@ -5,10 +5,77 @@
 //! swapped, which is how backward computes `dA = dC · Bᵀ` and `dB = Aᵀ · dC` without copies.
 //! The fan-in mode maps onto GEMM's `beta` (0 to write, 1 to add).
 //!
-//! This wraps `matrixmultiply::sgemm`; which crate serves which layout is settled by
-//! measurement in the performance work (see the README).
+//! Two crates serve the products, chosen per layout by measurement ([`route`]): `gemm` 0.19
+//! (built with its `x86-v4` feature, so AVX-512 kernels where the CPU has them, detected at run
+//! time; AVX2+FMA otherwise) and `matrixmultiply` 0.3 (whose f32 kernel is AVX2+FMA only).
+//!
+//! ## Routing
+//!
+//! | layout | when | backend |
+//! |---|---|---|
+//! | B stored transposed (`b.rs == 1`, the forward `x·Wᵀ`), `n ≥ 64` | `m < 128` and `k ≥ 64`, or `m < 256` and `k % 256 == 0` | `matrixmultiply`; columns split over rayon from [`PAR_MIN_MACS`] |
+//! | everything else: `NN`, `Aᵀ` (`dW = dyᵀ·x`), `Bᵀ` otherwise, `k = 1`, `n = 1`, tiny | | `gemm`; its own rayon split from [`PAR_MIN_MACS`] |
+//!
+//! Why: for small `m` the `gemm` crate reads a transposed `B` unpacked, and loses to
+//! `matrixmultiply`'s packing, most at power-of-two row strides (cache-set conflicts). GFLOP/s,
+//! one thread, `Bᵀ`, medians (`examples/gemm_probe.rs`, `--case`): `32×512×512` 117 vs 68,
+//! `128×512×512` 152 vs 133, `128×256×256` 154 vs 147, `256×512×512` 153 vs 154 (even),
+//! `128×784×512` 154 vs 162 (gemm), `128×768×512` 149 vs 147, `128×512×10` 55 vs 63 (gemm:
+//! hence `n ≥ 64`), `8×32×32` 28 vs 38 (gemm: hence `k ≥ 64`). Everywhere else `gemm` was
+//! faster or even: AVX-512 against AVX2 on the big products, and dedicated paths for
+//! `k ≤ 2` (the bias broadcast `1ₙ·b`), `n = 1` (the bias gradient `dyᵀ·1ₙ`) and tiny
+//! products (4–8× `matrixmultiply` there). Without `x86-v4`, `gemm` fell to 99 GFLOP/s on
+//! `128×784×512 Bᵀ` (160 with it) and below `matrixmultiply` on every big product.
+//!
+//! ## Numbers
+//!
+//! One sitting (2-vCPU Xeon with AVX-512, shared with other builds: load average 9–14, both
+//! probes under `nice -n -20`), GFLOP/s, medians of two runs of 7 rounds each,
+//! `examples/gemm_probe.rs` against `scripts/gemm_probe_torch.py` (PyTorch 2.15, MKL), 1 thread:
+//!
+//! | product | m×k×n layout | matrixmultiply | gemm | routed | PyTorch | routed / PyTorch |
+//! |---|---|---|---|---|---|---|
+//! | MLP fwd l1 | 128×784×512 Bᵀ | 138 | 147 | 149 | 163 | 0.91 |
+//! | MLP fwd l2 | 128×512×512 Bᵀ | 146 | 126 | 146 | 164 | 0.89 |
+//! | MLP fwd l3 | 128×512×10 Bᵀ | 55 | 63 | 65¹ | 76 | 0.86 |
+//! | MLP dx l2 | 128×512×512 NN | 144 | 154 | 154 | 184 | 0.84 |
+//! | MLP dx l3 | 128×10×512 NN | 115 | 139 | 139 | 135 | 1.03 |
+//! | MLP dW l1 | 512×128×784 Aᵀ | 158 | 167 | 166 | 177 | 0.94 |
+//! | MLP dW l2 | 512×128×512 Aᵀ | 164 | 172 | 173 | 182 | 0.95 |
+//! | MLP dW l3 | 10×128×512 Aᵀ | 60 | 175 | 174 | 140 | 1.24 |
+//! | MLP bias, db | 128×1×512, 512×128×1 | 14, 8 | 31, 51 | 32, 51 | 25, 42 | 1.3, 1.2 |
+//! | 1024³ | NN, Bᵀ, Aᵀ | 48, 44, 42 | 57, 53, 49 | 57, 51, 51 | 62, 56, 58 | 0.93, 0.92, 0.88 |
+//!
+//! ¹ Re-measured after the `n ≥ 64` condition moved it to `gemm` (PyTorch 75 in that run).
+//! (The 1024³ products do not fit a core's 2 MB L2 and ran far below their speed on a calmer
+//! machine for every library in this sitting: PyTorch reached 138 earlier the same day.) Below 0.9× MKL at one thread: `128×512×10 Bᵀ`
+//! (0.86×), `128×512×512 NN` (0.84×), `128×512×512 Bᵀ` (0.89×) and `1024³ Aᵀ` (0.88×); weighted
+//! by their flops, the MLP step's eight products take 2.63 ms here against MKL's 2.39 ms
+//! (10% more). What would close it: MKL packs both operands into
+//! buffers it keeps, with AVX-512 edge kernels; here `gemm` skips packing `Bᵀ` for small `m`
+//! and both crates allocate their packing buffers on every call (`matrixmultiply` 1
+//! allocation per call, `gemm` 0–4, counted by the probe), which also stands between the MLP
+//! step and zero heap allocations. A packed AVX-512 kernel with per-thread buffers kept
+//! across calls would remove both.
+//!
+//! Two threads: in this sitting neither crate's parallel path beat its own sequential one on
+//! the MLP products (medians; the two vCPUs were oversubscribed), and PyTorch's medians
+//! collapsed to 3–6 GFLOP/s (OpenMP barriers under contention). Best-of-run samples show the
+//! ceiling: MKL 370–390 GFLOP/s (2× its one-thread figure), `gemm` with rayon 243–254 on
+//! `512×128×784 Aᵀ` and `128×512×512 NN` (1.3–1.4× sequential), `matrixmultiply` by columns
+//! no better than sequential. [`PAR_MIN_MACS`] keeps the products that lost most when split
+//! (`10×128×512`: 141 → 43) sequential.
+//!
+//! Results are bitwise identical for 1 and N threads: the crate depends on the shape only, and
+//! neither parallel path changes the order of the sums over `k` (tested).
 
 use crate::graph::Acc;
+
+mod backend;
+#[cfg(test)]
+mod tests;
+
+pub use backend::Backend;
 
 /// A strided matrix operand: `data[r * rs + c * cs]` is element `(r, c)`.
 #[derive(Clone, Copy, Debug)]
@@ -56,11 +123,26 @@ impl<'a> Mat<'a> {
     }
 }
 
-/// `c (=|+=) a · b` where `c` is row-major `a.rows × b.cols`.
+/// `c (=|+=) a · b` where `c` is row-major `a.rows × b.cols`, on the backend [`route`] picks.
 ///
 /// Panics if the shapes disagree or a view reaches past its slice (callers pass views built
 /// from checked shapes, so this is an internal invariant).
+///
+/// ```
+/// use arenagrad::graph::Acc;
+/// use arenagrad::kernels::gemm::{matmul, Mat};
+/// let a = [1.0, 2.0, 3.0, 4.0]; // [[1, 2], [3, 4]]
+/// let mut c = [0.0; 4];
+/// matmul(Mat::row_major(&a, 2, 2), Mat::row_major(&a, 2, 2).t(), &mut c, Acc::Write);
+/// assert_eq!(c, [5.0, 11.0, 11.0, 25.0]); // a · aᵀ
+/// ```
 pub fn matmul(a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: Acc) {
+    matmul_on(route(&a, &b), a, b, c, acc)
+}
+
+/// [`matmul`] on a chosen backend (for probes and tests; same checks, same result up to
+/// rounding).
+pub fn matmul_on(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: Acc) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(b.rows, k, "gemm: inner dimensions differ");
     assert_eq!(c.len(), m * n, "gemm: output size");
@@ -77,28 +159,34 @@ pub fn matmul(a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: Acc) {
         }
         return;
     }
-    let beta = if acc == Acc::Write { 0.0 } else { 1.0 };
-    // SAFETY: every index sgemm reads is (r*rs + c*cs) for r < rows, c < cols of a view, which
-    // the extent check above bounds by the slice length; c is m×n row-major with exactly m*n
-    // elements (checked), written through a unique &mut borrow; strides fit in isize because
-    // they come from in-memory slice dimensions. With beta = 0 sgemm does not read c.
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            1.0,
-            a.data.as_ptr(),
-            a.rs as isize,
-            a.cs as isize,
-            b.data.as_ptr(),
-            b.rs as isize,
-            b.cs as isize,
-            beta,
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-        );
+    backend::run(backend, a, b, c, acc)
+}
+
+/// Products of at least this many multiply-adds (`m·k·n`) run on all rayon threads; smaller
+/// ones stay on the calling thread. 2²² (≈ 8 MFLOP, ≈ 50 µs on one core here) keeps the
+/// small layers of the MLP sequential (`10×128×512`, 0.66M: 141 GFLOP/s on one thread, 43
+/// when `gemm` split it over two) and splits its big ones (`128×784×512`, 51M).
+pub const PAR_MIN_MACS: usize = 1 << 22;
+
+/// The backend [`matmul`] uses for `a · b` (the routing table in the module doc). It depends on
+/// the shape and layout only, never on the thread count, so results are bitwise identical
+/// for 1 and N threads.
+pub fn route(a: &Mat<'_>, b: &Mat<'_>) -> Backend {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    let par = m.saturating_mul(k).saturating_mul(n) >= PAR_MIN_MACS;
+    // B stored transposed (`x·Wᵀ`): the gemm crate does not pack it for small m and loses to
+    // strided reads, most at power-of-two row strides.
+    let b_transposed = b.rs == 1 && b.cs > 1 && n >= 64;
+    if b_transposed && ((m < 128 && k >= 64) || (m < 256 && k % 256 == 0)) {
+        if par {
+            Backend::MatrixmultiplyCols
+        } else {
+            Backend::Matrixmultiply
+        }
+    } else if par {
+        Backend::GemmRayon
+    } else {
+        Backend::GemmSeq
     }
 }
 
@@ -112,39 +200,6 @@ pub fn matmul_ref(a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: Acc) {
                 s += a.data[i * a.rs + p * a.cs] as f64 * b.data[p * b.rs + j * b.cs] as f64;
             }
             acc.put(&mut c[i * n + j], s as f32);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn data(n: usize, seed: f32) -> Vec<f32> {
-        (0..n)
-            .map(|i| ((i as f32 * 0.37 + seed).sin() * 2.0).round() / 2.0)
-            .collect()
-    }
-
-    #[test]
-    fn matches_the_triple_loop_on_all_layouts() {
-        for &(m, k, n) in &[(1, 1, 1), (3, 5, 2), (17, 9, 33), (0, 3, 2), (2, 0, 3)] {
-            let a = data(m * k, 0.1);
-            let b = data(k * n, 0.7);
-            let views_a = [Mat::row_major(&a, m, k), Mat::row_major(&a, k, m).t()];
-            let views_b = [Mat::row_major(&b, k, n), Mat::row_major(&b, n, k).t()];
-            for va in views_a {
-                for vb in views_b {
-                    for acc in [Acc::Write, Acc::Add] {
-                        let mut c1 = vec![1.0; m * n];
-                        let mut c2 = c1.clone();
-                        matmul(va, vb, &mut c1, acc);
-                        matmul_ref(va, vb, &mut c2, acc);
-                        // halves times halves sum exactly in f32
-                        assert_eq!(c1, c2, "m={m} k={k} n={n} {acc:?}");
-                    }
-                }
-            }
         }
     }
 }

@@ -1,0 +1,159 @@
+//! The GEMM implementations behind [`super::matmul`], over the same strided views:
+//! `matrixmultiply::sgemm` (sequential, or on column blocks in parallel over rayon) and the
+//! `gemm` crate (sequential, or its own rayon parallelism). Routing among them lives in
+//! [`super::route`]; this file only maps [`Mat`] views and [`Acc`] onto each entry point.
+//!
+//! Every variant sums each output element over `k` in an order that does not depend on the
+//! number of threads: `matrixmultiply` blocks `k` by a constant, and neither parallel variant
+//! splits `k` (the `gemm` crate's `k` blocking depends on the shape only). So results are
+//! bitwise identical for 1 and N threads (tested), provided the *crate* chosen for a product
+//! does not depend on the thread count either — [`super::route`] keeps that rule.
+
+use rayon::prelude::*;
+
+use super::Mat;
+use crate::graph::Acc;
+
+/// A GEMM implementation. [`super::route`] picks one per call; the probe
+/// (`examples/gemm_probe.rs`) and the tests name them explicitly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// `matrixmultiply::sgemm` on the calling thread (this crate does not enable its
+    /// `threading` feature: that pool is sized apart from rayon's).
+    Matrixmultiply,
+    /// `matrixmultiply::sgemm` on one block of columns of `B` and `C` per rayon thread
+    /// (blocks of a multiple of 16 columns).
+    MatrixmultiplyCols,
+    /// The `gemm` crate, `Parallelism::None`.
+    GemmSeq,
+    /// The `gemm` crate, `Parallelism::Rayon(n)` with `n` the current rayon pool's size.
+    GemmRayon,
+}
+
+/// The output: element `(i, j)` at `ptr + i * ldc + j`.
+#[derive(Clone, Copy)]
+struct Out {
+    ptr: *mut f32,
+    ldc: usize,
+}
+// SAFETY: `Out` is only shared between the rayon tasks of `mm_cols`, which write disjoint
+// column ranges of one exclusively borrowed slice, and are all joined before it is released.
+unsafe impl Send for Out {}
+// SAFETY: as above.
+unsafe impl Sync for Out {}
+
+/// `c (=|+=) a · b` on `backend`. The caller has checked shapes and extents (`c.len() == m·n`,
+/// each view within its slice) and handled empty dimensions (`m, n, k > 0`).
+pub(super) fn run(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: Acc) {
+    let (m, n) = (a.rows, b.cols);
+    assert!(c.len() == m * n && m > 0 && n > 0 && a.cols > 0);
+    let out = Out {
+        ptr: c.as_mut_ptr(),
+        ldc: n,
+    };
+    let threads = rayon::current_num_threads();
+    // SAFETY (all arms): `out` addresses exactly the m·n elements of `c`, which is uniquely
+    // borrowed for this call, and the views are within their slices (the caller's check).
+    match backend {
+        Backend::Matrixmultiply => unsafe { mm(a, b, out, acc) },
+        Backend::MatrixmultiplyCols => unsafe { mm_cols(a, b, out, acc, threads) },
+        Backend::GemmSeq => unsafe { gemm_crate(a, b, out, acc, gemm::Parallelism::None) },
+        Backend::GemmRayon if threads > 1 => unsafe {
+            gemm_crate(a, b, out, acc, gemm::Parallelism::Rayon(threads))
+        },
+        Backend::GemmRayon => unsafe { gemm_crate(a, b, out, acc, gemm::Parallelism::None) },
+    }
+}
+
+/// `matrixmultiply` on column blocks `[j0, j0 + w)` of `B` and `C`, one per thread.
+///
+/// # Safety
+/// As [`mm`]; blocks are disjoint, so no element of `out` is touched by two tasks.
+unsafe fn mm_cols(a: Mat<'_>, b: Mat<'_>, out: Out, acc: Acc, threads: usize) {
+    let n = b.cols;
+    let block = n.div_ceil(threads).next_multiple_of(16);
+    (0..n.div_ceil(block)).into_par_iter().for_each(|i| {
+        let out: Out = out; // capture the Send + Sync wrapper, not its raw pointer field
+        let j0 = i * block;
+        let b = Mat {
+            data: &b.data[j0 * b.cs..],
+            cols: block.min(n - j0),
+            ..b
+        };
+        let out = Out {
+            // SAFETY: j0 < n, so the offset stays inside row 0 of the output.
+            ptr: unsafe { out.ptr.add(j0) },
+            ..out
+        };
+        // SAFETY: the block's elements (i, j) for i < m, j < w lie at i·ldc + j0 + j < m·n,
+        // written by this task only; the sub-view of `b` lies within `b`'s slice because the
+        // whole view does.
+        unsafe { mm(a, b, out, acc) }
+    });
+}
+
+/// # Safety
+/// `out` must be valid for reads and writes of the `a.rows × b.cols` elements it addresses,
+/// with no other access to them during the call; `a` and `b` must lie within their slices.
+unsafe fn mm(a: Mat<'_>, b: Mat<'_>, out: Out, acc: Acc) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    debug_assert!(a.extent() <= a.data.len() && b.extent() <= b.data.len());
+    let beta = if acc == Acc::Write { 0.0 } else { 1.0 };
+    // SAFETY: every index sgemm reads is r·rs + c·cs for r < rows, c < cols of a view, within
+    // its slice (the caller's contract); the output is valid as the contract says; strides fit
+    // in isize because they come from in-memory slice dimensions. With beta = 0 sgemm does not
+    // read the output.
+    unsafe {
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.data.as_ptr(),
+            a.rs as isize,
+            a.cs as isize,
+            b.data.as_ptr(),
+            b.rs as isize,
+            b.cs as isize,
+            beta,
+            out.ptr,
+            out.ldc as isize,
+            1,
+        );
+    }
+}
+
+/// # Safety
+/// As [`mm`].
+unsafe fn gemm_crate(a: Mat<'_>, b: Mat<'_>, out: Out, acc: Acc, par: gemm::Parallelism) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    debug_assert!(a.extent() <= a.data.len() && b.extent() <= b.data.len());
+    // gemm computes dst = alpha·dst + beta·lhs·rhs, reading dst only when read_dst is true.
+    let read_dst = acc == Acc::Add;
+    // SAFETY: as for `mm`: views within their slices, the output valid and exclusive; with
+    // read_dst = false gemm writes the output without reading it; the conj flags are no-ops
+    // for f32.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            out.ptr,
+            1,
+            out.ldc as isize,
+            read_dst,
+            a.data.as_ptr(),
+            a.cs as isize,
+            a.rs as isize,
+            b.data.as_ptr(),
+            b.cs as isize,
+            b.rs as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            par,
+        );
+    }
+}

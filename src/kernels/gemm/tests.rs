@@ -1,0 +1,147 @@
+use super::*;
+
+const BACKENDS: [Backend; 4] = [
+    Backend::Matrixmultiply,
+    Backend::MatrixmultiplyCols,
+    Backend::GemmSeq,
+    Backend::GemmRayon,
+];
+/// Odd sizes, the empty and the unit dimension included.
+const SIZES: [usize; 4] = [0, 1, 33, 129];
+
+/// Multiples of 1/2 in [-2, 2]: products are multiples of 1/4 and any sum of up to 2^20 of
+/// them is exact in f32, so every summation order gives the triple loop's result exactly.
+fn halves(n: usize, seed: f32) -> Vec<f32> {
+    (0..n)
+        .map(|i| ((i as f32 * 0.37 + seed).sin() * 4.0).round() / 2.0)
+        .collect()
+}
+
+/// Values with full mantissas, so a change of summation order shows in the bits.
+fn noisy(n: usize, seed: u32) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(2_654_435_761) | 1;
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            (s >> 8) as f32 / (1u32 << 23) as f32 - 1.0
+        })
+        .collect()
+}
+
+/// The `NN`, `AT`, `BT`, `ATBT` views of `a` (m×k) and `b` (k×n).
+fn layouts<'a>(a: &'a [f32], b: &'a [f32], m: usize, k: usize, n: usize) -> Vec<[Mat<'a>; 2]> {
+    let va = [Mat::row_major(a, m, k), Mat::row_major(a, k, m).t()];
+    let vb = [Mat::row_major(b, k, n), Mat::row_major(b, n, k).t()];
+    va.iter()
+        .flat_map(|&x| vb.iter().map(move |&y| [x, y]))
+        .collect()
+}
+
+/// A matmul under test.
+type Gemm<'f> = &'f dyn Fn(Mat<'_>, Mat<'_>, &mut [f32], Acc);
+
+/// Checks `f` against the triple loop on every layout of `m×k×n`, both modes.
+fn check(m: usize, k: usize, n: usize, f: Gemm<'_>) {
+    let (a, b) = (halves(m * k, 0.1), halves(k * n, 0.7));
+    for [va, vb] in layouts(&a, &b, m, k, n) {
+        for acc in [Acc::Write, Acc::Add] {
+            let mut c1 = halves(m * n, 0.3);
+            let mut c2 = c1.clone();
+            f(va, vb, &mut c1, acc);
+            matmul_ref(va, vb, &mut c2, acc);
+            let what = format!("m={m} k={k} n={n} {acc:?} a.rs={} b.rs={}", va.rs, vb.rs);
+            assert_eq!(c1, c2, "{what}");
+        }
+    }
+}
+
+#[test]
+fn the_routed_path_matches_the_triple_loop_on_all_layouts_and_odd_sizes() {
+    for m in SIZES {
+        for k in SIZES {
+            for n in SIZES {
+                check(m, k, n, &matmul);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_backend_matches_the_triple_loop() {
+    for be in BACKENDS {
+        for &(m, k, n) in &[
+            (1, 1, 1),
+            (3, 5, 2),
+            (17, 9, 33),
+            (33, 129, 1),
+            (129, 33, 129),
+        ] {
+            check(m, k, n, &|a, b, c, acc| matmul_on(be, a, b, c, acc));
+        }
+        check(0, 3, 2, &|a, b, c, acc| matmul_on(be, a, b, c, acc));
+        check(2, 0, 3, &|a, b, c, acc| matmul_on(be, a, b, c, acc));
+    }
+}
+
+#[test]
+fn the_routed_path_matches_on_the_shapes_that_switch_backend() {
+    // the B-transposed rule (m < 128, m < 256 with k % 256 == 0), and past PAR_MIN_MACS
+    for &(m, k, n) in &[
+        (33, 64, 40),
+        (129, 256, 33),
+        (200, 512, 17),
+        (129, 256, 129),
+    ] {
+        check(m, k, n, &matmul);
+    }
+    let bt = |m: usize, k: usize, n: usize| {
+        let (a, b) = (vec![0.0; m * k], vec![0.0; k * n]);
+        route(&Mat::row_major(&a, m, k), &Mat::row_major(&b, n, k).t())
+    };
+    assert_eq!(bt(128, 512, 512), Backend::MatrixmultiplyCols);
+    assert_eq!(bt(8, 32, 32), Backend::GemmSeq);
+    assert_eq!(bt(128, 784, 512), Backend::GemmRayon);
+    assert_eq!(bt(32, 300, 64), Backend::Matrixmultiply);
+}
+
+#[test]
+fn results_are_bitwise_identical_for_1_2_and_3_threads() {
+    // shapes of the MLP 784-512-512-10 step (every backend and both parallel paths) and odd ones
+    let shapes = [
+        (128, 784, 512),
+        (128, 512, 512),
+        (10, 128, 512),
+        (512, 128, 784),
+        (129, 257, 131),
+    ];
+    let pools: Vec<rayon::ThreadPool> = [1, 2, 3]
+        .iter()
+        .map(|&t| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(t)
+                .build()
+                .unwrap()
+        })
+        .collect();
+    for (m, k, n) in shapes {
+        let (a, b) = (noisy(m * k, 1), noisy(k * n, 2));
+        for [va, vb] in layouts(&a, &b, m, k, n) {
+            for be in BACKENDS.into_iter().map(Some).chain([None]) {
+                let run = |pool: &rayon::ThreadPool| {
+                    let mut c = noisy(m * n, 3);
+                    pool.install(|| match be {
+                        Some(be) => matmul_on(be, va, vb, &mut c, Acc::Add),
+                        None => matmul(va, vb, &mut c, Acc::Add),
+                    });
+                    c.iter().map(|v| v.to_bits()).collect::<Vec<u32>>()
+                };
+                let one = run(&pools[0]);
+                for pool in &pools[1..] {
+                    assert!(one == run(pool), "{be:?} m={m} k={k} n={n} b.rs={}", vb.rs);
+                }
+            }
+        }
+    }
+}
