@@ -12,7 +12,7 @@
 //!
 //! `maximize` negates the gradient first; NaN and infinity propagate (never clamped).
 //!
-//! Speed: each rule is one generic element function over [`Lanes`], run on `f32x8` lanes and
+//! Speed: each rule is one generic element function over a lane type (`Lanes`), run on `f32x8` lanes and
 //! on `f32` for the tail. Every operation in it rounds identically in both — `mul_add` is an FMA
 //! in both, `√` and `÷` are IEEE, `maximize` flips the sign bit — so the SIMD update is bit for
 //! bit the [`scalar`] twin (the tests check it on every tail length and on edge values). Above
