@@ -12,12 +12,12 @@
 //!
 //! `maximize` negates the gradient first; NaN and infinity propagate (never clamped).
 //!
-//! Speed: each rule is one generic element function over a lane type (`Lanes`), run on `f32x8` lanes and
-//! on `f32` for the tail. Every operation in it rounds identically in both — `mul_add` is an FMA
-//! in both, `√` and `÷` are IEEE, `maximize` flips the sign bit — so the SIMD update is bit for
-//! bit the [`scalar`] twin (the tests check it on every tail length and on edge values). Above
-//! [`UPDATES`]`.grain` values the buffers are cut into fixed chunks updated in parallel; an
-//! update is element-wise, so any split gives the same bits.
+//! Speed: each rule is one generic element function over a lane type (`Lanes`), run on
+//! `f32x8` lanes and on `f32` for the tail. Every operation in it rounds identically in both —
+//! `mul_add` is an FMA in both, `√` and `÷` are IEEE, `maximize` flips the sign bit — so the
+//! SIMD update is bit for bit the [`scalar`] twin (the tests check it on every tail length and
+//! on edge values). Above [`UPDATES`]`.grain` values the buffers are cut into fixed chunks
+//! updated in parallel; an update is element-wise, so any split gives the same bits.
 
 use crate::kernels::par::for_chunks;
 pub use crate::kernels::par::Par;
