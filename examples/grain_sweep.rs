@@ -2,8 +2,8 @@
 //! and `kernels::clip::CLIP` (their doc comments quote its medians):
 //!
 //! - `grain/{rows,adam,clip}/{n}/{seq,split}`: one call on `n` elements on the calling thread
-//!   (`seq`) or cut in two rayon tasks (`split`). The grain is the smallest `n` where `split`
-//!   wins clearly.
+//!   (`seq`) or cut into rayon tasks of the family's `chunk` (`split`). The grain is the
+//!   smallest `n` where `split` wins clearly.
 //! - `chunk/{rows,adam}/{chunk}`: a large call (softmax of `[4096, 1000]`; Adam over 100
 //!   parameters of 100,000 values, as `adam_10M_100t`) with tasks of `chunk` elements.
 //!
@@ -12,10 +12,10 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use arenagrad::kernels::clip::sum_squares_with_grain;
-use arenagrad::kernels::optim::{adam_with, AdamArgs, Par};
+use arenagrad::kernels::clip::{sum_squares_with_grain, CLIP};
+use arenagrad::kernels::optim::{adam_with, AdamArgs, Par, UPDATES};
 use arenagrad::kernels::reduce::AxisLayout;
-use arenagrad::kernels::rowwise::softmax_with;
+use arenagrad::kernels::rowwise::{softmax_with, ROWS};
 use criterion::{BenchmarkId, Criterion, Throughput};
 
 /// Deterministic values in [-1, 1) (xorshift).
@@ -42,17 +42,25 @@ const ADAM: AdamArgs = AdamArgs {
     step: 3,
 };
 
-/// Sequential, or two tasks (`chunk = ⌈n/2⌉`).
-fn modes(n: usize) -> [(&'static str, Par); 2] {
-    let two = Par {
-        chunk: n.div_ceil(2),
+/// Sequential, or split into the kernel family's tasks (its `chunk`, grain 0).
+fn modes(family: Par) -> [(&'static str, Par); 2] {
+    let split = Par {
+        chunk: family.chunk,
         grain: 0,
     };
-    [("seq", Par::SEQ), ("split", two)]
+    [("seq", Par::SEQ), ("split", split)]
 }
 
 /// Element counts of the grain sweep.
-const SIZES: [usize; 6] = [4 << 10, 8 << 10, 16 << 10, 32 << 10, 64 << 10, 128 << 10];
+const SIZES: [usize; 7] = [
+    16 << 10,
+    32 << 10,
+    64 << 10,
+    128 << 10,
+    256 << 10,
+    512 << 10,
+    1 << 20,
+];
 
 fn grain(c: &mut Criterion) {
     let mut group = c.benchmark_group("grain");
@@ -64,7 +72,7 @@ fn grain(c: &mut Criterion) {
             let x = values(rows * 1000, 1);
             let mut y = vec![0.0; x.len()];
             let l = AxisLayout::new(&[rows, 1000], 1);
-            for (name, par) in modes(x.len()) {
+            for (name, par) in modes(ROWS) {
                 group.bench_function(BenchmarkId::new(format!("rows/{name}"), n), |b| {
                     b.iter(|| softmax_with(par, black_box(&x), l, &mut y))
                 });
@@ -72,12 +80,12 @@ fn grain(c: &mut Criterion) {
         }
         let g = values(n, 2);
         let (mut p, mut m, mut v) = (values(n, 3), vec![0.0; n], vec![0.0; n]);
-        for (name, par) in modes(n) {
+        for (name, par) in modes(UPDATES) {
             group.bench_function(BenchmarkId::new(format!("adam/{name}"), n), |b| {
                 b.iter(|| adam_with(par, &mut p, black_box(&g), &mut m, &mut v, &mut [], &ADAM))
             });
         }
-        for (name, par) in modes(n) {
+        for (name, par) in modes(CLIP) {
             group.bench_function(BenchmarkId::new(format!("clip/{name}"), n), |b| {
                 b.iter(|| sum_squares_with_grain(black_box(&g), par.grain))
             });
@@ -93,7 +101,15 @@ fn chunk(c: &mut Criterion) {
     let mut y = vec![0.0; x.len()];
     let l = AxisLayout::new(&[rows, cols], 1);
     group.throughput(Throughput::Elements(x.len() as u64));
-    for chunk in [4 << 10, 16 << 10, 32 << 10, 128 << 10, 512 << 10] {
+    for chunk in [
+        2 << 10,
+        4 << 10,
+        8 << 10,
+        16 << 10,
+        32 << 10,
+        128 << 10,
+        512 << 10,
+    ] {
         let par = Par { chunk, grain: 0 };
         group.bench_function(BenchmarkId::new("rows", chunk), |b| {
             b.iter(|| softmax_with(par, black_box(&x), l, &mut y))
@@ -103,7 +119,15 @@ fn chunk(c: &mut Criterion) {
     let g = values(tensors * per, 2);
     let (mut p, mut m, mut v) = (vec![0.0; g.len()], vec![0.0; g.len()], vec![0.0; g.len()]);
     group.throughput(Throughput::Bytes(28 * g.len() as u64));
-    for chunk in [8 << 10, 16 << 10, 32 << 10, 64 << 10, 1 << 30] {
+    for chunk in [
+        2 << 10,
+        4 << 10,
+        8 << 10,
+        16 << 10,
+        32 << 10,
+        64 << 10,
+        1 << 30,
+    ] {
         let par = Par { chunk, grain: 0 };
         group.bench_function(BenchmarkId::new("adam", chunk), |b| {
             b.iter(|| {

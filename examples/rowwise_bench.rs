@@ -3,7 +3,8 @@
 //!
 //! - `xent/4096x1000/fwd_bwd`: `F.cross_entropy(logits, y).backward()` through the graph, the
 //!   logits a parameter of a `ParamStore` (borrowed by the graph, not copied in): PyTorch's
-//!   `softmax_xent_4096x1000`.
+//!   `softmax_xent_4096x1000`. `xent/4096x1000/kernels`: the forward and backward kernels
+//!   alone (no graph, no `zero_grad` fill, the gradient written into a reused buffer).
 //! - `softmax/4096x1000/{fwd,bwd}`, `layer_norm/4096x1024/{fwd,bwd_x}`: the kernels alone.
 //! - `adam/10M_100t`: one Adam step over 100 parameters of 100,000 values (PyTorch's
 //!   `adam_10M_100t_*`); throughput in bytes (28 per value: g read, p/m/v read and written).
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 use arenagrad::graph::Acc;
 use arenagrad::kernels::clip::sum_squares;
+use arenagrad::kernels::loss::{cross_entropy_backward, cross_entropy_rows, Upstream};
 use arenagrad::kernels::reduce::AxisLayout;
 use arenagrad::kernels::rowwise::{layer_norm, layer_norm_backward_x, softmax, softmax_backward};
 use arenagrad::optim::{Adam, AdamConfig};
@@ -61,6 +63,34 @@ fn xent(c: &mut Criterion) {
                     Ok(loss.item())
                 })
                 .unwrap()
+        })
+    });
+    // the two kernels alone: forward, then backward writing a preallocated buffer
+    let (logits, mut lse, mut loss) = (values(n * k, 1), vec![0.0; n], vec![0.0; n]);
+    let mut grad = vec![0.0; n * k];
+    group.bench_function("4096x1000/kernels", |b| {
+        b.iter(|| {
+            cross_entropy_rows(
+                black_box(&logits),
+                k,
+                &targets,
+                None,
+                0.0,
+                &mut lse,
+                &mut loss,
+            );
+            let up = Upstream::All(1.0 / n as f32);
+            cross_entropy_backward(
+                &logits,
+                k,
+                &targets,
+                None,
+                0.0,
+                &lse,
+                up,
+                &mut grad,
+                Acc::Write,
+            );
         })
     });
     group.finish();

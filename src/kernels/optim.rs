@@ -12,12 +12,12 @@
 //!
 //! `maximize` negates the gradient first; NaN and infinity propagate (never clamped).
 //!
-//! Speed: each rule is one generic element function over [`Lanes`], run on `f32x8` lanes and
-//! on `f32` for the tail. Every operation in it rounds identically in both — `mul_add` is an FMA
-//! in both, `√` and `÷` are IEEE, `maximize` flips the sign bit — so the SIMD update is bit for
-//! bit the [`scalar`] twin (the tests check it on every tail length and on edge values). Above
-//! [`UPDATES`]`.grain` values the buffers are cut into fixed chunks updated in parallel; an
-//! update is element-wise, so any split gives the same bits.
+//! Speed: each rule is one generic element function over a lane type (`Lanes`), run on
+//! `f32x8` lanes and on `f32` for the tail. Every operation in it rounds identically in both —
+//! `mul_add` is an FMA in both, `√` and `÷` are IEEE, `maximize` flips the sign bit — so the
+//! SIMD update is bit for bit the [`scalar`] twin (the tests check it on every tail length and
+//! on edge values). Above [`UPDATES`]`.grain` values the buffers are cut into fixed chunks
+//! updated in parallel; an update is element-wise, so any split gives the same bits.
 
 use crate::kernels::rowwise_simd::{each_lane, Lanes};
 use crate::kernels::split::for_chunks;
@@ -35,9 +35,23 @@ mod tests;
 
 /// Where optimizer updates go parallel: tasks of `chunk` values above `grain` values.
 ///
-/// Sweep (`examples/grain_sweep.rs`): see the report below the constant.
+/// Sweep (`examples/grain_sweep.rs`, criterion medians, 2 rayon threads, 2-core VM at load
+/// average 7 to 13 from other builds). One Adam update of `n` values on the calling thread vs
+/// split into 8K tasks:
+///
+/// | n | 16K | 32K | 64K | 128K | 256K | 512K | 1M |
+/// |---|---|---|---|---|---|---|---|
+/// | seq (µs) | 19.2 | 33.6 | 73.7 | 104 | 284 | 597 | 1257 |
+/// | split (µs) | 29.9 | 43.7 | 111 | 111 | 314 | 520 | 561 |
+///
+/// (an earlier sitting, two tasks: split won from 32K, 34.5 vs 210 µs). Task size on the
+/// `adam_10M_100t` workload (100 parameters of 100,000 values), five sittings, 8K / 16K / 32K /
+/// 64K / no split: 16.2/26.4/22.0/22.3/18.9 ms, 14.0/20.0/17.5/23.4/26.5, 22.1/26.3/24.6/26.3/27.5,
+/// 25.1/19.9/19.1/19.3/19.9, 20.4/19.1/20.9/21.7/19.4: bandwidth-bound, the split changes
+/// little under load; 8K tasks were best or tied. The grain, 64K, splits a parameter of 100K
+/// values (about 100 µs of work, against a few µs per rayon task).
 pub const UPDATES: Par = Par {
-    chunk: 32 * 1024,
+    chunk: 8 * 1024,
     grain: 64 * 1024,
 };
 
