@@ -6,6 +6,7 @@
 //! twin") for faster versions.
 
 pub mod clip;
+pub mod denormals;
 pub mod elementwise;
 pub mod gemm;
 pub mod layout;

@@ -125,16 +125,21 @@ fn out_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
             rhs,
         });
     }
-    let p = plan(a, b);
-    let mut shape = broadcast_shapes("matmul", p.a_batch, p.b_batch).map_err(|e| match e {
+    // the batch dims are checked before `plan` multiplies them (fuzz target `shapes`: batch
+    // dims that do not broadcast can have an overflowing product)
+    let (a_batch, b_batch) = (
+        &a[..a.len().saturating_sub(2)],
+        &b[..b.len().saturating_sub(2)],
+    );
+    let mut shape = broadcast_shapes("matmul", a_batch, b_batch).map_err(|e| match e {
         Error::ShapeMismatch { op, .. } => Error::ShapeMismatch { op, lhs, rhs },
         other => other,
     })?;
     if a.len() > 1 {
-        shape.push(p.m);
+        shape.push(a[a.len() - 2]);
     }
     if b.len() > 1 {
-        shape.push(p.n);
+        shape.push(b[b.len() - 1]);
     }
     numel("matmul", &shape)?;
     Ok(shape)
@@ -148,6 +153,18 @@ impl<'g> Rule<'g> for Matmul {
         "matmul"
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
+        if node.data.is_empty() {
+            // an empty product gives zero gradients; no batch loop: an empty result may still
+            // have 2⁶⁰ (empty) batches (fuzz target `shapes`)
+            for i in 0..2 {
+                sink.with(i, |out, acc| {
+                    if acc == Acc::Write {
+                        out.fill(0.0);
+                    }
+                });
+            }
+            return;
+        }
         let (a, b) = (node.inputs[0].data, node.inputs[1].data);
         let p = plan(node.inputs[0].shape, node.inputs[1].shape);
         let (m, k, n) = (p.m, p.k, p.n);
@@ -214,9 +231,12 @@ impl<'g> Var<'g> {
     /// ```
     pub fn try_matmul(self, rhs: Var<'g>) -> Result<Var<'g>> {
         let shape = out_shape(self.shape(), rhs.shape())?;
+        let scope = self.scope();
+        if numel("matmul", &shape)? == 0 {
+            return Ok(scope.op(&[self, rhs], &shape, scope.alloc(0), Matmul));
+        }
         let p = plan(self.shape(), rhs.shape());
         let (a, b, (m, k, n)) = (self.data(), rhs.data(), (p.m, p.k, p.n));
-        let scope = self.scope();
         let out = scope.alloc(p.batches * m * n);
         if p.b_batch.iter().product::<usize>() == 1 {
             let rows = p.batches * m;
