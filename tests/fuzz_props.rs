@@ -106,16 +106,22 @@ fn shapes_property() {
 
 #[test]
 fn op_program_property() {
-    property("op_program", 300, 512, op_program::check);
+    property("op_program", 1000, 1024, op_program::check);
+    use op_program::grads::{COMPARED, NONZERO, SKIPPED};
     use std::sync::atomic::Ordering::Relaxed;
-    let (done, skipped) = (
-        op_program::grads::COMPARED.load(Relaxed),
-        op_program::grads::SKIPPED.load(Relaxed),
+    let (done, nonzero, skipped) = (
+        COMPARED.load(Relaxed),
+        NONZERO.load(Relaxed),
+        SKIPPED.load(Relaxed),
     );
     eprintln!(
-        "op_program: {done} gradient elements compared with the reference, {skipped} skipped"
+        "op_program: {done} gradient elements compared with the reference ({nonzero} non-zero), \
+         {skipped} skipped as not smooth there"
     );
-    assert!(done > 1000, "the reference compared too little: {done}");
+    assert!(
+        nonzero > 1000,
+        "the reference compared too little: {nonzero} of {done}"
+    );
 }
 
 #[test]
@@ -160,6 +166,25 @@ fn op_program_reference_cases() {
         76, 27, 41, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 63, 255, 255, 126, 93, 255, 61, 34,
         255, 255, 255, 10, 255, 255, 255, 255, 37, 63, 255, 255, 126, 10, 37, 63, 255, 255, 27, 27,
         27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 125,
+    ]);
+    // a chain through saturated tanh (y = 0.9999999): f32's 1 − y² is good to an absolute 1e-7
+    // only, 5% relative here; the tape's magnitude now allows 1e-6 per unit of adjoint
+    op_program::check(&[
+        43, 159, 221, 39, 63, 65, 28, 215, 206, 72, 23, 68, 40, 118, 8, 168, 37, 94, 136, 211, 143,
+        36, 35, 248, 246, 93, 25, 102, 96, 193, 124, 8, 12, 180, 212, 255, 105, 182, 144, 79, 19,
+        202, 201, 172, 230, 229, 99, 199, 224, 34, 43, 173, 190, 25, 207, 13, 72, 22, 250, 234,
+        184, 156, 251, 165, 108, 74, 160, 190, 15, 38, 86, 58, 52, 177, 59, 149, 6, 78, 126, 66,
+        115, 205, 28, 52, 183, 131, 145, 226, 178, 70, 248, 218, 147, 84, 231, 24, 172, 53, 181,
+        235, 119, 73, 71, 71, 3, 100, 179, 222, 122, 26, 162, 66, 126, 215, 35, 177, 187, 28, 139,
+        240, 56, 142, 211, 245, 49, 62, 64, 79, 66, 1, 73, 86, 185, 19, 8, 108, 44, 165, 2, 92, 3,
+        237, 152, 33, 78, 30, 228, 108, 237, 218, 151, 155, 18, 187, 242, 137, 146, 252, 120, 147,
+        21, 22, 19, 64, 158, 160, 100, 32, 149, 148, 106, 14, 142, 178, 160, 188, 132, 80, 61, 85,
+        237, 161, 204, 30, 69, 214, 213, 234, 121, 228, 141, 121, 183, 243, 143, 100, 30, 157, 254,
+        234, 112, 160, 21, 194, 246, 86, 211, 62, 89, 157, 195, 69, 146, 100, 81, 9, 248, 252, 124,
+        250, 118, 245, 254, 37, 199, 6, 128, 152, 27, 227, 255, 244, 52, 211, 209, 233, 115, 46,
+        249, 180, 156, 163, 19, 242, 254, 196, 165, 155, 101, 234, 43, 12, 29, 80, 221, 218, 81,
+        184, 152, 70, 207, 56, 220, 115, 103, 157, 189, 59, 188, 233, 107, 105, 176, 15, 29, 156,
+        71, 183, 146, 133, 208, 199, 147, 251, 121, 70, 178, 55,
     ]);
 }
 

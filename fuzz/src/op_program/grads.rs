@@ -16,6 +16,8 @@ const ATOL: f64 = 1e-6;
 /// programs the reference covers (`tests/fuzz_props.rs` prints it).
 pub static COMPARED: AtomicU64 = AtomicU64::new(0);
 pub static SKIPPED: AtomicU64 = AtomicU64::new(0);
+/// Of the compared elements, those with a non-zero reference gradient.
+pub static NONZERO: AtomicU64 = AtomicU64::new(0);
 
 /// One leaf's (or parameter's) gradient as the reference accumulates it.
 #[derive(Clone, Debug)]
@@ -54,6 +56,9 @@ impl Acc {
                 continue;
             }
             COMPARED.fetch_add(1, Relaxed);
+            if self.grad[k] != 0.0 {
+                NONZERO.fetch_add(1, Relaxed);
+            }
             let (want, tol) = (self.grad[k], RTOL * self.mag[k] + ATOL);
             let g = got.map_or(0.0, |g| g[k] as f64);
             assert!(

@@ -41,7 +41,7 @@ use arenagrad::prelude::*;
 use crate::reader::Reader;
 use grads::Acc;
 use mirror::{Bin, RT};
-use ops::{backward, binary, record, unary, with_scalar, Trace};
+use ops::{backward, binary, record, record_err, unary, with_scalar, Trace};
 use tape::Tape;
 use tensor_ops::{reduce, shape_op};
 
@@ -293,6 +293,23 @@ fn program<'g>(
             if pool.len() > MAX_POOL {
                 pool.remove(0);
             }
+        }
+    }
+    // a last backward through the newest value that requires grad, with fixed output weights,
+    // so every program ends with gradients to compare
+    if let Some(&x) = pool.iter().rev().find(|x| x.v.requires_grad()) {
+        let w: Vec<f32> = (0..x.v.numel())
+            .map(|k| ((k * 7 % 11) as f32 - 5.0) / 4.0)
+            .collect();
+        let t = Tensor::new(w.clone(), x.v.shape()).expect("weights of the value's size");
+        let res = x.v.backward_with(&Backward::gradient(t));
+        assert!(
+            matches!(res, Ok(()) | Err(Error::GraphFreed { .. })),
+            "{res:?}"
+        );
+        record_err(&mut trace, &res);
+        if res.is_ok() {
+            m.backward(x, Some(&w));
         }
     }
     for x in &pool {

@@ -78,12 +78,12 @@ pub fn checkpoint(kind: u8, steps: u8) -> Vec<u8> {
 /// a digit changed, a truncation.
 pub fn mutate(r: &mut Reader, mut bytes: Vec<u8>) -> Vec<u8> {
     for _ in 0..r.u8() % 4 {
-        let header = 8 + u64::from_le_bytes(
+        let header = 8usize.saturating_add(u64::from_le_bytes(
             bytes
                 .get(..8)
                 .and_then(|b| b.try_into().ok())
                 .unwrap_or([0; 8]),
-        ) as usize;
+        ) as usize);
         let span = if r.bool() {
             header.min(bytes.len())
         } else {
@@ -206,8 +206,11 @@ pub fn file(r: &mut Reader) -> Vec<u8> {
         let numel = dims.iter().fold(1u128, |a, d| a.saturating_mul(d.1));
         let size = numel.saturating_mul(size_of(dtype));
         let (begin, stop) = match r.u8() % 8 {
-            0 => (end, end + 1),
-            1 => (end + 1, end + 1 + size),
+            0 => (end, end.saturating_add(1)),
+            1 => (
+                end.saturating_add(1),
+                end.saturating_add(1).saturating_add(size),
+            ),
             2 => (size, end),
             3 => (0, u64::MAX as u128),
             _ => (end, end.saturating_add(size)),
