@@ -52,7 +52,9 @@ pub enum Error {
         shape: Vec<usize>,
         len: usize,
     },
-    /// A shape whose element count overflows `usize`.
+    /// A shape with too many elements: the product of its non-zero dims exceeds
+    /// [`MAX_NUMEL`](crate::shape::MAX_NUMEL) (`isize::MAX` bytes of `f32`), even when a zero dim
+    /// makes it empty.
     SizeOverflow { op: &'static str, shape: Vec<usize> },
     /// An index (embedding id, class target, slice bound) outside its range.
     IndexOutOfRange {

@@ -6,6 +6,12 @@
 //! Element counts are computed with `checked_mul`, so a huge shape is an [`Error::SizeOverflow`]
 //! rather than a wrapped count and an undersized buffer.
 //!
+//! A shape is valid when the product of its non-zero dims is at most [`MAX_NUMEL`] (the most
+//! `f32`s one allocation can hold). The non-zero dims count even in an empty shape: ops and
+//! kernels split a shape into `outer · len · inner` around an axis, and with this rule no such
+//! partial product can overflow, whatever the order of the dims (`[2⁴⁰, 2⁴⁰, 0]` is rejected
+//! like `[0, 2⁴⁰, 2⁴⁰]`), and a non-empty shape's data can always be allocated.
+//!
 //! The free functions work on `&[usize]` so that the graph can keep shapes as arena slices;
 //! [`Shape`] is the owned form users hold.
 
@@ -48,9 +54,14 @@ impl Shape {
     pub fn rank(&self) -> usize {
         self.0.len()
     }
-    /// The number of elements (1 for a scalar).
+    /// The number of elements (1 for a scalar; saturating at `usize::MAX` for a shape built
+    /// with `From` that [`Shape::new`] would reject).
     pub fn numel(&self) -> usize {
-        self.0.iter().product()
+        // saturating: a shape built with `From` is not checked (`Shape::new` is)
+        if self.0.contains(&0) {
+            return 0;
+        }
+        self.0.iter().fold(1usize, |a, &d| a.saturating_mul(d))
     }
     /// Row-major strides in elements.
     pub fn strides(&self) -> Vec<usize> {
@@ -84,25 +95,37 @@ impl std::ops::Deref for Shape {
     }
 }
 
-/// The element count of `dims`, or [`Error::SizeOverflow`].
+/// The element count of `dims`, or [`Error::SizeOverflow`] when the product of the non-zero
+/// dims exceeds [`MAX_NUMEL`] (module doc).
 pub fn numel(op: &'static str, dims: &[usize]) -> Result<usize> {
-    // A zero dimension anywhere makes the tensor empty, whatever the other dimensions are.
-    if dims.contains(&0) {
-        return Ok(0);
-    }
-    dims.iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(|| Error::SizeOverflow {
+    // The product of the non-zero dims bounds every partial product of the dims (module doc).
+    let mut nonzero = dims.iter().filter(|&&d| d != 0);
+    match nonzero.try_fold(1usize, |acc, &d| acc.checked_mul(d)) {
+        // a zero dim anywhere makes the tensor empty
+        Some(n) if n <= MAX_NUMEL => Ok(if dims.contains(&0) { 0 } else { n }),
+        _ => Err(Error::SizeOverflow {
             op,
             shape: dims.to_vec(),
-        })
+        }),
+    }
 }
+
+/// The most elements a valid shape may have (counting its non-zero dims only): `isize::MAX`
+/// bytes of `f32`, the largest allocation Rust allows.
+///
+/// ```
+/// use arenagrad::shape::{numel, MAX_NUMEL};
+/// assert_eq!(numel("doc", &[MAX_NUMEL, 0]).unwrap(), 0);
+/// assert!(numel("doc", &[MAX_NUMEL, 2, 0]).is_err()); // 2 · MAX_NUMEL elements, none stored
+/// ```
+pub const MAX_NUMEL: usize = isize::MAX as usize / std::mem::size_of::<f32>();
 
 /// Row-major strides of `dims`, in elements.
 pub fn strides(dims: &[usize]) -> Vec<usize> {
     let mut s = vec![1usize; dims.len()];
     for i in (0..dims.len().saturating_sub(1)).rev() {
-        s[i] = s[i + 1] * dims[i + 1];
+        // saturating: only a shape that `numel` rejects can reach usize::MAX
+        s[i] = s[i + 1].saturating_mul(dims[i + 1]);
     }
     s
 }
@@ -206,9 +229,23 @@ mod tests {
             numel("t", &[usize::MAX, 3]),
             Err(Error::SizeOverflow { .. })
         ));
-        assert_eq!(numel("t", &[usize::MAX, 0]).unwrap(), 0);
-        // the order of the dimensions does not matter
-        assert_eq!(numel("t", &[usize::MAX, 2, 0]).unwrap(), 0);
+        assert_eq!(numel("t", &[MAX_NUMEL, 0]).unwrap(), 0);
+        assert_eq!(numel("t", &[0, 1 << 30, 1 << 30]).unwrap(), 0);
+        // the non-zero dims of an empty shape count too, in any order: every partial product
+        // of a valid shape's dims fits (fuzz target `shapes`)
+        for dims in [
+            [usize::MAX, 2, 0],
+            [0, usize::MAX, 2],
+            [1 << 40, 1 << 40, 0],
+        ] {
+            assert!(numel("t", &dims).is_err(), "{dims:?}");
+        }
+        // a non-empty shape whose f32 data exceeds isize::MAX bytes cannot be allocated
+        assert!(numel("t", &[MAX_NUMEL + 1]).is_err());
+        assert!(numel("t", &[usize::MAX, 0]).is_err());
+        // From does not check, numel and strides saturate instead of overflowing
+        assert_eq!(Shape::from([usize::MAX, 2]).numel(), usize::MAX);
+        assert_eq!(strides(&[0, usize::MAX, 3]), vec![usize::MAX, 3, 1]);
         assert!(broadcast_shapes("t", &[usize::MAX, 1], &[1, 2]).is_err());
     }
 

@@ -409,3 +409,211 @@ fn item_of_many_elements_is_invalid_argument() {
         })
         .unwrap();
 }
+
+#[test]
+fn io_names_op_path_and_remedy() {
+    let dir = std::env::temp_dir().join("arenagrad-errors-test-missing-dir");
+    let path = dir.join("model.safetensors");
+    let e = arenagrad::io::read(&path).unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            Error::Io {
+                op: "io::read",
+                kind: std::io::ErrorKind::NotFound,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    text_has(
+        &e,
+        &[
+            "io::read",
+            &format!("{:?}", path.display().to_string()),
+            "check the path",
+        ],
+    );
+    // writing into a directory that does not exist fails the same way, naming the writer
+    let e = arenagrad::io::save(&path, &ParamStore::new()).unwrap_err();
+    assert!(matches!(&e, Error::Io { op: "io::save", .. }), "{e:?}");
+    text_has(&e, &["io::save", "model.safetensors"]);
+}
+
+/// A safetensors file with one tensor, `name` of `dtype` and `shape`, and `data`.
+fn file_with(name: &str, dtype: &str, shape: &[usize], data: &[u8]) -> Vec<u8> {
+    let header = format!(
+        "{{\"{name}\":{{\"dtype\":\"{dtype}\",\"shape\":{shape:?},\"data_offsets\":[0,{}]}}}}",
+        data.len()
+    );
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.extend_from_slice(data);
+    bytes
+}
+
+#[test]
+fn format_names_op_check_and_key() {
+    let e = arenagrad::io::from_bytes(b"\x01\x02").unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            Error::Format {
+                op: "io::from_bytes",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    text_has(
+        &e,
+        &[
+            "io::from_bytes",
+            "truncated, corrupt or not a safetensors file",
+        ],
+    );
+    // a dtype that does not convert: the key and the dtype are named
+    let bytes = file_with("step_counter", "I64", &[1], &[0; 8]);
+    let e = arenagrad::io::from_bytes(&bytes).unwrap_err();
+    assert!(matches!(&e, Error::Format { .. }), "{e:?}");
+    text_has(
+        &e,
+        &[
+            "io::from_bytes",
+            "\"step_counter\"",
+            "I64",
+            "F32, F64, F16 and BF16",
+        ],
+    );
+    // offsets that disagree with the shape: the check that failed is named
+    let bytes = file_with("w", "F32", &[3], &[0; 8]);
+    text_has(
+        &arenagrad::io::from_bytes(&bytes).unwrap_err(),
+        &["io::from_bytes", "shape"],
+    );
+    // read from a file, the message also names the path
+    let path = std::env::temp_dir().join("arenagrad-errors-test-format.safetensors");
+    std::fs::write(&path, b"not safetensors").unwrap();
+    let e = arenagrad::io::read(&path).unwrap_err();
+    std::fs::remove_file(&path).unwrap();
+    text_has(
+        &e,
+        &["io::read", "arenagrad-errors-test-format.safetensors"],
+    );
+}
+
+#[test]
+fn state_dict_names_every_key_and_shape() {
+    let mut saved = ParamStore::new();
+    saved
+        .add("0.weight", Tensor::zeros(&[4, 2]).unwrap())
+        .unwrap();
+    saved
+        .add("extra.bias", Tensor::zeros(&[4]).unwrap())
+        .unwrap();
+    let bytes = arenagrad::io::to_bytes(&saved).unwrap();
+    let mut params = ParamStore::new();
+    params
+        .add("0.weight", Tensor::zeros(&[3, 2]).unwrap())
+        .unwrap();
+    params.add("0.bias", Tensor::zeros(&[3]).unwrap()).unwrap();
+    let e = arenagrad::io::load_bytes_into(&bytes, &mut params, Default::default()).unwrap_err();
+    let Error::StateDict {
+        missing,
+        unexpected,
+        mismatched,
+    } = &e
+    else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        (missing, unexpected),
+        (&vec!["0.bias".to_string()], &vec!["extra.bias".to_string()])
+    );
+    assert_eq!(
+        mismatched,
+        &vec![("0.weight".to_string(), vec![3, 2], vec![4, 2])]
+    );
+    text_has(
+        &e,
+        &[
+            "load_into",
+            "missing keys (in the store, not in the file) [\"0.bias\"]",
+            "unexpected keys (in the file, not in the store) [\"extra.bias\"]",
+            "size mismatch for \"0.weight\": the store has [3, 2], the file [4, 2]",
+            "strict: false",
+        ],
+    );
+}
+
+/// The name of `e`'s variant, from its `Debug` text.
+fn variant(e: &Error) -> String {
+    let text = format!("{e:?}");
+    text.split([' ', '{', '('])
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// One error of every variant, each produced through the public API.
+fn one_of_each() -> Vec<Error> {
+    let mut errors = vec![];
+    Graph::new()
+        .run(|g| {
+            let x = g.leaf(Tensor::zeros(&[2, 3])?);
+            errors.push(x.try_add(g.input(Tensor::zeros(&[3, 2])?)).unwrap_err());
+            errors.push(x.try_matmul(x).unwrap_err());
+            errors.push(x.try_sum_axis(5, false).unwrap_err());
+            errors.push(x.try_reshape(&[7]).unwrap_err());
+            errors.push(g.try_input_slice(&[1.0], &[2]).unwrap_err());
+            errors.push(x.try_index_select(0, &[9]).unwrap_err());
+            errors.push(g.input(Tensor::zeros(&[0])?).try_max().unwrap_err());
+            errors.push(x.try_permute(&[0, 0]).unwrap_err());
+            errors.push(x.backward().unwrap_err());
+            errors.push(x.sum().detach().backward().unwrap_err());
+            let grad = Backward::gradient(Tensor::zeros(&[3])?);
+            errors.push((x * 2.0).backward_with(&grad).unwrap_err());
+            let y = x.sum() * 2.0;
+            y.backward()?;
+            errors.push(y.backward().unwrap_err());
+            errors.push(
+                g.try_param(ParamStore::new().add("w", Tensor::scalar(0.0))?)
+                    .unwrap_err(),
+            );
+            Ok(())
+        })
+        .unwrap();
+    errors.push(Tensor::zeros(&[usize::MAX, 2]).unwrap_err());
+    let mut store = ParamStore::new();
+    store.add("w", Tensor::scalar(0.0)).unwrap();
+    errors.push(store.add("w", Tensor::scalar(0.0)).unwrap_err());
+    errors.push(arenagrad::io::read("/nonexistent/arenagrad.safetensors").unwrap_err());
+    errors.push(arenagrad::io::from_bytes(b"").unwrap_err());
+    let bytes = arenagrad::io::to_bytes(&ParamStore::new()).unwrap();
+    errors
+        .push(arenagrad::io::load_bytes_into(&bytes, &mut store, Default::default()).unwrap_err());
+    errors
+}
+
+/// Every variant declared in `src/error.rs` is produced by some test: the list of variants is
+/// read from the source, so a new variant fails this test until a test produces it.
+#[test]
+fn every_variant_is_produced() {
+    let source = include_str!("../src/error.rs");
+    let body = &source[source.find("pub enum Error {").unwrap()..];
+    let body = &body[..body.find("\n}\n").unwrap()];
+    let declared: std::collections::BTreeSet<String> = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("    "))
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_uppercase()))
+        .map(|l| l.split([' ', '{', ',', '(']).next().unwrap().to_string())
+        .collect();
+    assert!(declared.len() >= 18, "{declared:?}");
+    let produced: std::collections::BTreeSet<String> = one_of_each().iter().map(variant).collect();
+    let missing: Vec<&String> = declared.difference(&produced).collect();
+    assert!(missing.is_empty(), "no test produces {missing:?}");
+    for e in one_of_each() {
+        // every message names what failed and says what to do: more than a bare name
+        assert!(e.to_string().len() > 40, "{e:?}: {e}");
+    }
+}

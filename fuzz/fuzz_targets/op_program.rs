@@ -1,4 +1,5 @@
-//! Fuzz target `op_program`: see `src/lib.rs` for the program format and the properties checked.
+//! Fuzz target `op_program`: see `src/op_program/mod.rs` for the program format and the
+//! properties checked.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| arenagrad_fuzz::check(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| arenagrad_fuzz::op_program::check(data));

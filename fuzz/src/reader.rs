@@ -1,4 +1,5 @@
 //! The fuzz input as an endless byte stream, and the values and shapes decoded from it.
+//! Shared by every target: missing bytes read as 0, so every input decodes to something.
 
 use arenagrad::prelude::*;
 
@@ -57,4 +58,39 @@ impl<'a> Reader<'a> {
     pub fn pick<'g>(&mut self, pool: &[Var<'g>]) -> Var<'g> {
         pool[self.u8() as usize % pool.len()]
     }
+    pub fn bool(&mut self) -> bool {
+        self.u8() & 1 == 1
+    }
+    /// Little-endian, from the next `N` bytes.
+    pub fn bytes<const N: usize>(&mut self) -> [u8; N] {
+        std::array::from_fn(|_| self.u8())
+    }
+    pub fn u16(&mut self) -> u16 {
+        u16::from_le_bytes(self.bytes())
+    }
+    pub fn u32(&mut self) -> u32 {
+        u32::from_le_bytes(self.bytes())
+    }
+    pub fn u64(&mut self) -> u64 {
+        u64::from_le_bytes(self.bytes())
+    }
+    /// Any `f32` at all, from 4 raw bytes (every NaN payload, subnormal and infinity).
+    pub fn f32_bits(&mut self) -> f32 {
+        f32::from_bits(self.u32())
+    }
+    /// An index below `n` (`n > 0`).
+    pub fn below(&mut self, n: usize) -> usize {
+        self.u16() as usize % n
+    }
+    /// The bytes not read yet.
+    pub fn rest(&self) -> &'a [u8] {
+        &self.data[self.pos.min(self.data.len())..]
+    }
+}
+
+/// Whether `FUZZ_TRACE` is set: targets then print each step to stderr (for replaying a
+/// crash: `FUZZ_TRACE=1 FUZZ_REPLAY=shapes:path cargo test --test fuzz_props replay -- --nocapture`).
+pub fn tracing() -> bool {
+    static TRACE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *TRACE.get_or_init(|| std::env::var_os("FUZZ_TRACE").is_some())
 }

@@ -7,6 +7,7 @@
 
 pub mod binary;
 pub mod clip;
+pub mod denormals;
 pub mod elementwise;
 pub mod gemm;
 pub mod layout;

@@ -36,10 +36,17 @@ impl AxisLayout {
                 inner: 1,
             };
         }
+        let inner = shape[axis + 1..].iter().product();
         AxisLayout {
-            outer: shape[..axis].iter().product(),
+            // with nothing inside, nothing outside: loops over `outer` would otherwise spin
+            // through up to 2⁶⁰ empty rows of an empty `[2⁶⁰, n, 0]` (fuzz target `shapes`)
+            outer: if inner == 0 {
+                0
+            } else {
+                shape[..axis].iter().product()
+            },
             len: shape[axis],
-            inner: shape[axis + 1..].iter().product(),
+            inner,
         }
     }
     /// Elements of the reduced output, `outer * inner`.

@@ -75,6 +75,8 @@ pub fn broadcast_dims(a: &[usize], b: &[usize]) -> Option<Dims> {
             1
         }
     };
+    // as `shape::numel`: the product of the non-zero dims must be at most `MAX_NUMEL`
+    let mut count = Some(1usize);
     for i in 0..r {
         let (x, y) = (at(a, i), at(b, i));
         out[i] = match (x, y) {
@@ -83,12 +85,13 @@ pub fn broadcast_dims(a: &[usize], b: &[usize]) -> Option<Dims> {
             (_, 1) => x,
             _ => return None,
         };
+        if out[i] != 0 {
+            count = count.and_then(|c| c.checked_mul(out[i]));
+        }
     }
-    // as `shape::numel`: a zero dimension anywhere makes the count 0, not an overflow
-    if !out.contains(&0) {
-        out.iter().try_fold(1usize, |n, &d| n.checked_mul(d))?;
-    }
-    Some(out)
+    count
+        .is_some_and(|c| c <= crate::shape::MAX_NUMEL)
+        .then_some(out)
 }
 
 /// Calls `f(out_offset, offset_a, offset_b)` at the start of every row (last dimension) of

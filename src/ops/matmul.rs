@@ -122,8 +122,13 @@ fn out_shape(a: &[usize], b: &[usize]) -> Result<Dims> {
     if a[a.len() - 1] != kb {
         return Err(mismatch());
     }
-    let p = plan(a, b);
-    let batch = Dims::broadcast("matmul", p.a_batch, p.b_batch).map_err(|e| match e {
+    // the batch dims are checked before anything multiplies them (fuzz target `shapes`: batch
+    // dims that do not broadcast can have an overflowing product)
+    let (a_batch, b_batch) = (
+        &a[..a.len().saturating_sub(2)],
+        &b[..b.len().saturating_sub(2)],
+    );
+    let batch = Dims::broadcast("matmul", a_batch, b_batch).map_err(|e| match e {
         Error::ShapeMismatch { op, .. } => Error::ShapeMismatch {
             op,
             lhs: a.to_vec(),
@@ -131,7 +136,10 @@ fn out_shape(a: &[usize], b: &[usize]) -> Result<Dims> {
         },
         other => other,
     })?;
-    let tail = [(a.len() > 1).then_some(p.m), (b.len() > 1).then_some(p.n)];
+    let tail = [
+        (a.len() > 1).then(|| a[a.len() - 2]),
+        (b.len() > 1).then(|| b[b.len() - 1]),
+    ];
     let mut shape = Dims::zeros(batch.len() + tail.iter().flatten().count());
     shape[..batch.len()].copy_from_slice(&batch);
     for (d, v) in shape[batch.len()..].iter_mut().zip(tail.iter().flatten()) {
@@ -149,6 +157,18 @@ impl<'g> Rule<'g> for Matmul {
         "matmul"
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
+        if node.data.is_empty() {
+            // an empty product gives zero gradients; no batch loop: an empty result may still
+            // have 2⁶⁰ (empty) batches (fuzz target `shapes`)
+            for i in 0..2 {
+                sink.with(i, |out, acc| {
+                    if acc == Acc::Write {
+                        out.fill(0.0);
+                    }
+                });
+            }
+            return;
+        }
         let (a, b) = (node.inputs[0].data, node.inputs[1].data);
         let p = plan(node.inputs[0].shape, node.inputs[1].shape);
         let (m, k, n) = (p.m, p.k, p.n);
@@ -215,9 +235,12 @@ impl<'g> Var<'g> {
     /// ```
     pub fn try_matmul(self, rhs: Var<'g>) -> Result<Var<'g>> {
         let shape = out_shape(self.shape(), rhs.shape())?;
+        let scope = self.scope();
+        if numel("matmul", &shape)? == 0 {
+            return Ok(scope.op(&[self, rhs], &shape, scope.alloc(0), Matmul));
+        }
         let p = plan(self.shape(), rhs.shape());
         let (a, b, (m, k, n)) = (self.data(), rhs.data(), (p.m, p.k, p.n));
-        let scope = self.scope();
         let out = scope.alloc(p.batches * m * n);
         if p.b_batch.iter().product::<usize>() == 1 {
             let rows = p.batches * m;

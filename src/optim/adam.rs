@@ -88,6 +88,9 @@ pub(crate) struct Moments {
     m: AlignedBuf,
     v: AlignedBuf,
     v_max: AlignedBuf,
+    /// Whether `v_max` exists: not `!v_max.is_empty()`, which is also true of a store whose
+    /// parameters are all empty (fuzz target `optim`: such an optimizer rejected its own state).
+    amsgrad: bool,
 }
 
 impl Moments {
@@ -97,6 +100,7 @@ impl Moments {
             m: AlignedBuf::zeros(len),
             v: AlignedBuf::zeros(len),
             v_max,
+            amsgrad,
         }
     }
 
@@ -133,7 +137,7 @@ impl Moments {
             ("exp_avg", self.m.as_slice()),
             ("exp_avg_sq", self.v.as_slice()),
         ];
-        if !self.v_max.as_slice().is_empty() {
+        if self.amsgrad {
             bufs.push(("max_exp_avg_sq", self.v_max.as_slice()));
         }
         groups.export(params, name, &bufs, false)
@@ -147,7 +151,7 @@ impl Moments {
         state: &OptimState,
         args_of: impl Fn(&C) -> AdamArgs,
     ) -> Result<()> {
-        let ams = !self.v_max.as_slice().is_empty();
+        let ams = self.amsgrad;
         let mut bufs = vec![
             ("exp_avg", self.m.as_mut_slice()),
             ("exp_avg_sq", self.v.as_mut_slice()),

@@ -90,6 +90,9 @@ pub struct Rmsprop {
     square_avg: AlignedBuf,
     grad_avg: AlignedBuf,
     momentum: AlignedBuf,
+    /// Whether `grad_avg` and `momentum` exist (not their emptiness: a store of empty
+    /// parameters has empty buffers and then rejected its own state; fuzz target `optim`).
+    has: (bool, bool),
 }
 
 impl Rmsprop {
@@ -115,6 +118,7 @@ impl Rmsprop {
             square_avg: AlignedBuf::zeros(n),
             grad_avg: AlignedBuf::zeros(if centered { n } else { 0 }),
             momentum: AlignedBuf::zeros(if momentum { n } else { 0 }),
+            has: (centered, momentum),
             groups,
         }
     }
@@ -162,20 +166,26 @@ impl Rmsprop {
         let mut bufs = vec![("square_avg", self.square_avg.as_slice())];
         bufs.push(("momentum_buffer", self.momentum.as_slice()));
         bufs.push(("grad_avg", self.grad_avg.as_slice()));
-        bufs.retain(|(_, b)| !b.is_empty());
+        let (has_avg, has_mom) = self.has;
+        bufs.retain(|(name, _)| match *name {
+            "momentum_buffer" => has_mom,
+            "grad_avg" => has_avg,
+            _ => true,
+        });
         self.groups.export(params, "RMSprop", &bufs, false)
     }
 
     /// Loads a state saved by [`Rmsprop::state_dict`] for the same groups.
     pub fn load_state_dict(&mut self, params: &ParamStore, state: &OptimState) -> Result<()> {
-        let (has_avg, has_mom) = (
-            !self.grad_avg.as_slice().is_empty(),
-            !self.momentum.as_slice().is_empty(),
-        );
+        let (has_avg, has_mom) = self.has;
         let mut bufs = vec![("square_avg", self.square_avg.as_mut_slice())];
         bufs.push(("momentum_buffer", self.momentum.as_mut_slice()));
         bufs.push(("grad_avg", self.grad_avg.as_mut_slice()));
-        bufs.retain(|(_, b)| !b.is_empty());
+        bufs.retain(|(name, _)| match *name {
+            "momentum_buffer" => has_mom,
+            "grad_avg" => has_avg,
+            _ => true,
+        });
         let fits = |c: &RmspropConfig| (!c.centered || has_avg) && (c.momentum <= 0.0 || has_mom);
         self.groups
             .import(params, "RMSprop", state, &mut bufs, |_, _| 0.0, fits)

@@ -14,7 +14,7 @@
 
 use std::ops::{Deref, DerefMut};
 
-use super::{broadcast_shapes, dim_from_right, numel};
+use super::{broadcast_shapes, dim_from_right, MAX_NUMEL};
 use crate::error::Result;
 
 /// Ranks up to this are stored inline.
@@ -91,8 +91,8 @@ impl Dims {
     fn try_broadcast(a: &[usize], b: &[usize]) -> Option<Self> {
         let rank = a.len().max(b.len());
         let mut out = Self::zeros(rank);
-        let mut count = 1usize;
-        let mut empty = false;
+        // as `numel`: the product of the non-zero dims must be at most `MAX_NUMEL`
+        let mut count = Some(1usize);
         for (i, o) in out.iter_mut().enumerate() {
             let (da, db) = (
                 dim_from_right(a, rank - 1 - i),
@@ -105,11 +105,11 @@ impl Dims {
             } else {
                 return None;
             };
-            empty |= *o == 0;
-            count = count.saturating_mul(*o);
+            if *o != 0 {
+                count = count.and_then(|c| c.checked_mul(*o));
+            }
         }
-        // as `numel`: a zero dim makes any count fine; otherwise it must fit in usize
-        (empty || count != usize::MAX || numel("", &out).is_ok()).then_some(out)
+        count.is_some_and(|c| c <= MAX_NUMEL).then_some(out)
     }
 
     #[cold]

@@ -1,0 +1,168 @@
+//! Every input the fuzz targets (or their property tests in `tests/fuzz_props.rs`) found to
+//! break arenagrad, as a named test: the input replayed through its target's `check`, plus the
+//! same failure written directly against the API, with what broke and what fixed it.
+//!
+//! Timeouts (hangs) show up here as tests that never finish; the fix makes each one instant.
+
+#[path = "../fuzz/src/op_program/mod.rs"]
+#[allow(dead_code)]
+mod op_program;
+#[path = "../fuzz/src/optim/mod.rs"]
+#[allow(dead_code)]
+mod optim;
+#[path = "../fuzz/src/reader.rs"]
+#[allow(dead_code)]
+mod reader;
+#[path = "../fuzz/src/safetensors/mod.rs"]
+#[allow(dead_code)]
+mod safetensors;
+#[path = "../fuzz/src/shapes/mod.rs"]
+#[allow(dead_code)]
+mod shapes;
+
+use arenagrad::optim::Optimizer;
+use arenagrad::prelude::*;
+use arenagrad::shape::MAX_NUMEL;
+
+/// `shapes` crash-d7488ed0: `broadcast_shapes(&[usize::MAX, 0], ..)` returned a shape whose
+/// non-zero dims multiply past `usize`. Such "empty" shapes were valid (a zero dim made `numel`
+/// 0 whatever the others), but every kernel multiplies dims in partial products: `concat`
+/// of an empty `[2⁴⁰, 2⁴⁰, 0]` along its last axis computed `outer = 2⁸⁰` (an overflow panic
+/// with overflow checks, a wrong count without), and `Tensor::zeros(&[2⁶²])` passed the count
+/// check and panicked in `Vec` with "capacity overflow". Fix (`shape::numel`): a shape is valid
+/// when the product of its non-zero dims is at most `MAX_NUMEL` (`isize::MAX` bytes of f32).
+#[test]
+fn shapes_empty_shape_with_overflowing_dims() {
+    shapes::check(&[180, 10, 138]);
+    assert!(matches!(
+        Tensor::zeros(&[1 << 62]),
+        Err(Error::SizeOverflow { .. })
+    ));
+    assert!(matches!(
+        Tensor::zeros(&[1 << 40, 1 << 40, 0]),
+        Err(Error::SizeOverflow { .. })
+    ));
+    assert_eq!(Tensor::zeros(&[MAX_NUMEL, 0]).unwrap().numel(), 0);
+    let e = arenagrad::shape::broadcast_shapes("add", &[usize::MAX, 0], &[2, 1, 1]).unwrap_err();
+    assert!(matches!(e, Error::SizeOverflow { op: "add", .. }), "{e:?}");
+    Graph::new()
+        .run(|g| {
+            let x = g.leaf(Tensor::zeros(&[1 << 30, 1 << 30, 0])?);
+            let y = Var::try_concat(&[x, x], 2)?;
+            assert_eq!(y.shape(), &[1 << 30, 1 << 30, 0]);
+            y.sum().backward()
+        })
+        .unwrap();
+}
+
+/// `shapes` timeout-4ecd5852: `x.matmul(x)` for an empty `x` of shape `[2⁶¹ − 1, 0, 0]` ran its
+/// per-batch GEMM loop 2⁶¹ times (each on a 0×0 matrix): a hang. Fix (`ops/matmul.rs`): an
+/// empty result returns before the batch loop, and its backward writes zero gradients without
+/// looping.
+#[test]
+fn shapes_matmul_of_empty_batches_returns_at_once() {
+    let input = [
+        0, 0, 0, 0, 26, 218, 245, 33, 1, 223, 218, 36, 1, 255, 152, 218, 245, 33, 0, 186, 205, 219,
+        219, 255, 0, 0, 0, 0, 0, 65, 71, 1, 255, 255, 0, 0, 0, 65, 71, 1, 35, 37, 74, 120, 154, 73,
+        44,
+    ];
+    shapes::check(&input);
+    Graph::new()
+        .run(|g| {
+            let x = g.leaf(Tensor::zeros(&[MAX_NUMEL, 0, 0])?);
+            let y = x.try_matmul(x)?;
+            assert_eq!(y.shape(), &[MAX_NUMEL, 0, 0]);
+            y.sum().backward()?;
+            assert_eq!(x.grad().unwrap().numel(), 0);
+            // A [2, 3] · [3, 0]: the result is empty but A is not; its gradient is zeros
+            let a = g.leaf(Tensor::ones(&[2, 3])?);
+            let b = g.leaf(Tensor::ones(&[1, 3, 0])?);
+            a.try_matmul(b)?.sum().backward()?;
+            assert_eq!(a.grad().unwrap().to_vec(), vec![0.0; 6]);
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// Found while fixing the above: `matmul` multiplied the batch dims of its operands before
+/// checking that they broadcast: for batch dims `[2⁴⁰, 1]` and `[3, 2⁴⁰]` (which do not
+/// broadcast) it took `2⁴⁰ · 2⁴⁰` (an overflow) instead of returning `ShapeMismatch`. Fix
+/// (`ops/matmul.rs`): the batch dims are broadcast (checked) first.
+#[test]
+fn shapes_matmul_checks_batch_dims_before_multiplying_them() {
+    Graph::new()
+        .run(|g| {
+            let a = g.input(Tensor::zeros(&[1 << 40, 1, 0, 2])?);
+            let b = g.input(Tensor::zeros(&[3, 1 << 40, 2, 0])?);
+            let e = a.try_matmul(b).unwrap_err();
+            assert!(
+                matches!(e, Error::ShapeMismatch { op: "matmul", .. }),
+                "{e:?}"
+            );
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// `shapes` timeout-9f635785: `sum_axis` of an empty `[2³¹, 2, 206, 0]` over axis 2 looped over
+/// its `outer = 2³²` rows although each is empty (`inner = 0`); with 2⁶⁰ rows a hang (softmax,
+/// max and mean along an axis share the layout). Fix (`kernels::reduce::AxisLayout::new`):
+/// `inner == 0` makes `outer` 0.
+#[test]
+fn shapes_axis_reduction_of_empty_rows_returns_at_once() {
+    let input = [
+        84, 84, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 196, 73, 196, 205, 0, 2, 69, 205, 0, 0, 69, 97,
+        103, 97, 97, 97, 1, 0, 0, 0, 97, 97, 97, 97, 0, 69, 69, 69, 205, 0, 69, 0, 0, 69,
+    ];
+    shapes::check(&input);
+    Graph::new()
+        .run(|g| {
+            let x = g.leaf(Tensor::zeros(&[1 << 60, 1, 0])?);
+            for y in [
+                x.try_sum_axis(1, false)?,
+                x.try_softmax(1)?,
+                x.try_max_axis(1, true)?,
+            ] {
+                assert_eq!(y.numel(), 0);
+                y.sum().backward()?;
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// `optim` property case 15 (the empty input): an optimizer over a store whose parameters are
+/// all empty rejected its own `state_dict` ("need state buffers this optimizer was built
+/// without"): SGD with momentum, RMSprop with momentum or centered, and Adam/AdamW with amsgrad
+/// decided whether a state buffer exists by its emptiness, and a buffer over zero elements is
+/// empty. Fix (`optim/sgd.rs`, `rmsprop.rs`, `adam.rs`): a flag set at construction.
+#[test]
+fn optim_empty_store_reloads_its_own_state() {
+    optim::check(&[]);
+    let mut params = ParamStore::new();
+    params.add("empty", Tensor::zeros(&[0]).unwrap()).unwrap();
+    let sgd = SgdConfig {
+        momentum: 0.9,
+        ..Default::default()
+    };
+    let rms = RmspropConfig {
+        centered: true,
+        momentum: 0.5,
+        ..Default::default()
+    };
+    let adam = AdamConfig {
+        amsgrad: true,
+        ..Default::default()
+    };
+    let mut opts: Vec<Box<dyn Optimizer>> = vec![
+        Box::new(Sgd::new(&params, sgd).unwrap()),
+        Box::new(Rmsprop::new(&params, rms).unwrap()),
+        Box::new(Adam::new(&params, adam).unwrap()),
+    ];
+    for opt in &mut opts {
+        params.set_grad(params.get("empty").unwrap(), &[]).unwrap();
+        opt.step(&mut params);
+        let state = opt.state_dict(&params);
+        opt.load_state_dict(&params, &state).unwrap();
+    }
+}
