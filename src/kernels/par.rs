@@ -71,21 +71,30 @@ pub fn part_len(n: usize) -> usize {
     SUM_CHUNK.max(n.div_ceil(MAX_PARTS).next_multiple_of(8))
 }
 
-/// `Σ_p part(p)` over the fixed parts `0..n.div_ceil(part_len(n))` of an `n`-element input,
-/// where `part(p)` reduces elements `p·len .. min((p+1)·len, n)`: partials in parallel, added
-/// in order. Bitwise independent of the number of threads.
-pub fn sum_parts(n: usize, part: impl Fn(std::ops::Range<usize>) -> f64 + Sync + Send) -> f64 {
+/// `combine`s `part(p)` over the fixed parts `0..n.div_ceil(part_len(n))` of an `n`-element
+/// input, where `part(p)` reduces elements `p·len .. min((p+1)·len, n)`: parts in parallel,
+/// combined in order on the calling thread. Bitwise independent of the number of threads.
+pub fn reduce_parts<T: Copy + Default + Send + Sync>(
+    n: usize,
+    part: impl Fn(std::ops::Range<usize>) -> T + Sync + Send,
+    combine: impl Fn(T, T) -> T,
+) -> T {
     let len = part_len(n);
     if n <= len {
         return part(0..n);
     }
     let count = n.div_ceil(len);
-    let mut parts = [0.0f64; MAX_PARTS];
+    let mut parts = [T::default(); MAX_PARTS];
     parts[..count]
         .par_iter_mut()
         .enumerate()
         .for_each(|(p, s)| *s = part(p * len..((p + 1) * len).min(n)));
-    parts[..count].iter().sum()
+    parts[1..count].iter().fold(parts[0], |a, &b| combine(a, b))
+}
+
+/// [`reduce_parts`] adding `f64` partials.
+pub fn sum_parts(n: usize, part: impl Fn(std::ops::Range<usize>) -> f64 + Sync + Send) -> f64 {
+    reduce_parts(n, part, |a, b| a + b)
 }
 
 #[cfg(test)]
