@@ -17,7 +17,7 @@
 //! Max over everything and along an axis are in [`max`](self::max) (re-exported here).
 
 use super::par::{for_chunks, for_rows, sum_parts, EW_GRAIN};
-use super::simd::{add64, par_zip4, sum4, zip4, Splat, NONE};
+use super::simd::{add64, f32x8, par_zip4, sum4, zip4, First, Lane4, Splat, NONE};
 use super::strided::for_each1;
 use crate::graph::Acc;
 use rayon::prelude::*;
@@ -76,7 +76,7 @@ pub fn sum(x: &[f32]) -> f32 {
 pub fn sum64(x: &[f32]) -> f64 {
     sum_parts(x.len(), |r| {
         let n = r.len();
-        sum4((&x[r], NONE, NONE, NONE), n, |v, _, _, _| v)
+        sum4((&x[r], NONE, NONE, NONE), n, First)
     })
 }
 
@@ -97,7 +97,7 @@ pub fn sum_axis(x: &[f32], l: AxisLayout, scale: f64, out: &mut [f32], acc: Acc)
         return for_chunks(out, row_grain(len), |o0, d| {
             for (k, v) in d.iter_mut().enumerate() {
                 let row = &x[(o0 + k) * len..(o0 + k + 1) * len];
-                let s = sum4((row, NONE, NONE, NONE), len, |v, _, _, _| v);
+                let s = sum4((row, NONE, NONE, NONE), len, First);
                 acc.put(v, (s * scale) as f32);
             }
         });
@@ -175,26 +175,32 @@ pub fn broadcast_axis(g: &[f32], l: AxisLayout, scale: f32, out: &mut [f32], acc
     if l.inner == 1 {
         if l.outer == 1 {
             let v = Splat::new(scale * g[0]);
-            return par_zip4(EW_GRAIN, (v, NONE, NONE, NONE), out, acc, |v, _, _, _| v);
+            return par_zip4(EW_GRAIN, (v, NONE, NONE, NONE), out, acc, First);
         }
         return for_rows(out, l.len, EW_GRAIN, |o0, chunk| {
             for (k, row) in chunk.chunks_mut(l.len).enumerate() {
                 let v = Splat::new(scale * g[o0 + k]);
-                zip4((v, NONE, NONE, NONE), row, acc, |v, _, _, _| v);
+                zip4((v, NONE, NONE, NONE), row, acc, First);
             }
         });
     }
     for_rows(out, l.inner, EW_GRAIN, |r0, chunk| {
         for (k, row) in chunk.chunks_mut(l.inner).enumerate() {
             let src = &g[(r0 + k) / l.len * l.inner..];
-            zip4(
-                (src, Splat::new(scale), NONE, NONE),
-                row,
-                acc,
-                |v, s, _, _| s * v,
-            );
+            zip4((src, Splat::new(scale), NONE, NONE), row, acc, ScaleBy);
         }
     });
+}
+
+/// `s · v` of operands `(v, s)`.
+#[derive(Clone, Copy)]
+struct ScaleBy;
+
+impl Lane4 for ScaleBy {
+    #[inline(always)]
+    fn call(self, v: f32x8, s: f32x8, _: f32x8, _: f32x8) -> f32x8 {
+        s * v
+    }
 }
 
 /// Sums `full` (of shape `full_shape`) into `out`, where element `i` of `full` goes to
