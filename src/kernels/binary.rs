@@ -16,7 +16,7 @@
 //! to a scratch buffer for [`Sink::put_reduced`](crate::graph::Sink).
 
 use super::par::{for_chunks, for_rows, EW_GRAIN};
-use super::simd::{f32x8, zip4, Lane4, Lanes, Splat};
+use super::simd::{f32x8, zip4, Lane4, Lanes, Splat, NONE};
 use super::strided::{broadcast_strides, for_rows2, plan, Plan, Role};
 use crate::graph::Acc;
 
@@ -201,6 +201,10 @@ fn run(
     out: &mut [f32],
     f: Fwd,
 ) {
+    if out.len() == 1 {
+        // one element: no plan, no rows (a and b hold one element too)
+        return zip4((a, b, NONE, NONE), out, Acc::Write, f);
+    }
     let none = Vals(&[0.0], 0);
     if let Some(p) = plan(a_shape, b_shape, out_shape) {
         return with_srcs!(p, a, b, |x, y| rows4(

@@ -51,6 +51,8 @@ pub trait Lanes: Copy + Send + Sync {
     fn get_part(self, i: usize, n: usize) -> f32x8;
     /// The operand seen from element `k` on.
     fn skip(self, k: usize) -> Self;
+    /// Element `i` in every lane.
+    fn splat_at(self, i: usize) -> f32x8;
 }
 
 impl Lanes for &[f32] {
@@ -65,6 +67,10 @@ impl Lanes for &[f32] {
     #[inline(always)]
     fn skip(self, k: usize) -> Self {
         &self[k..]
+    }
+    #[inline(always)]
+    fn splat_at(self, i: usize) -> f32x8 {
+        f32x8::splat(self[i])
     }
 }
 
@@ -91,6 +97,10 @@ impl Lanes for Splat {
     #[inline(always)]
     fn skip(self, _: usize) -> Self {
         self
+    }
+    #[inline(always)]
+    fn splat_at(self, _: usize) -> f32x8 {
+        self.0
     }
 }
 
@@ -134,6 +144,11 @@ pub fn zip4<A: Lanes, B: Lanes, C: Lanes, D: Lanes>(
     f: impl Lane4,
 ) {
     let n = out.len();
+    if n == 1 {
+        // one element (0-d tensors, scalar graphs): the same lanes on splats, no padding
+        let v = f.call(a.splat_at(0), b.splat_at(0), c.splat_at(0), d.splat_at(0));
+        return acc.put(&mut out[0], v.as_array()[0]);
+    }
     let body = n - n % LANES;
     let (head, tail) = out.split_at_mut(body);
     // operands are plain values here (no closure capturing them by reference), so their

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use super::{rows4, Binary, RowSrc, Rows};
 use crate::graph::Acc;
 use crate::kernels::par::{for_chunks, sum_parts, EW_GRAIN};
-use crate::kernels::simd::{add64, f32x8, sum4, Lane4, Lanes};
+use crate::kernels::simd::{add64, f32x8, sum4, zip4, Lane4, Lanes};
 use crate::kernels::strided::{broadcast_strides, for_rows2, Plan, Role};
 
 /// Output columns a column sum accumulates at once (a stack array of `f64`).
@@ -103,6 +103,10 @@ fn run(
     acc: Acc,
     f: impl Lane4,
 ) {
+    if g.len() == 1 {
+        // one element: every operand holds one element
+        return zip4((g, a, b, y), out, acc, f);
+    }
     let role = if which == 0 { p.a } else { p.b };
     let (gs, ys) = (Rows(g, p.inner), Rows(y, p.inner));
     let (outer, inner) = (p.outer, p.inner);
