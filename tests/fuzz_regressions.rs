@@ -131,6 +131,29 @@ fn shapes_axis_reduction_of_empty_rows_returns_at_once() {
         .unwrap();
 }
 
+/// `op_program` property case 17 and `shapes` property case 242, after the f32x8 reductions
+/// landed: an axis sum or max over `[n, k, 0]` (k > 1, so no length-1 shortcut) split its empty
+/// output with `chunks_mut(inner)` and panicked with "chunk size must be non-zero". Fix
+/// (`kernels::reduce::sum_axis`, `kernels::reduce::max_axis`): an empty output returns first.
+#[test]
+fn axis_reductions_with_empty_inner_dims_do_not_split_by_zero() {
+    Graph::new()
+        .run(|g| {
+            let x = g.leaf(Tensor::zeros(&[3, 4, 0])?);
+            for (y, shape) in [
+                (x.try_sum_axis(1, false)?, vec![3, 0]),
+                (x.try_mean_axis(1, true)?, vec![3, 1, 0]),
+                (x.try_max_axis(1, false)?, vec![3, 0]),
+                (x.try_softmax(1)?, vec![3, 4, 0]),
+            ] {
+                assert_eq!(y.shape(), &shape[..]);
+                y.sum().backward()?;
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
 /// `optim` property case 15 (the empty input): an optimizer over a store whose parameters are
 /// all empty rejected its own `state_dict` ("need state buffers this optimizer was built
 /// without"): SGD with momentum, RMSprop with momentum or centered, and Adam/AdamW with amsgrad

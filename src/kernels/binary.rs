@@ -16,7 +16,7 @@
 //! to a scratch buffer for [`Sink::put_reduced`](crate::graph::Sink).
 
 use super::par::{for_chunks, for_rows, EW_GRAIN};
-use super::simd::{f32x8, zip4, Lanes, Splat};
+use super::simd::{f32x8, zip4, Lane4, Lanes, Splat, NONE};
 use super::strided::{broadcast_strides, for_rows2, plan, Plan, Role};
 use crate::graph::Acc;
 
@@ -137,7 +137,7 @@ pub(crate) fn rows4<X: RowSrc, Y: RowSrc, Z: RowSrc, W: RowSrc>(
     inner: usize,
     out: &mut [f32],
     acc: Acc,
-    f: impl Fn(f32x8, f32x8, f32x8, f32x8) -> f32x8 + Sync + Send,
+    f: impl Lane4,
 ) {
     if inner == 0 {
         return;
@@ -145,13 +145,13 @@ pub(crate) fn rows4<X: RowSrc, Y: RowSrc, Z: RowSrc, W: RowSrc>(
     if out.len() == inner {
         let (x, y, z, w) = (x.row(0), y.row(0), z.row(0), w.row(0));
         return for_chunks(out, EW_GRAIN, |s, o| {
-            zip4((x.skip(s), y.skip(s), z.skip(s), w.skip(s)), o, acc, &f)
+            zip4((x.skip(s), y.skip(s), z.skip(s), w.skip(s)), o, acc, f)
         });
     }
     for_rows(out, inner, EW_GRAIN, |r0, chunk| {
         for (k, o) in chunk.chunks_mut(inner).enumerate() {
             let r = r0 + k;
-            zip4((x.row(r), y.row(r), z.row(r), w.row(r)), o, acc, &f);
+            zip4((x.row(r), y.row(r), z.row(r), w.row(r)), o, acc, f);
         }
     });
 }
@@ -167,7 +167,7 @@ pub fn forward(
     macro_rules! each {
         ($($op:path),*) => {
             match op {
-                $($op => run(a, a_shape, b, b_shape, out_shape, out, |x, y| $op.lanes(x, y)),)*
+                $($op => run(a, a_shape, b, b_shape, out_shape, out, Fwd($op)),)*
             }
         };
     }
@@ -181,6 +181,17 @@ pub fn forward(
     );
 }
 
+/// [`Binary::lanes`] as a [`Lane4`] of `(a, b)`.
+#[derive(Clone, Copy)]
+struct Fwd(Binary);
+
+impl Lane4 for Fwd {
+    #[inline(always)]
+    fn call(self, a: f32x8, b: f32x8, _: f32x8, _: f32x8) -> f32x8 {
+        self.0.lanes(a, b)
+    }
+}
+
 fn run(
     a: &[f32],
     a_shape: &[usize],
@@ -188,8 +199,12 @@ fn run(
     b_shape: &[usize],
     out_shape: &[usize],
     out: &mut [f32],
-    f: impl Fn(f32x8, f32x8) -> f32x8 + Sync + Send + Copy,
+    f: Fwd,
 ) {
+    if out.len() == 1 {
+        // one element: no plan, no rows (a and b hold one element too)
+        return zip4((a, b, NONE, NONE), out, Acc::Write, f);
+    }
     let none = Vals(&[0.0], 0);
     if let Some(p) = plan(a_shape, b_shape, out_shape) {
         return with_srcs!(p, a, b, |x, y| rows4(
@@ -197,7 +212,7 @@ fn run(
             p.inner,
             out,
             Acc::Write,
-            |x, y, _, _| f(x, y)
+            f
         ));
     }
     let (sa, sb) = (
@@ -227,7 +242,7 @@ fn run(
             inner,
             row,
             Acc::Write,
-            |x, y, _, _| f(x, y)
+            f
         ));
     });
 }

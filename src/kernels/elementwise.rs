@@ -2,19 +2,22 @@
 //!
 //! Binary maps take a fast path when both operands have the output's shape or one operand is
 //! a single value; the general case walks the output with broadcast strides
-//! ([`strided::for_each2`](super::strided::for_each2)).
+//! ([`strided::for_each2`](super::strided::for_each2)). These closure-based maps are the
+//! generic scalar forms; the ops' own hot paths are the f32x8 kernels of
+//! [`unary`](super::unary) and [`binary`](super::binary).
 
-use super::strided::for_each2;
+use super::par::EW_GRAIN;
+use super::simd::{par_zip4, First, NONE};
+use super::strided::{broadcast_strides, for_each2};
 use crate::graph::Acc;
-use crate::shape::broadcast_strides;
 
-/// `out = src` or `out += src`.
+/// `out = src` or `out += src`, in lanes and over threads above [`EW_GRAIN`].
 pub fn store(out: &mut [f32], src: &[f32], acc: Acc) {
     assert_eq!(out.len(), src.len(), "store: length mismatch");
-    match acc {
-        Acc::Write => out.copy_from_slice(src),
-        Acc::Add => out.iter_mut().zip(src).for_each(|(o, s)| *o += s),
+    if acc == Acc::Write && out.len() <= EW_GRAIN {
+        return out.copy_from_slice(src);
     }
+    par_zip4(EW_GRAIN, (src, NONE, NONE, NONE), out, acc, First);
 }
 
 /// `out[i] = f(x[i])`.

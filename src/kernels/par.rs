@@ -9,29 +9,41 @@
 //! `f64` partial per part (in parallel when there are several), then add the partials in
 //! order on the calling thread. The result is bitwise the same for 1 and N threads.
 //!
-//! The grain sizes below come from a criterion sweep (the scratch bench of the `simd-ew`
-//! branch) on this machine: 2 cores of an Intel Xeon (AVX-512 capable, kernels built for f32x8),
-//! a sequential kernel against the same kernel through rayon's 2-thread pool; the crossover
-//! is where the parallel form starts to win.
+//! The grain sizes come from a criterion sweep (the `simd-ew` branch's scratch bench, in one
+//! sitting, 2026-11-27): each kernel on one thread against the same kernel split in two halves
+//! by `rayon::join`, medians of 40 samples. The machine: 2 vCPUs of an Intel Xeon (AVX-512
+//! capable; kernels built for f32x8 with AVX2+FMA), shared with other builds — load average
+//! 3–5 during the sweep, so the second core was rarely free and the split never won outright:
+//!
+//! | elements | add seq | add par | tanh seq | tanh par | sum seq | sum par |
+//! |---|---|---|---|---|---|---|
+//! | 2K | 0.29 µs | 6.3 µs | 2.1 µs | 48 µs | 0.29 µs | 14.7 µs |
+//! | 4K | 0.58 µs | 7.4 µs | 4.4 µs | 11.6 µs | 0.57 µs | 7.8 µs |
+//! | 8K | 1.5 µs | 13.5 µs | 9.2 µs | 14.7 µs | 1.1 µs | 8.8 µs |
+//! | 16K | 2.9 µs | 50 µs | 18.1 µs | 47 µs | 2.2 µs | 12.6 µs |
+//! | 32K | 5.3 µs | 11.2 µs | 36.4 µs | 38.9 µs | 4.6 µs | 14.3 µs |
+//! | 64K | 11.2 µs | 18.6 µs | 64 µs | 91 µs | 8.9 µs | 21.1 µs |
+//! | 128K | 24.6 µs | 48 µs | 140 µs | 141 µs | 18.3 µs | 36.8 µs |
+//! | 256K | 139 µs | 150 µs | 280 µs | 294 µs | 35.7 µs | 62 µs |
+//!
+//! The fork-join itself costs 6–8 µs here (the small sizes). The grains are therefore set where
+//! a kernel's sequential time is about 3× that cost, so that a free second core pays for the
+//! hand-off: ~64K elements for the memory-bound kernels, ~16K for a transcendental per
+//! element. On a quiet machine they deserve a re-run of the sweep.
 
 use rayon::prelude::*;
 
-/// Grain of cheap element-wise kernels (add, mul, relu, the `g·y`-style backward rules): below
-/// this many output elements a kernel stays on the calling thread. See the module doc for how
-/// it was chosen; the sweep's numbers are in the branch notes and the table here:
-///
-/// | elements | sequential | 2 threads |
-/// |---|---|---|
-/// | (filled in by the sweep) | | |
-pub const EW_GRAIN: usize = 32 * 1024;
+/// Grain of cheap element-wise kernels (add, mul, relu, the `g·y`-style backward rules, fills,
+/// axis sums): below this many output elements a kernel stays on the calling thread (sweep in
+/// the module doc: one thread runs 64K adds in ~11 µs).
+pub const EW_GRAIN: usize = 64 * 1024;
 
 /// Grain of element-wise kernels that evaluate a transcendental function (exp, tanh, sigmoid,
-/// log, sin, erf …) per element: they cost 5–20× a load and a store, so they pay for a
-/// thread hand-off at a smaller size.
-pub const MATH_GRAIN: usize = 8 * 1024;
+/// log, sin, erf …) per element: 16K tanh take ~18 µs on one thread, 3× the hand-off.
+pub const MATH_GRAIN: usize = 16 * 1024;
 
-/// Elements per part of a parallel reduction (the fixed boundaries).
-pub const SUM_CHUNK: usize = 32 * 1024;
+/// Elements per part of a parallel reduction (the fixed boundaries): 64K sum in ~9 µs.
+pub const SUM_CHUNK: usize = 64 * 1024;
 
 /// At most this many partials (a stack array); longer inputs get longer parts.
 pub const MAX_PARTS: usize = 256;
@@ -71,21 +83,30 @@ pub fn part_len(n: usize) -> usize {
     SUM_CHUNK.max(n.div_ceil(MAX_PARTS).next_multiple_of(8))
 }
 
-/// `Σ_p part(p)` over the fixed parts `0..n.div_ceil(part_len(n))` of an `n`-element input,
-/// where `part(p)` reduces elements `p·len .. min((p+1)·len, n)`: partials in parallel, added
-/// in order. Bitwise independent of the number of threads.
-pub fn sum_parts(n: usize, part: impl Fn(std::ops::Range<usize>) -> f64 + Sync + Send) -> f64 {
+/// `combine`s `part(p)` over the fixed parts `0..n.div_ceil(part_len(n))` of an `n`-element
+/// input, where `part(p)` reduces elements `p·len .. min((p+1)·len, n)`: parts in parallel,
+/// combined in order on the calling thread. Bitwise independent of the number of threads.
+pub fn reduce_parts<T: Copy + Default + Send + Sync>(
+    n: usize,
+    part: impl Fn(std::ops::Range<usize>) -> T + Sync + Send,
+    combine: impl Fn(T, T) -> T,
+) -> T {
     let len = part_len(n);
     if n <= len {
         return part(0..n);
     }
     let count = n.div_ceil(len);
-    let mut parts = [0.0f64; MAX_PARTS];
+    let mut parts = [T::default(); MAX_PARTS];
     parts[..count]
         .par_iter_mut()
         .enumerate()
         .for_each(|(p, s)| *s = part(p * len..((p + 1) * len).min(n)));
-    parts[..count].iter().sum()
+    parts[1..count].iter().fold(parts[0], |a, &b| combine(a, b))
+}
+
+/// [`reduce_parts`] adding `f64` partials.
+pub fn sum_parts(n: usize, part: impl Fn(std::ops::Range<usize>) -> f64 + Sync + Send) -> f64 {
+    reduce_parts(n, part, |a, b| a + b)
 }
 
 #[cfg(test)]

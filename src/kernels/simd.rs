@@ -51,6 +51,8 @@ pub trait Lanes: Copy + Send + Sync {
     fn get_part(self, i: usize, n: usize) -> f32x8;
     /// The operand seen from element `k` on.
     fn skip(self, k: usize) -> Self;
+    /// Element `i` in every lane.
+    fn splat_at(self, i: usize) -> f32x8;
 }
 
 impl Lanes for &[f32] {
@@ -65,6 +67,10 @@ impl Lanes for &[f32] {
     #[inline(always)]
     fn skip(self, k: usize) -> Self {
         &self[k..]
+    }
+    #[inline(always)]
+    fn splat_at(self, i: usize) -> f32x8 {
+        f32x8::splat(self[i])
     }
 }
 
@@ -92,10 +98,41 @@ impl Lanes for Splat {
     fn skip(self, _: usize) -> Self {
         self
     }
+    #[inline(always)]
+    fn splat_at(self, _: usize) -> f32x8 {
+        self.0
+    }
 }
 
 /// An unused operand.
 pub const NONE: Splat = Splat(f32x8::ZERO);
+
+/// A lane function of up to four operands. Kernels implement it on small `Copy` structs with
+/// an `#[inline(always)]` [`call`](Lane4::call), so the function body is inlined into every
+/// loop that runs it whatever its size (a closure used at several call sites may stay an
+/// out-of-line call, spilling its vectors to the stack on each). Closures implement it too.
+pub trait Lane4: Copy + Send + Sync {
+    /// The function at one vector of each operand.
+    fn call(self, a: f32x8, b: f32x8, c: f32x8, d: f32x8) -> f32x8;
+}
+
+impl<F: Fn(f32x8, f32x8, f32x8, f32x8) -> f32x8 + Copy + Send + Sync> Lane4 for F {
+    #[inline(always)]
+    fn call(self, a: f32x8, b: f32x8, c: f32x8, d: f32x8) -> f32x8 {
+        self(a, b, c, d)
+    }
+}
+
+/// The first operand, unchanged (sums, fills).
+#[derive(Clone, Copy, Debug)]
+pub struct First;
+
+impl Lane4 for First {
+    #[inline(always)]
+    fn call(self, a: f32x8, _: f32x8, _: f32x8, _: f32x8) -> f32x8 {
+        a
+    }
+}
 
 /// `out[i] (=|+=) f(a[i], b[i], c[i], d[i])` for every `i < out.len()` (operands at least as
 /// long). Operands a lane function ignores cost nothing: their loads are dead code.
@@ -104,27 +141,35 @@ pub fn zip4<A: Lanes, B: Lanes, C: Lanes, D: Lanes>(
     (a, b, c, d): (A, B, C, D),
     out: &mut [f32],
     acc: Acc,
-    f: impl Fn(f32x8, f32x8, f32x8, f32x8) -> f32x8,
+    f: impl Lane4,
 ) {
     let n = out.len();
+    if n == 1 {
+        // one element (0-d tensors, scalar graphs): the same lanes on splats, no padding
+        let v = f.call(a.splat_at(0), b.splat_at(0), c.splat_at(0), d.splat_at(0));
+        return acc.put(&mut out[0], v.as_array()[0]);
+    }
     let body = n - n % LANES;
     let (head, tail) = out.split_at_mut(body);
-    let at = |i: usize| f(a.get(i), b.get(i), c.get(i), d.get(i));
+    // operands are plain values here (no closure capturing them by reference), so their
+    // pointers stay in registers across the stores to `out`
     match acc {
         Acc::Write => {
             for (k, o) in head.chunks_exact_mut(LANES).enumerate() {
-                store(at(k * LANES), o);
+                let i = k * LANES;
+                store(f.call(a.get(i), b.get(i), c.get(i), d.get(i)), o);
             }
         }
         Acc::Add => {
             for (k, o) in head.chunks_exact_mut(LANES).enumerate() {
-                store(load(o) + at(k * LANES), o);
+                let i = k * LANES;
+                store(load(o) + f.call(a.get(i), b.get(i), c.get(i), d.get(i)), o);
             }
         }
     }
     if !tail.is_empty() {
         let m = tail.len();
-        let v = f(
+        let v = f.call(
             a.get_part(body, m),
             b.get_part(body, m),
             c.get_part(body, m),
@@ -146,10 +191,10 @@ pub fn par_zip4<A: Lanes, B: Lanes, C: Lanes, D: Lanes>(
     (a, b, c, d): (A, B, C, D),
     out: &mut [f32],
     acc: Acc,
-    f: impl Fn(f32x8, f32x8, f32x8, f32x8) -> f32x8 + Sync + Send,
+    f: impl Lane4,
 ) {
     for_chunks(out, grain, |s, o| {
-        zip4((a.skip(s), b.skip(s), c.skip(s), d.skip(s)), o, acc, &f)
+        zip4((a.skip(s), b.skip(s), c.skip(s), d.skip(s)), o, acc, f)
     });
 }
 
@@ -158,15 +203,15 @@ pub fn par_zip4<A: Lanes, B: Lanes, C: Lanes, D: Lanes>(
 pub fn sum4<A: Lanes, B: Lanes, C: Lanes, D: Lanes>(
     (a, b, c, d): (A, B, C, D),
     n: usize,
-    f: impl Fn(f32x8, f32x8, f32x8, f32x8) -> f32x8,
+    f: impl Lane4,
 ) -> f64 {
     let body = n - n % LANES;
     let mut s = [0.0f64; 2 * LANES];
     let mut i = 0;
     while i + 2 * LANES <= body {
         let (v, w) = (
-            f(a.get(i), b.get(i), c.get(i), d.get(i)),
-            f(a.get(i + 8), b.get(i + 8), c.get(i + 8), d.get(i + 8)),
+            f.call(a.get(i), b.get(i), c.get(i), d.get(i)),
+            f.call(a.get(i + 8), b.get(i + 8), c.get(i + 8), d.get(i + 8)),
         );
         add64(&mut s[..LANES], v.as_array());
         add64(&mut s[LANES..], w.as_array());
@@ -175,12 +220,12 @@ pub fn sum4<A: Lanes, B: Lanes, C: Lanes, D: Lanes>(
     if i < body {
         add64(
             &mut s[..LANES],
-            f(a.get(i), b.get(i), c.get(i), d.get(i)).as_array(),
+            f.call(a.get(i), b.get(i), c.get(i), d.get(i)).as_array(),
         );
     }
     let m = n - body;
     if m > 0 {
-        let t = f(
+        let t = f.call(
             a.get_part(body, m),
             b.get_part(body, m),
             c.get_part(body, m),

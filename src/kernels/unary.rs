@@ -15,7 +15,7 @@
 //! code): exp, tanh, sigmoid and sqrt read the saved output and `g`, never `x`.
 
 use super::par::{EW_GRAIN, MATH_GRAIN};
-use super::simd::{f32x8, par_zip4, NONE};
+use super::simd::{f32x8, par_zip4, Lane4, NONE};
 use super::special::{erf, sigmoid};
 use super::vmath;
 use crate::graph::Acc;
@@ -179,6 +179,17 @@ impl Unary {
     }
 }
 
+/// [`Unary::lanes`] as a [`Lane4`] (inlined into the loop).
+#[derive(Clone, Copy)]
+struct Fwd(Unary);
+
+impl Lane4 for Fwd {
+    #[inline(always)]
+    fn call(self, x: f32x8, _: f32x8, _: f32x8, _: f32x8) -> f32x8 {
+        self.0.lanes(x)
+    }
+}
+
 mod grad;
 
 /// `out = f(x)`, in lanes, split over threads above the op's grain.
@@ -193,8 +204,7 @@ pub fn forward(op: Unary, x: &[f32], out: &mut [f32]) {
     macro_rules! each {
         ($($pat:pat => $konst:expr),* $(,)?) => {
             match op {
-                $($pat => par_zip4(grain, (x, NONE, NONE, NONE), out, Acc::Write,
-                    |v, _, _, _| $konst.lanes(v)),)*
+                $($pat => par_zip4(grain, (x, NONE, NONE, NONE), out, Acc::Write, Fwd($konst)),)*
             }
         };
     }

@@ -10,7 +10,9 @@
 //!
 //! The input is seen as `[outer, len, inner]` around the axis
 //! ([`AxisLayout`]); the rule saves only that layout and the scale, since these gradients read
-//! no values. Sums accumulate in `f64`.
+//! no values. Sums accumulate in `f64`, in f32x8 lanes and over threads at fixed boundaries
+//! ([`kernels::reduce`](crate::kernels::reduce)), so results do not depend on the thread
+//! count.
 //!
 //! Axes are PyTorch's: negative ones count from the end, and a 0-d input accepts `0` or `-1`
 //! as a size-1 dimension (the result stays 0-d, with or without keepdim). Empty inputs: a sum
@@ -20,6 +22,7 @@
 use crate::error::{or_panic, Error, Result};
 use crate::graph::{Node, Rule, Sink, Var};
 use crate::kernels::reduce::{broadcast_axis, sum, sum64, sum_axis, AxisLayout};
+use crate::kernels::strided::Dims;
 use crate::shape::normalize_axis;
 
 /// Resolves `axis` of `shape` for a reduction named `op`: the `[outer, len, inner]` layout and
@@ -29,16 +32,16 @@ pub(crate) fn reduce_axis(
     shape: &[usize],
     axis: isize,
     keepdim: bool,
-) -> Result<(AxisLayout, Vec<usize>)> {
+) -> Result<(AxisLayout, Dims)> {
     if shape.is_empty() && (axis == 0 || axis == -1) {
-        return Ok((AxisLayout::new(shape, 0), Vec::new()));
+        return Ok((AxisLayout::new(shape, 0), Dims::zeros(0)));
     }
     let a = normalize_axis(op, axis, shape)?;
-    let mut out = shape.to_vec();
-    if keepdim {
-        out[a] = 1;
-    } else {
-        out.remove(a);
+    // the output shape on the stack (no heap allocation per op for ranks up to 8)
+    let mut out = Dims::zeros(shape.len() - usize::from(!keepdim));
+    let kept = shape.iter().enumerate().filter(|&(i, _)| keepdim || i != a);
+    for (o, (i, &d)) in out.iter_mut().zip(kept) {
+        *o = if i == a { 1 } else { d };
     }
     Ok((AxisLayout::new(shape, a), out))
 }

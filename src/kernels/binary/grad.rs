@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use super::{rows4, Binary, RowSrc, Rows};
 use crate::graph::Acc;
 use crate::kernels::par::{for_chunks, sum_parts, EW_GRAIN};
-use crate::kernels::simd::{add64, f32x8, sum4, Lanes};
+use crate::kernels::simd::{add64, f32x8, sum4, zip4, Lane4, Lanes};
 use crate::kernels::strided::{broadcast_strides, for_rows2, Plan, Role};
 
 /// Output columns a column sum accumulates at once (a stack array of `f64`).
@@ -55,18 +55,18 @@ impl Binary {
 macro_rules! each_partial {
     ($op:expr, $which:expr, $run:ident ( $($arg:expr),* )) => {
         match ($op, $which) {
-            (Binary::Add, 0) => $run($($arg,)* |g, a, b, y| Binary::Add.partial_lanes::<0>(g, a, b, y)),
-            (Binary::Add, _) => $run($($arg,)* |g, a, b, y| Binary::Add.partial_lanes::<1>(g, a, b, y)),
-            (Binary::Sub, 0) => $run($($arg,)* |g, a, b, y| Binary::Sub.partial_lanes::<0>(g, a, b, y)),
-            (Binary::Sub, _) => $run($($arg,)* |g, a, b, y| Binary::Sub.partial_lanes::<1>(g, a, b, y)),
-            (Binary::Mul, 0) => $run($($arg,)* |g, a, b, y| Binary::Mul.partial_lanes::<0>(g, a, b, y)),
-            (Binary::Mul, _) => $run($($arg,)* |g, a, b, y| Binary::Mul.partial_lanes::<1>(g, a, b, y)),
-            (Binary::Div, 0) => $run($($arg,)* |g, a, b, y| Binary::Div.partial_lanes::<0>(g, a, b, y)),
-            (Binary::Div, _) => $run($($arg,)* |g, a, b, y| Binary::Div.partial_lanes::<1>(g, a, b, y)),
-            (Binary::Max, 0) => $run($($arg,)* |g, a, b, y| Binary::Max.partial_lanes::<0>(g, a, b, y)),
-            (Binary::Max, _) => $run($($arg,)* |g, a, b, y| Binary::Max.partial_lanes::<1>(g, a, b, y)),
-            (Binary::Min, 0) => $run($($arg,)* |g, a, b, y| Binary::Min.partial_lanes::<0>(g, a, b, y)),
-            (Binary::Min, _) => $run($($arg,)* |g, a, b, y| Binary::Min.partial_lanes::<1>(g, a, b, y)),
+            (Binary::Add, 0) => $run($($arg,)* Part::<0>(Binary::Add)),
+            (Binary::Add, _) => $run($($arg,)* Part::<1>(Binary::Add)),
+            (Binary::Sub, 0) => $run($($arg,)* Part::<0>(Binary::Sub)),
+            (Binary::Sub, _) => $run($($arg,)* Part::<1>(Binary::Sub)),
+            (Binary::Mul, 0) => $run($($arg,)* Part::<0>(Binary::Mul)),
+            (Binary::Mul, _) => $run($($arg,)* Part::<1>(Binary::Mul)),
+            (Binary::Div, 0) => $run($($arg,)* Part::<0>(Binary::Div)),
+            (Binary::Div, _) => $run($($arg,)* Part::<1>(Binary::Div)),
+            (Binary::Max, 0) => $run($($arg,)* Part::<0>(Binary::Max)),
+            (Binary::Max, _) => $run($($arg,)* Part::<1>(Binary::Max)),
+            (Binary::Min, 0) => $run($($arg,)* Part::<0>(Binary::Min)),
+            (Binary::Min, _) => $run($($arg,)* Part::<1>(Binary::Min)),
         }
     };
 }
@@ -84,7 +84,16 @@ pub fn backward(
     each_partial!(op, which, run(p, which, (g, a, b, y), out, acc));
 }
 
-type F4 = f32x8;
+/// [`Binary::partial_lanes`] of input `W` as a [`Lane4`] of `(g, a, b, y)`.
+#[derive(Clone, Copy)]
+struct Part<const W: usize>(Binary);
+
+impl<const W: usize> Lane4 for Part<W> {
+    #[inline(always)]
+    fn call(self, g: f32x8, a: f32x8, b: f32x8, y: f32x8) -> f32x8 {
+        self.0.partial_lanes::<W>(g, a, b, y)
+    }
+}
 
 fn run(
     p: &Plan,
@@ -92,8 +101,12 @@ fn run(
     (g, a, b, y): (&[f32], &[f32], &[f32], &[f32]),
     out: &mut [f32],
     acc: Acc,
-    f: impl Fn(F4, F4, F4, F4) -> F4 + Sync + Send + Copy,
+    f: impl Lane4,
 ) {
+    if g.len() == 1 {
+        // one element: every operand holds one element
+        return zip4((g, a, b, y), out, acc, f);
+    }
     let role = if which == 0 { p.a } else { p.b };
     let (gs, ys) = (Rows(g, p.inner), Rows(y, p.inner));
     let (outer, inner) = (p.outer, p.inner);
@@ -139,7 +152,7 @@ fn col_sums<G: RowSrc, A: RowSrc, B: RowSrc, Y: RowSrc>(
     inner: usize,
     out: &mut [f32],
     acc: Acc,
-    f: impl Fn(F4, F4, F4, F4) -> F4 + Sync + Send + Copy,
+    f: impl Lane4,
 ) {
     let block = |j0: usize, dst: &mut [f32]| {
         let w = dst.len();
@@ -151,13 +164,13 @@ fn col_sums<G: RowSrc, A: RowSrc, B: RowSrc, Y: RowSrc>(
             while j + 8 <= w {
                 add64(
                     &mut sum[j..j + 8],
-                    f(g.get(j), a.get(j), b.get(j), y.get(j)).as_array(),
+                    f.call(g.get(j), a.get(j), b.get(j), y.get(j)).as_array(),
                 );
                 j += 8;
             }
             if j < w {
                 let m = w - j;
-                let v = f(
+                let v = f.call(
                     g.get_part(j, m),
                     a.get_part(j, m),
                     b.get_part(j, m),
@@ -187,7 +200,7 @@ fn row_sums<G: RowSrc, A: RowSrc, B: RowSrc, Y: RowSrc>(
     inner: usize,
     out: &mut [f32],
     acc: Acc,
-    f: impl Fn(F4, F4, F4, F4) -> F4 + Sync + Send + Copy,
+    f: impl Lane4,
 ) {
     let grain = (EW_GRAIN / inner.max(1)).max(8).next_multiple_of(8);
     for_chunks(out, grain, |o0, d| {
@@ -224,7 +237,7 @@ fn general(
     y: &[f32],
     out_shape: &[usize],
     full: &mut [f32],
-    f: impl Fn(F4, F4, F4, F4) -> F4 + Sync + Send + Copy,
+    f: impl Lane4,
 ) {
     let (sa, sb) = (
         broadcast_strides(a_shape, out_shape),

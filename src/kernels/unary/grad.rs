@@ -4,7 +4,7 @@
 use super::{powf, powf8, Unary, GELU_C, INV_SQRT_2, INV_SQRT_2PI, SQRT_2_OVER_PI};
 use crate::graph::Acc;
 use crate::kernels::par::{EW_GRAIN, MATH_GRAIN};
-use crate::kernels::simd::{f32x8, par_zip4, NONE};
+use crate::kernels::simd::{f32x8, par_zip4, Lane4, NONE};
 use crate::kernels::special::{erf, sigmoid};
 use crate::kernels::vmath;
 
@@ -115,6 +115,17 @@ impl Unary {
     }
 }
 
+/// [`Unary::grad_lanes`] as a [`Lane4`] of `(x, y, g)`.
+#[derive(Clone, Copy)]
+struct Bwd(Unary);
+
+impl Lane4 for Bwd {
+    #[inline(always)]
+    fn call(self, x: f32x8, y: f32x8, g: f32x8, _: f32x8) -> f32x8 {
+        self.0.grad_lanes(x, y, g)
+    }
+}
+
 /// `out (=|+=) f'(x)·g` given `x`, `y = f(x)` and `g`, in lanes, split over threads above the
 /// op's grain.
 pub fn backward(op: Unary, x: &[f32], y: &[f32], g: &[f32], out: &mut [f32], acc: Acc) {
@@ -134,8 +145,7 @@ pub fn backward(op: Unary, x: &[f32], y: &[f32], g: &[f32], out: &mut [f32], acc
     macro_rules! each {
         ($($pat:pat => $konst:expr),* $(,)?) => {
             match op {
-                $($pat => par_zip4(grain, (x, y, g, NONE), out, acc,
-                    |x, y, g, _| $konst.grad_lanes(x, y, g)),)*
+                $($pat => par_zip4(grain, (x, y, g, NONE), out, acc, Bwd($konst)),)*
             }
         };
     }

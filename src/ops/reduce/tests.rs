@@ -179,3 +179,41 @@ fn finite_differences() {
     fd::check(std::slice::from_ref(&x), |v| Ok(v[0].sum()));
     fd::check(&[Tensor::scalar(0.7)], |v| Ok(v[0].mean_axis(0, true)));
 }
+
+#[test]
+fn a_training_graph_gives_the_same_bits_on_1_and_2_threads() {
+    // tanh(a * b + c).sum() and mean over an axis, forward and backward, on 2^20 elements:
+    // every kernel splits over threads here, and the reductions at fixed boundaries
+    let n = 1 << 20;
+    let v = |seed: u32| -> Vec<f32> {
+        (0..n as u32)
+            .map(|i| ((i.wrapping_mul(2_654_435_761) ^ seed) % 2001) as f32 / 500.0 - 2.0)
+            .collect()
+    };
+    let run = || {
+        let mut bits = vec![];
+        Graph::new()
+            .run(|g| {
+                let [a, b, c] =
+                    [1, 2, 3].map(|s| g.leaf(Tensor::new(v(s), &[n / 512, 512]).unwrap()));
+                let h = (a * b + c).tanh();
+                let y = h.sum() + h.mean_axis(0, false).sum() + h.max();
+                y.backward()?;
+                bits.push(y.item().to_bits());
+                for t in [a, b, c] {
+                    bits.extend(t.grad().unwrap().data().iter().map(|x| x.to_bits()));
+                }
+                Ok(())
+            })
+            .unwrap();
+        bits
+    };
+    let [one, two] = [1, 2].map(|t| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()
+            .unwrap();
+        pool.install(run)
+    });
+    assert!(one == two, "1 and 2 threads differ");
+}
