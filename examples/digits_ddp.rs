@@ -94,7 +94,8 @@ fn load() -> std::result::Result<(Split, Split), String> {
             .collect::<std::result::Result<_, _>>()
             .map_err(|e| format!("{DATA_PATH} line {}: {e}", i + 1))?;
         let label = fields.get(PIXELS).copied().unwrap_or(-1.0);
-        if fields.len() != PIXELS + 1 || !(0.0..CLASSES as f32).contains(&label) {
+        let digit = (0.0..CLASSES as f32).contains(&label) && label.fract() == 0.0;
+        if fields.len() != PIXELS + 1 || !digit {
             return Err(format!(
                 "{DATA_PATH} line {}: not 64 pixels and a digit",
                 i + 1
@@ -108,15 +109,10 @@ fn load() -> std::result::Result<(Split, Split), String> {
 }
 
 fn main() -> ExitCode {
-    let cfg = match parse_args() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("digits_ddp: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut dist = match Distributed::init() {
-        Ok(d) => d,
+    let setup =
+        parse_args().and_then(|cfg| Ok((cfg, Distributed::init().map_err(|e| e.to_string())?)));
+    let (cfg, mut dist) = match setup {
+        Ok(ok) => ok,
         Err(e) => {
             eprintln!("digits_ddp: {e}");
             return ExitCode::FAILURE;
