@@ -61,6 +61,8 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "mpi")]
+pub mod distributed;
 pub mod error;
 pub mod gradcheck;
 pub mod graph;

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
 mod grad;
+mod layout;
 
 /// Floats per 64-byte line: every parameter starts at a multiple of this offset.
 pub const ALIGN_FLOATS: usize = 16;

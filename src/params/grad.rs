@@ -1,7 +1,7 @@
 //! The gradient side of a [`ParamStore`]: `zero_grad`, the per-parameter has-grad flags
 //! (PyTorch's `p.grad is None`), and the borrows optimizers and collectives use.
 
-use super::{Param, ParamStore};
+use super::{AlignedBuf, Param, ParamStore};
 use crate::error::{Error, Result};
 
 impl ParamStore {
@@ -152,5 +152,45 @@ impl ParamStore {
     /// overwrites it); keep the zeros of unmarked parameters, the buffer's invariant.
     pub fn flat_grad_mut(&mut self) -> &mut [f32] {
         self.grad.as_mut_slice()
+    }
+
+    /// Exchanges the flat gradient buffer with `other` (same length), O(1): a collective can
+    /// reduce from the store's buffer into `other` and make the result the store's gradients
+    /// without copying it back. Panics on a length mismatch (a caller bug).
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub(crate) fn swap_grad_buffer(&mut self, other: &mut AlignedBuf) {
+        assert_eq!(
+            other.len, self.grad.len,
+            "swap_grad_buffer: length mismatch"
+        );
+        std::mem::swap(&mut self.grad, other);
+    }
+
+    /// The has-grad flags, mutable: for a collective that makes them agree across processes.
+    #[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+    pub(crate) fn grad_flags_mut(&mut self) -> &mut [bool] {
+        &mut self.has_grad
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tensor::Tensor;
+
+    #[test]
+    fn swapped_in_buffer_becomes_the_gradients() {
+        let mut s = ParamStore::new();
+        let a = s.add("a", Tensor::from_slice(&[1.0, 2.0])).unwrap();
+        let b = s.add("b", Tensor::from_slice(&[3.0])).unwrap();
+        s.set_grad(a, &[0.5, 0.5]).unwrap();
+        let mut other = AlignedBuf::zeros(s.flat_grad().len()); // [a a pad.. b]
+        other.as_mut_slice()[16] = 4.0;
+        s.swap_grad_buffer(&mut other);
+        assert_eq!((s.grad(a), s.grad(b)), (&[0.0, 0.0][..], &[4.0][..]));
+        assert_eq!(&other.as_slice()[..2], &[0.5, 0.5]); // the old buffer, to reuse
+        assert_eq!(s.flat_grad().as_ptr() as usize % 64, 0);
+        s.grad_flags_mut()[b.index()] = true;
+        assert_eq!(s.grad_flags(), &[true, true]);
     }
 }
