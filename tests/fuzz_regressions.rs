@@ -154,6 +154,47 @@ fn axis_reductions_with_empty_inner_dims_do_not_split_by_zero() {
         .unwrap();
 }
 
+/// `shapes` crash-74653398 (a 10-minute run after the f32x8 row kernels landed): `Tensor::full`
+/// of `[75, 1]`, permuted, log-softmaxed six times (every value `−ln 75`), then `layer_norm`
+/// gave `−3.0e-4` instead of 0. The row mean was an `f32` lane sum of 75 equal values divided
+/// by 75, which is not the value itself, so `x − μ` was a few ulps and `(x − μ)/√(var + ε)`
+/// visible. PyTorch (Welford moments) gives exactly 0. Fix (`kernels::rowwise::simd::moments`):
+/// the mean is summed from the data shifted by the row's first element.
+#[test]
+fn shapes_layer_norm_of_a_constant_row_is_zero() {
+    let input = include_bytes!("fuzz_inputs/shapes-74653398.bin");
+    shapes::check(input);
+    Graph::new()
+        .run(|g| {
+            let x = g.leaf(Tensor::full(&[1, 75], -(75f32.ln()))?);
+            let y = x.try_layer_norm(None, None, 1e-5)?;
+            assert!(y.data().iter().all(|&v| v == 0.0), "{:?}", &y.data()[..8]);
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// `optim` crash-f5caba1d (found by the fuzz build, which, like a user's build without
+/// `-C target-cpu=native`, has no FMA): centered RMSprop stepped an element of `f32::MAX` to
+/// NaN where the scalar reference kept `f32::MAX`. Without FMA, wide's `f32x8::mul_add` rounds
+/// twice while the tails and scalar twins called `f32::mul_add` (one rounding), so lanes and
+/// tails disagreed, here between an overflow to infinity and a finite value. Fix
+/// (`kernels::simd::fma`): every scalar multiply-add rounds as the lanes do in that build. The
+/// input replays in both kinds of build (the property tests run it too).
+#[test]
+fn optim_multiply_add_rounds_alike_in_lanes_and_tails() {
+    optim::check(include_bytes!("fuzz_inputs/optim-f5caba1d.bin"));
+    let (a, b) = (1.0 + f32::EPSILON, 1.0 - f32::EPSILON);
+    let lanes = arenagrad::kernels::simd::f32x8::splat(a).mul_add(
+        arenagrad::kernels::simd::f32x8::splat(b),
+        arenagrad::kernels::simd::f32x8::splat(-1.0),
+    );
+    assert_eq!(
+        lanes.as_array()[0],
+        arenagrad::kernels::simd::fma(a, b, -1.0)
+    );
+}
+
 /// `optim` property case 15 (the empty input): an optimizer over a store whose parameters are
 /// all empty rejected its own `state_dict` ("need state buffers this optimizer was built
 /// without"): SGD with momentum, RMSprop with momentum or centered, and Adam/AdamW with amsgrad

@@ -4,7 +4,8 @@
 //! The formulas are PyTorch's single-tensor CPU code paths (`torch/optim/*.py`), rounded the
 //! way its CPU kernels round, operation by operation, so a trajectory matches PyTorch's to the
 //! last bit where we can: `add(alpha=a)`, `addcmul` and `lerp` are fused multiply-adds there
-//! (ATen's vectorised `fmadd`), so they are [`f32::mul_add`] here; `addcdiv(t1, t2, value=s)`
+//! (ATen's vectorised `fmadd` on an FMA machine), so they are [`fma`](super::simd::fma) here (one
+//! rounding in a build that targets FMA, two in one that does not); `addcdiv(t1, t2, value=s)`
 //! is `self + (s·t1)/t2`; scalar factors (bias corrections, decayed learning rates) are
 //! computed in `f64` as Python does and rounded to `f32` where ATen casts them. Hyper-parameters
 //! are widened to `f64` through [`widen`]. The maths of each rule is in its optimizer's module
@@ -14,7 +15,7 @@
 //!
 //! Speed: each rule is one generic element function over a lane type (`Lanes`), run on
 //! `f32x8` lanes and on `f32` for the tail. Every operation in it rounds identically in both —
-//! `mul_add` is an FMA in both, `√` and `÷` are IEEE, `maximize` flips the sign bit — so the
+//! `mul_add` is an FMA in both (or two roundings in both, without FMA), `√` and `÷` are IEEE, `maximize` flips the sign bit — so the
 //! SIMD update is bit for bit the [`scalar`] twin (the tests check it on every tail length and
 //! on edge values). Above [`UPDATES`]`.grain` values the buffers are cut into fixed chunks
 //! updated in parallel; an update is element-wise, so any split gives the same bits.

@@ -69,7 +69,8 @@ impl Lanes for f32 {
     }
     #[inline(always)]
     fn mul_add(self, a: Self, b: Self) -> Self {
-        f32::mul_add(self, a, b)
+        // rounded as the lanes' `mul_add` in this build (fused only with FMA)
+        crate::kernels::simd::fma(self, a, b)
     }
     #[inline(always)]
     fn sqrt(self) -> Self {

@@ -15,6 +15,30 @@ pub use wide::f32x8;
 /// Lanes per vector.
 pub const LANES: usize = 8;
 
+/// `a·b + c` rounded as this build's `f32x8::mul_add` rounds it: once (a fused multiply-add)
+/// when the build targets FMA (`-C target-cpu=native` on an AVX2 machine, or aarch64), twice
+/// otherwise. The scalar forms of the kernels (lane tails, one-element paths, scalar twins) use
+/// it, so lanes, tails and twins agree bit for bit in either kind of build; an FMA build and a
+/// plain one differ by at most an ulp per multiply-add.
+///
+/// ```
+/// use arenagrad::kernels::simd::fma;
+/// let (a, b) = (1.0 + f32::EPSILON, 1.0 - f32::EPSILON);
+/// let fused = cfg!(any(target_feature = "fma", all(target_arch = "aarch64", target_feature = "neon")));
+/// assert_eq!(fma(a, b, -1.0), if fused { -f32::EPSILON * f32::EPSILON } else { 0.0 });
+/// ```
+#[inline(always)]
+pub fn fma(a: f32, b: f32, c: f32) -> f32 {
+    if cfg!(any(
+        target_feature = "fma",
+        all(target_arch = "aarch64", target_feature = "neon")
+    )) {
+        a.mul_add(b, c)
+    } else {
+        a * b + c
+    }
+}
+
 /// Lanes `0..8` of `s` (which must hold at least 8 elements).
 #[inline(always)]
 pub fn load(s: &[f32]) -> f32x8 {

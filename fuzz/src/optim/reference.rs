@@ -14,13 +14,27 @@ pub fn widen(x: f32) -> f64 {
     }
 }
 
+/// `a·b + c` with one rounding when the build has FMA (as PyTorch's vectorised CPU kernels on
+/// such a machine), two otherwise: the rounding `arenagrad::kernels::simd::fma` documents,
+/// restated here so that the reference does not call arenagrad.
+fn fma(a: f32, b: f32, c: f32) -> f32 {
+    if cfg!(any(
+        target_feature = "fma",
+        all(target_arch = "aarch64", target_feature = "neon")
+    )) {
+        a.mul_add(b, c)
+    } else {
+        a * b + c
+    }
+}
+
 /// `torch.lerp` on CPU: one fused multiply-add, from the nearer end.
 fn lerp(start: f32, end: f32, w: f32) -> f32 {
     let diff = end - start;
     if w.abs() < 0.5 {
-        w.mul_add(diff, start)
+        fma(w, diff, start)
     } else {
-        (w - 1.0).mul_add(diff, end)
+        fma(w - 1.0, diff, end)
     }
 }
 
@@ -181,22 +195,22 @@ fn signed(g: f32, maximize: bool) -> f32 {
 fn sgd(c: &SgdConfig, t: u64, p: &mut f32, g: f32, s: &mut [f32; 3]) {
     let mut d = signed(g, c.maximize);
     if c.weight_decay != 0.0 {
-        d = p.mul_add(c.weight_decay, d); // d.add(p, alpha=wd)
+        d = fma(*p, c.weight_decay, d); // d.add(p, alpha=wd)
     }
     if c.momentum != 0.0 {
         let b = &mut s[0];
         *b = if t == 1 {
             d // torch.clone(d): no dampening on the first step
         } else {
-            d.mul_add((1.0 - widen(c.dampening)) as f32, *b * c.momentum)
+            fma(d, (1.0 - widen(c.dampening)) as f32, *b * c.momentum)
         };
         d = if c.nesterov {
-            b.mul_add(c.momentum, d)
+            fma(*b, c.momentum, d)
         } else {
             *b
         };
     }
-    *p = d.mul_add(-c.lr, *p);
+    *p = fma(d, -c.lr, *p);
 }
 
 type AdamHyper = (f32, (f32, f32), f32, f32, bool, bool);
@@ -209,12 +223,12 @@ fn adam(h: AdamHyper, decoupled: bool, t: u64, p: &mut f32, g: f32, s: &mut [f32
         if decoupled {
             *p *= (1.0 - lr64 * widen(wd)) as f32;
         } else {
-            d = p.mul_add(wd, d);
+            d = fma(*p, wd, d);
         }
     }
     let [m, v, v_max] = s;
     *m = lerp(*m, d, (1.0 - b1) as f32);
-    *v = ((1.0 - b2) as f32 * d).mul_add(d, *v * b2 as f32);
+    *v = fma((1.0 - b2) as f32 * d, d, *v * b2 as f32);
     let second = if amsgrad {
         *v_max = maximum(*v_max, *v);
         *v_max
@@ -234,19 +248,19 @@ fn rmsprop(c: &RmspropConfig, p: &mut f32, g: f32, s: &mut [f32; 3]) {
     let eps = widen(c.eps) as f32;
     let mut d = signed(g, c.maximize);
     if c.weight_decay != 0.0 {
-        d = p.mul_add(c.weight_decay, d);
+        d = fma(*p, c.weight_decay, d);
     }
     let [sq, buf, avg] = s;
-    *sq = (w * d).mul_add(d, *sq * alpha as f32);
+    *sq = fma(w * d, d, *sq * alpha as f32);
     let denom = if c.centered {
         *avg = lerp(*avg, d, w);
-        (-*avg).mul_add(*avg, *sq).sqrt() + eps
+        fma(-*avg, *avg, *sq).sqrt() + eps
     } else {
         sq.sqrt() + eps
     };
     if c.momentum > 0.0 {
         *buf = *buf * c.momentum + d / denom;
-        *p = buf.mul_add(-c.lr, *p);
+        *p = fma(*buf, -c.lr, *p);
     } else {
         *p += -c.lr * d / denom;
     }
@@ -256,9 +270,9 @@ fn adagrad(c: &AdagradConfig, t: u64, p: &mut f32, g: f32, s: &mut [f32; 3]) {
     let clr = widen(c.lr) / (1.0 + (t as f64 - 1.0) * widen(c.lr_decay));
     let mut d = signed(g, c.maximize);
     if c.weight_decay != 0.0 {
-        d = p.mul_add(c.weight_decay, d);
+        d = fma(*p, c.weight_decay, d);
     }
     let sum = &mut s[0];
-    *sum = d.mul_add(d, *sum);
+    *sum = fma(d, d, *sum);
     *p += (-clr) as f32 * d / (sum.sqrt() + widen(c.eps) as f32);
 }

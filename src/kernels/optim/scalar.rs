@@ -2,6 +2,7 @@
 //! [parent module](super)) that the SIMD updates are tested against bit for bit.
 
 use super::{lerp, nan_max, signed, widen, AdagradArgs, AdamArgs, RmspropArgs, SgdArgs};
+use crate::kernels::simd::fma;
 
 /// One SGD update (see [`super::sgd`]).
 pub fn sgd(p: &mut [f32], g: &[f32], buf: &mut [f32], a: &SgdArgs, first: bool) {
@@ -15,9 +16,9 @@ pub fn sgd(p: &mut [f32], g: &[f32], buf: &mut [f32], a: &SgdArgs, first: bool) 
         for (p, &g) in p.iter_mut().zip(g) {
             let mut d = signed(g, a.maximize);
             if a.weight_decay != 0.0 {
-                d = p.mul_add(a.weight_decay, d);
+                d = fma(*p, a.weight_decay, d);
             }
-            *p = d.mul_add(-a.lr, *p);
+            *p = fma(d, -a.lr, *p);
         }
         return;
     }
@@ -25,19 +26,19 @@ pub fn sgd(p: &mut [f32], g: &[f32], buf: &mut [f32], a: &SgdArgs, first: bool) 
     for ((p, &g), b) in p.iter_mut().zip(g).zip(buf) {
         let mut d = signed(g, a.maximize);
         if a.weight_decay != 0.0 {
-            d = p.mul_add(a.weight_decay, d);
+            d = fma(*p, a.weight_decay, d);
         }
         *b = if first {
             d
         } else {
-            d.mul_add(keep, *b * a.momentum)
+            fma(d, keep, *b * a.momentum)
         };
         d = if a.nesterov {
-            b.mul_add(a.momentum, d)
+            fma(*b, a.momentum, d)
         } else {
             *b
         };
-        *p = d.mul_add(-a.lr, *p);
+        *p = fma(d, -a.lr, *p);
     }
 }
 
@@ -72,11 +73,11 @@ pub fn adam(
             if a.decoupled_weight_decay {
                 p[i] *= shrink;
             } else {
-                d = p[i].mul_add(a.weight_decay, d);
+                d = fma(p[i], a.weight_decay, d);
             }
         }
         m[i] = lerp(m[i], d, w1);
-        v[i] = (w2 * d).mul_add(d, v[i] * b2);
+        v[i] = fma(w2 * d, d, v[i] * b2);
         let second = if a.amsgrad {
             v_max[i] = nan_max(v_max[i], v[i]);
             v_max[i]
@@ -116,18 +117,18 @@ pub fn rmsprop(
     for i in 0..n {
         let mut d = signed(g[i], a.maximize);
         if a.weight_decay != 0.0 {
-            d = p[i].mul_add(a.weight_decay, d);
+            d = fma(p[i], a.weight_decay, d);
         }
-        sq[i] = (w * d).mul_add(d, sq[i] * alpha);
+        sq[i] = fma(w * d, d, sq[i] * alpha);
         let denom = if a.centered {
             avg[i] = lerp(avg[i], d, w);
-            (-avg[i]).mul_add(avg[i], sq[i]).sqrt() + eps
+            fma(-avg[i], avg[i], sq[i]).sqrt() + eps
         } else {
             sq[i].sqrt() + eps
         };
         if a.momentum > 0.0 {
             buf[i] = buf[i] * a.momentum + d / denom;
-            p[i] = buf[i].mul_add(-a.lr, p[i]);
+            p[i] = fma(buf[i], -a.lr, p[i]);
         } else {
             p[i] += -a.lr * d / denom;
         }
@@ -146,9 +147,9 @@ pub fn adagrad(p: &mut [f32], g: &[f32], sum: &mut [f32], a: &AdagradArgs) {
     for i in 0..n {
         let mut d = signed(g[i], a.maximize);
         if a.weight_decay != 0.0 {
-            d = p[i].mul_add(a.weight_decay, d);
+            d = fma(p[i], a.weight_decay, d);
         }
-        sum[i] = d.mul_add(d, sum[i]);
+        sum[i] = fma(d, d, sum[i]);
         p[i] += neg_clr * d / (sum[i].sqrt() + eps);
     }
 }

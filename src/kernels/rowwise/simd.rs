@@ -71,10 +71,14 @@ pub(super) fn log_softmax_backward_row(y: &[f32], g: &[f32], dx: &mut [f32], acc
     each_lane!(y.len(), log_softmax_bwd(y, g, sg, dx, acc));
 }
 
-/// Per-row layer norm statistics `(mean, rstd)` with the biased variance (two passes).
+/// Per-row layer norm statistics `(mean, rstd)` with the biased variance (two passes). The mean
+/// is summed as `x₀ + Σ (x − x₀) / d` (data shifted by the row's first element): an `f32` sum of
+/// `d` equal values is not `d·c` in general, and a constant row must normalise to exactly 0, as
+/// PyTorch's Welford moments give; the shift also keeps the sum small when `|mean| ≫ std`.
 fn moments(x: &[f32], eps: f32) -> (f32, f32) {
     let d = x.len() as f32;
-    let mu = row_sum!(x.len(), |i, L| ld::<L>(x, i)) / d;
+    let x0 = x[0];
+    let mu = x0 + row_sum!(x.len(), |i, L| ld::<L>(x, i) - L::splat(x0)) / d;
     let var = row_sum!(x.len(), |i, L| {
         let c = ld::<L>(x, i) - L::splat(mu);
         c * c

@@ -231,6 +231,26 @@ fn layer_norm_edge_values_match_scalar_twin() {
 }
 
 #[test]
+fn layer_norm_of_a_constant_row_is_exactly_zero() {
+    // PyTorch's Welford moments give mean = c and var = 0 exactly for a constant row, so the
+    // output is exactly 0; an f32 lane sum of d copies of c is not d·c (c = -ln 75, d = 75 gave
+    // |y| = 3e-4 before the shifted sum)
+    for d in [1, 7, 8, 75, 1000, 4097] {
+        for c in [-75f32.ln(), 0.1, 3.3, 1e6 + 3.0, -2.5e-30] {
+            let x = vec![c; d];
+            let (mut y, mut m, mut r) = (vec![1.0; d], [0.0], [0.0]);
+            layer_norm(&x, d, None, None, 1e-5, &mut y, &mut m, &mut r);
+            assert_eq!(m[0], c, "mean d={d} c={c}");
+            assert!(
+                y.iter().all(|&v| v == 0.0),
+                "y d={d} c={c}: {:?}",
+                &y[..d.min(9)]
+            );
+        }
+    }
+}
+
+#[test]
 fn rows_give_the_same_bits_on_1_and_2_threads() {
     let (rows, d) = (300, 1000); // 300K elements: many rayon tasks
     let x = values(rows * d, 1, 6.0);
