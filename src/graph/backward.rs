@@ -67,7 +67,7 @@ pub(crate) fn run(out: Var<'_>, opts: &Backward) -> Result<()> {
                     buf
                 }
                 None => {
-                    let buf = scope.alloc(node.numel());
+                    let buf = scope.alloc_out(node.numel());
                     seed(buf, Acc::Write);
                     buf
                 }

@@ -23,6 +23,13 @@ impl<'g> Scope<'g> {
         self.bump.alloc_slice_fill_copy(n, 0.0f32)
     }
 
+    /// An `f32` buffer in the arena whose contents are unspecified (stale values; NaN in debug
+    /// builds): for an output or gradient that the caller writes in full before reading it.
+    /// In the steady state this costs no fill (see `arena.rs`).
+    pub(crate) fn alloc_out(&self, n: usize) -> &'g mut [f32] {
+        self.written.alloc(self.bump, n)
+    }
+
     /// Copies a slice of plain data into the arena (shapes, indices, saved values).
     #[allow(dead_code)] // used by ops that save indices
     pub(crate) fn alloc_copy<T: Copy>(&self, src: &[T]) -> &'g mut [T] {
@@ -111,7 +118,10 @@ impl<'g> Scope<'g> {
     /// A buffer for an op node's gradient in this pass: a released one of the same length,
     /// or a new one. Its contents are unspecified: the first contribution writes every element.
     pub(crate) fn grad_buffer(&self, n: usize) -> &'g mut [f32] {
-        self.pool.acquire(self.bump, n)
+        match self.pool.acquire(n) {
+            Some(buf) => buf,
+            None => self.alloc_out(n),
+        }
     }
 
     /// Returns a gradient (or scratch) buffer that is no longer read, for reuse.

@@ -93,7 +93,7 @@ impl<'s, 'g> Sink<'s, 'g> {
                         buf
                     }
                     None => {
-                        let buf = self.scope.alloc(input.numel());
+                        let buf = self.scope.alloc_out(input.numel());
                         f(buf, Acc::Write);
                         buf
                     }

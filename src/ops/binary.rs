@@ -77,7 +77,7 @@ fn binary_op<'g>(op: Bin, a: Var<'g>, b: Var<'g>) -> Result<Var<'g>> {
             .expect_err("broadcast_dims fails only where broadcast_shapes does"));
     };
     let scope = a.scope();
-    let out = scope.alloc(shape.iter().product());
+    let out = scope.alloc_out(shape.iter().product());
     forward(
         op,
         (a.data(), a.shape()),

@@ -62,7 +62,7 @@ impl<'g> Rule<'g> for UnaryRule {
 
 fn unary(x: Var<'_>, op: Un) -> Var<'_> {
     let scope = x.scope();
-    let out = scope.alloc(x.numel());
+    let out = scope.alloc_out(x.numel());
     forward(op, x.data(), out);
     scope.op(&[x], x.shape(), out, UnaryRule(op))
 }
