@@ -150,20 +150,32 @@ impl<'g> Scope<'g> {
     }
 
     /// The store's flat gradient buffer, to store parameter `index`'s gradient into, and how:
-    /// the first contribution since `zero_grad` writes (the range holds zeros then, by the
-    /// store's invariant, so writing equals adding without reading it: see
-    /// `ParamStore::zero_grad`), later ones add. Marks the parameter as having a gradient
-    /// (PyTorch's `p.grad` is no longer None).
+    /// see [`param_acc`](Self::param_acc).
     pub(crate) fn param_grads_mut(&self, index: usize) -> (RefMut<'_, &'g mut [f32]>, Acc) {
-        let view = self
-            .params
-            .as_ref()
-            .expect("a Param node exists only in a scope with a store");
-        let acc = if view.has_grad[index].replace(true) {
+        let acc = self.param_acc(index);
+        (self.param_grads(), acc)
+    }
+
+    /// How parameter `index`'s next gradient contribution is stored: the first since
+    /// `zero_grad` writes (the range holds zeros then, by the store's invariant, so writing
+    /// equals adding without reading it: see `ParamStore::zero_grad`), later ones add. Marks
+    /// the parameter as having a gradient (PyTorch's `p.grad` is no longer None).
+    pub(crate) fn param_acc(&self, index: usize) -> Acc {
+        if self.params_view().has_grad[index].replace(true) {
             Acc::Add
         } else {
             Acc::Write
-        };
-        (view.grads.borrow_mut(), acc)
+        }
+    }
+
+    /// The store's flat gradient buffer.
+    pub(crate) fn param_grads(&self) -> RefMut<'_, &'g mut [f32]> {
+        self.params_view().grads.borrow_mut()
+    }
+
+    fn params_view(&self) -> &super::scope::ParamsView<'g> {
+        self.params
+            .as_ref()
+            .expect("a Param node exists only in a scope with a store")
     }
 }
