@@ -188,6 +188,10 @@ pub fn forward_same(op: Binary, a: &[f32], b: &[f32], out: &mut [f32]) {
         a.len() == out.len() && b.len() == out.len(),
         "binary forward: length mismatch"
     );
+    if out.len() == 1 {
+        // one element (scalar graphs): zip4's splat path inline, not through a chunk closure
+        return zip4((a, b, NONE, NONE), out, Acc::Write, Fwd(op));
+    }
     macro_rules! each {
         ($($op:path),*) => {
             match op {
