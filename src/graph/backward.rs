@@ -67,7 +67,7 @@ pub(crate) fn run(out: Var<'_>, opts: &Backward) -> Result<()> {
                     buf
                 }
                 None => {
-                    let buf = scope.alloc(node.numel());
+                    let buf = scope.alloc_out(node.numel());
                     seed(buf, Acc::Write);
                     buf
                 }
@@ -97,7 +97,11 @@ pub(crate) fn run(out: Var<'_>, opts: &Backward) -> Result<()> {
                 let mut sink = Sink::new(scope, n);
                 rule.backward(n, grad_out, &mut sink);
                 pending += sink.reached();
-                scope.recycle(grad_out);
+                match sink.moved() {
+                    // the rule passed its gradient through: the buffer is now that input's
+                    Some(input) => input.grad.set(Some(grad_out)),
+                    None => scope.recycle(grad_out),
+                }
                 if !retain {
                     n.freed.set(true);
                 }

@@ -28,6 +28,7 @@
 //! }).unwrap();
 //! ```
 
+mod arena;
 mod backward;
 mod node;
 mod pool;
@@ -51,6 +52,7 @@ use bumpalo::Bump;
 
 use crate::error::Result;
 use crate::params::ParamStore;
+use arena::Written;
 
 /// Owns the arena that holds one step's graph at a time.
 ///
@@ -69,12 +71,17 @@ use crate::params::ParamStore;
 #[derive(Default)]
 pub struct Graph {
     bump: Bump,
+    /// The part of the arena known to hold written bytes (see `arena.rs`).
+    written: Written,
 }
 
 impl Graph {
     /// A graph with an empty arena.
     pub fn new() -> Self {
-        Graph { bump: Bump::new() }
+        Graph {
+            bump: Bump::new(),
+            written: Written::default(),
+        }
     }
 
     /// Runs `f` with a fresh scope; the scope's arena is reset when `f` returns, whether or
@@ -82,7 +89,7 @@ impl Graph {
     pub fn run<R>(&mut self, f: impl for<'g> FnOnce(&'g Scope<'g>) -> Result<R>) -> Result<R> {
         self.bump.reset();
         let r = {
-            let scope = Scope::new(&self.bump, None);
+            let scope = Scope::new(&self.bump, self.written, None);
             f(&scope)
         };
         self.reset_after_run();
@@ -114,6 +121,7 @@ impl Graph {
             let (store, grads, has_grad) = params.split_for_graph();
             let scope = Scope::new(
                 &self.bump,
+                self.written,
                 Some(ParamsView {
                     store,
                     grads: RefCell::new(grads),
@@ -133,12 +141,17 @@ impl Graph {
     /// several), and every later run of the same size allocates nothing (steady state from
     /// the second run on). Sizing by use rather than by the chunks held matters: chunks
     /// double as they spill, so their total can be much more than the run needed (MLP
-    /// 784-512-512-10, batch 128: 2.71 MiB held for 1.90 MiB used).
+    /// 784-512-512-10, batch 128: 2.71 MiB held for 1.90 MiB used). A chunk kept for the
+    /// first time is primed (written once in full), so that later runs can take output and
+    /// gradient buffers from it without zero-filling them (`arena.rs`).
     fn reset_after_run(&mut self) {
         let used = self.bump.allocated_bytes() - self.bump.chunk_capacity();
         self.bump.reset();
         if self.bump.chunk_capacity() < used {
             self.bump = Bump::with_capacity(used + used / 256 + 4096);
+        }
+        if !self.written.still_valid(&self.bump) {
+            self.written = Written::prime(&mut self.bump);
         }
     }
 

@@ -10,7 +10,7 @@
 //!
 //! The pool is an intrusive free list in the arena, keyed by exact length: [`BUCKETS`] lists,
 //! a length hashed to one of them, each searched for at most [`PROBES`] entries (a miss falls
-//! back to a fresh arena buffer, so the cost per acquire is bounded whatever the graph). The
+//! back to a fresh arena buffer (unfilled: see `arena.rs`), so the cost per acquire is bounded whatever the graph). The
 //! list cells live in the arena too; an emptied cell goes to a spare list and carries the next
 //! released buffer, so a steady state allocates no cells. Nothing here touches the heap.
 //!
@@ -48,14 +48,6 @@ fn bucket(len: usize) -> usize {
     (len.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (usize::BITS - 5)) % BUCKETS
 }
 
-/// `n` zeros from the arena (one store for a single float, not a call to memset).
-fn fresh(bump: &Bump, n: usize) -> &mut [f32] {
-    if n == 1 {
-        return std::slice::from_mut(bump.alloc(0.0f32));
-    }
-    bump.alloc_slice_fill_copy(n, 0.0f32)
-}
-
 impl<'g> Pool<'g> {
     pub(crate) fn new() -> Self {
         Pool {
@@ -64,11 +56,11 @@ impl<'g> Pool<'g> {
         }
     }
 
-    /// A buffer of `n` floats: a released one of that length if the pool has one (its
-    /// contents are stale; poisoned with NaN in debug builds), else zeros from the arena.
-    pub(crate) fn acquire(&self, bump: &'g Bump, n: usize) -> &'g mut [f32] {
+    /// A released buffer of `n` floats if the pool has one (its contents are stale; poisoned
+    /// with NaN in debug builds); `None` means: take a fresh one from the arena.
+    pub(crate) fn acquire(&self, n: usize) -> Option<&'g mut [f32]> {
         if n < MIN_POOLED {
-            return fresh(bump, n);
+            return None;
         }
         let list = &self.lists[bucket(n)];
         let mut prev: Option<&'g FreeCell<'g>> = None;
@@ -86,12 +78,12 @@ impl<'g> Pool<'g> {
                 if cfg!(debug_assertions) {
                     buf.fill(f32::NAN);
                 }
-                return buf;
+                return Some(buf);
             }
             prev = cur;
             cur = cell.next.get();
         }
-        fresh(bump, n)
+        None
     }
 
     /// Gives `buf` back for later [`acquire`](Self::acquire)s.
@@ -127,28 +119,31 @@ mod tests {
     fn released_buffers_are_reused_by_length_without_growing_the_arena() {
         let bump = Bump::new();
         let pool = Pool::new();
-        let a = pool.acquire(&bump, 512);
+        let fresh = |n| {
+            pool.acquire(n)
+                .unwrap_or_else(|| bump.alloc_slice_fill_copy(n, 0.0))
+        };
+        let a = fresh(512);
         let a_ptr = a.as_ptr();
-        let b = pool.acquire(&bump, 40);
+        let b = fresh(40);
         pool.release(&bump, a);
         pool.release(&bump, b);
         let used = bump.allocated_bytes_including_metadata();
         for _ in 0..100 {
             // same lengths: the same memory comes back, and no new cell is needed
-            let c = pool.acquire(&bump, 512);
+            let c = pool.acquire(512).unwrap();
             assert_eq!(c.as_ptr(), a_ptr);
-            let d = pool.acquire(&bump, 40);
+            let d = pool.acquire(40).unwrap();
             pool.release(&bump, c);
             pool.release(&bump, d);
         }
         assert_eq!(bump.allocated_bytes_including_metadata(), used);
-        // another length is a fresh zeroed buffer
-        assert_eq!(pool.acquire(&bump, 70), &[0.0; 70]);
+        // another length is not in the pool
+        assert!(pool.acquire(70).is_none());
         // short buffers are not pooled
-        let short = pool.acquire(&bump, MIN_POOLED - 1);
-        let short_ptr = short.as_ptr();
+        let short = fresh(MIN_POOLED - 1);
         pool.release(&bump, short);
-        assert_ne!(pool.acquire(&bump, MIN_POOLED - 1).as_ptr(), short_ptr);
+        assert!(pool.acquire(MIN_POOLED - 1).is_none());
     }
 
     #[test]
@@ -162,14 +157,15 @@ mod tests {
             .collect();
         let mut ptrs = Vec::new();
         for &n in &same {
-            let b = pool.acquire(&bump, n);
+            let b = pool
+                .acquire(n)
+                .unwrap_or_else(|| bump.alloc_slice_fill_copy(n, 0.0));
             ptrs.push(b.as_ptr());
             pool.release(&bump, b);
         }
         // the newest entry is found; the oldest is beyond the probe window: a fresh buffer
-        let last = pool.acquire(&bump, same[PROBES + 1]);
+        let last = pool.acquire(same[PROBES + 1]).unwrap();
         assert_eq!(last.as_ptr(), ptrs[PROBES + 1]);
-        let first = pool.acquire(&bump, same[0]);
-        assert!(!ptrs.contains(&first.as_ptr()));
+        assert!(pool.acquire(same[0]).is_none());
     }
 }

@@ -23,6 +23,13 @@ impl<'g> Scope<'g> {
         self.bump.alloc_slice_fill_copy(n, 0.0f32)
     }
 
+    /// An `f32` buffer in the arena whose contents are unspecified (stale values; NaN in debug
+    /// builds): for an output or gradient that the caller writes in full before reading it.
+    /// In the steady state this costs no fill (see `arena.rs`).
+    pub(crate) fn alloc_out(&self, n: usize) -> &'g mut [f32] {
+        self.written.alloc(self.bump, n)
+    }
+
     /// Copies a slice of plain data into the arena (shapes, indices, saved values).
     #[allow(dead_code)] // used by ops that save indices
     pub(crate) fn alloc_copy<T: Copy>(&self, src: &[T]) -> &'g mut [T] {
@@ -111,7 +118,10 @@ impl<'g> Scope<'g> {
     /// A buffer for an op node's gradient in this pass: a released one of the same length,
     /// or a new one. Its contents are unspecified: the first contribution writes every element.
     pub(crate) fn grad_buffer(&self, n: usize) -> &'g mut [f32] {
-        self.pool.acquire(self.bump, n)
+        match self.pool.acquire(n) {
+            Some(buf) => buf,
+            None => self.alloc_out(n),
+        }
     }
 
     /// Returns a gradient (or scratch) buffer that is no longer read, for reuse.
@@ -140,20 +150,32 @@ impl<'g> Scope<'g> {
     }
 
     /// The store's flat gradient buffer, to store parameter `index`'s gradient into, and how:
-    /// the first contribution since `zero_grad` writes (the range holds zeros then, by the
-    /// store's invariant, so writing equals adding without reading it: see
-    /// `ParamStore::zero_grad`), later ones add. Marks the parameter as having a gradient
-    /// (PyTorch's `p.grad` is no longer None).
+    /// see [`param_acc`](Self::param_acc).
     pub(crate) fn param_grads_mut(&self, index: usize) -> (RefMut<'_, &'g mut [f32]>, Acc) {
-        let view = self
-            .params
-            .as_ref()
-            .expect("a Param node exists only in a scope with a store");
-        let acc = if view.has_grad[index].replace(true) {
+        let acc = self.param_acc(index);
+        (self.param_grads(), acc)
+    }
+
+    /// How parameter `index`'s next gradient contribution is stored: the first since
+    /// `zero_grad` writes (the range holds zeros then, by the store's invariant, so writing
+    /// equals adding without reading it: see `ParamStore::zero_grad`), later ones add. Marks
+    /// the parameter as having a gradient (PyTorch's `p.grad` is no longer None).
+    pub(crate) fn param_acc(&self, index: usize) -> Acc {
+        if self.params_view().has_grad[index].replace(true) {
             Acc::Add
         } else {
             Acc::Write
-        };
-        (view.grads.borrow_mut(), acc)
+        }
+    }
+
+    /// The store's flat gradient buffer.
+    pub(crate) fn param_grads(&self) -> RefMut<'_, &'g mut [f32]> {
+        self.params_view().grads.borrow_mut()
+    }
+
+    fn params_view(&self) -> &super::scope::ParamsView<'g> {
+        self.params
+            .as_ref()
+            .expect("a Param node exists only in a scope with a store")
     }
 }

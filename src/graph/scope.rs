@@ -8,6 +8,7 @@ use std::marker::PhantomData;
 
 use bumpalo::Bump;
 
+use super::arena::Written;
 use super::node::{Kind, Node};
 use super::pool::Pool;
 use super::var::Var;
@@ -38,6 +39,8 @@ pub struct Scope<'g> {
     pub(super) released: Cell<bool>,
     /// Gradient buffers free for reuse (see `pool.rs`).
     pub(super) pool: Pool<'g>,
+    /// Where the arena's bytes are known to be written (buffers there need no zero-fill).
+    pub(super) written: Written,
     /// The shape of every 0-d node: empty, but pointing into the arena (see `shape_in_arena`).
     pub(super) scalar_shape: &'g [usize],
     /// `'g` is invariant: vars of two different scopes never unify.
@@ -45,9 +48,10 @@ pub struct Scope<'g> {
 }
 
 impl<'g> Scope<'g> {
-    pub(crate) fn new(bump: &'g Bump, params: Option<ParamsView<'g>>) -> Self {
+    pub(crate) fn new(bump: &'g Bump, written: Written, params: Option<ParamsView<'g>>) -> Self {
         Scope {
             bump,
+            written,
             params,
             tape: Cell::new(None),
             no_grad: Cell::new(0),

@@ -134,3 +134,46 @@ fn zero_dim_shapes_point_at_real_memory() {
         })
         .unwrap();
 }
+
+#[test]
+fn passed_through_and_paired_gradients_keep_fan_in_semantics() {
+    Graph::new()
+        .run(|g| {
+            let x = g.leaf(Tensor::from_slice(&[1.5, -2.0]));
+            // u + u: one node twice, so nothing passes through; d/dx (2x²) = 4x
+            let u = x * x;
+            (u + u).sum().backward()?;
+            assert_eq!(x.grad().unwrap().to_vec(), vec![6.0, -8.0]);
+            // (u + x) + u: u's first gradient is the sum's buffer, the second adds to it;
+            // d/dx (2x² + x) = 4x + 1; x * x pairs one node with itself (not paired)
+            x.set_grad_none();
+            let u = x * x;
+            ((u + x) + u).sum().backward()?;
+            assert_eq!(x.grad().unwrap().to_vec(), vec![7.0, -7.0]);
+            // a - b passes g through to a; d/da (a·a - a) = 2a - 1, twice over a retained graph
+            x.set_grad_none();
+            let y = (x * x - x).sum();
+            y.backward_with(&Backward::retain_graph())?;
+            y.backward()?;
+            assert_eq!(x.grad().unwrap().to_vec(), vec![4.0, -10.0]);
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn paired_parameter_gradients_write_then_add() {
+    let mut params = ParamStore::new();
+    let w = params.add("w", Tensor::from_slice(&[2.0, 3.0])).unwrap();
+    let v = params.add("v", Tensor::from_slice(&[5.0, 7.0])).unwrap();
+    Graph::new()
+        .run_with(&mut params, |g| {
+            // two nodes of one parameter: not paired; d(w·w)/dw = 2w
+            (g.param(w) * g.param(w)).sum().backward()?;
+            // two parameters, paired: d(w·v)/dw = v (added), d/dv = w (written)
+            (g.param(w) * g.param(v)).sum().backward()
+        })
+        .unwrap();
+    assert_eq!(params.grad(w), &[4.0 + 5.0, 6.0 + 7.0]);
+    assert_eq!(params.grad(v), &[2.0, 3.0]);
+}

@@ -16,7 +16,7 @@
 //! to a scratch buffer for [`Sink::put_reduced`](crate::graph::Sink).
 
 use super::par::{for_chunks, for_rows, EW_GRAIN};
-use super::simd::{f32x8, zip4, Lane4, Lanes, Splat, NONE};
+use super::simd::{f32x8, par_zip4, zip4, Lane4, Lanes, Splat, NONE};
 use super::strided::{broadcast_strides, for_rows2, plan, Plan, Role};
 use crate::graph::Acc;
 
@@ -181,6 +181,34 @@ pub fn forward(
     );
 }
 
+/// `out = f(a, b)` for operands of the output's own shape (no broadcast plan): the loop of
+/// [`forward`]'s same-shape layout, called directly.
+pub fn forward_same(op: Binary, a: &[f32], b: &[f32], out: &mut [f32]) {
+    assert!(
+        a.len() == out.len() && b.len() == out.len(),
+        "binary forward: length mismatch"
+    );
+    if out.len() == 1 {
+        // one element (scalar graphs): zip4's splat path inline, not through a chunk closure
+        return zip4((a, b, NONE, NONE), out, Acc::Write, Fwd(op));
+    }
+    macro_rules! each {
+        ($($op:path),*) => {
+            match op {
+                $($op => par_zip4(EW_GRAIN, (a, b, NONE, NONE), out, Acc::Write, Fwd($op)),)*
+            }
+        };
+    }
+    each!(
+        Binary::Add,
+        Binary::Sub,
+        Binary::Mul,
+        Binary::Div,
+        Binary::Max,
+        Binary::Min
+    );
+}
+
 /// [`Binary::lanes`] as a [`Lane4`] of `(a, b)`.
 #[derive(Clone, Copy)]
 struct Fwd(Binary);
@@ -248,7 +276,7 @@ fn run(
 }
 
 mod grad;
-pub use grad::{backward, backward_general};
+pub use grad::{backward, backward_general, mul_backward_both};
 
 #[cfg(test)]
 mod tests;

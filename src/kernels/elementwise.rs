@@ -14,6 +14,10 @@ use crate::graph::Acc;
 /// `out = src` or `out += src`, in lanes and over threads above [`EW_GRAIN`].
 pub fn store(out: &mut [f32], src: &[f32], acc: Acc) {
     assert_eq!(out.len(), src.len(), "store: length mismatch");
+    if let ([o], [v]) = (&mut *out, src) {
+        // one element: no call to memcpy
+        return acc.put(o, *v);
+    }
     if acc == Acc::Write && out.len() <= EW_GRAIN {
         return out.copy_from_slice(src);
     }

@@ -15,7 +15,7 @@
 //! code): exp, tanh, sigmoid and sqrt read the saved output and `g`, never `x`.
 
 use super::par::{EW_GRAIN, MATH_GRAIN};
-use super::simd::{f32x8, par_zip4, Lane4, NONE};
+use super::simd::{f32x8, par_zip4, zip4, Lane4, NONE};
 use super::special::{erf, sigmoid};
 use super::vmath;
 use crate::graph::Acc;
@@ -200,6 +200,10 @@ pub fn forward(op: Unary, x: &[f32], out: &mut [f32]) {
         Unary::Pow(p) if [0.0, 1.0, 2.0, 3.0, -1.0, -2.0].contains(&p) => EW_GRAIN,
         _ => MATH_GRAIN,
     };
+    if out.len() == 1 {
+        // one element (scalar graphs): zip4's splat path inline, not through a chunk closure
+        return zip4((x, NONE, NONE, NONE), out, Acc::Write, Fwd(op));
+    }
     // one instance of the loop per op, each with a constant op so `lanes` folds to one arm
     macro_rules! each {
         ($($pat:pat => $konst:expr),* $(,)?) => {

@@ -25,9 +25,11 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 
 use crate::error::{or_panic, Result};
 use crate::graph::{Node, Rule, Sink, Var};
-use crate::kernels::binary::{backward, backward_general, forward, Binary as Bin};
-use crate::kernels::strided::{broadcast_dims, plan};
-use crate::shape::broadcast_shapes;
+use crate::kernels::binary::{
+    backward, backward_general, forward, forward_same, mul_backward_both, Binary as Bin,
+};
+use crate::kernels::strided::{broadcast_dims, plan, Plan, Role};
+use crate::shape::{broadcast_shapes, same};
 
 fn name(op: Bin) -> &'static str {
     match op {
@@ -50,6 +52,9 @@ impl<'g> Rule<'g> for BinaryRule {
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let (a, b) = (node.inputs[0], node.inputs[1]);
         let (op, y) = (self.0, node.data);
+        if same(a.shape, b.shape) {
+            return same_shape_backward(op, (g, a.data, b.data, y), sink);
+        }
         let p = plan(a.shape, b.shape, node.shape);
         for which in 0..2 {
             if !sink.needs(which) {
@@ -71,13 +76,56 @@ impl<'g> Rule<'g> for BinaryRule {
     }
 }
 
+/// The backward of same-shape operands (every op of a scalar graph, most element-wise
+/// chains): no plan; `add`'s gradient passes through to one input without a copy, and `mul`'s
+/// two gradients are computed in one pass.
+fn same_shape_backward(op: Bin, (g, a, b, y): Rows4<'_>, sink: &mut Sink<'_, '_>) {
+    match op {
+        Bin::Add => {
+            // one of the two (the first that can) takes over `g`'s buffer, the other copies it
+            for which in 0..2 {
+                if sink.needs(which) {
+                    sink.pass_through(which, g);
+                }
+            }
+        }
+        Bin::Mul if sink.pairable() => sink.with2(|ga, gb| mul_backward_both((g, a, b), ga, gb)),
+        _ => {
+            let p = Plan {
+                outer: 1,
+                inner: g.len(),
+                a: Role::Full,
+                b: Role::Full,
+            };
+            for which in 0..2 {
+                if which == 0 && op == Bin::Sub && sink.needs(0) {
+                    sink.pass_through(0, g);
+                } else if sink.needs(which) {
+                    sink.with(which, |out, acc| {
+                        backward(op, which, &p, (g, a, b, y), out, acc)
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// `(g, a, b, y)`: the output gradient, the operands and the output.
+type Rows4<'a> = (&'a [f32], &'a [f32], &'a [f32], &'a [f32]);
+
 fn binary_op<'g>(op: Bin, a: Var<'g>, b: Var<'g>) -> Result<Var<'g>> {
+    let scope = a.scope();
+    if same(a.shape(), b.shape()) {
+        // no broadcast plan, and the node shares `a`'s shape instead of copying it
+        let out = scope.alloc_out(a.numel());
+        forward_same(op, a.data(), b.data(), out);
+        return Ok(scope.op_shaped(&[a, b], a.shape(), out, BinaryRule(op)));
+    }
     let Some(shape) = broadcast_dims(a.shape(), b.shape()) else {
         return Err(broadcast_shapes(name(op), a.shape(), b.shape())
             .expect_err("broadcast_dims fails only where broadcast_shapes does"));
     };
-    let scope = a.scope();
-    let out = scope.alloc(shape.iter().product());
+    let out = scope.alloc_out(shape.iter().product());
     forward(
         op,
         (a.data(), a.shape()),

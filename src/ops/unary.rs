@@ -62,9 +62,9 @@ impl<'g> Rule<'g> for UnaryRule {
 
 fn unary(x: Var<'_>, op: Un) -> Var<'_> {
     let scope = x.scope();
-    let out = scope.alloc(x.numel());
+    let out = scope.alloc_out(x.numel());
     forward(op, x.data(), out);
-    scope.op(&[x], x.shape(), out, UnaryRule(op))
+    scope.op_shaped(&[x], x.shape(), out, UnaryRule(op))
 }
 
 impl<'g> Var<'g> {

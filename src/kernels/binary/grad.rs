@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use super::{rows4, Binary, RowSrc, Rows};
 use crate::graph::Acc;
 use crate::kernels::par::{for_chunks, sum_parts, EW_GRAIN};
-use crate::kernels::simd::{add64, f32x8, sum4, zip4, Lane4, Lanes};
+use crate::kernels::simd::{add64, f32x8, load, store, sum4, zip4, Lane4, Lanes, LANES};
 use crate::kernels::strided::{broadcast_strides, for_rows2, Plan, Role};
 
 /// Output columns a column sum accumulates at once (a stack array of `f64`).
@@ -82,6 +82,68 @@ pub fn backward(
     acc: Acc,
 ) {
     each_partial!(op, which, run(p, which, (g, a, b, y), out, acc));
+}
+
+/// Both gradients of `y = a · b` for same-shape operands in one pass: `ga (=|+=) g · b` and
+/// `gb (=|+=) g · a`. Reads `g`, `a`, `b` once instead of `g` twice and each operand once
+/// (two [`backward`] calls): 5 streams instead of 6. Bitwise the same as [`backward`]: the
+/// products and the adds are the same single IEEE operations, in lanes or not.
+pub fn mul_backward_both(
+    (g, a, b): (&[f32], &[f32], &[f32]),
+    (ga, acc_a): (&mut [f32], Acc),
+    (gb, acc_b): (&mut [f32], Acc),
+) {
+    let n = g.len();
+    assert!(
+        a.len() == n && b.len() == n && ga.len() == n && gb.len() == n,
+        "mul backward: length mismatch"
+    );
+    let part = |s: usize, ga: &mut [f32], gb: &mut [f32]| {
+        let m = ga.len();
+        let (g, a, b) = (&g[s..s + m], &a[s..s + m], &b[s..s + m]);
+        match (acc_a, acc_b) {
+            (Acc::Write, Acc::Write) => mul2::<false, false>((g, a, b), ga, gb),
+            (Acc::Write, Acc::Add) => mul2::<false, true>((g, a, b), ga, gb),
+            (Acc::Add, Acc::Write) => mul2::<true, false>((g, a, b), ga, gb),
+            (Acc::Add, Acc::Add) => mul2::<true, true>((g, a, b), ga, gb),
+        }
+    };
+    if n <= EW_GRAIN || rayon::current_num_threads() == 1 {
+        return part(0, ga, gb);
+    }
+    ga.par_chunks_mut(EW_GRAIN)
+        .zip(gb.par_chunks_mut(EW_GRAIN))
+        .enumerate()
+        .for_each(|(k, (x, y))| part(k * EW_GRAIN, x, y));
+}
+
+/// The loop of [`mul_backward_both`], one instance per pair of modes (`true` = add).
+#[inline(always)]
+fn mul2<const ADD_A: bool, const ADD_B: bool>(
+    (g, a, b): (&[f32], &[f32], &[f32]),
+    ga: &mut [f32],
+    gb: &mut [f32],
+) {
+    let body = g.len() - g.len() % LANES;
+    let mut i = 0;
+    while i < body {
+        let (gv, av, bv) = (load(&g[i..]), load(&a[i..]), load(&b[i..]));
+        let (mut x, mut y) = (gv * bv, gv * av);
+        if ADD_A {
+            x = load(&ga[i..]) + x;
+        }
+        if ADD_B {
+            y = load(&gb[i..]) + y;
+        }
+        store(x, &mut ga[i..]);
+        store(y, &mut gb[i..]);
+        i += LANES;
+    }
+    for i in body..g.len() {
+        let (x, y) = (g[i] * b[i], g[i] * a[i]);
+        ga[i] = if ADD_A { ga[i] + x } else { x };
+        gb[i] = if ADD_B { gb[i] + y } else { y };
+    }
 }
 
 /// [`Binary::partial_lanes`] of input `W` as a [`Lane4`] of `(g, a, b, y)`.

@@ -139,3 +139,26 @@ fn empty_outputs_still_write_zero_gradients() {
     );
     assert_eq!(gb, [0.0; 3]);
 }
+
+#[test]
+fn same_shape_entry_points_match_the_planned_kernels_bitwise() {
+    // lengths across the lane body, the tail, and (200_000) several parallel chunks
+    for n in [0, 1, 7, 8, 17, 129, 200_000] {
+        let (a, b, g) = (vals(n, 1), vals(n, 2), vals(n, 3));
+        let p = plan(&[n], &[n], &[n]).unwrap();
+        for op in OPS {
+            let (mut y, mut want) = (vec![0.0; n], vec![0.0; n]);
+            forward_same(op, &a, &b, &mut y);
+            forward(op, (&a, &[n]), (&b, &[n]), &[n], &mut want);
+            assert!(y.iter().zip(&want).all(|(x, w)| x.to_bits() == w.to_bits()));
+        }
+        for (acc_a, acc_b) in [(Acc::Write, Acc::Add), (Acc::Add, Acc::Write)] {
+            let (mut ga, mut gb) = (vals(n, 4), vals(n, 5));
+            let (mut wa, mut wb) = (ga.clone(), gb.clone());
+            mul_backward_both((&g, &a, &b), (&mut ga, acc_a), (&mut gb, acc_b));
+            backward(Binary::Mul, 0, &p, (&g, &a, &b, &g), &mut wa, acc_a);
+            backward(Binary::Mul, 1, &p, (&g, &a, &b, &g), &mut wb, acc_b);
+            assert_eq!((ga, gb), (wa, wb), "n = {n}");
+        }
+    }
+}

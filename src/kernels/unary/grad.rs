@@ -4,7 +4,7 @@
 use super::{powf, powf8, Unary, GELU_C, INV_SQRT_2, INV_SQRT_2PI, SQRT_2_OVER_PI};
 use crate::graph::Acc;
 use crate::kernels::par::{EW_GRAIN, MATH_GRAIN};
-use crate::kernels::simd::{f32x8, par_zip4, Lane4, NONE};
+use crate::kernels::simd::{f32x8, par_zip4, zip4, Lane4, NONE};
 use crate::kernels::special::{erf, sigmoid};
 use crate::kernels::vmath;
 
@@ -140,6 +140,10 @@ pub fn backward(op: Unary, x: &[f32], y: &[f32], g: &[f32], out: &mut [f32], acc
         }
         _ => EW_GRAIN,
     };
+    if n == 1 {
+        // one element (scalar graphs): zip4's splat path inline, not through a chunk closure
+        return zip4((x, y, g, NONE), out, acc, Bwd(op));
+    }
     // one loop per op with a constant op, so `grad_lanes` folds to one arm and unread
     // operands are never loaded
     macro_rules! each {
