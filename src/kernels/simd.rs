@@ -22,10 +22,11 @@ pub const LANES: usize = 8;
 /// plain one differ by at most an ulp per multiply-add.
 ///
 /// ```
-/// use arenagrad::kernels::simd::fma;
+/// use arenagrad::kernels::simd::{f32x8, fma};
 /// let (a, b) = (1.0 + f32::EPSILON, 1.0 - f32::EPSILON);
-/// let fused = cfg!(any(target_feature = "fma", all(target_arch = "aarch64", target_feature = "neon")));
-/// assert_eq!(fma(a, b, -1.0), if fused { -f32::EPSILON * f32::EPSILON } else { 0.0 });
+/// let lanes = f32x8::splat(a).mul_add(f32x8::splat(b), f32x8::splat(-1.0));
+/// // −ε² with one rounding, 0 with two: either way the lanes and `fma` agree
+/// assert_eq!(fma(a, b, -1.0), lanes.as_array()[0]);
 /// ```
 #[inline(always)]
 pub fn fma(a: f32, b: f32, c: f32) -> f32 {
