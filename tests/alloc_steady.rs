@@ -194,15 +194,11 @@ fn sgd(p: &ParamStore) -> Box<dyn Optimizer> {
 }
 
 #[test]
-#[ignore = "matrixmultiply::sgemm allocates its packing buffer on every call \
-            (kernels/gemm.rs, the bench branch's); un-ignore once the GEMM wrapper does not"]
 fn mlp_cross_entropy_adam_step_allocates_nothing() {
     mlp_steps(Loss::CrossEntropy, adam);
 }
 
 #[test]
-#[ignore = "matrixmultiply::sgemm allocates its packing buffer on every call \
-            (kernels/gemm.rs, the bench branch's); un-ignore once the GEMM wrapper does not"]
 fn mlp_mse_sgd_step_allocates_nothing() {
     mlp_steps(Loss::Mse, sgd);
 }

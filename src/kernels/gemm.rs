@@ -72,6 +72,7 @@
 use crate::graph::Acc;
 
 mod backend;
+mod packed;
 #[cfg(test)]
 mod tests;
 
@@ -174,19 +175,19 @@ pub const PAR_MIN_MACS: usize = 1 << 22;
 pub fn route(a: &Mat<'_>, b: &Mat<'_>) -> Backend {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     let par = m.saturating_mul(k).saturating_mul(n) >= PAR_MIN_MACS;
-    // B stored transposed (`x·Wᵀ`): the gemm crate does not pack it for small m and loses to
-    // strided reads, most at power-of-two row strides.
-    let b_transposed = b.rs == 1 && b.cs > 1 && n >= 64;
-    if b_transposed && ((m < 128 && k >= 64) || (m < 256 && k % 256 == 0)) {
-        if par {
-            Backend::MatrixmultiplyCols
-        } else {
-            Backend::Matrixmultiply
-        }
-    } else if par {
-        Backend::GemmRayon
-    } else {
-        Backend::GemmSeq
+    // The `gemm` crate's paths that allocate nothing (and beat packing there): `k ≤ 2` (the
+    // bias broadcast `1ₘ·b`), matrix-vector products with a unit stride where its gemv needs
+    // one (the bias gradient `dyᵀ·1ₘ`, a layer of width 1), and tiny `x·Wᵀ` (its horizontal
+    // kernels, `m·n ≤ 256`). Everything else goes to the packed driver, whose buffers are kept.
+    let gemm_alloc_free = k <= 2
+        || (n == 1 && (a.rs == 1 || (a.cs == 1 && b.rs == 1)))
+        || (m == 1 && (b.cs == 1 || (b.rs == 1 && a.cs == 1)))
+        || (a.cs == 1 && b.rs == 1 && m * n <= 256);
+    match (gemm_alloc_free, par) {
+        (true, false) => Backend::GemmSeq,
+        (true, true) => Backend::GemmRayon,
+        (false, false) => Backend::Packed,
+        (false, true) => Backend::PackedCols,
     }
 }
 
