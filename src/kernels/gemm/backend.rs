@@ -1,13 +1,15 @@
-//! The GEMM implementations behind [`super::matmul`], over the same strided views:
-//! `matrixmultiply::sgemm` (sequential, or on column blocks in parallel over rayon) and the
-//! `gemm` crate (sequential, or its own rayon parallelism). Routing among them lives in
-//! [`super::route`]; this file only maps [`Mat`] views and [`Acc`] onto each entry point.
+//! The GEMM implementations behind [`super::matmul`], over the same strided views: this
+//! crate's packed driver ([`super::packed`], sequential or on column blocks over rayon),
+//! `matrixmultiply::sgemm` (the same two ways) and the `gemm` crate (sequential, or its own
+//! rayon parallelism). Routing among them lives in [`super::route`]; this file only maps
+//! [`Mat`] views and [`Acc`] onto each entry point. The two crates stay for the products
+//! where `gemm` allocates nothing, and for the probe and the tests.
 //!
 //! Every variant sums each output element over `k` in an order that does not depend on the
-//! number of threads: `matrixmultiply` blocks `k` by a constant, and neither parallel variant
-//! splits `k` (the `gemm` crate's `k` blocking depends on the shape only). So results are
-//! bitwise identical for 1 and N threads (tested), provided the *crate* chosen for a product
-//! does not depend on the thread count either — [`super::route`] keeps that rule.
+//! number of threads: the packed driver and `matrixmultiply` block `k` by the shape only, and
+//! no parallel variant splits `k` (the `gemm` crate's `k` blocking depends on the shape only).
+//! So results are bitwise identical for 1 and N threads (tested), provided the backend chosen
+//! for a product does not depend on the thread count either — [`super::route`] keeps that rule.
 
 use rayon::prelude::*;
 
