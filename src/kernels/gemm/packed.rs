@@ -26,7 +26,7 @@
 //! the split; `Backend::PackedCols` splits `C`'s columns over rayon threads, so results are bitwise the
 //! same for 1 and N threads.
 //!
-//! The per-thread buffer has a fixed size (`MC·KC + KC·NC` floats, 0.8 MB), allocated on a
+//! The per-thread buffer has a fixed size (`MC·KC + KC·NC` floats, 1.3 MB), allocated on a
 //! thread's first product: which rayon worker runs which block varies from call to call, and
 //! a buffer sized to the first block it saw could grow later, after warm-up.
 
@@ -94,26 +94,40 @@ impl Kernels {
 /// The kernels this CPU runs (detected once by std), or `None` off x86-64 or without
 /// AVX2+FMA, where the caller falls back to the `gemm` crate.
 pub(super) fn kernels() -> Option<Kernels> {
+    avx512().or_else(avx2_fma)
+}
+
+/// Every kernel family this CPU runs, for the tests (valgrind, which lacks AVX-512, runs the
+/// AVX2+FMA family; a machine with AVX-512 runs both).
+#[cfg(test)]
+pub(super) fn all_kernels() -> Vec<Kernels> {
+    [avx512(), avx2_fma()].into_iter().flatten().collect()
+}
+
+fn avx512() -> Option<Kernels> {
     #[cfg(target_arch = "x86_64")]
-    {
-        use gemm_f32::microkernel::{avx512f::f32 as v4, fma::f32 as v3};
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            return Some(Kernels {
-                lanes: 16,
-                mr: v4::MR_DIV_N * 16,
-                nr: v4::NR,
-                ukr: |p, c| v4::UKR[p - 1][c - 1],
-            });
-        }
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            return Some(Kernels {
-                lanes: 8,
-                mr: v3::MR_DIV_N * 8,
-                nr: v3::NR,
-                ukr: |p, c| v3::UKR[p - 1][c - 1],
-            });
-        }
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        use gemm_f32::microkernel::avx512f::f32 as v4;
+        return Some(Kernels {
+            lanes: 16,
+            mr: v4::MR_DIV_N * 16,
+            nr: v4::NR,
+            ukr: |p, c| v4::UKR[p - 1][c - 1],
+        });
+    }
+    None
+}
+
+fn avx2_fma() -> Option<Kernels> {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        use gemm_f32::microkernel::fma::f32 as v3;
+        return Some(Kernels {
+            lanes: 8,
+            mr: v3::MR_DIV_N * 8,
+            nr: v3::NR,
+            ukr: |p, c| v3::UKR[p - 1][c - 1],
+        });
     }
     None
 }

@@ -124,6 +124,25 @@ fn the_packed_driver_matches_across_its_block_edges() {
 }
 
 #[test]
+fn every_packed_kernel_family_matches_the_triple_loop() {
+    for kern in super::packed::all_kernels() {
+        for &(m, k, n) in &[
+            (1, 1, 1),
+            (3, 5, 2),
+            (17, 9, 33),
+            (390, 1030, 270),
+            (10, 600, 90),
+        ] {
+            check(m, k, n, &|a, b, c, acc| {
+                // SAFETY: `check` passes the m×n output and views within their slices, and
+                // these sizes are not 0.
+                unsafe { super::packed::run_seq(kern, a, b, c.as_mut_ptr(), b.cols, acc) }
+            });
+        }
+    }
+}
+
+#[test]
 fn results_are_bitwise_identical_for_1_2_and_3_threads() {
     // shapes of the MLP 784-512-512-10 step (every backend and both parallel paths) and odd ones
     let shapes = [
