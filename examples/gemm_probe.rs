@@ -148,8 +148,10 @@ fn probe(args: &[String], threads: usize, rounds: usize, only: &str) {
     let mut backends = vec![
         (Backend::Matrixmultiply, mm_label.as_str()),
         (Backend::GemmSeq, "gemm-seq"),
+        (Backend::Packed, "packed"),
     ];
     if threads > 1 {
+        backends.push((Backend::PackedCols, "packed-cols"));
         backends.push((Backend::GemmRayon, "gemm-rayon"));
         backends.push((Backend::MatrixmultiplyCols, "mm-cols"));
     }

@@ -6,6 +6,14 @@
 //! chunks, `Graph::run` then replaces them by one chunk of the total size, and every later run
 //! of the same graph fits in it. The test also checks that the arena stops growing.
 //!
+//! Matrix products run on the packed GEMM driver (`src/kernels/gemm/packed.rs`), whose packing
+//! buffers are kept per thread: each thread allocates its buffer on its first product, during
+//! warm-up. The `gemm` crate only keeps the shapes where it allocates nothing (see the routing
+//! in `src/kernels/gemm.rs`). Run with `RAYON_NUM_THREADS=1` and `=2`: this model's kernels all
+//! stay below the parallel grain sizes, so rayon is not entered. A product that is split over
+//! rayon from a thread outside the pool pushes a job onto rayon's injector queue, which
+//! allocates a new block every 63 jobs; a training loop run inside `pool.install` avoids that.
+//!
 //! To find an allocation, run with `ARENAGRAD_ALLOC_TRACE=1`: each allocation inside a
 //! measured step prints its size and a backtrace (to stderr; add `-- --nocapture`).
 
@@ -194,15 +202,11 @@ fn sgd(p: &ParamStore) -> Box<dyn Optimizer> {
 }
 
 #[test]
-#[ignore = "matrixmultiply::sgemm allocates its packing buffer on every call \
-            (kernels/gemm.rs, the bench branch's); un-ignore once the GEMM wrapper does not"]
 fn mlp_cross_entropy_adam_step_allocates_nothing() {
     mlp_steps(Loss::CrossEntropy, adam);
 }
 
 #[test]
-#[ignore = "matrixmultiply::sgemm allocates its packing buffer on every call \
-            (kernels/gemm.rs, the bench branch's); un-ignore once the GEMM wrapper does not"]
 fn mlp_mse_sgd_step_allocates_nothing() {
     mlp_steps(Loss::Mse, sgd);
 }

@@ -5,29 +5,51 @@
 //! swapped, which is how backward computes `dA = dC · Bᵀ` and `dB = Aᵀ · dC` without copies.
 //! The fan-in mode maps onto GEMM's `beta` (0 to write, 1 to add).
 //!
-//! Two crates serve the products, chosen per layout by measurement ([`route`]): `gemm` 0.19
-//! (built with its `x86-v4` feature, so AVX-512 kernels where the CPU has them, detected at run
-//! time; AVX2+FMA otherwise) and `matrixmultiply` 0.3 (whose f32 kernel is AVX2+FMA only).
+//! The products run on this crate's packed driver ([`Backend::Packed`], `gemm/packed.rs`):
+//! `gemm-f32`'s micro-kernels (the `gemm` 0.19 crate's, AVX-512 where the CPU has it, detected
+//! at run time; AVX2+FMA otherwise) under BLIS loops whose packing buffers are kept per thread
+//! across calls, so a training step makes no heap allocation after warm-up (tests/alloc_steady.rs).
+//! Neither GEMM crate takes a buffer from its caller: `matrixmultiply::sgemm` allocates its
+//! packing buffer on every call, `gemm` its packed operands and a `Vec<bool>` (1–2 allocations
+//! per call, `examples/gemm_probe.rs` counts them). The `gemm` crate keeps the products where
+//! it allocates nothing and packing would only cost.
 //!
 //! ## Routing
 //!
-//! | layout | when | backend |
-//! |---|---|---|
-//! | B stored transposed (`b.rs == 1`, the forward `x·Wᵀ`), `n ≥ 64` | `m < 128` and `k ≥ 64`, or `m < 256` and `k % 256 == 0` | `matrixmultiply`; columns split over rayon from [`PAR_MIN_MACS`] |
-//! | everything else: `NN`, `Aᵀ` (`dW = dyᵀ·x`), `Bᵀ` otherwise, `k = 1`, `n = 1`, tiny | | `gemm`; its own rayon split from [`PAR_MIN_MACS`] |
+//! | layout | backend |
+//! |---|---|
+//! | `k ≤ 2` (the bias broadcast `1ₘ·b`), `n = 1` with `a.rs = 1` or `a.cs = b.rs = 1` (the bias gradient `dyᵀ·1ₘ`), `m = 1` with `b.cs = 1` or `b.rs = a.cs = 1`, `x·Wᵀ` with `m·n ≤ 256` | `gemm` (its gevv, gemv and horizontal kernels, which allocate nothing); its own rayon split from [`PAR_MIN_MACS`] |
+//! | everything else | the packed driver; columns of `C` split over rayon from [`PAR_MIN_MACS`] |
 //!
-//! Why: for small `m` the `gemm` crate reads a transposed `B` unpacked, and loses to
-//! `matrixmultiply`'s packing, most at power-of-two row strides (cache-set conflicts). GFLOP/s,
-//! one thread, `Bᵀ`, medians (`examples/gemm_probe.rs`, `--case`): `32×512×512` 117 vs 68,
-//! `128×512×512` 152 vs 133, `128×256×256` 154 vs 147, `256×512×512` 153 vs 154 (even),
-//! `128×784×512` 154 vs 162 (gemm), `128×768×512` 149 vs 147, `128×512×10` 55 vs 63 (gemm:
-//! hence `n ≥ 64`), `8×32×32` 28 vs 38 (gemm: hence `k ≥ 64`). Everywhere else `gemm` was
-//! faster or even: AVX-512 against AVX2 on the big products, and dedicated paths for
-//! `k ≤ 2` (the bias broadcast `1ₙ·b`), `n = 1` (the bias gradient `dyᵀ·1ₙ`) and tiny
-//! products (4–8× `matrixmultiply` there). Without `x86-v4`, `gemm` fell to 99 GFLOP/s on
-//! `128×784×512 Bᵀ` (160 with it) and below `matrixmultiply` on every big product.
+//! The packed driver against the crates, GFLOP/s, one thread, medians of 7 interleaved rounds
+//! (a scratch A/B of [`matmul_on`]; machine shared with other builds, load average 7–8, so
+//! every figure runs at about half the speed of the table below):
 //!
-//! ## Numbers
+//! | m×k×n layout | gemm | packed | matrixmultiply |
+//! |---|---|---|---|
+//! | 128×784×512 Bᵀ | 70, 69 | 59, 58 | 69, 67 |
+//! | 128×512×512 Bᵀ | 61, 61 | 64, 56 | 68, 66 |
+//! | 128×512×512 NN | 70, 71 | 80, 68 | 68, 66 |
+//! | 512×128×784 Aᵀ | 76, 82 | 72, 64 | 72, 72 |
+//! | 512×128×512 Aᵀ | 83, 78 | 80, 69 | 79, 72 |
+//! | 10×128×512 Aᵀ | 71, 64 | 65, 66 | 30, 28 |
+//! | 128×512×10 Bᵀ | 31, 28 | 26, 27 | 28, 26 |
+//! | 128×10×512 NN | 61, 59 | 61, 61 | 32, 33 |
+//! | 8×32×32 NN | 36, 39 | 54, 50 | 17, 17 |
+//! | 1024³ NN | 81, 83 | 72, 77 | 68, 78 |
+//!
+//! Two runs each. Where it loses, 10–20% against the faster crate: the big forward `x·Wᵀ`
+//! products, where `W` is packed by a scalar transpose on every call, and the big `dyᵀ·x`. End to end, the MLP
+//! 784-512-512-10 b128 Adam step went from 3.43 to 3.65 ms at one thread (median of 15
+//! interleaved runs' minima; medians of medians 7.55 → 7.83, bimodal under load) and stayed
+//! even at two (3.66 → 3.67); the 16-32-32-1 b8 SGD step got faster, 2.8 → 2.6 µs, having
+//! no allocations left. A SIMD 16×16 transpose in the packing (or weights packed once per
+//! step), and a look at the blocking of the big `Aᵀ` products, are what would close the gap.
+//!
+//! The history below (the two crates, before the packed driver) is why `gemm`'s kernels were
+//! chosen: without `x86-v4`, `gemm` fell to 99 GFLOP/s on `128×784×512 Bᵀ` (160 with it).
+//!
+//! ## Numbers (the two crates, before the packed driver)
 //!
 //! One sitting (2-vCPU Xeon with AVX-512, shared with other builds: load average 9–14, both
 //! probes under `nice -n -20`), GFLOP/s, medians of two runs of 7 rounds each,
@@ -66,12 +88,13 @@
 //! no better than sequential. [`PAR_MIN_MACS`] keeps the products that lost most when split
 //! (`10×128×512`: 141 → 43) sequential.
 //!
-//! Results are bitwise identical for 1 and N threads: the crate depends on the shape only, and
-//! neither parallel path changes the order of the sums over `k` (tested).
+//! Results are bitwise identical for 1 and N threads: the backend depends on the shape only, and
+//! no parallel path changes the order of the sums over `k` (tested).
 
 use crate::graph::Acc;
 
 mod backend;
+mod packed;
 #[cfg(test)]
 mod tests;
 
@@ -174,19 +197,19 @@ pub const PAR_MIN_MACS: usize = 1 << 22;
 pub fn route(a: &Mat<'_>, b: &Mat<'_>) -> Backend {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     let par = m.saturating_mul(k).saturating_mul(n) >= PAR_MIN_MACS;
-    // B stored transposed (`x·Wᵀ`): the gemm crate does not pack it for small m and loses to
-    // strided reads, most at power-of-two row strides.
-    let b_transposed = b.rs == 1 && b.cs > 1 && n >= 64;
-    if b_transposed && ((m < 128 && k >= 64) || (m < 256 && k % 256 == 0)) {
-        if par {
-            Backend::MatrixmultiplyCols
-        } else {
-            Backend::Matrixmultiply
-        }
-    } else if par {
-        Backend::GemmRayon
-    } else {
-        Backend::GemmSeq
+    // The `gemm` crate's paths that allocate nothing (and beat packing there): `k ≤ 2` (the
+    // bias broadcast `1ₘ·b`), matrix-vector products with a unit stride where its gemv needs
+    // one (the bias gradient `dyᵀ·1ₘ`, a layer of width 1), and tiny `x·Wᵀ` (its horizontal
+    // kernels, `m·n ≤ 256`). Everything else goes to the packed driver, whose buffers are kept.
+    let gemm_alloc_free = k <= 2
+        || (n == 1 && (a.rs == 1 || (a.cs == 1 && b.rs == 1)))
+        || (m == 1 && (b.cs == 1 || (b.rs == 1 && a.cs == 1)))
+        || (a.cs == 1 && b.rs == 1 && m * n <= 256);
+    match (gemm_alloc_free, par) {
+        (true, false) => Backend::GemmSeq,
+        (true, true) => Backend::GemmRayon,
+        (false, false) => Backend::Packed,
+        (false, true) => Backend::PackedCols,
     }
 }
 

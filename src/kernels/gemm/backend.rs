@@ -1,17 +1,19 @@
-//! The GEMM implementations behind [`super::matmul`], over the same strided views:
-//! `matrixmultiply::sgemm` (sequential, or on column blocks in parallel over rayon) and the
-//! `gemm` crate (sequential, or its own rayon parallelism). Routing among them lives in
-//! [`super::route`]; this file only maps [`Mat`] views and [`Acc`] onto each entry point.
+//! The GEMM implementations behind [`super::matmul`], over the same strided views: this
+//! crate's packed driver ([`super::packed`], sequential or on column blocks over rayon),
+//! `matrixmultiply::sgemm` (the same two ways) and the `gemm` crate (sequential, or its own
+//! rayon parallelism). Routing among them lives in [`super::route`]; this file only maps
+//! [`Mat`] views and [`Acc`] onto each entry point. The two crates stay for the products
+//! where `gemm` allocates nothing, and for the probe and the tests.
 //!
 //! Every variant sums each output element over `k` in an order that does not depend on the
-//! number of threads: `matrixmultiply` blocks `k` by a constant, and neither parallel variant
-//! splits `k` (the `gemm` crate's `k` blocking depends on the shape only). So results are
-//! bitwise identical for 1 and N threads (tested), provided the *crate* chosen for a product
-//! does not depend on the thread count either — [`super::route`] keeps that rule.
+//! number of threads: the packed driver and `matrixmultiply` block `k` by the shape only, and
+//! no parallel variant splits `k` (the `gemm` crate's `k` blocking depends on the shape only).
+//! So results are bitwise identical for 1 and N threads (tested), provided the backend chosen
+//! for a product does not depend on the thread count either — [`super::route`] keeps that rule.
 
 use rayon::prelude::*;
 
-use super::Mat;
+use super::{packed, Mat};
 use crate::graph::Acc;
 
 /// A GEMM implementation. [`super::route`] picks one per call; the probe
@@ -28,6 +30,12 @@ pub enum Backend {
     GemmSeq,
     /// The `gemm` crate, `Parallelism::Rayon(n)` with `n` the current rayon pool's size.
     GemmRayon,
+    /// This crate's packed driver over `gemm-f32`'s micro-kernels, with per-thread buffers
+    /// kept across calls (`super::packed`), on the calling thread. The `gemm` crate where the
+    /// CPU has no AVX2+FMA.
+    Packed,
+    /// [`Backend::Packed`] on one block of columns of `B` and `C` per rayon thread.
+    PackedCols,
 }
 
 /// The output: element `(i, j)` at `ptr + i * ldc + j`.
@@ -62,6 +70,19 @@ pub(super) fn run(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: 
             gemm_crate(a, b, out, acc, gemm::Parallelism::Rayon(threads))
         },
         Backend::GemmRayon => unsafe { gemm_crate(a, b, out, acc, gemm::Parallelism::None) },
+        Backend::Packed | Backend::PackedCols => match packed::kernels() {
+            Some(kern) if backend == Backend::PackedCols && threads > 1 => {
+                let block = b.cols.div_ceil(threads).next_multiple_of(kern.mr());
+                let f = |a: Mat<'_>, b: Mat<'_>, out: Out| {
+                    // SAFETY: `split_cols` hands each task its own block of `out`.
+                    unsafe { packed::run_seq(kern, a, b, out.ptr, out.ldc, acc) }
+                };
+                // SAFETY: as above.
+                unsafe { split_cols(a, b, out, block, &f) }
+            }
+            Some(kern) => unsafe { packed::run_seq(kern, a, b, out.ptr, out.ldc, acc) },
+            None => unsafe { gemm_crate(a, b, out, acc, gemm::Parallelism::None) },
+        },
     }
 }
 
@@ -70,8 +91,28 @@ pub(super) fn run(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: 
 /// # Safety
 /// As [`mm`]; blocks are disjoint, so no element of `out` is touched by two tasks.
 unsafe fn mm_cols(a: Mat<'_>, b: Mat<'_>, out: Out, acc: Acc, threads: usize) {
+    let block = b.cols.div_ceil(threads).next_multiple_of(16);
+    let f = |a: Mat<'_>, b: Mat<'_>, out: Out| {
+        // SAFETY: `split_cols` hands each task its own block of `out`.
+        unsafe { mm(a, b, out, acc) }
+    };
+    // SAFETY: the caller's contract, passed on.
+    unsafe { split_cols(a, b, out, block, &f) }
+}
+
+/// Runs `f` on column blocks `[j0, j0 + block)` of `B` and `C` in parallel over rayon.
+///
+/// # Safety
+/// As [`mm`], for `f` on each block; blocks are disjoint, so no element of `out` is touched
+/// by two tasks.
+unsafe fn split_cols(
+    a: Mat<'_>,
+    b: Mat<'_>,
+    out: Out,
+    block: usize,
+    f: &(dyn Fn(Mat<'_>, Mat<'_>, Out) + Sync),
+) {
     let n = b.cols;
-    let block = n.div_ceil(threads).next_multiple_of(16);
     (0..n.div_ceil(block)).into_par_iter().for_each(|i| {
         let out: Out = out; // capture the Send + Sync wrapper, not its raw pointer field
         let j0 = i * block;
@@ -85,10 +126,10 @@ unsafe fn mm_cols(a: Mat<'_>, b: Mat<'_>, out: Out, acc: Acc, threads: usize) {
             ptr: unsafe { out.ptr.add(j0) },
             ..out
         };
-        // SAFETY: the block's elements (i, j) for i < m, j < w lie at i·ldc + j0 + j < m·n,
-        // written by this task only; the sub-view of `b` lies within `b`'s slice because the
-        // whole view does.
-        unsafe { mm(a, b, out, acc) }
+        // The block's elements (i, j) for i < m, j < w lie at i·ldc + j0 + j < m·n, written by
+        // this task only; the sub-view of `b` lies within `b`'s slice because the whole view
+        // does: `f`'s contract holds.
+        f(a, b, out)
     });
 }
 

@@ -1,6 +1,8 @@
 use super::*;
 
-const BACKENDS: [Backend; 4] = [
+const BACKENDS: [Backend; 6] = [
+    Backend::Packed,
+    Backend::PackedCols,
     Backend::Matrixmultiply,
     Backend::MatrixmultiplyCols,
     Backend::GemmSeq,
@@ -87,9 +89,11 @@ fn every_backend_matches_the_triple_loop() {
 
 #[test]
 fn the_routed_path_matches_on_the_shapes_that_switch_backend() {
-    // the B-transposed rule (m < 128, m < 256 with k % 256 == 0), and past PAR_MIN_MACS
+    // the gemm crate's allocation-free paths (k ≤ 2, tiny x·Wᵀ), and past PAR_MIN_MACS
     for &(m, k, n) in &[
         (33, 64, 40),
+        (7, 2, 33),
+        (8, 32, 32),
         (129, 256, 33),
         (200, 512, 17),
         (129, 256, 129),
@@ -100,10 +104,42 @@ fn the_routed_path_matches_on_the_shapes_that_switch_backend() {
         let (a, b) = (vec![0.0; m * k], vec![0.0; k * n]);
         route(&Mat::row_major(&a, m, k), &Mat::row_major(&b, n, k).t())
     };
-    assert_eq!(bt(128, 512, 512), Backend::MatrixmultiplyCols);
+    assert_eq!(bt(128, 512, 512), Backend::PackedCols);
     assert_eq!(bt(8, 32, 32), Backend::GemmSeq);
-    assert_eq!(bt(128, 784, 512), Backend::GemmRayon);
-    assert_eq!(bt(32, 300, 64), Backend::Matrixmultiply);
+    assert_eq!(bt(8, 32, 1), Backend::GemmSeq);
+    assert_eq!(bt(2048, 2, 2048), Backend::GemmRayon);
+    assert_eq!(bt(32, 300, 64), Backend::Packed);
+}
+
+#[test]
+fn the_packed_driver_matches_across_its_block_edges() {
+    // kc: 1030 = 3 depth blocks; n = 270 > MC (two blocks of L, the last not a whole panel);
+    // m = 390 > NC (two blocks of R); m = 10 reads L in place with a packed tail of 26 rows
+    // (not whole registers); m = 7 > k reads R in place, strided.
+    for &(m, k, n) in &[(390, 1030, 270), (10, 600, 90), (7, 3, 300), (1, 5, 65)] {
+        for be in [Backend::Packed, Backend::PackedCols] {
+            check(m, k, n, &|a, b, c, acc| matmul_on(be, a, b, c, acc));
+        }
+    }
+}
+
+#[test]
+fn every_packed_kernel_family_matches_the_triple_loop() {
+    for kern in super::packed::all_kernels() {
+        for &(m, k, n) in &[
+            (1, 1, 1),
+            (3, 5, 2),
+            (17, 9, 33),
+            (390, 1030, 270),
+            (10, 600, 90),
+        ] {
+            check(m, k, n, &|a, b, c, acc| {
+                // SAFETY: `check` passes the m×n output and views within their slices, and
+                // these sizes are not 0.
+                unsafe { super::packed::run_seq(kern, a, b, c.as_mut_ptr(), b.cols, acc) }
+            });
+        }
+    }
 }
 
 #[test]

@@ -1,0 +1,315 @@
+//! A packed GEMM driver whose packing buffers are kept per thread across calls, so a product
+//! makes no heap allocation once each thread has run one. The arithmetic is the `gemm` crate's
+//! own micro-kernels (`gemm-f32`: AVX-512 64×6 tiles, or AVX2+FMA 16×6), chosen at run time.
+//!
+//! Both GEMM crates allocate their packing buffers on every call and take no buffer from the
+//! caller (`matrixmultiply::sgemm` one allocation, `gemm` 1–2: its packed operands and a
+//! `Vec<bool>` of packed panels), which stood between a training step and zero allocations.
+//!
+//! ## The loops (BLIS order)
+//!
+//! The micro-kernels write column-major tiles, so the driver computes `Cᵀ = Bᵀ·Aᵀ` (the `gemm`
+//! crate does the same for a row-major `C`): with `L = Bᵀ` (`n×k`), `R = Aᵀ` (`k×m`) and `D = Cᵀ`,
+//! whose rows (`C`'s columns) are contiguous,
+//!
+//! ```text
+//! for jc in 0..m step NC:            R's columns (C's rows)
+//!   for pc in 0..k step KC:          the depth, in this order for every element
+//!     pack R[pc.., jc..] into panels of NR columns           (per-thread buffer)
+//!     for ic in 0..n step MC:
+//!       pack L[ic.., pc..] into panels of MR rows, zero-padded  (per-thread buffer)
+//!       for each NR panel, for each MR panel: D_tile (=|+=) L_panel · R_panel
+//! ```
+//!
+//! The first depth block writes (`Acc::Write`) or adds (`Acc::Add`), later ones add. The depth
+//! blocking is a constant, so each output element sums over `k` in the same order whatever
+//! the split; `Backend::PackedCols` splits `C`'s columns over rayon threads, so results are bitwise the
+//! same for 1 and N threads.
+//!
+//! The per-thread buffer has a fixed size (`MC·KC + KC·NC` floats, 1.3 MB), allocated on a
+//! thread's first product: which rayon worker runs which block varies from call to call, and
+//! a buffer sized to the first block it saw could grow later, after warm-up.
+
+use std::cell::RefCell;
+
+use super::Mat;
+use crate::graph::Acc;
+
+/// Longest depth block. `k` is cut into `ceil(k / KC)` blocks of equal length (the `gemm`
+/// crate's rule): one pass over `C` up to `k = 512`.
+const KC: usize = 512;
+/// Rows of `L` (columns of `C`) packed at once: a multiple of both kernels' `MR`.
+const MC: usize = 256;
+/// Columns of `R` (rows of `C`) packed at once: a multiple of `NR`.
+const NC: usize = 384;
+/// Read `L` in place (no packing) when at most this many columns of `R` use each panel: the
+/// `gemm` crate's threshold (8 tiles of 6).
+const DIRECT_MAX_COLS: usize = 48;
+/// Depths per tile of a transposing pack (one cache line of a row).
+const TILE: usize = 16;
+/// Floats in one thread's buffer.
+const BUF: usize = MC * KC + KC * NC;
+
+/// `gemm-f32`'s micro-kernel: `(m, n, k, dst, lhs, rhs, dst_cs, dst_rs, lhs_cs, rhs_rs,
+/// rhs_cs, alpha, beta, alpha_status, conj_dst, conj_lhs, conj_rhs, next_lhs)`, with
+/// `dst (= | +=) beta · lhs·rhs` for `alpha_status` 0 or 1 (`alpha = 1`).
+type Ukr = unsafe fn(
+    usize,
+    usize,
+    usize,
+    *mut f32,
+    *const f32,
+    *const f32,
+    isize,
+    isize,
+    isize,
+    isize,
+    isize,
+    f32,
+    f32,
+    u8,
+    bool,
+    bool,
+    bool,
+    *const f32,
+);
+
+/// A micro-kernel family: lanes per register, tile `MR×NR`, and the kernels by tile size.
+#[derive(Clone, Copy)]
+pub(super) struct Kernels {
+    lanes: usize,
+    mr: usize,
+    nr: usize,
+    /// `ukr(packs, cols)`: the kernel for `packs` registers of rows and `cols` columns.
+    ukr: fn(usize, usize) -> Ukr,
+}
+
+impl Kernels {
+    /// Rows of `L` (columns of `C`) per tile: parallel blocks are multiples of it.
+    pub(super) fn mr(&self) -> usize {
+        self.mr
+    }
+}
+
+/// The kernels this CPU runs (detected once by std), or `None` off x86-64 or without
+/// AVX2+FMA, where the caller falls back to the `gemm` crate.
+pub(super) fn kernels() -> Option<Kernels> {
+    avx512().or_else(avx2_fma)
+}
+
+/// Every kernel family this CPU runs, for the tests (valgrind, which lacks AVX-512, runs the
+/// AVX2+FMA family; a machine with AVX-512 runs both).
+#[cfg(test)]
+pub(super) fn all_kernels() -> Vec<Kernels> {
+    [avx512(), avx2_fma()].into_iter().flatten().collect()
+}
+
+fn avx512() -> Option<Kernels> {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        use gemm_f32::microkernel::avx512f::f32 as v4;
+        return Some(Kernels {
+            lanes: 16,
+            mr: v4::MR_DIV_N * 16,
+            nr: v4::NR,
+            ukr: |p, c| v4::UKR[p - 1][c - 1],
+        });
+    }
+    None
+}
+
+fn avx2_fma() -> Option<Kernels> {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        use gemm_f32::microkernel::fma::f32 as v3;
+        return Some(Kernels {
+            lanes: 8,
+            mr: v3::MR_DIV_N * 8,
+            nr: v3::NR,
+            ukr: |p, c| v3::UKR[p - 1][c - 1],
+        });
+    }
+    None
+}
+
+thread_local! {
+    /// This thread's packing buffer: `BUF` floats once used, never grown.
+    static PACK: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `c (=|+=) a·b` on the calling thread, `c` row-major with row stride `ldc`.
+///
+/// # Safety
+/// `c` must be valid for reads and writes of the `a.rows × b.cols` elements at
+/// `c + i·ldc + j`, with no other access during the call; `a` and `b` lie within their slices;
+/// `m, n, k > 0`.
+pub(super) unsafe fn run_seq(
+    kern: Kernels,
+    a: Mat<'_>,
+    b: Mat<'_>,
+    c: *mut f32,
+    ldc: usize,
+    acc: Acc,
+) {
+    PACK.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            if buf.len() < BUF {
+                *buf = vec![0.0; BUF];
+            }
+            // SAFETY: the caller's contract; `buf` holds BUF floats.
+            unsafe { drive(kern, a, b, c, ldc, acc, &mut buf) }
+        }
+        // Re-entered on this thread (not done by this crate): a buffer of its own.
+        // SAFETY: as above.
+        Err(_) => unsafe { drive(kern, a, b, c, ldc, acc, &mut vec![0.0; BUF]) },
+    })
+}
+
+/// The loops of the module doc over `buf` (at least `BUF` floats).
+///
+/// # Safety
+/// As [`run_seq`].
+unsafe fn drive(
+    kern: Kernels,
+    a: Mat<'_>,
+    b: Mat<'_>,
+    c: *mut f32,
+    ldc: usize,
+    acc: Acc,
+    buf: &mut [f32],
+) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    let (lbuf, rbuf) = buf.split_at_mut(MC * KC);
+    let Kernels { lanes, mr, nr, ukr } = kern;
+    for jc in (0..m).step_by(NC) {
+        let nc = NC.min(m - jc);
+        let kb = k.div_ceil(k.div_ceil(KC));
+        for pc in (0..k).step_by(kb) {
+            let kc = kb.min(k - pc);
+            // R = Aᵀ: R(p, j) = a(j, p). The kernel broadcasts R one element at a time, so it
+            // reads R in place unless many L panels reuse it from a strided layout (the
+            // `gemm` crate's rule); else panels of nr rows of A, zero-padded.
+            let pack_r = if a.cs == 1 { n > 128 * mr } else { n > 2 * mr };
+            if pack_r {
+                pack(rbuf, a, jc, nc, pc, kc, nr, 1, a.rs, a.cs);
+            }
+            let status = if pc == 0 && acc == Acc::Write { 0 } else { 1 };
+            for ic in (0..n).step_by(MC) {
+                let mc = MC.min(n - ic);
+                // L = Bᵀ: L(i, p) = b(p, i). Read in place when its rows are contiguous and few
+                // R panels reuse it (as the `gemm` crate does), else packed in panels of mr.
+                let direct = b.cs == 1 && nc <= DIRECT_MAX_COLS;
+                // the last panel, when its rows are not whole registers: packed, because the
+                // kernel loads whole registers, which would read past the view
+                let tail = if mc % lanes == 0 { mc } else { mc / mr * mr };
+                if !direct {
+                    pack(lbuf, b, ic, mc, pc, kc, mr, lanes, b.cs, b.rs);
+                } else if tail < mc {
+                    pack(lbuf, b, ic + tail, mc - tail, pc, kc, mr, lanes, b.cs, b.rs);
+                }
+                for (jp, j0) in (0..nc).step_by(nr).enumerate() {
+                    let cols = nr.min(nc - j0);
+                    let (rp, r_rs, r_cs) = if pack_r {
+                        (rbuf[jp * kc * nr..].as_ptr(), nr, 1)
+                    } else {
+                        (a.data[(jc + j0) * a.rs + pc * a.cs..].as_ptr(), a.cs, a.rs)
+                    };
+                    for (ip, i0) in (0..mc).step_by(mr).enumerate() {
+                        let rows = mr.min(mc - i0);
+                        let (lp, lcs) = if !direct {
+                            (lbuf[ip * kc * mr..].as_ptr(), mr)
+                        } else if i0 < tail {
+                            (b.data[(ic + i0) + pc * b.rs..].as_ptr(), b.rs)
+                        } else {
+                            (lbuf.as_ptr(), mr)
+                        };
+                        // SAFETY: the tile's elements (i, j), i < rows, j < cols, are C's
+                        // (jc + j0 + j, ic + i0 + i), inside the m×n output (the caller's
+                        // contract). The kernel reads ceil(rows / lanes)·lanes rows of L at
+                        // kc depths: in a packed panel (kc·mr floats, zero-padded), or in
+                        // place only when rows is a multiple of lanes, all within the view;
+                        // and kc depths of `cols` columns of R: packed (kc·nr floats,
+                        // zero-padded) or in place, within the view.
+                        unsafe {
+                            let dst = c.add((jc + j0) * ldc + ic + i0);
+                            (ukr)(rows.div_ceil(lanes), cols)(
+                                rows,
+                                cols,
+                                kc,
+                                dst,
+                                lp,
+                                rp,
+                                ldc as isize,
+                                1,
+                                lcs as isize,
+                                r_rs as isize,
+                                r_cs as isize,
+                                1.0,
+                                1.0,
+                                status,
+                                false,
+                                false,
+                                false,
+                                lp,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Packs `x(o + t, p0 + p)` for `t < len`, `p < kc` into panels of `w` consecutive `t`:
+/// panel `q` holds element `(t = q·w + s, p)` at `q·kc·w + p·w + s`, zero past `len` up to
+/// a multiple of `pad` (what the kernel reads). `x`'s element `(t, p)` is at `t·ts + p·ps`.
+#[allow(clippy::too_many_arguments)]
+fn pack(
+    dst: &mut [f32],
+    x: Mat<'_>,
+    o: usize,
+    len: usize,
+    p0: usize,
+    kc: usize,
+    w: usize,
+    pad: usize,
+    ts: usize,
+    ps: usize,
+) {
+    for (q, t0) in (0..len).step_by(w).enumerate() {
+        let width = w.min(len - t0);
+        let panel = &mut dst[q * kc * w..(q + 1) * kc * w];
+        let base = (o + t0) * ts + p0 * ps;
+        if ps == 1 && ts != 1 {
+            // Contiguous in depth: a transpose, by tiles of TILE depths so that both the rows
+            // read (one cache line each) and the TILE panel rows written stay in L1.
+            for p1 in (0..kc).step_by(TILE) {
+                let depth = TILE.min(kc - p1);
+                for s in 0..width {
+                    let src = &x.data[base + s * ts + p1..][..depth];
+                    for (p, &v) in src.iter().enumerate() {
+                        panel[(p1 + p) * w + s] = v;
+                    }
+                }
+            }
+        } else if ts == 1 {
+            for p in 0..kc {
+                let src = &x.data[base + p * ps..][..width];
+                panel[p * w..p * w + width].copy_from_slice(src);
+            }
+        } else {
+            for p in 0..kc {
+                let row = &mut panel[p * w..p * w + width];
+                for (s, v) in row.iter_mut().enumerate() {
+                    *v = x.data[base + p * ps + s * ts];
+                }
+            }
+        }
+        let padded = width.next_multiple_of(pad);
+        if width < padded {
+            for p in 0..kc {
+                panel[p * w + width..p * w + padded].fill(0.0);
+            }
+        }
+    }
+}
