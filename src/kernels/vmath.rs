@@ -42,7 +42,7 @@ pub fn exp(x: f32x8) -> f32x8 {
     let r = n.mul_neg_add(c(0.693_359_4), xc); // ln 2 high part: 9 bits, so n·hi is exact
     let r = n.mul_neg_add(c(-2.121_944_4e-4), r);
     let p = c(1.987_569_1e-4)
-        .mul_add(r, c(1.398_2e-3))
+        .mul_add(r, c(1.398_199_9e-3))
         .mul_add(r, c(8.333_452e-3))
         .mul_add(r, c(4.166_579_6e-2))
         .mul_add(r, c(0.166_666_65))
