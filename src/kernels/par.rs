@@ -1,5 +1,5 @@
 //! When to go parallel, and how to split work so that the result does not depend on the
-//! number of threads: one splitter ([`split`]) serves the element-wise, row-wise, loss,
+//! number of threads: one splitter (`par/split.rs`) serves the element-wise, row-wise, loss,
 //! optimizer, clipping and reduction kernels.
 //!
 //! Work over `n` units is halved recursively with `rayon::join`, always at a multiple of a
