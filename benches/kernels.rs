@@ -24,6 +24,10 @@ use arenagrad::kernels::gemm::{matmul, Mat};
 use arenagrad::prelude::*;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
+#[path = "../examples/common/values.rs"]
+mod values;
+use values::values;
+
 /// (m, k, n, layout) of the products.
 const MATMUL: &[(usize, usize, usize, &str)] = &[
     (128, 784, 512, "BT"),
@@ -44,19 +48,6 @@ const ELEMENTWISE: &[(&str, usize)] = &[("4M", 1 << 22)];
 const ADAM: &[(&str, usize, usize)] = &[("10M", 100, 100_000)];
 /// (rows, classes) of the cross-entropy workloads.
 const SOFTMAX_XENT: &[(usize, usize)] = &[(4096, 1000)];
-
-/// Deterministic values in [-1, 1), different per `seed`.
-fn values(n: usize, seed: u32) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            (s >> 8) as f32 / (1u32 << 23) as f32 - 1.0
-        })
-        .collect()
-}
 
 fn gemm(c: &mut Criterion) {
     let mut group = c.benchmark_group("matmul");

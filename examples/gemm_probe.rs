@@ -25,6 +25,10 @@ use std::time::Instant;
 use arenagrad::graph::Acc;
 use arenagrad::kernels::gemm::{matmul, matmul_on, route, Backend, Mat};
 
+#[path = "common/values.rs"]
+mod values;
+use values::values;
+
 /// (m, k, n, layout, where the product comes from)
 const CASES: &[(usize, usize, usize, &str, &str)] = &[
     (1024, 1024, 1024, "NN", "matmul_1024 fwd"),
@@ -68,18 +72,6 @@ unsafe impl GlobalAlloc for Counting {
 }
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-fn values(n: usize, seed: u32) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            (s >> 8) as f32 / (1u32 << 23) as f32 - 1.0
-        })
-        .collect()
-}
 
 /// The views of one case: storage as the layout says.
 fn views<'a>(

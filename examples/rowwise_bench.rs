@@ -29,18 +29,9 @@ use arenagrad::prelude::*;
 use criterion::{Criterion, Throughput};
 use rayon::prelude::*;
 
-/// Deterministic values in [-1, 1), different per `seed` (xorshift).
-fn values(n: usize, seed: u32) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            (s >> 8) as f32 / (1u32 << 23) as f32 - 1.0
-        })
-        .collect()
-}
+#[path = "common/values.rs"]
+mod values;
+use values::values;
 
 fn xent(c: &mut Criterion) {
     let (n, k) = (4096, 1000);

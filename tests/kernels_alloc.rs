@@ -3,39 +3,14 @@
 //! `kernels::binary`, every `kernels::unary` op, and the sums and maxima, after one warm-up
 //! call has started the thread pool.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use arenagrad::graph::Acc;
 use arenagrad::kernels::binary::{self, Binary};
 use arenagrad::kernels::reduce::{self, AxisLayout};
 use arenagrad::kernels::strided::plan;
 use arenagrad::kernels::unary::{self, Unary};
 
-struct Counting;
-
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator unchanged; only counts calls.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+mod common;
+use common::counting_alloc::allocations;
 
 const R: usize = 512;
 const C: usize = 1024;
@@ -132,11 +107,12 @@ fn kernels_do_not_allocate() {
         for _ in 0..2 {
             all_kernels(&x, &y, &g, &mut o1, &mut o2, &mut arg); // warm-up
         }
-        let before = ALLOCS.load(Ordering::Relaxed);
-        for _ in 0..3 {
-            all_kernels(&x, &y, &g, &mut o1, &mut o2, &mut arg);
-        }
-        ALLOCS.load(Ordering::Relaxed) - before
+        let ((), count) = allocations(|| {
+            for _ in 0..3 {
+                all_kernels(&x, &y, &g, &mut o1, &mut o2, &mut arg);
+            }
+        });
+        count
     });
     assert_eq!(count, 0, "kernels allocated {count} times");
 }

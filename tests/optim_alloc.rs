@@ -2,36 +2,11 @@
 //! watches steps over a store with several params, param groups, a param without gradient,
 //! and every state buffer in use (momentum, amsgrad, centered).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use arenagrad::optim::*;
 use arenagrad::{Param, ParamStore, Tensor};
 
-struct Counting;
-
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator unchanged; only counts calls.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+mod common;
+use common::counting_alloc::allocations;
 
 /// `[w, unused]` with the base options, `[b]` with lr 0.5 and no weight decay.
 fn two_groups<C: GroupConfig>(w: Param, unused: Param, b: Param) -> Vec<ParamGroup<C>> {
@@ -130,10 +105,10 @@ fn optimizer_steps_do_not_allocate() {
             s.zero_grad();
             s.set_grad(w, &gw).unwrap();
             s.set_grad(b, &gb).unwrap();
-            let before = ALLOCS.load(Ordering::Relaxed);
-            opt.step(&mut s);
-            opt.set_group_lr(1, 0.25).unwrap(); // what a schedule does between steps
-            let n = ALLOCS.load(Ordering::Relaxed) - before;
+            let ((), n) = allocations(|| {
+                opt.step(&mut s);
+                opt.set_group_lr(1, 0.25).unwrap(); // what a schedule does between steps
+            });
             assert_eq!(n, 0, "{name}: step {step} made {n} heap allocations");
         }
         assert!(s.data(w).iter().all(|v| v.is_finite()) && s.data(unused) == [1.0; 9]);

@@ -17,8 +17,9 @@
 
 use super::par::{for_chunks, for_rows, EW_GRAIN};
 use super::simd::{f32x8, par_zip4, zip4, Lane4, Lanes, Splat, NONE};
-use super::strided::{broadcast_strides, for_rows2, plan, Plan, Role};
+use super::strided::{for_rows2, plan, Plan, Role};
 use crate::graph::Acc;
+use crate::shape::Dims;
 
 /// A binary element-wise function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -244,8 +245,8 @@ fn run(
         ));
     }
     let (sa, sb) = (
-        broadcast_strides(a_shape, out_shape),
-        broadcast_strides(b_shape, out_shape),
+        Dims::broadcast_strides(a_shape, out_shape),
+        Dims::broadcast_strides(b_shape, out_shape),
     );
     let inner = out_shape.last().copied().unwrap_or(1);
     let last = out_shape.len().saturating_sub(1);

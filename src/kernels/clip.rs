@@ -11,8 +11,8 @@
 //! buffer that fits in memory). The independent lanes let the compiler keep several additions
 //! in flight (and vectorise them). `scale` and `clamp` are `f32x8` lanes, chunks in parallel.
 
+use super::par::{for_units, tree_sum, Par};
 use super::rowwise_simd::{each_lane, Lanes};
-use super::split::{for_chunks, tree_sum, Par};
 
 /// Accumulators of the norm sums.
 pub const LANES: usize = 8;
@@ -103,7 +103,7 @@ fn scale_at<L: Lanes>(i: usize, x: &mut [f32], c: f32) {
 /// `x ← c·x`.
 pub fn scale(x: &mut [f32], c: f32) {
     let n = x.len();
-    for_chunks([x], [1], n, CLIP.chunk, CLIP.grain, &|_, [x]| {
+    for_units([x], [1], n, CLIP.chunk, CLIP.grain, &|_, [x]| {
         each_lane!(x.len(), scale_at(x, c))
     });
 }
@@ -120,7 +120,7 @@ fn clamp_at<L: Lanes>(i: usize, x: &mut [f32], lo: f32, hi: f32) {
 pub fn clamp(x: &mut [f32], lo: f32, hi: f32) {
     assert!(lo <= hi, "clamp: lo {lo} > hi {hi}");
     let n = x.len();
-    for_chunks([x], [1], n, CLIP.chunk, CLIP.grain, &|_, [x]| {
+    for_units([x], [1], n, CLIP.chunk, CLIP.grain, &|_, [x]| {
         each_lane!(x.len(), clamp_at(x, lo, hi))
     });
 }
@@ -128,8 +128,8 @@ pub fn clamp(x: &mut [f32], lo: f32, hi: f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::par::on_1_and_2_threads;
     use crate::kernels::rowwise_simd::testing::{same_bits, values, EDGES, LENS};
-    use crate::kernels::split::on_1_and_2_threads;
 
     #[test]
     fn scale_and_clamp_match_scalar_bit_for_bit() {

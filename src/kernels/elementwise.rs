@@ -8,8 +8,9 @@
 
 use super::par::EW_GRAIN;
 use super::simd::{par_zip4, First, NONE};
-use super::strided::{broadcast_strides, for_each2};
+use super::strided::for_each2;
 use crate::graph::Acc;
+use crate::shape::Dims;
 
 /// `out = src` or `out += src`, in lanes and over threads above [`EW_GRAIN`].
 pub fn store(out: &mut [f32], src: &[f32], acc: Acc) {
@@ -79,8 +80,8 @@ pub fn binary(
         return map(b, out, |v| f(s, v));
     }
     let (sa, sb) = (
-        broadcast_strides(a_shape, out_shape),
-        broadcast_strides(b_shape, out_shape),
+        Dims::broadcast_strides(a_shape, out_shape),
+        Dims::broadcast_strides(b_shape, out_shape),
     );
     for_each2(out_shape, &sa, &sb, |o, i, j| out[o] = f(a[i], b[j]));
 }

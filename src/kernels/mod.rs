@@ -18,10 +18,7 @@ pub mod reduce;
 pub mod rowwise;
 pub(crate) mod rowwise_simd;
 pub mod simd;
-// Fixed-boundary splitting of the row-wise, loss, optimizer and clipping kernels (a sibling of
-// `par`, which serves the element-wise kernels; the two could become one).
 pub mod special;
-pub(crate) mod split;
 pub mod strided;
 pub mod unary;
 pub mod vmath;

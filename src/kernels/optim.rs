@@ -20,9 +20,9 @@
 //! on edge values). Above [`UPDATES`]`.grain` values the buffers are cut into fixed chunks
 //! updated in parallel; an update is element-wise, so any split gives the same bits.
 
+use crate::kernels::par::for_units;
+pub use crate::kernels::par::Par;
 use crate::kernels::rowwise_simd::{each_lane, Lanes};
-use crate::kernels::split::for_chunks;
-pub use crate::kernels::split::Par;
 
 pub mod scalar;
 mod scaled;
@@ -228,7 +228,7 @@ pub fn adam_with(
     let v_max = if a.amsgrad { v_max } else { &mut [][..] };
     let k = AdamK::new(a);
     let bufs = [p, m, v, v_max];
-    for_chunks(
+    for_units(
         bufs,
         [1; 4],
         n,

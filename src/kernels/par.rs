@@ -1,13 +1,20 @@
-//! When to go parallel, and how to reduce in parallel without losing determinism.
+//! When to go parallel, and how to split work so that the result does not depend on the
+//! number of threads: one splitter (`par/split.rs`) serves the element-wise, row-wise, loss,
+//! optimizer, clipping and reduction kernels.
 //!
-//! Element-wise kernels split their output with `par_chunks_mut` above a grain size: each
-//! element's value does not depend on where a chunk starts (SIMD tails go through the same
-//! lanes, see [`simd`](super::simd)), so any split gives the same bits.
+//! Work over `n` units is halved recursively with `rayon::join`, always at a multiple of a
+//! fixed `chunk`, so where the cuts fall depends only on `n` and `chunk`. Below a grain
+//! everything runs on the calling thread with no rayon call.
 //!
-//! Reductions split their input at FIXED boundaries that depend only on the length —
-//! [`SUM_CHUNK`] elements, or more when that would give over [`MAX_PARTS`] parts — compute one
-//! `f64` partial per part (in parallel when there are several), then add the partials in
-//! order on the calling thread. The result is bitwise the same for 1 and N threads.
+//! - Element-wise kernels ([`for_chunks`], [`for_rows`]) and per-row kernels (`for_units`,
+//!   several output buffers cut at the same row) only gain speed from the split: each
+//!   element's value does not depend on where a piece starts (SIMD tails go through the same
+//!   lanes, see [`simd`](super::simd)), so any split gives the same bits.
+//! - Reductions fix the order of their additions by the boundaries. [`sum_parts`] /
+//!   [`reduce_parts`] cut the input into [`SUM_CHUNK`]-element parts (more when that would
+//!   give over [`MAX_PARTS`] parts), reduce each part (in parallel) and fold the partials in
+//!   order on the calling thread; `tree_sum` (gradient clipping) adds its partials up the
+//!   binary tree of cuts. Either way the result is bitwise the same for 1 and N threads.
 //!
 //! The grain sizes come from a criterion sweep (the `simd-ew` branch's scratch bench, in one
 //! sitting, 2026-11-27): each kernel on one thread against the same kernel split in two halves
@@ -31,7 +38,11 @@
 //! hand-off: ~64K elements for the memory-bound kernels, ~16K for a transcendental per
 //! element. On a quiet machine they deserve a re-run of the sweep.
 
-use rayon::prelude::*;
+mod split;
+
+#[cfg(test)]
+pub(crate) use split::on_1_and_2_threads;
+pub(crate) use split::{for_units, tree_sum};
 
 /// Grain of cheap element-wise kernels (add, mul, relu, the `g·y`-style backward rules, fills,
 /// axis sums): below this many output elements a kernel stays on the calling thread (sweep in
@@ -48,6 +59,33 @@ pub const SUM_CHUNK: usize = 64 * 1024;
 /// At most this many partials (a stack array); longer inputs get longer parts.
 pub const MAX_PARTS: usize = 256;
 
+/// Where a row-wise, loss, optimizer or clipping kernel goes parallel: work of fewer than
+/// `grain` elements stays on the calling thread; above it, rayon tasks of about `chunk`
+/// elements (whole rows: never fewer than one). Each kernel family has its tuned constant
+/// (`rowwise::ROWS`, `optim::UPDATES`, ...); the `*_with` variants that take one exist for the
+/// grain sweep (`examples/grain_sweep.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Par {
+    /// Elements per rayon task.
+    pub chunk: usize,
+    /// Elements below which nothing is split.
+    pub grain: usize,
+}
+
+impl Par {
+    /// Never split (a grain no work reaches).
+    pub const SEQ: Par = Par {
+        chunk: usize::MAX,
+        grain: usize::MAX,
+    };
+
+    /// `(chunk, grain)` counted in units of `unit` elements (rows of `unit` values).
+    pub(crate) fn units(self, unit: usize) -> (usize, usize) {
+        let unit = unit.max(1);
+        ((self.chunk / unit).max(1), self.grain.div_ceil(unit))
+    }
+}
+
 /// Calls `f(start, chunk)` over `out` split into chunks of `grain` elements (a multiple of 8),
 /// in parallel when `out` is longer than `grain`. `start` is the chunk's offset in `out`.
 pub fn for_chunks(out: &mut [f32], grain: usize, f: impl Fn(usize, &mut [f32]) + Sync + Send) {
@@ -55,9 +93,8 @@ pub fn for_chunks(out: &mut [f32], grain: usize, f: impl Fn(usize, &mut [f32]) +
     if out.len() <= grain || rayon::current_num_threads() == 1 {
         return f(0, out);
     }
-    out.par_chunks_mut(grain)
-        .enumerate()
-        .for_each(|(i, chunk)| f(i * grain, chunk));
+    let n = out.len();
+    for_units([out], [1], n, grain, 0, &|start, [chunk]| f(start, chunk));
 }
 
 /// Calls `f(first_row, rows)` over `out` seen as rows of `row_len` elements, in parallel
@@ -72,9 +109,10 @@ pub fn for_rows(
         return f(0, out);
     }
     let rows = grain.div_ceil(row_len).max(1);
-    out.par_chunks_mut(rows * row_len)
-        .enumerate()
-        .for_each(|(i, chunk)| f(i * rows, chunk));
+    let n = out.len();
+    for_units([out], [1], n, rows * row_len, 0, &|start, [chunk]| {
+        f(start / row_len, chunk)
+    });
 }
 
 /// The fixed part length for a reduction over `n` elements: [`SUM_CHUNK`], or longer so that
@@ -97,10 +135,9 @@ pub fn reduce_parts<T: Copy + Default + Send + Sync>(
     }
     let count = n.div_ceil(len);
     let mut parts = [T::default(); MAX_PARTS];
-    parts[..count]
-        .par_iter_mut()
-        .enumerate()
-        .for_each(|(p, s)| *s = part(p * len..((p + 1) * len).min(n)));
+    for_units([&mut parts[..count]], [1], count, 1, 0, &|p, [s]| {
+        s[0] = part(p * len..((p + 1) * len).min(n))
+    });
     parts[1..count].iter().fold(parts[0], |a, &b| combine(a, b))
 }
 

@@ -19,10 +19,10 @@
 //! SIMD kernels are tested against: within 1e-6 relative (plus 1e-6 of the row's largest
 //! output for softmax's backward), see the tests.
 
+use super::par::for_units;
+pub use super::par::Par;
 use super::reduce::{sum_axis, sum_axis_map, AxisLayout};
 use super::rowwise_simd::each_lane;
-use super::split::for_chunks;
-pub use super::split::Par;
 use crate::graph::Acc;
 
 mod cols;
@@ -96,7 +96,7 @@ fn forward(par: Par, x: &[f32], l: AxisLayout, y: &mut [f32], log: bool) {
     }
     let slab = l.len * l.inner;
     let (chunk, grain) = par.units(slab);
-    for_chunks([y], [slab], l.outer, chunk, grain, &|o, [y]| {
+    for_units([y], [slab], l.outer, chunk, grain, &|o, [y]| {
         let x = &x[o * slab..][..y.len()];
         if l.inner == 1 {
             for (x, y) in x.chunks_exact(l.len).zip(y.chunks_exact_mut(l.len)) {
@@ -151,7 +151,7 @@ fn backward(y: &[f32], g: &[f32], l: AxisLayout, dx: &mut [f32], acc: Acc, log: 
     }
     let slab = l.len * l.inner;
     let (chunk, grain) = ROWS.units(slab);
-    for_chunks([dx], [slab], l.outer, chunk, grain, &|o, [dx]| {
+    for_units([dx], [slab], l.outer, chunk, grain, &|o, [dx]| {
         let (y, g) = (&y[o * slab..][..dx.len()], &g[o * slab..][..dx.len()]);
         let rows = y.chunks_exact(slab).zip(g.chunks_exact(slab));
         for ((y, g), dx) in rows.zip(dx.chunks_exact_mut(slab)) {
@@ -195,7 +195,7 @@ pub fn layer_norm(
     assert!(w.is_none_or(|w| w.len() == d) && b.is_none_or(|b| b.len() == d));
     let (chunk, grain) = ROWS.units(d);
     let bufs = [y, mean, rstd];
-    for_chunks(
+    for_units(
         bufs,
         [d, 1, 1],
         x.len() / d,
@@ -235,7 +235,7 @@ pub fn layer_norm_backward_x(
     assert!(x.len() == g.len() && x.len() == dx.len() && x.len() == d * mean.len());
     assert!(d > 0 && rstd.len() == mean.len() && w.is_none_or(|w| w.len() == d));
     let (chunk, grain) = ROWS.units(d);
-    for_chunks([dx], [d], mean.len(), chunk, grain, &|r0, [dx]| {
+    for_units([dx], [d], mean.len(), chunk, grain, &|r0, [dx]| {
         let (x, g) = (&x[r0 * d..][..dx.len()], &g[r0 * d..][..dx.len()]);
         let rows = x.chunks_exact(d).zip(g.chunks_exact(d));
         for (r, ((x, g), dx)) in rows.zip(dx.chunks_exact_mut(d)).enumerate() {

@@ -3,19 +3,15 @@
 //! generically, and runs as the 8-lane SIMD body and (instantiated with `f32`) as the tail: the
 //! tail computes exactly what a lane would, bit for bit.
 //!
-//! [`exp`] is a vectorised `e^x` (Cephes' `expf`: `x = n·ln 2 + r` with `|r| ≤ ln 2 / 2`, a
-//! degree-7 polynomial in `r`, then `2^n` applied as two exact power-of-two factors so that
-//! subnormal results round once). Its error is at most 2 ulp against the correctly rounded
-//! value over the whole range (a test sweeps it against `f64::exp`); PyTorch's own vectorised
-//! softmax uses Sleef's 1-ulp `expf`. Edge values: `exp(−inf) = 0`, `exp(+inf) = +inf`,
-//! NaN stays NaN, `x > 88.73` overflows to `+inf`, `x < −103.98` underflows to 0.
-//!
-//! Merge note: the `simd-ew` branch writes its own vectorised `exp`/`ln` in `kernels/simd.rs`
-//! at the same time; this private copy is to be folded into that one when both land.
+//! [`exp`] is [`vmath::exp`](super::vmath::exp) (Cephes' `expf`, within 1 ulp of the
+//! correctly rounded value; PyTorch's own vectorised softmax uses Sleef's 1-ulp `expf`); a
+//! single `f32` goes through the same lanes, so a tail element gets the bits a lane would.
+//! Edge values: `exp(−inf) = 0`, `exp(+inf) = +inf`, NaN stays NaN, `x > 88.73` overflows to
+//! `+inf`, `x < −103.98` underflows to 0.
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
-use wide::{f32x8, i32x8};
+use wide::f32x8;
 
 /// Lanes of the SIMD type.
 pub(crate) const W: usize = 8;
@@ -46,10 +42,8 @@ pub(crate) trait Lanes:
     fn max_ps(self, b: Self) -> Self;
     /// `if self < b { self } else { b }` lane-wise (`minps`).
     fn min_ps(self, b: Self) -> Self;
-    /// Rounds to the nearest integer, ties to even.
-    fn round_even(self) -> Self;
-    /// `self · 2^n` for integral `n` in `[−150, 128]`, as two exact power-of-two factors.
-    fn scale2(self, n: Self) -> Self;
+    /// `e^self` lane-wise, by [`vmath::exp`](super::vmath::exp).
+    fn vexp(self) -> Self;
     /// `ln` of each lane with the standard library's `f32::ln` (for per-row values only).
     fn ln_each(self) -> Self;
 }
@@ -101,15 +95,8 @@ impl Lanes for f32 {
         }
     }
     #[inline(always)]
-    fn round_even(self) -> Self {
-        self.round_ties_even()
-    }
-    #[inline(always)]
-    fn scale2(self, n: Self) -> Self {
-        let n = n as i32;
-        let n1 = n >> 1;
-        let pow2 = |k: i32| f32::from_bits(((k + 127) as u32) << 23);
-        self * pow2(n1) * pow2(n - n1)
+    fn vexp(self) -> Self {
+        super::vmath::exp(f32x8::splat(self)).as_array()[0]
     }
     #[inline(always)]
     fn ln_each(self) -> Self {
@@ -151,15 +138,8 @@ impl Lanes for f32x8 {
         self.fast_min(b)
     }
     #[inline(always)]
-    fn round_even(self) -> Self {
-        self.round_ties_even()
-    }
-    #[inline(always)]
-    fn scale2(self, n: Self) -> Self {
-        let n = n.fast_round_int();
-        let n1 = n >> 1u32;
-        let pow2 = |k: i32x8| -> f32x8 { wide::bytemuck::cast((k + i32x8::splat(127)) << 23u32) };
-        self * pow2(n1) * pow2(n - n1)
+    fn vexp(self) -> Self {
+        super::vmath::exp(self)
     }
     #[inline(always)]
     fn ln_each(self) -> Self {
@@ -167,27 +147,10 @@ impl Lanes for f32x8 {
     }
 }
 
-/// `e^x` lane-wise, Cephes' `expf` (see the module doc for its error and edge values).
+/// `e^x` lane-wise (see the module doc for its error and edge values).
 #[inline(always)]
 pub(crate) fn exp<L: Lanes>(x: L) -> L {
-    // maxps/minps return their second operand on NaN: a NaN x passes both clamps unchanged.
-    let x = L::splat(88.8).min_ps(L::splat(-104.0).max_ps(x));
-    let n = (x * L::splat(std::f32::consts::LOG2_E)).round_even();
-    // ln 2 = 0.693_359_375 (exact in 9 bits, written as its shortest f32) − 2.121_944_4e-4
-    let r = n.mul_add(L::splat(-0.693_359_4), x);
-    let r = n.mul_add(L::splat(2.121_944_4e-4), r);
-    let mut p = L::splat(1.987_569_1e-4);
-    for c in [
-        1.398_199_9e-3,
-        8.333_452e-3,
-        4.166_579_6e-2,
-        0.166_666_65,
-        0.5,
-    ] {
-        p = p.mul_add(r, L::splat(c));
-    }
-    let y = p.mul_add(r * r, r) + L::splat(1.0);
-    y.scale2(n)
+    x.vexp()
 }
 
 /// Runs `f::<f32x8>(i, args..)` at `i = 0, 8, ..` over the whole vectors of `[0, n)`, then

@@ -3,95 +3,20 @@
 //!
 //! The innermost dimension is a plain loop (or, through [`for_rows2`], a whole row handed to a
 //! SIMD kernel); only the outer dimensions use an odometer, so the per-element cost is an add
-//! per operand. Nothing here allocates for ranks up to [`MAX_RANK`]: index counters and
-//! strides live in stack arrays ([`Dims`]), with a heap fallback only above that.
+//! per operand. Nothing here allocates for ranks up to
+//! [`INLINE_RANK`](crate::shape::INLINE_RANK): index counters and strides live inline in a
+//! [`Dims`], with a heap fallback only above that.
 
-/// Ranks handled without touching the heap.
-pub const MAX_RANK: usize = 8;
-
-/// A short list of dimensions or strides: on the stack up to [`MAX_RANK`], on the heap above.
-#[derive(Clone, Debug)]
-pub enum Dims {
-    /// `len` entries of a stack array.
-    Stack([usize; MAX_RANK], usize),
-    /// More than [`MAX_RANK`] entries.
-    Heap(Vec<usize>),
-}
-
-impl Dims {
-    /// `n` zeros.
-    pub fn zeros(n: usize) -> Self {
-        if n <= MAX_RANK {
-            Dims::Stack([0; MAX_RANK], n)
-        } else {
-            Dims::Heap(vec![0; n])
-        }
-    }
-}
-
-impl std::ops::Deref for Dims {
-    type Target = [usize];
-    fn deref(&self) -> &[usize] {
-        match self {
-            Dims::Stack(a, n) => &a[..*n],
-            Dims::Heap(v) => v,
-        }
-    }
-}
-
-impl std::ops::DerefMut for Dims {
-    fn deref_mut(&mut self) -> &mut [usize] {
-        match self {
-            Dims::Stack(a, n) => &mut a[..*n],
-            Dims::Heap(v) => v,
-        }
-    }
-}
-
-/// Strides that read a row-major input of shape `input` as the broadcast shape `out` (0 on
-/// broadcast dimensions), like [`shape::broadcast_strides`](crate::shape::broadcast_strides)
-/// but without a heap allocation for ranks up to [`MAX_RANK`].
-pub fn broadcast_strides(input: &[usize], out: &[usize]) -> Dims {
-    let mut s = Dims::zeros(out.len());
-    let lead = out.len() - input.len();
-    let mut own = 1;
-    for i in (0..input.len()).rev() {
-        s[lead + i] = if input[i] == 1 { 0 } else { own };
-        own *= input[i];
-    }
-    s
-}
+use crate::shape::Dims;
 
 /// The NumPy broadcast of shapes `a` and `b` without a heap allocation (ranks up to
-/// [`MAX_RANK`]), or `None` when they do not broadcast or the element count overflows (the
-/// caller then asks [`shape::broadcast_shapes`](crate::shape::broadcast_shapes) for the error).
+/// [`INLINE_RANK`](crate::shape::INLINE_RANK)), or `None` when they do not broadcast or the
+/// element count overflows (the caller then asks
+/// [`shape::broadcast_shapes`](crate::shape::broadcast_shapes) for the error): [`Dims::broadcast`]
+/// without its error.
+#[inline]
 pub fn broadcast_dims(a: &[usize], b: &[usize]) -> Option<Dims> {
-    let r = a.len().max(b.len());
-    let mut out = Dims::zeros(r);
-    let at = |s: &[usize], i: usize| {
-        if i + s.len() >= r {
-            s[i + s.len() - r]
-        } else {
-            1
-        }
-    };
-    // as `shape::numel`: the product of the non-zero dims must be at most `MAX_NUMEL`
-    let mut count = Some(1usize);
-    for i in 0..r {
-        let (x, y) = (at(a, i), at(b, i));
-        out[i] = match (x, y) {
-            _ if x == y => x,
-            (1, _) => y,
-            (_, 1) => x,
-            _ => return None,
-        };
-        if out[i] != 0 {
-            count = count.and_then(|c| c.checked_mul(out[i]));
-        }
-    }
-    count
-        .is_some_and(|c| c <= crate::shape::MAX_NUMEL)
-        .then_some(out)
+    Dims::try_broadcast(a, b)
 }
 
 /// Calls `f(out_offset, offset_a, offset_b)` at the start of every row (last dimension) of

@@ -1,11 +1,11 @@
-//! Test helper: central finite differences for the ops' unit tests (a small local stand-in;
-//! the public checker is `crate::gradcheck`).
+//! Test helpers for the ops' unit tests: deterministic inputs, and [`check`], the public
+//! [`gradcheck`](crate::gradcheck) with the step and tolerance these tests use.
 //!
-//! The scalar checked is `L = Σ y · w` for fixed random weights `w`, so every output element
-//! contributes with a different weight; its analytic gradient is the VJP with `w` as the output
-//! gradient. The forward runs in `f32`, `L` is summed in `f64`, and `∂L/∂x ≈ (L(x+h) −
-//! L(x−h)) / 2h` with `h = 1e-2`: truncation `h²/6 · L''' ≈ 1e-5`, rounding `ε|L|/h ≈ 1e-4`.
+//! The step is `h = 1e-2` (gradcheck's default is `1e-3`): the ops' tests use values of order
+//! one and outputs summed over few elements, so truncation `h²/6 · L''' ≈ 1e-5` stays small
+//! while rounding `ε|L|/h ≈ 1e-4` drops tenfold.
 
+use crate::gradcheck::{self, Tolerance};
 use crate::prelude::*;
 
 /// A deterministic uniform sample in `[-1, 1)` (xorshift64*).
@@ -22,49 +22,17 @@ pub(crate) fn uniform(n: usize, seed: u64) -> Vec<f32> {
         .collect()
 }
 
-/// Checks the analytic gradient of `f` at `inputs` against central differences; panics with
-/// the first element that differs by more than `2e-3 + 2e-3 · |numeric|`.
+/// Checks the analytic gradient of `f` at `inputs` with [`gradcheck::check`](crate::gradcheck)
+/// (step `h = 1e-2`, pass when `|analytic − numeric| ≤ 2e-3 + 2e-3 · |numeric|`); panics with
+/// the checker's message at the first element that fails.
 pub(crate) fn check(inputs: &[Tensor], f: impl for<'g> Fn(&[Var<'g>]) -> Result<Var<'g>>) {
-    const H: f32 = 1e-2;
-    let mut graph = Graph::new();
-    let (analytic, w) = graph
-        .run(|g| {
-            let xs: Vec<Var> = inputs.iter().map(|t| g.leaf(t)).collect();
-            let y = f(&xs)?;
-            let w = uniform(y.numel(), 7);
-            y.backward_with(&Backward::gradient(Tensor::new(w.clone(), y.shape())?))?;
-            let grads = xs.iter().map(|x| {
-                x.grad()
-                    .map_or_else(|| vec![0.0; x.numel()], |t| t.to_vec())
-            });
-            Ok((grads.collect::<Vec<_>>(), w))
-        })
-        .unwrap();
-    let mut loss = |ins: &[Tensor]| -> f64 {
-        graph
-            .run(|g| {
-                let xs: Vec<Var> = ins.iter().map(|t| g.input(t)).collect();
-                let y = f(&xs)?.to_vec();
-                Ok(y.iter().zip(&w).map(|(&a, &b)| a as f64 * b as f64).sum())
-            })
-            .unwrap()
+    let tol = Tolerance {
+        eps: 1e-2,
+        atol: 2e-3,
+        rtol: 2e-3,
     };
-    let mut ins = inputs.to_vec();
-    for (i, grads) in analytic.iter().enumerate() {
-        for (k, &got) in grads.iter().enumerate() {
-            let x0 = ins[i].data()[k];
-            ins[i].data_mut()[k] = x0 + H;
-            let up = loss(&ins);
-            ins[i].data_mut()[k] = x0 - H;
-            let down = loss(&ins);
-            ins[i].data_mut()[k] = x0;
-            let numeric = (up - down) / (2.0 * H as f64);
-            let got = got as f64;
-            assert!(
-                (got - numeric).abs() <= 2e-3 + 2e-3 * numeric.abs(),
-                "input {i} element {k}: analytic {got} vs numeric {numeric}"
-            );
-        }
+    if let Err(e) = gradcheck::check(inputs, |_g, v| f(v), &tol) {
+        panic!("{e}");
     }
 }
 

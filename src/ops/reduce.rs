@@ -22,8 +22,8 @@
 use crate::error::{or_panic, Error, Result};
 use crate::graph::{Node, Rule, Sink, Var};
 use crate::kernels::reduce::{broadcast_axis, sum, sum64, sum_axis, AxisLayout};
-use crate::kernels::strided::Dims;
 use crate::shape::normalize_axis;
+use crate::shape::Dims;
 
 /// Resolves `axis` of `shape` for a reduction named `op`: the `[outer, len, inner]` layout and
 /// the output shape (the axis dropped, or kept as 1 with `keepdim`).

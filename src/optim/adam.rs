@@ -190,53 +190,68 @@ pub struct Adam {
     moments: Moments,
 }
 
-impl Adam {
-    /// An optimizer for every parameter of `params`; invalid options are an error.
-    pub fn new(params: &ParamStore, config: AdamConfig) -> Result<Adam> {
-        Ok(Self::build(Groups::all("Adam", params, config)?))
-    }
+/// The inherent methods of an Adam-family optimizer (constructors, accessors, `step`, state
+/// dict): a struct `{ groups: Groups<$config>, moments: Moments }` with a `fn args(&$config)
+/// -> AdamArgs` in scope. [`Adam`] and [`AdamW`](super::AdamW) differ only in their config.
+macro_rules! adam_methods {
+    ($t:ident, $config:ident) => {
+        impl $t {
+            /// An optimizer for every parameter of `params`; invalid options are an error.
+            pub fn new(params: &ParamStore, config: $config) -> Result<$t> {
+                Ok(Self::build(Groups::all(stringify!($t), params, config)?))
+            }
 
-    /// An optimizer for the given param groups (see [`ParamGroup`]).
-    pub fn with_groups(
-        params: &ParamStore,
-        groups: Vec<ParamGroup<AdamConfig>>,
-        base: AdamConfig,
-    ) -> Result<Adam> {
-        Ok(Self::build(Groups::new("Adam", params, groups, base)?))
-    }
+            /// An optimizer for the given param groups (see [`ParamGroup`]).
+            pub fn with_groups(
+                params: &ParamStore,
+                groups: Vec<ParamGroup<$config>>,
+                base: $config,
+            ) -> Result<$t> {
+                Ok(Self::build(Groups::new(stringify!($t), params, groups, base)?))
+            }
 
-    fn build(groups: Groups<AdamConfig>) -> Adam {
-        let amsgrad = groups.groups.iter().any(|g| g.config.amsgrad);
-        let moments = Moments::new(groups.flat_len(), amsgrad);
-        Adam { groups, moments }
-    }
+            fn build(groups: Groups<$config>) -> $t {
+                let amsgrad = groups.groups.iter().any(|g| g.config.amsgrad);
+                let moments = Moments::new(groups.flat_len(), amsgrad);
+                $t { groups, moments }
+            }
 
-    /// The base options.
-    pub fn config(&self) -> &AdamConfig {
-        &self.groups.base
-    }
+            /// The base options.
+            pub fn config(&self) -> &$config {
+                &self.groups.base
+            }
 
-    /// The options of group `i`.
-    pub fn group_config(&self, i: usize) -> &AdamConfig {
-        &self.groups.group(i).config
-    }
+            /// The options of group `i`.
+            pub fn group_config(&self, i: usize) -> &$config {
+                &self.groups.group(i).config
+            }
 
-    /// One update of every parameter that has a gradient; no allocation.
-    pub fn step(&mut self, params: &mut ParamStore) {
-        self.moments.step(&mut self.groups, params, args);
-    }
+            /// One update of every parameter that has a gradient; no allocation.
+            pub fn step(&mut self, params: &mut ParamStore) {
+                self.moments.step(&mut self.groups, params, args);
+            }
 
-    /// The state to save: options, step counts, `exp_avg`, `exp_avg_sq` (and `max_exp_avg_sq`).
-    pub fn state_dict(&self, params: &ParamStore) -> OptimState {
-        self.moments.export(&self.groups, params, "Adam")
-    }
+            /// The state to save: options, step counts, `exp_avg`, `exp_avg_sq` (and
+            /// `max_exp_avg_sq`).
+            pub fn state_dict(&self, params: &ParamStore) -> OptimState {
+                self.moments.export(&self.groups, params, stringify!($t))
+            }
 
-    /// Loads a state saved by [`Adam::state_dict`] for the same groups.
-    pub fn load_state_dict(&mut self, params: &ParamStore, state: &OptimState) -> Result<()> {
-        self.moments
-            .import(&mut self.groups, params, "Adam", state, args)
-    }
+            #[doc = concat!("Loads a state saved by [`", stringify!($t), "::state_dict`] for the same groups.")]
+            pub fn load_state_dict(
+                &mut self,
+                params: &ParamStore,
+                state: &OptimState,
+            ) -> Result<()> {
+                self.moments
+                    .import(&mut self.groups, params, stringify!($t), state, args)
+            }
+        }
+    };
 }
+pub(super) use adam_methods;
+
+adam_methods!(Adam, AdamConfig);
 
 fn args(c: &AdamConfig) -> AdamArgs {
     AdamArgs {

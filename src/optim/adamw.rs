@@ -11,7 +11,7 @@
 //! The same kernel and state as [`Adam`](super::Adam) (whose `decoupled_weight_decay` option
 //! is this rule); only the config differs, since PyTorch's AdamW defaults `weight_decay` to 1e-2.
 
-use super::adam::{check, Moments};
+use super::adam::{adam_methods, check, Moments};
 use super::group::{Groups, ParamGroup};
 use super::options::{config_options, GroupConfig};
 use super::OptimState;
@@ -82,53 +82,7 @@ pub struct AdamW {
     moments: Moments,
 }
 
-impl AdamW {
-    /// An optimizer for every parameter of `params`; invalid options are an error.
-    pub fn new(params: &ParamStore, config: AdamWConfig) -> Result<AdamW> {
-        Ok(Self::build(Groups::all("AdamW", params, config)?))
-    }
-
-    /// An optimizer for the given param groups (see [`ParamGroup`]).
-    pub fn with_groups(
-        params: &ParamStore,
-        groups: Vec<ParamGroup<AdamWConfig>>,
-        base: AdamWConfig,
-    ) -> Result<AdamW> {
-        Ok(Self::build(Groups::new("AdamW", params, groups, base)?))
-    }
-
-    fn build(groups: Groups<AdamWConfig>) -> AdamW {
-        let amsgrad = groups.groups.iter().any(|g| g.config.amsgrad);
-        let moments = Moments::new(groups.flat_len(), amsgrad);
-        AdamW { groups, moments }
-    }
-
-    /// The base options.
-    pub fn config(&self) -> &AdamWConfig {
-        &self.groups.base
-    }
-
-    /// The options of group `i`.
-    pub fn group_config(&self, i: usize) -> &AdamWConfig {
-        &self.groups.group(i).config
-    }
-
-    /// One update of every parameter that has a gradient; no allocation.
-    pub fn step(&mut self, params: &mut ParamStore) {
-        self.moments.step(&mut self.groups, params, args);
-    }
-
-    /// The state to save: options, step counts, `exp_avg`, `exp_avg_sq` (and `max_exp_avg_sq`).
-    pub fn state_dict(&self, params: &ParamStore) -> OptimState {
-        self.moments.export(&self.groups, params, "AdamW")
-    }
-
-    /// Loads a state saved by [`AdamW::state_dict`] for the same groups.
-    pub fn load_state_dict(&mut self, params: &ParamStore, state: &OptimState) -> Result<()> {
-        self.moments
-            .import(&mut self.groups, params, "AdamW", state, args)
-    }
-}
+adam_methods!(AdamW, AdamWConfig);
 
 fn args(c: &AdamWConfig) -> AdamArgs {
     AdamArgs {

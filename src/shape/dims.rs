@@ -86,9 +86,10 @@ impl Dims {
     }
 
     /// The broadcast shape, `None` when the shapes do not broadcast or its element count
-    /// overflows (the error is then built on the cold path).
+    /// exceeds [`MAX_NUMEL`] (the error is then built on the cold path, by
+    /// [`broadcast_shapes`](super::broadcast_shapes)).
     #[inline]
-    fn try_broadcast(a: &[usize], b: &[usize]) -> Option<Self> {
+    pub(crate) fn try_broadcast(a: &[usize], b: &[usize]) -> Option<Self> {
         let rank = a.len().max(b.len());
         let mut out = Self::zeros(rank);
         // as `numel`: the product of the non-zero dims must be at most `MAX_NUMEL`
@@ -119,15 +120,17 @@ impl Dims {
     }
 
     /// Strides that read `input` as the broadcast shape `out` (as
-    /// [`broadcast_strides`](super::broadcast_strides)); `input` must broadcast to `out`.
+    /// [`broadcast_strides`](super::broadcast_strides)): row-major strides of `input`, 0 on
+    /// its size-1 dimensions and on the leading ones it lacks; `input` must broadcast to `out`.
     pub fn broadcast_strides(input: &[usize], out: &[usize]) -> Self {
-        let own = Self::strides(input);
-        let lead = out.len() - input.len();
         let mut s = Self::zeros(out.len());
-        for (i, v) in s.iter_mut().enumerate().skip(lead) {
-            if input[i - lead] != 1 {
-                *v = own[i - lead];
+        let lead = out.len() - input.len();
+        let mut own = 1usize;
+        for i in (0..input.len()).rev() {
+            if input[i] != 1 {
+                s[lead + i] = own;
             }
+            own = own.wrapping_mul(input[i]);
         }
         s
     }

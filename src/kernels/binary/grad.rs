@@ -7,7 +7,8 @@ use super::{rows4, Binary, RowSrc, Rows};
 use crate::graph::Acc;
 use crate::kernels::par::{for_chunks, sum_parts, EW_GRAIN};
 use crate::kernels::simd::{add64, f32x8, load, store, sum4, zip4, Lane4, Lanes, LANES};
-use crate::kernels::strided::{broadcast_strides, for_rows2, Plan, Role};
+use crate::kernels::strided::{for_rows2, Plan, Role};
+use crate::shape::Dims;
 
 /// Output columns a column sum accumulates at once (a stack array of `f64`).
 const BLOCK: usize = 64;
@@ -302,8 +303,8 @@ fn general(
     f: impl Lane4,
 ) {
     let (sa, sb) = (
-        broadcast_strides(a_shape, out_shape),
-        broadcast_strides(b_shape, out_shape),
+        Dims::broadcast_strides(a_shape, out_shape),
+        Dims::broadcast_strides(b_shape, out_shape),
     );
     let inner = out_shape.last().copied().unwrap_or(1);
     let last = out_shape.len().saturating_sub(1);

@@ -44,8 +44,8 @@ fn reference(op: Binary, a: (&[f32], &[usize]), b: (&[f32], &[usize])) -> [Vec<f
     let shape = broadcast_shapes("t", a.1, b.1).unwrap();
     let n: usize = shape.iter().product();
     let (sa, sb) = (
-        broadcast_strides(a.1, &shape),
-        broadcast_strides(b.1, &shape),
+        Dims::broadcast_strides(a.1, &shape),
+        Dims::broadcast_strides(b.1, &shape),
     );
     let mut y = vec![0.0; n];
     for_each2(&shape, &sa, &sb, |o, i, j| y[o] = op.eval(a.0[i], b.0[j]));
@@ -75,7 +75,7 @@ fn check(op: Binary, (a, sa): (&[f32], &[usize]), (b, sb): (&[f32], &[usize])) {
             None => {
                 let mut full = vec![0.0; y.len()];
                 backward_general(op, which, (a, sa), (b, sb), (&g, &y, &shape), &mut full);
-                let s = broadcast_strides(if which == 0 { sa } else { sb }, &shape);
+                let s = Dims::broadcast_strides(if which == 0 { sa } else { sb }, &shape);
                 let mut acc = vec![0.0f64; got.len()];
                 crate::kernels::strided::for_each1(&shape, &s, |i, o| acc[o] += full[i] as f64);
                 got = acc.iter().map(|&v| v as f32).collect();

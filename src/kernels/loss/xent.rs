@@ -12,9 +12,9 @@
 
 use super::Upstream;
 use crate::graph::Acc;
+use crate::kernels::par::{for_units, Par};
 use crate::kernels::rowwise::{sum_exp, ROWS};
 use crate::kernels::rowwise_simd::{each_lane, exp, put, row_max, row_sum, Lanes};
-use crate::kernels::split::{for_chunks, Par};
 
 /// Per-row cross-entropy of `logits` (`n × c`, row-major) against class `targets`, with label
 /// smoothing `eps`; rows whose target is `ignore` get loss 0 (and `lse` 0). Writes `lse[i]`
@@ -42,7 +42,7 @@ pub fn cross_entropy_rows(
         "cross_entropy: lengths"
     );
     let (chunk, grain) = ROWS.units(c);
-    for_chunks([lse, loss], [1, 1], n, chunk, grain, &|r0, [lse, loss]| {
+    for_units([lse, loss], [1, 1], n, chunk, grain, &|r0, [lse, loss]| {
         for (r, (lse, loss)) in lse.iter_mut().zip(loss.iter_mut()).enumerate() {
             let t = targets[r0 + r];
             if Some(t) == ignore {
@@ -118,7 +118,7 @@ pub fn cross_entropy_backward_with(
     );
     let off = eps / c as f32;
     let (chunk, grain) = par.units(c);
-    for_chunks([out], [c], n, chunk, grain, &|r0, [out]| {
+    for_units([out], [c], n, chunk, grain, &|r0, [out]| {
         for (r, dst) in out.chunks_exact_mut(c).enumerate() {
             let i = r0 + r;
             let t = targets[i];

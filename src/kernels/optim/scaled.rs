@@ -2,8 +2,8 @@
 //! after the root). Rounding and SIMD as described in the parent module.
 
 use super::{ld, lerp, signed, widen, UPDATES};
+use crate::kernels::par::for_units;
 use crate::kernels::rowwise_simd::{each_lane, Lanes};
-use crate::kernels::split::for_chunks;
 
 /// RMSprop's hyper-parameters (see `optim::RmspropConfig`).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -63,7 +63,7 @@ pub fn rmsprop(
     let w = (1.0 - alpha) as f32;
     let k = (w, alpha as f32, widen(a.eps) as f32);
     let (chunk, grain) = (UPDATES.chunk, UPDATES.grain);
-    for_chunks(
+    for_units(
         [p, sq, avg, buf],
         [1; 4],
         n,
@@ -148,7 +148,7 @@ pub fn adagrad(p: &mut [f32], g: &[f32], sum: &mut [f32], a: &AdagradArgs) {
     let clr = widen(a.lr) / (1.0 + (a.step as f64 - 1.0) * widen(a.lr_decay));
     let k = ((-clr) as f32, widen(a.eps) as f32);
     let (chunk, grain) = (UPDATES.chunk, UPDATES.grain);
-    for_chunks([p, sum], [1; 2], n, chunk, grain, &|o, [p, sum]| {
+    for_units([p, sum], [1; 2], n, chunk, grain, &|o, [p, sum]| {
         let (a, n) = (*a, p.len());
         let (g, sum) = (&g[o..][..n], &mut sum[..n]);
         each_lane!(n, adagrad_at(p, g, sum, a, k));

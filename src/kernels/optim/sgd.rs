@@ -2,8 +2,8 @@
 //! the parent module.
 
 use super::{ld, signed, widen, Par, UPDATES};
+use crate::kernels::par::for_units;
 use crate::kernels::rowwise_simd::{each_lane, Lanes};
-use crate::kernels::split::for_chunks;
 
 /// SGD's hyper-parameters (see `optim::SgdConfig`).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -54,7 +54,7 @@ pub fn sgd_with(par: Par, p: &mut [f32], g: &[f32], buf: &mut [f32], a: &SgdArgs
     };
     let keep = (1.0 - widen(a.dampening)) as f32;
     let n = p.len();
-    for_chunks([p, buf], [1, 1], n, par.chunk, par.grain, &|o, [p, b]| {
+    for_units([p, buf], [1, 1], n, par.chunk, par.grain, &|o, [p, b]| {
         // by value and resliced to `n`: the loop keeps the options in registers and LLVM
         // sees every access in bounds
         let (a, n) = (*a, p.len());

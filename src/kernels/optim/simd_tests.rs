@@ -3,8 +3,8 @@
 //! steps so the state evolves; and the same bits on 1 and 2 threads above the grain.
 
 use super::*;
+use crate::kernels::par::on_1_and_2_threads;
 use crate::kernels::rowwise_simd::testing::{same_bits, values, EDGES, LENS};
-use crate::kernels::split::on_1_and_2_threads;
 
 /// Parameters and gradients of length `n` with the edge values spread in, and a
 /// non-negative state buffer (squares accumulate there).

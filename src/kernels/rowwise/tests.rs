@@ -3,7 +3,7 @@
 //! and the same bits on 1 and 2 threads.
 
 use super::*;
-use crate::kernels::split::on_1_and_2_threads;
+use crate::kernels::par::on_1_and_2_threads;
 
 fn close(a: &[f32], b: &[f32], tol: f32) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= tol)

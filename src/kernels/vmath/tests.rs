@@ -152,3 +152,13 @@ fn edge_values_match_std() {
     assert!(lanes(erf, &[-0.0])[0].is_sign_negative());
     assert!(lanes(|x| sin_cos(x).0, &[-0.0])[0].is_sign_negative());
 }
+
+#[test]
+fn exp_returns_a_quiet_nan_input_itself() {
+    // the clamps pass NaN through (operand order), so no select is needed for it
+    for bits in [0x7fc0_0000u32, 0xffc0_0000, 0x7fc1_2345, 0xffff_ffff] {
+        let x = f32::from_bits(bits);
+        let y = exp(f32x8::splat(x)).to_array();
+        assert!(y.iter().all(|v| v.to_bits() == bits), "{bits:#x}: {y:?}");
+    }
+}

@@ -1,0 +1,168 @@
+//! The one splitter: work over `n` units (elements, rows, partial sums) is halved recursively
+//! with `rayon::join`, always at a multiple of a fixed `chunk` (`mid = ⌈n/chunk⌉/2 · chunk`).
+//! Where the cuts fall depends only on `n` and `chunk`, never on the number of threads; each
+//! piece holds at most `chunk` units and all but the last exactly `chunk`.
+//!
+//! What a piece carries is a [`Cut`]: nothing (a reduction that reads its input by index,
+//! [`tree_sum`]) or a set of output buffers cut at the same unit boundary ([`for_units`];
+//! buffers may count different elements per unit: a row of `c` logits, one `lse` per row).
+//! Disjoint writes go through `split_at_mut`, so no `unsafe` is needed. An empty buffer (an
+//! optional state buffer not in use) stays empty in both halves.
+
+use std::ops::Range;
+
+/// What a piece of work carries, cut in two at a unit boundary.
+trait Cut: Sized + Send {
+    fn cut(self, mid: usize) -> (Self, Self);
+}
+
+impl Cut for () {
+    fn cut(self, _: usize) -> ((), ()) {
+        ((), ())
+    }
+}
+
+/// `K` buffers of `units[k]` elements per unit.
+struct Bufs<'a, T, const K: usize> {
+    bufs: [&'a mut [T]; K],
+    units: [usize; K],
+}
+
+impl<T: Send, const K: usize> Cut for Bufs<'_, T, K> {
+    fn cut(self, mid: usize) -> (Self, Self) {
+        let units = self.units;
+        let mut k = 0;
+        let mut halves = self.bufs.map(|b| {
+            let at = if b.is_empty() { 0 } else { mid * units[k] };
+            k += 1;
+            let (lo, hi) = b.split_at_mut(at);
+            (Some(lo), Some(hi))
+        });
+        let lo = std::array::from_fn(|k| halves[k].0.take().expect("each half taken once"));
+        let hi = std::array::from_fn(|k| halves[k].1.take().expect("each half taken once"));
+        (Bufs { bufs: lo, units }, Bufs { bufs: hi, units })
+    }
+}
+
+/// `leaf` on each piece of `r` (cut at multiples of `chunk` from `r.start`), the results
+/// combined up the binary tree of cuts: `combine(left, right)`. The halves run under
+/// `rayon::join` when `par`, one after the other otherwise — the same tree either way.
+fn halve<P, R, L, C>(r: Range<usize>, p: P, chunk: usize, par: bool, leaf: &L, combine: &C) -> R
+where
+    P: Cut,
+    R: Send,
+    L: Fn(Range<usize>, P) -> R + Sync,
+    C: Fn(R, R) -> R + Sync,
+{
+    let n = r.len();
+    if n <= chunk {
+        return leaf(r, p);
+    }
+    let mid = r.start + n.div_ceil(chunk) / 2 * chunk;
+    let (lo, hi) = p.cut(mid - r.start);
+    let (a, b) = if par {
+        rayon::join(
+            || halve(r.start..mid, lo, chunk, par, leaf, combine),
+            || halve(mid..r.end, hi, chunk, par, leaf, combine),
+        )
+    } else {
+        (
+            halve(r.start..mid, lo, chunk, par, leaf, combine),
+            halve(mid..r.end, hi, chunk, par, leaf, combine),
+        )
+    };
+    combine(a, b)
+}
+
+/// Calls `f(first_unit, bufs)` on consecutive pieces of `n` units covering `[0, n)`: one call
+/// with everything when `n < grain` (or `n <= chunk`), else pieces of at most `chunk` units,
+/// cut at multiples of `chunk` and run in parallel. Buffer `k` holds `units[k]` elements per
+/// unit (`n · units[k]` in all) or is empty.
+pub(crate) fn for_units<T: Send, const K: usize, F>(
+    bufs: [&mut [T]; K],
+    units: [usize; K],
+    n: usize,
+    chunk: usize,
+    grain: usize,
+    f: &F,
+) where
+    F: Fn(usize, [&mut [T]; K]) + Sync,
+{
+    for (b, &u) in bufs.iter().zip(&units) {
+        assert!(b.is_empty() || b.len() == n * u, "for_units: buffer length");
+    }
+    if n < grain.max(1) || n <= chunk {
+        return f(0, bufs);
+    }
+    let leaf = |r: Range<usize>, p: Bufs<'_, T, K>| f(r.start, p.bufs);
+    halve(
+        0..n,
+        Bufs { bufs, units },
+        chunk.max(1),
+        true,
+        &leaf,
+        &|(), ()| (),
+    );
+}
+
+/// `Σ leaf(piece)` over pieces of `[0, n)` cut at multiples of `chunk` by recursive halving,
+/// the partial sums combined up the same binary tree whether the halves run in parallel
+/// (`n >= grain`) or not: the result depends on `n` and `chunk` only.
+pub(crate) fn tree_sum<F>(n: usize, chunk: usize, grain: usize, leaf: &F) -> f64
+where
+    F: Fn(Range<usize>) -> f64 + Sync,
+{
+    let leaf = |r: Range<usize>, ()| leaf(r);
+    halve(0..n, (), chunk.max(1), n >= grain, &leaf, &|a, b| a + b)
+}
+
+/// Runs `f` once on a rayon pool of 1 thread and once on a pool of 2, for determinism tests.
+#[cfg(test)]
+pub(crate) fn on_1_and_2_threads<T: Send>(f: impl Fn() -> T + Sync) -> (T, T) {
+    let pool = |t| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()
+            .expect("thread pool")
+    };
+    (pool(1).install(&f), pool(2).install(&f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_cover_every_unit_once_with_fixed_boundaries() {
+        // 10 units of 3 values and 1 flag each; chunk 4: pieces [0,4) [4,8) [8,10)
+        let (mut vals, mut flags, mut none) = (vec![0.0; 30], vec![0.0; 10], Vec::<f32>::new());
+        let bufs = [&mut vals[..], &mut flags[..], &mut none[..]];
+        for_units(bufs, [3, 1, 5], 10, 4, 0, &|first, [v, fl, e]| {
+            assert!(first % 4 == 0 && fl.len() <= 4 && e.is_empty());
+            v.iter_mut().for_each(|x| *x += first as f32);
+            fl.iter_mut().for_each(|x| *x += 1.0);
+        });
+        assert!(flags.iter().all(|&x| x == 1.0));
+        let want: Vec<f32> = (0..30).map(|i| (i / 3 / 4 * 4) as f32).collect();
+        assert_eq!(vals, want);
+        // below the grain: one call with everything
+        let mut calls = 0;
+        let cell = std::sync::Mutex::new(&mut calls);
+        for_units([&mut vals[..]], [3], 10, 4, 11, &|first, [v]| {
+            assert_eq!((first, v.len()), (0, 30));
+            **cell.lock().unwrap() += 1;
+        });
+        assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn tree_sum_is_the_same_tree_on_any_thread_count() {
+        // 1/3 is inexact, so the bits of the sum depend on the order of additions
+        let leaf = |r: Range<usize>| r.map(|i| 1.0 / (3.0 + i as f64)).sum::<f64>();
+        let seq = tree_sum(100_003, 1000, usize::MAX, &leaf);
+        let (one, two) = on_1_and_2_threads(|| tree_sum(100_003, 1000, 0, &leaf));
+        assert_eq!(seq.to_bits(), one.to_bits());
+        assert_eq!(one.to_bits(), two.to_bits());
+        assert_eq!(tree_sum(0, 8, 0, &leaf), 0.0);
+    }
+}
