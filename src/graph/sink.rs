@@ -115,10 +115,18 @@ impl<'s, 'g> Sink<'s, 'g> {
             Kind::Op(_) => {
                 let pass = self.scope.pass();
                 let buf = if input.grad_pass.get() == pass {
-                    let buf = input
-                        .grad
-                        .take()
-                        .expect("reached this pass: has a gradient");
+                    let buf = match input.splat.take() {
+                        // a second contribution to a broadcast value: materialise it now
+                        Some(v) => {
+                            let buf = self.scope.grad_buffer(input.numel());
+                            crate::kernels::elementwise::fill(buf, v, Acc::Write);
+                            buf
+                        }
+                        None => input
+                            .grad
+                            .take()
+                            .expect("reached this pass: has a gradient"),
+                    };
                     f(buf, Acc::Add);
                     buf
                 } else {
@@ -198,6 +206,31 @@ impl<'s, 'g> Sink<'s, 'g> {
         } else {
             self.put(i, g);
         }
+    }
+
+    /// Stores `v` into every element of input `i`'s gradient: what the backward of a
+    /// whole-tensor sum or mean contributes. An op node's first contribution is kept as the
+    /// value alone: its rule then runs [`Rule::backward_splat`](super::Rule::backward_splat)
+    /// (or gets the buffer made dense if it has none), so `tanh(x).sum()` never writes
+    /// nor reads a buffer of ones. A second splat adds to the value (`v₁ + v₂`, the bits a
+    /// dense buffer would hold); any other contribution materialises it first.
+    pub fn splat(&self, i: usize, v: f32) {
+        let input = self.node.inputs[i];
+        if !input.requires_grad {
+            return;
+        }
+        let pass = self.scope.pass();
+        if matches!(input.kind, Kind::Op(_)) {
+            if input.grad_pass.get() != pass {
+                input.grad_pass.set(pass);
+                self.reached.set(self.reached.get() + 1);
+                return input.splat.set(Some(v));
+            }
+            if let Some(s) = input.splat.get() {
+                return input.splat.set(Some(s + v));
+            }
+        }
+        self.with(i, |out, acc| crate::kernels::elementwise::fill(out, v, acc));
     }
 
     /// Adds (or writes) `values`, which have input `i`'s own shape, into its gradient.

@@ -26,7 +26,7 @@
 //! follow PyTorch's special exponents (`x ** 0.5` is `sqrt`, `x ** 2` is `x * x`, ...).
 
 use crate::graph::{Node, Rule, Sink, Var};
-use crate::kernels::unary::{backward, forward, Unary as Un};
+use crate::kernels::unary::{backward, backward_splat, forward, Unary as Un};
 
 fn name(op: Un) -> &'static str {
     match op {
@@ -57,6 +57,11 @@ impl<'g> Rule<'g> for UnaryRule {
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let (x, y, op) = (node.inputs[0].data, node.data, self.0);
         sink.with(0, |out, acc| backward(op, x, y, g, out, acc));
+    }
+    fn backward_splat(&self, node: &Node<'g>, g: f32, sink: &mut Sink<'_, 'g>) -> bool {
+        let (x, y, op) = (node.inputs[0].data, node.data, self.0);
+        sink.with(0, |out, acc| backward_splat(op, x, y, g, out, acc));
+        true
     }
 }
 

@@ -4,7 +4,7 @@
 use super::{powf, powf8, Unary, GELU_C, INV_SQRT_2, INV_SQRT_2PI, SQRT_2_OVER_PI};
 use crate::graph::Acc;
 use crate::kernels::par::{EW_GRAIN, MATH_GRAIN};
-use crate::kernels::simd::{f32x8, par_zip4, zip4, Lane4, NONE};
+use crate::kernels::simd::{f32x8, par_zip4, zip4, Lane4, Lanes, Splat, NONE};
 use crate::kernels::special::{erf, sigmoid};
 use crate::kernels::vmath;
 
@@ -129,9 +129,21 @@ impl Lane4 for Bwd {
 /// `out (=|+=) f'(x)·g` given `x`, `y = f(x)` and `g`, in lanes, split over threads above the
 /// op's grain.
 pub fn backward(op: Unary, x: &[f32], y: &[f32], g: &[f32], out: &mut [f32], acc: Acc) {
+    assert_eq!(g.len(), out.len(), "unary backward: length mismatch");
+    backward_lanes(op, x, y, g, out, acc)
+}
+
+/// [`backward`] for a `g` that is one value in every element (the gradient of a whole-tensor
+/// sum or mean): `g` is never materialised, so the pass reads `x` or `y` and writes `out`
+/// only. The same bits as [`backward`] on a buffer full of `g`.
+pub fn backward_splat(op: Unary, x: &[f32], y: &[f32], g: f32, out: &mut [f32], acc: Acc) {
+    backward_lanes(op, x, y, Splat::new(g), out, acc)
+}
+
+fn backward_lanes<G: Lanes>(op: Unary, x: &[f32], y: &[f32], g: G, out: &mut [f32], acc: Acc) {
     let n = out.len();
     assert!(
-        x.len() == n && y.len() == n && g.len() == n,
+        x.len() == n && y.len() == n,
         "unary backward: length mismatch"
     );
     let grain = match op {
