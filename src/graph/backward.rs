@@ -105,7 +105,7 @@ pub(crate) fn run(out: Var<'_>, opts: &Backward) -> Result<()> {
                     None => Some(n.grad.take().expect("a reached node has a gradient")),
                 };
                 if let Some(grad_out) = grad_out {
-                    rule.backward(n, grad_out, &mut sink);
+                    rule.backward_mut(n, grad_out, &mut sink);
                     match sink.moved() {
                         // the rule passed its gradient through: the buffer is now that input's
                         Some(input) => input.grad.set(Some(grad_out)),

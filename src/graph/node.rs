@@ -21,6 +21,12 @@ pub(crate) trait Rule<'g> {
     fn name(&self) -> &'static str;
     /// Writes the gradients of `node`'s inputs through `sink`; `grad_out` has `node`'s shape.
     fn backward(&self, node: &Node<'g>, grad_out: &[f32], sink: &mut Sink<'_, 'g>);
+    /// [`backward`](Self::backward) given the output gradient's buffer itself, which the
+    /// rule may rewrite in place and hand to an input ([`Sink::take_over`]); backward calls
+    /// this one. The default only reads it.
+    fn backward_mut(&self, node: &Node<'g>, grad_out: &mut [f32], sink: &mut Sink<'_, 'g>) {
+        self.backward(node, grad_out, sink)
+    }
     /// The backward for a `grad_out` that is `g` in every element (see
     /// [`Sink::splat`]), without reading a buffer of it. Returns `false`, having written
     /// nothing, when the rule has no such form (the default): backward then materialises the

@@ -190,22 +190,31 @@ impl<'s, 'g> Sink<'s, 'g> {
     /// stored as by [`put`](Self::put). `g` must be this rule's `grad_out` with input `i`'s
     /// shape, and this must be the rule's only contribution to input `i`.
     pub fn pass_through(&mut self, i: usize, g: &[f32]) {
+        if !self.take_over(i, g.len()) {
+            self.put(i, g);
+        }
+    }
+
+    /// Whether input `i` takes over the output gradient's buffer (of `len` elements) as its
+    /// gradient: the conditions of [`pass_through`](Self::pass_through). When `true` the
+    /// input counts as reached and the rule must leave input `i`'s gradient in that buffer
+    /// (a unary rule rewrites it in place: `g = f'(x)·g`) and store nothing else into it.
+    pub fn take_over(&mut self, i: usize, len: usize) -> bool {
         let input = self.node.inputs[i];
         let pass = self.scope.pass();
         let alone =
             (self.node.inputs.iter().enumerate()).all(|(k, &x)| k == i || !std::ptr::eq(x, input));
-        if matches!(input.kind, Kind::Op(_))
+        let takes = matches!(input.kind, Kind::Op(_))
             && input.grad_pass.get() != pass
             && alone
             && self.moved.is_none()
-            && input.numel() == g.len()
-        {
+            && input.numel() == len;
+        if takes {
             input.grad_pass.set(pass);
             self.reached.set(self.reached.get() + 1);
             self.moved = Some(input);
-        } else {
-            self.put(i, g);
         }
+        takes
     }
 
     /// Stores `v` into every element of input `i`'s gradient: what the backward of a
