@@ -9,7 +9,11 @@
 //! an early node of a long tape does not visit the rest.
 //!
 //! Once a node's rule has run, its gradient buffer goes back to the scope's pool for older
-//! nodes (see `pool.rs`); without retain_graph the node is also marked released.
+//! nodes (see `pool.rs`), unless the rule handed it to an input (`Sink::take_over`: add
+//! passes it on, a unary op rewrites it in place); without retain_graph the node is also
+//! marked released. A gradient that is one value everywhere (a whole-tensor sum's) is kept
+//! as that value (`Sink::splat`) and given to the rule's `backward_splat`, or made dense
+//! for rules without one.
 //!
 //! Releasing is checked before anything is written, so an error leaves every `.grad` as it
 //! was: when an earlier backward of this scope released nodes, a first walk marks what the
