@@ -9,7 +9,11 @@
 //! an early node of a long tape does not visit the rest.
 //!
 //! Once a node's rule has run, its gradient buffer goes back to the scope's pool for older
-//! nodes (see `pool.rs`); without retain_graph the node is also marked released.
+//! nodes (see `pool.rs`), unless the rule handed it to an input (`Sink::take_over`: add
+//! passes it on, a unary op rewrites it in place); without retain_graph the node is also
+//! marked released. A gradient that is one value everywhere (a whole-tensor sum's) is kept
+//! as that value (`Sink::splat`) and given to the rule's `backward_splat`, or made dense
+//! for rules without one.
 //!
 //! Releasing is checked before anything is written, so an error leaves every `.grad` as it
 //! was: when an earlier backward of this scope released nodes, a first walk marks what the
@@ -93,15 +97,26 @@ pub(crate) fn run(out: Var<'_>, opts: &Backward) -> Result<()> {
     while let Some(n) = cur {
         if n.grad_pass.get() == pass {
             if let Kind::Op(rule) = n.kind {
-                let grad_out = n.grad.take().expect("a reached node has a gradient");
                 let mut sink = Sink::new(scope, n);
-                rule.backward(n, grad_out, &mut sink);
-                pending += sink.reached();
-                match sink.moved() {
-                    // the rule passed its gradient through: the buffer is now that input's
-                    Some(input) => input.grad.set(Some(grad_out)),
-                    None => scope.recycle(grad_out),
+                let grad_out = match n.splat.take() {
+                    // one value in every element, read as such by the rule
+                    Some(v) if rule.backward_splat(n, v, &mut sink) => None,
+                    Some(v) => {
+                        let buf = scope.grad_buffer(n.numel());
+                        crate::kernels::elementwise::fill(buf, v, Acc::Write);
+                        Some(buf)
+                    }
+                    None => Some(n.grad.take().expect("a reached node has a gradient")),
+                };
+                if let Some(grad_out) = grad_out {
+                    rule.backward_mut(n, grad_out, &mut sink);
+                    match sink.moved() {
+                        // the rule passed its gradient through: the buffer is now that input's
+                        Some(input) => input.grad.set(Some(grad_out)),
+                        None => scope.recycle(grad_out),
+                    }
                 }
+                pending += sink.reached();
                 if !retain {
                     n.freed.set(true);
                 }

@@ -36,6 +36,8 @@ mod record;
 mod scope;
 mod sink;
 #[cfg(test)]
+mod splat_tests;
+#[cfg(test)]
 mod tests;
 mod var;
 

@@ -21,6 +21,19 @@ pub(crate) trait Rule<'g> {
     fn name(&self) -> &'static str;
     /// Writes the gradients of `node`'s inputs through `sink`; `grad_out` has `node`'s shape.
     fn backward(&self, node: &Node<'g>, grad_out: &[f32], sink: &mut Sink<'_, 'g>);
+    /// [`backward`](Self::backward) given the output gradient's buffer itself, which the
+    /// rule may rewrite in place and hand to an input ([`Sink::take_over`]); backward calls
+    /// this one. The default only reads it.
+    fn backward_mut(&self, node: &Node<'g>, grad_out: &mut [f32], sink: &mut Sink<'_, 'g>) {
+        self.backward(node, grad_out, sink)
+    }
+    /// The backward for a `grad_out` that is `g` in every element (see
+    /// [`Sink::splat`]), without reading a buffer of it. Returns `false`, having written
+    /// nothing, when the rule has no such form (the default): backward then materialises the
+    /// buffer and calls [`backward`](Self::backward).
+    fn backward_splat(&self, _node: &Node<'g>, _g: f32, _sink: &mut Sink<'_, 'g>) -> bool {
+        false
+    }
 }
 
 /// What a node is.
@@ -50,6 +63,9 @@ pub(crate) struct Node<'g> {
     /// accumulated `.grad` (`None` = PyTorch's `grad is None`). A `Cell`, not a `RefCell`:
     /// the buffer is moved out while used and moved back, so no borrow flag is kept.
     pub grad: Cell<Option<&'g mut [f32]>>,
+    /// For an op: this pass's gradient when it is one value in every element and has not
+    /// been materialised (`grad` is then `None`); see [`Sink::splat`].
+    pub splat: Cell<Option<f32>>,
     /// The backward pass that reached this node (pass ids start at 1).
     pub mark: Cell<u32>,
     /// The backward pass whose first contribution wrote `grad`; later ones add.
@@ -68,6 +84,7 @@ impl<'g> Node<'g> {
             inputs: &[],
             prev: None,
             grad: Cell::new(None),
+            splat: Cell::new(None),
             mark: Cell::new(0),
             grad_pass: Cell::new(0),
             freed: Cell::new(false),

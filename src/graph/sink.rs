@@ -115,10 +115,18 @@ impl<'s, 'g> Sink<'s, 'g> {
             Kind::Op(_) => {
                 let pass = self.scope.pass();
                 let buf = if input.grad_pass.get() == pass {
-                    let buf = input
-                        .grad
-                        .take()
-                        .expect("reached this pass: has a gradient");
+                    let buf = match input.splat.take() {
+                        // a second contribution to a broadcast value: materialise it now
+                        Some(v) => {
+                            let buf = self.scope.grad_buffer(input.numel());
+                            crate::kernels::elementwise::fill(buf, v, Acc::Write);
+                            buf
+                        }
+                        None => input
+                            .grad
+                            .take()
+                            .expect("reached this pass: has a gradient"),
+                    };
                     f(buf, Acc::Add);
                     buf
                 } else {
@@ -182,22 +190,56 @@ impl<'s, 'g> Sink<'s, 'g> {
     /// stored as by [`put`](Self::put). `g` must be this rule's `grad_out` with input `i`'s
     /// shape, and this must be the rule's only contribution to input `i`.
     pub fn pass_through(&mut self, i: usize, g: &[f32]) {
+        if !self.take_over(i, g.len()) {
+            self.put(i, g);
+        }
+    }
+
+    /// Whether input `i` takes over the output gradient's buffer (of `len` elements) as its
+    /// gradient: the conditions of [`pass_through`](Self::pass_through). When `true` the
+    /// input counts as reached and the rule must leave input `i`'s gradient in that buffer
+    /// (a unary rule rewrites it in place: `g = f'(x)·g`) and store nothing else into it.
+    pub fn take_over(&mut self, i: usize, len: usize) -> bool {
         let input = self.node.inputs[i];
         let pass = self.scope.pass();
         let alone =
             (self.node.inputs.iter().enumerate()).all(|(k, &x)| k == i || !std::ptr::eq(x, input));
-        if matches!(input.kind, Kind::Op(_))
+        let takes = matches!(input.kind, Kind::Op(_))
             && input.grad_pass.get() != pass
             && alone
             && self.moved.is_none()
-            && input.numel() == g.len()
-        {
+            && input.numel() == len;
+        if takes {
             input.grad_pass.set(pass);
             self.reached.set(self.reached.get() + 1);
             self.moved = Some(input);
-        } else {
-            self.put(i, g);
         }
+        takes
+    }
+
+    /// Stores `v` into every element of input `i`'s gradient: what the backward of a
+    /// whole-tensor sum or mean contributes. An op node's first contribution is kept as the
+    /// value alone: its rule then runs [`Rule::backward_splat`](super::Rule::backward_splat)
+    /// (or gets the buffer made dense if it has none), so `tanh(x).sum()` never writes
+    /// nor reads a buffer of ones. A second splat adds to the value (`v₁ + v₂`, the bits a
+    /// dense buffer would hold); any other contribution materialises it first.
+    pub fn splat(&self, i: usize, v: f32) {
+        let input = self.node.inputs[i];
+        if !input.requires_grad {
+            return;
+        }
+        let pass = self.scope.pass();
+        if matches!(input.kind, Kind::Op(_)) {
+            if input.grad_pass.get() != pass {
+                input.grad_pass.set(pass);
+                self.reached.set(self.reached.get() + 1);
+                return input.splat.set(Some(v));
+            }
+            if let Some(s) = input.splat.get() {
+                return input.splat.set(Some(s + v));
+            }
+        }
+        self.with(i, |out, acc| crate::kernels::elementwise::fill(out, v, acc));
     }
 
     /// Adds (or writes) `values`, which have input `i`'s own shape, into its gradient.

@@ -7,7 +7,7 @@
 //! [`unary`](super::unary) and [`binary`](super::binary).
 
 use super::par::EW_GRAIN;
-use super::simd::{par_zip4, First, NONE};
+use super::simd::{par_zip4, First, Splat, NONE};
 use super::strided::for_each2;
 use crate::graph::Acc;
 use crate::shape::Dims;
@@ -23,6 +23,15 @@ pub fn store(out: &mut [f32], src: &[f32], acc: Acc) {
         return out.copy_from_slice(src);
     }
     par_zip4(EW_GRAIN, (src, NONE, NONE, NONE), out, acc, First);
+}
+
+/// `out = v` or `out += v` in every element: a broadcast scalar gradient made dense (the same
+/// bits as [`store`] of a buffer full of `v`).
+pub fn fill(out: &mut [f32], v: f32, acc: Acc) {
+    if acc == Acc::Write && out.len() <= EW_GRAIN {
+        return out.fill(v);
+    }
+    par_zip4(EW_GRAIN, (Splat::new(v), NONE, NONE, NONE), out, acc, First);
 }
 
 /// `out[i] = f(x[i])`.

@@ -223,6 +223,51 @@ pub fn par_zip4<A: Lanes, B: Lanes, C: Lanes, D: Lanes>(
     });
 }
 
+/// `io[i] = f(a[i], b[i], c[i], io[i])` for every `i < io.len()`: a [`zip4`] whose output is
+/// also its last operand (a gradient rewritten in place), with the same lanes, so the same
+/// bits as `zip4((a, b, c, io_before), out, Acc::Write, f)`.
+#[inline(always)]
+pub fn update4<A: Lanes, B: Lanes, C: Lanes>((a, b, c): (A, B, C), io: &mut [f32], f: impl Lane4) {
+    if let [v] = io {
+        // one element: splats, no padding (as zip4)
+        let d = f32x8::splat(*v);
+        *v = f
+            .call(a.splat_at(0), b.splat_at(0), c.splat_at(0), d)
+            .as_array()[0];
+        return;
+    }
+    let body = io.len() - io.len() % LANES;
+    let (head, tail) = io.split_at_mut(body);
+    for (k, o) in head.chunks_exact_mut(LANES).enumerate() {
+        let i = k * LANES;
+        store(f.call(a.get(i), b.get(i), c.get(i), load(o)), o);
+    }
+    if !tail.is_empty() {
+        let m = tail.len();
+        let d = load_part(tail);
+        let v = f.call(
+            a.get_part(body, m),
+            b.get_part(body, m),
+            c.get_part(body, m),
+            d,
+        );
+        store_part(v, tail);
+    }
+}
+
+/// [`update4`] split over threads above `grain` elements.
+#[inline(always)]
+pub fn par_update4<A: Lanes, B: Lanes, C: Lanes>(
+    grain: usize,
+    (a, b, c): (A, B, C),
+    io: &mut [f32],
+    f: impl Lane4,
+) {
+    for_chunks(io, grain, |s, o| {
+        update4((a.skip(s), b.skip(s), c.skip(s)), o, f)
+    });
+}
+
 /// `Σ_{i<n} f(a[i], b[i], c[i], d[i])` accumulated in `f64` (16 accumulators, in lane order).
 #[inline(always)]
 pub fn sum4<A: Lanes, B: Lanes, C: Lanes, D: Lanes>(

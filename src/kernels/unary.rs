@@ -231,7 +231,7 @@ pub fn forward(op: Unary, x: &[f32], out: &mut [f32]) {
     );
 }
 
-pub use grad::backward;
+pub use grad::{backward, backward_in_place, backward_splat};
 
 #[cfg(test)]
 mod tests;

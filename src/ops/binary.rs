@@ -49,6 +49,9 @@ impl<'g> Rule<'g> for BinaryRule {
     fn name(&self) -> &'static str {
         name(self.0)
     }
+    fn backward_splat(&self, node: &Node<'g>, g: f32, sink: &mut Sink<'_, 'g>) -> bool {
+        splat_backward(self.0, node, g, sink)
+    }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let (a, b) = (node.inputs[0], node.inputs[1]);
         let (op, y) = (self.0, node.data);
@@ -74,6 +77,22 @@ impl<'g> Rule<'g> for BinaryRule {
             }
         }
     }
+}
+
+/// The backward of `add` and `sub` of same-shape operands for a `grad_out` that is one value
+/// `g` everywhere: their gradients are `g` and `±g` everywhere, passed on as such.
+fn splat_backward(op: Bin, node: &Node<'_>, g: f32, sink: &mut Sink<'_, '_>) -> bool {
+    let sign = match op {
+        Bin::Add => 1.0,
+        Bin::Sub => -1.0,
+        _ => return false,
+    };
+    if !same(node.inputs[0].shape, node.inputs[1].shape) {
+        return false;
+    }
+    sink.splat(0, g);
+    sink.splat(1, sign * g);
+    true
 }
 
 /// The backward of same-shape operands (every op of a scalar graph, most element-wise

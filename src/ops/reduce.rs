@@ -60,6 +60,10 @@ impl<'g> Rule<'g> for SumRule {
         self.name
     }
     fn backward(&self, _node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
+        if self.l.outer == 1 && self.l.inner == 1 {
+            // a whole-tensor reduction: `dx` is one value, which stays one (PyTorch's expand)
+            return sink.splat(0, self.scale * g[0]);
+        }
         sink.with(0, |out, acc| {
             broadcast_axis(g, self.l, self.scale, out, acc)
         });

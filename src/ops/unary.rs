@@ -26,7 +26,7 @@
 //! follow PyTorch's special exponents (`x ** 0.5` is `sqrt`, `x ** 2` is `x * x`, ...).
 
 use crate::graph::{Node, Rule, Sink, Var};
-use crate::kernels::unary::{backward, forward, Unary as Un};
+use crate::kernels::unary::{backward, backward_in_place, backward_splat, forward, Unary as Un};
 
 fn name(op: Un) -> &'static str {
     match op {
@@ -57,6 +57,19 @@ impl<'g> Rule<'g> for UnaryRule {
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let (x, y, op) = (node.inputs[0].data, node.data, self.0);
         sink.with(0, |out, acc| backward(op, x, y, g, out, acc));
+    }
+    fn backward_mut(&self, node: &Node<'g>, g: &mut [f32], sink: &mut Sink<'_, 'g>) {
+        if sink.take_over(0, g.len()) {
+            // `g` is not read after this rule: `dx` overwrites it and becomes x's gradient
+            let (x, y) = (node.inputs[0].data, node.data);
+            return backward_in_place(self.0, x, y, g);
+        }
+        self.backward(node, g, sink)
+    }
+    fn backward_splat(&self, node: &Node<'g>, g: f32, sink: &mut Sink<'_, 'g>) -> bool {
+        let (x, y, op) = (node.inputs[0].data, node.data, self.0);
+        sink.with(0, |out, acc| backward_splat(op, x, y, g, out, acc));
+        true
     }
 }
 

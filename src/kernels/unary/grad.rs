@@ -4,7 +4,9 @@
 use super::{powf, powf8, Unary, GELU_C, INV_SQRT_2, INV_SQRT_2PI, SQRT_2_OVER_PI};
 use crate::graph::Acc;
 use crate::kernels::par::{EW_GRAIN, MATH_GRAIN};
-use crate::kernels::simd::{f32x8, par_zip4, zip4, Lane4, NONE};
+use crate::kernels::simd::{
+    f32x8, par_update4, par_zip4, update4, zip4, Lane4, Lanes, Splat, NONE,
+};
 use crate::kernels::special::{erf, sigmoid};
 use crate::kernels::vmath;
 
@@ -129,17 +131,83 @@ impl Lane4 for Bwd {
 /// `out (=|+=) f'(x)·g` given `x`, `y = f(x)` and `g`, in lanes, split over threads above the
 /// op's grain.
 pub fn backward(op: Unary, x: &[f32], y: &[f32], g: &[f32], out: &mut [f32], acc: Acc) {
-    let n = out.len();
+    assert_eq!(g.len(), out.len(), "unary backward: length mismatch");
+    backward_lanes(op, x, y, g, out, acc)
+}
+
+/// [`backward`] for a `g` that is one value in every element (the gradient of a whole-tensor
+/// sum or mean): `g` is never materialised, so the pass reads `x` or `y` and writes `out`
+/// only. The same bits as [`backward`] on a buffer full of `g`.
+pub fn backward_splat(op: Unary, x: &[f32], y: &[f32], g: f32, out: &mut [f32], acc: Acc) {
+    backward_lanes(op, x, y, Splat::new(g), out, acc)
+}
+
+/// [`Unary::grad_lanes`] as a [`Lane4`] of `(x, y, _, g)`, for [`par_update4`].
+#[derive(Clone, Copy)]
+struct BwdInPlace(Unary);
+
+impl Lane4 for BwdInPlace {
+    #[inline(always)]
+    fn call(self, x: f32x8, y: f32x8, _: f32x8, g: f32x8) -> f32x8 {
+        self.0.grad_lanes(x, y, g)
+    }
+}
+
+/// [`backward`] with `Acc::Write` into `g` itself: `g = f'(x)·g`, for a gradient buffer that
+/// its input takes over. The same bits as [`backward`]; no second buffer is written.
+pub fn backward_in_place(op: Unary, x: &[f32], y: &[f32], g: &mut [f32]) {
+    let n = g.len();
     assert!(
-        x.len() == n && y.len() == n && g.len() == n,
+        x.len() == n && y.len() == n,
         "unary backward: length mismatch"
     );
-    let grain = match op {
+    if n == 1 {
+        // one element (scalar graphs): update4's splat path inline
+        return update4((x, y, NONE), g, BwdInPlace(op));
+    }
+    macro_rules! each {
+        ($($pat:pat => $konst:expr),* $(,)?) => {
+            match op {
+                $($pat => par_update4(grain(op), (x, y, NONE), g, BwdInPlace($konst)),)*
+            }
+        };
+    }
+    each!(
+        Unary::Neg => Unary::Neg,
+        Unary::Exp => Unary::Exp,
+        Unary::Log => Unary::Log,
+        Unary::Sqrt => Unary::Sqrt,
+        Unary::Tanh => Unary::Tanh,
+        Unary::Sigmoid => Unary::Sigmoid,
+        Unary::Relu => Unary::Relu,
+        Unary::GeluErf => Unary::GeluErf,
+        Unary::GeluTanh => Unary::GeluTanh,
+        Unary::Softplus { beta, threshold } => Unary::Softplus { beta, threshold },
+        Unary::Abs => Unary::Abs,
+        Unary::Sin => Unary::Sin,
+        Unary::Cos => Unary::Cos,
+        Unary::Clamp { lo, hi } => Unary::Clamp { lo, hi },
+        Unary::Pow(p) => Unary::Pow(p),
+    );
+}
+
+/// The thread grain of an op's backward.
+fn grain(op: Unary) -> usize {
+    match op {
         Unary::GeluErf | Unary::GeluTanh | Unary::Softplus { .. } | Unary::Sin | Unary::Cos => {
             MATH_GRAIN
         }
         _ => EW_GRAIN,
-    };
+    }
+}
+
+fn backward_lanes<G: Lanes>(op: Unary, x: &[f32], y: &[f32], g: G, out: &mut [f32], acc: Acc) {
+    let n = out.len();
+    assert!(
+        x.len() == n && y.len() == n,
+        "unary backward: length mismatch"
+    );
+    let grain = grain(op);
     if n == 1 {
         // one element (scalar graphs): zip4's splat path inline, not through a chunk closure
         return zip4((x, y, g, NONE), out, acc, Bwd(op));

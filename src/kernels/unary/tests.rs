@@ -1,5 +1,6 @@
 //! Every unary op's lanes against its scalar twin, forward and backward (both store modes),
-//! on lengths 0..=17, 31, 33, 127, 129 and on edge values.
+//! on lengths 0..=17, 31, 33, 127, 129 and on edge values; the in-place and splat backwards
+//! against the plain one.
 
 use super::*;
 
@@ -124,6 +125,16 @@ fn check(op: Unary, tol: u32, x: &[f32]) {
             dx[k]
         );
         assert!(close(dx2[k], 1.0 + dx[k], 0), "{op:?}' accumulates");
+    }
+    // the in-place and broadcast-scalar forms run the same lanes
+    let mut io = g.clone();
+    backward_in_place(op, x, &y, &mut io);
+    let (gs, mut ds, mut dd) = (vec![0.75; n], vec![0.0; n], vec![0.0; n]);
+    backward(op, x, &y, &gs, &mut dd, Acc::Write);
+    backward_splat(op, x, &y, 0.75, &mut ds, Acc::Write);
+    for k in 0..n {
+        assert!(close(io[k], dx[k], 0), "{op:?}' in place, x[{k}]");
+        assert!(close(ds[k], dd[k], 0), "{op:?}' of a splat, x[{k}]");
     }
 }
 
