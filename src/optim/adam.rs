@@ -105,11 +105,11 @@ impl Moments {
     }
 
     /// One step; `args(config)` gives each group's kernel arguments (the step is set here).
-    pub fn step<C: GroupConfig + Sync>(
+    pub fn step<C: GroupConfig>(
         &mut self,
         groups: &mut Groups<C>,
         params: &mut ParamStore,
-        args: impl Fn(&C) -> AdamArgs + Sync,
+        args: impl Fn(&C) -> AdamArgs,
     ) {
         let (m, v, v_max) = (
             self.m.as_mut_slice(),

@@ -187,32 +187,19 @@ impl<C: GroupConfig> Groups<C> {
     pub fn step(
         &mut self,
         params: &mut ParamStore,
-        mut f: impl FnMut(&C, Range<usize>, u64, &mut [f32], &[f32]) + Send,
-    ) where
-        C: Sync,
-    {
+        mut f: impl FnMut(&C, Range<usize>, u64, &mut [f32], &[f32]),
+    ) {
         self.check_store(params);
         let (data, grad, has_grad) = params.split_for_step();
-        let (groups, steps) = (&self.groups, &mut self.steps);
-        let mut all = || {
-            for group in groups {
-                for (index, r) in &group.slots {
-                    if !has_grad[*index] {
-                        continue;
-                    }
-                    steps[*index] += 1;
-                    let (p, g) = (&mut data[r.clone()], &grad[r.clone()]);
-                    f(&group.config, r.clone(), steps[*index], p, g);
+        for group in &self.groups {
+            for (index, r) in &group.slots {
+                if !has_grad[*index] {
+                    continue;
                 }
+                self.steps[*index] += 1;
+                let (p, g) = (&mut data[r.clone()], &grad[r.clone()]);
+                f(&group.config, r.clone(), self.steps[*index], p, g);
             }
-        };
-        // Called from outside a multi-thread pool, enter it once for the whole step: each
-        // kernel's `rayon::join` would otherwise hand its work to the pool and wait, once per
-        // parameter. The updates are the same either way.
-        if rayon::current_thread_index().is_none() && rayon::current_num_threads() > 1 {
-            rayon::scope(|_| all());
-        } else {
-            all();
         }
     }
 
