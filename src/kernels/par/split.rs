@@ -76,7 +76,10 @@ where
 
 /// Calls `f(first_unit, bufs)` on consecutive pieces of `n` units covering `[0, n)`: one call
 /// with everything when `n < grain` (or `n <= chunk`), else pieces of at most `chunk` units,
-/// cut at multiples of `chunk` and run in parallel. Buffer `k` holds `units[k]` elements per
+/// cut at multiples of `chunk` and run in parallel — or one after the other on the calling
+/// thread when the pool has one thread: then a `rayon::join` from outside the pool would only
+/// hand each call to the pool's worker and block until it is done (Adam over 100 parameters
+/// paid that hand-off 100 times a step). Same pieces either way. Buffer `k` holds `units[k]` elements per
 /// unit (`n · units[k]` in all) or is empty.
 pub(crate) fn for_units<T: Send, const K: usize, F>(
     bufs: [&mut [T]; K],
@@ -99,7 +102,7 @@ pub(crate) fn for_units<T: Send, const K: usize, F>(
         0..n,
         Bufs { bufs, units },
         chunk.max(1),
-        true,
+        rayon::current_num_threads() > 1,
         &leaf,
         &|(), ()| (),
     );
@@ -113,7 +116,8 @@ where
     F: Fn(Range<usize>) -> f64 + Sync,
 {
     let leaf = |r: Range<usize>, ()| leaf(r);
-    halve(0..n, (), chunk.max(1), n >= grain, &leaf, &|a, b| a + b)
+    let par = n >= grain && rayon::current_num_threads() > 1;
+    halve(0..n, (), chunk.max(1), par, &leaf, &|a, b| a + b)
 }
 
 /// Runs `f` once on a rayon pool of 1 thread and once on a pool of 2, for determinism tests.
