@@ -20,6 +20,76 @@ use super::special::{erf, sigmoid};
 use super::vmath;
 use crate::graph::Acc;
 
+/// `$body` with `$k` bound to `op` rebuilt as a constant in each arm of a `match`, so every op
+/// gets its own instance of the loop in `$body` and the loop's `match` on the op folds to one
+/// arm (unread operands are then never loaded).
+macro_rules! with_const_op {
+    ($op:expr, $k:ident => $body:expr) => {
+        match $op {
+            Unary::Neg => {
+                let $k = Unary::Neg;
+                $body
+            }
+            Unary::Exp => {
+                let $k = Unary::Exp;
+                $body
+            }
+            Unary::Log => {
+                let $k = Unary::Log;
+                $body
+            }
+            Unary::Sqrt => {
+                let $k = Unary::Sqrt;
+                $body
+            }
+            Unary::Tanh => {
+                let $k = Unary::Tanh;
+                $body
+            }
+            Unary::Sigmoid => {
+                let $k = Unary::Sigmoid;
+                $body
+            }
+            Unary::Relu => {
+                let $k = Unary::Relu;
+                $body
+            }
+            Unary::GeluErf => {
+                let $k = Unary::GeluErf;
+                $body
+            }
+            Unary::GeluTanh => {
+                let $k = Unary::GeluTanh;
+                $body
+            }
+            Unary::Softplus { beta, threshold } => {
+                let $k = Unary::Softplus { beta, threshold };
+                $body
+            }
+            Unary::Abs => {
+                let $k = Unary::Abs;
+                $body
+            }
+            Unary::Sin => {
+                let $k = Unary::Sin;
+                $body
+            }
+            Unary::Cos => {
+                let $k = Unary::Cos;
+                $body
+            }
+            Unary::Clamp { lo, hi } => {
+                let $k = Unary::Clamp { lo, hi };
+                $body
+            }
+            Unary::Pow(p) => {
+                let $k = Unary::Pow(p);
+                $body
+            }
+        }
+    };
+}
+
 /// A unary element-wise function.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Unary {
@@ -205,30 +275,7 @@ pub fn forward(op: Unary, x: &[f32], out: &mut [f32]) {
         return zip4((x, NONE, NONE, NONE), out, Acc::Write, Fwd(op));
     }
     // one instance of the loop per op, each with a constant op so `lanes` folds to one arm
-    macro_rules! each {
-        ($($pat:pat => $konst:expr),* $(,)?) => {
-            match op {
-                $($pat => par_zip4(grain, (x, NONE, NONE, NONE), out, Acc::Write, Fwd($konst)),)*
-            }
-        };
-    }
-    each!(
-        Unary::Neg => Unary::Neg,
-        Unary::Exp => Unary::Exp,
-        Unary::Log => Unary::Log,
-        Unary::Sqrt => Unary::Sqrt,
-        Unary::Tanh => Unary::Tanh,
-        Unary::Sigmoid => Unary::Sigmoid,
-        Unary::Relu => Unary::Relu,
-        Unary::GeluErf => Unary::GeluErf,
-        Unary::GeluTanh => Unary::GeluTanh,
-        Unary::Softplus { beta, threshold } => Unary::Softplus { beta, threshold },
-        Unary::Abs => Unary::Abs,
-        Unary::Sin => Unary::Sin,
-        Unary::Cos => Unary::Cos,
-        Unary::Clamp { lo, hi } => Unary::Clamp { lo, hi },
-        Unary::Pow(p) => Unary::Pow(p),
-    );
+    with_const_op!(op, k => par_zip4(grain, (x, NONE, NONE, NONE), out, Acc::Write, Fwd(k)))
 }
 
 pub use grad::{backward, backward_in_place, backward_splat};

@@ -165,30 +165,7 @@ pub fn backward_in_place(op: Unary, x: &[f32], y: &[f32], g: &mut [f32]) {
         // one element (scalar graphs): update4's splat path inline
         return update4((x, y, NONE), g, BwdInPlace(op));
     }
-    macro_rules! each {
-        ($($pat:pat => $konst:expr),* $(,)?) => {
-            match op {
-                $($pat => par_update4(grain(op), (x, y, NONE), g, BwdInPlace($konst)),)*
-            }
-        };
-    }
-    each!(
-        Unary::Neg => Unary::Neg,
-        Unary::Exp => Unary::Exp,
-        Unary::Log => Unary::Log,
-        Unary::Sqrt => Unary::Sqrt,
-        Unary::Tanh => Unary::Tanh,
-        Unary::Sigmoid => Unary::Sigmoid,
-        Unary::Relu => Unary::Relu,
-        Unary::GeluErf => Unary::GeluErf,
-        Unary::GeluTanh => Unary::GeluTanh,
-        Unary::Softplus { beta, threshold } => Unary::Softplus { beta, threshold },
-        Unary::Abs => Unary::Abs,
-        Unary::Sin => Unary::Sin,
-        Unary::Cos => Unary::Cos,
-        Unary::Clamp { lo, hi } => Unary::Clamp { lo, hi },
-        Unary::Pow(p) => Unary::Pow(p),
-    );
+    with_const_op!(op, k => par_update4(grain(op), (x, y, NONE), g, BwdInPlace(k)))
 }
 
 /// The thread grain of an op's backward.
@@ -212,30 +189,6 @@ fn backward_lanes<G: Lanes>(op: Unary, x: &[f32], y: &[f32], g: G, out: &mut [f3
         // one element (scalar graphs): zip4's splat path inline, not through a chunk closure
         return zip4((x, y, g, NONE), out, acc, Bwd(op));
     }
-    // one loop per op with a constant op, so `grad_lanes` folds to one arm and unread
-    // operands are never loaded
-    macro_rules! each {
-        ($($pat:pat => $konst:expr),* $(,)?) => {
-            match op {
-                $($pat => par_zip4(grain, (x, y, g, NONE), out, acc, Bwd($konst)),)*
-            }
-        };
-    }
-    each!(
-        Unary::Neg => Unary::Neg,
-        Unary::Exp => Unary::Exp,
-        Unary::Log => Unary::Log,
-        Unary::Sqrt => Unary::Sqrt,
-        Unary::Tanh => Unary::Tanh,
-        Unary::Sigmoid => Unary::Sigmoid,
-        Unary::Relu => Unary::Relu,
-        Unary::GeluErf => Unary::GeluErf,
-        Unary::GeluTanh => Unary::GeluTanh,
-        Unary::Softplus { beta, threshold } => Unary::Softplus { beta, threshold },
-        Unary::Abs => Unary::Abs,
-        Unary::Sin => Unary::Sin,
-        Unary::Cos => Unary::Cos,
-        Unary::Clamp { lo, hi } => Unary::Clamp { lo, hi },
-        Unary::Pow(p) => Unary::Pow(p),
-    );
+    // one loop per op with a constant op (unread operands are never loaded)
+    with_const_op!(op, k => par_zip4(grain, (x, y, g, NONE), out, acc, Bwd(k)))
 }
