@@ -3,14 +3,15 @@
 //! "min_ms", ...extra metrics}`), so a comparison is two commands run back to back:
 //!
 //! ```text
-//! cargo run --release --example bench_suite -- --threads 2 [--only mlp,scalar] [--quick]
+//! cargo run --release --example bench_suite -- --threads 2 [--only mlp,scalar] [--quick] [--reps N]
 //! python3 torch_ref.py --threads 2 [--only mlp,scalar] [--quick]
 //! ```
 //!
 //! `--threads N` sizes the global rayon pool (default: rayon's, one thread per core, as
 //! torch's default is); `--only a,b` keeps the workloads whose name contains one of the
 //! substrings; `--quick` cuts repetitions to `max(3, reps / 5)` and warm-up to
-//! `max(1, warmup / 2)`, as torch_ref does. torch_ref times Adam three ways
+//! `max(1, warmup / 2)`, as torch_ref does; `--reps N` sets every workload's repetitions (for
+//! profiling under `perf`, not for comparisons). torch_ref times Adam three ways
 //! (`adam_10M_100t_{fused,foreach,loop}`); arenagrad has one (`adam_10M_100t`).
 //!
 //! Extra metrics on the MLP workloads, in MiB: `arena_peak_mb` (the graph arena's capacity
@@ -266,6 +267,7 @@ fn main() {
         } else {
             (reps, warmup)
         };
+        let reps = value("--reps").map_or(reps, |r| r.parse().expect("--reps takes a number"));
         println!(
             "{}",
             harness::json_line(name, threads, &workload(name, reps, warmup))

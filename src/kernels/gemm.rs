@@ -22,30 +22,27 @@
 //! | everything else | the packed driver; columns of `C` split over rayon from [`PAR_MIN_MACS`] |
 //!
 //! The packed driver against the crates, GFLOP/s, one thread, medians of 7 interleaved rounds
-//! (a scratch A/B of [`matmul_on`]; machine shared with other builds, load average 7–8, so
-//! every figure runs at about half the speed of the table below):
+//! of `examples/gemm_probe.rs` (machine otherwise idle):
 //!
 //! | m×k×n layout | gemm | packed | matrixmultiply |
 //! |---|---|---|---|
-//! | 128×784×512 Bᵀ | 70, 69 | 59, 58 | 69, 67 |
-//! | 128×512×512 Bᵀ | 61, 61 | 64, 56 | 68, 66 |
-//! | 128×512×512 NN | 70, 71 | 80, 68 | 68, 66 |
-//! | 512×128×784 Aᵀ | 76, 82 | 72, 64 | 72, 72 |
-//! | 512×128×512 Aᵀ | 83, 78 | 80, 69 | 79, 72 |
-//! | 10×128×512 Aᵀ | 71, 64 | 65, 66 | 30, 28 |
-//! | 128×512×10 Bᵀ | 31, 28 | 26, 27 | 28, 26 |
-//! | 128×10×512 NN | 61, 59 | 61, 61 | 32, 33 |
-//! | 8×32×32 NN | 36, 39 | 54, 50 | 17, 17 |
-//! | 1024³ NN | 81, 83 | 72, 77 | 68, 78 |
+//! | 128×784×512 Bᵀ | 144 | 151 | 131 |
+//! | 128×512×512 Bᵀ | 124 | 154 | 140 |
+//! | 128×512×512 NN | 147 | 165 | 140 |
+//! | 512×128×784 Aᵀ | 167 | 166 | 159 |
+//! | 512×128×512 Aᵀ | 172 | 171 | 164 |
+//! | 10×128×512 Aᵀ | 142 | 145 | 60 |
+//! | 128×10×512 NN | 138 | 138 | 116 |
+//! | 1024³ NN, Bᵀ, Aᵀ | 165, 160, 150 | 162, 159, 145 | 138, 140, 133 |
 //!
-//! Two runs each. Where it loses, 10–20% against the faster crate: the big forward `x·Wᵀ`
-//! products, where `W` is packed by a scalar transpose on every call, and the big `dyᵀ·x`. End to end, the MLP
-//! 784-512-512-10 b128 Adam step went from 3.43 to 3.65 ms at one thread (median of 15
-//! interleaved runs' minima; medians of medians 7.55 → 7.83, bimodal under load) and stayed
-//! even at two (3.66 → 3.67); the 16-32-32-1 b8 SGD step got faster, 2.8 → 2.6 µs, having
-//! no allocations left. A SIMD 16×16 transpose in the packing (or weights packed once per
-//! step), and a look at the blocking of the big `Aᵀ` products, are what would close the gap.
-//!
+//! Three changes brought the driver level with the `gemm` crate or ahead of it (it had trailed
+//! by 10–20%): packed `L` panels start on a cache line (a `Vec<f32>` is 16-byte aligned, so
+//! every 64-byte load of a panel straddled two lines: ~10% on every product, 1024³ included);
+//! each `L` panel is packed just before its first product instead of the whole block up front;
+//! and the transposing pack (the forward's `Wᵀ`) goes by 8×8 register transposes along 8 rows at
+//! a time. Before/after, the MLP 784-512-512-10 b128 Adam step (bench_suite, medians of 5
+//! interleaved runs): 3.79 → 3.38 ms at one thread, 2.78 → 2.50 ms at two.
+
 //! The history below (the two crates, before the packed driver) is why `gemm`'s kernels were
 //! chosen: without `x86-v4`, `gemm` fell to 99 GFLOP/s on `128×784×512 Bᵀ` (160 with it).
 //!

@@ -72,7 +72,9 @@ pub(super) fn run(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: 
         Backend::GemmRayon => unsafe { gemm_crate(a, b, out, acc, gemm::Parallelism::None) },
         Backend::Packed | Backend::PackedCols => match packed::kernels() {
             Some(kern) if backend == Backend::PackedCols && threads > 1 => {
-                let block = b.cols.div_ceil(threads).next_multiple_of(kern.mr());
+                // whole registers, not whole 64-row tiles: 784 columns split 400 + 384 (a
+                // partial tile each), not 448 + 336
+                let block = b.cols.div_ceil(threads).next_multiple_of(kern.lanes());
                 let f = |a: Mat<'_>, b: Mat<'_>, out: Out| {
                     // SAFETY: `split_cols` hands each task its own block of `out`.
                     unsafe { packed::run_seq(kern, a, b, out.ptr, out.ldc, acc) }

@@ -17,8 +17,9 @@
 //!   for pc in 0..k step KC:          the depth, in this order for every element
 //!     pack R[pc.., jc..] into panels of NR columns           (per-thread buffer)
 //!     for ic in 0..n step MC:
-//!       pack L[ic.., pc..] into panels of MR rows, zero-padded  (per-thread buffer)
-//!       for each NR panel, for each MR panel: D_tile (=|+=) L_panel · R_panel
+//!       for each NR panel, for each MR panel:
+//!         (first NR panel only) pack that panel of L[ic.., pc..], zero-padded  (per-thread buffer)
+//!         D_tile (=|+=) L_panel · R_panel
 //! ```
 //!
 //! The first depth block writes (`Acc::Write`) or adds (`Acc::Add`), later ones add. The depth
@@ -34,6 +35,7 @@ use std::cell::RefCell;
 
 use super::Mat;
 use crate::graph::Acc;
+use crate::kernels::simd::{f32x8, load, store};
 
 /// Longest depth block. `k` is cut into `ceil(k / KC)` blocks of equal length (the `gemm`
 /// crate's rule): one pass over `C` up to `k = 512`.
@@ -45,10 +47,13 @@ const NC: usize = 384;
 /// Read `L` in place (no packing) when at most this many columns of `R` use each panel: the
 /// `gemm` crate's threshold (8 tiles of 6).
 const DIRECT_MAX_COLS: usize = 48;
-/// Depths per tile of a transposing pack (one cache line of a row).
-const TILE: usize = 16;
-/// Floats in one thread's buffer.
-const BUF: usize = MC * KC + KC * NC;
+/// Floats in one thread's buffer: the two packed operands, and room to start them on a
+/// cache line.
+const BUF: usize = MC * KC + KC * NC + ALIGN;
+/// Floats per cache line: packed `L` panels start on one, so the kernel's vector loads never
+/// straddle two lines (a `Vec<f32>` is only 16-byte aligned; unaligned panels cost the
+/// 1024³ product and the MLP's products about 10%).
+const ALIGN: usize = 16;
 
 /// `gemm-f32`'s micro-kernel: `(m, n, k, dst, lhs, rhs, dst_cs, dst_rs, lhs_cs, rhs_rs,
 /// rhs_cs, alpha, beta, alpha_status, conj_dst, conj_lhs, conj_rhs, next_lhs)`, with
@@ -85,9 +90,10 @@ pub(super) struct Kernels {
 }
 
 impl Kernels {
-    /// Rows of `L` (columns of `C`) per tile: parallel blocks are multiples of it.
-    pub(super) fn mr(&self) -> usize {
-        self.mr
+    /// Floats per vector register: parallel blocks of `C`'s columns are multiples of it, so
+    /// only the last block can end in a partial register.
+    pub(super) fn lanes(&self) -> usize {
+        self.lanes
     }
 }
 
@@ -179,7 +185,8 @@ unsafe fn drive(
     buf: &mut [f32],
 ) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
-    let (lbuf, rbuf) = buf.split_at_mut(MC * KC);
+    let skip = buf.as_ptr().align_offset(ALIGN * 4).min(ALIGN);
+    let (lbuf, rbuf) = buf[skip..].split_at_mut(MC * KC);
     let Kernels { lanes, mr, nr, ukr } = kern;
     for jc in (0..m).step_by(NC) {
         let nc = NC.min(m - jc);
@@ -202,9 +209,7 @@ unsafe fn drive(
                 // the last panel, when its rows are not whole registers: packed, because the
                 // kernel loads whole registers, which would read past the view
                 let tail = if mc % lanes == 0 { mc } else { mc / mr * mr };
-                if !direct {
-                    pack(lbuf, b, ic, mc, pc, kc, mr, lanes, b.cs, b.rs);
-                } else if tail < mc {
+                if direct && tail < mc {
                     pack(lbuf, b, ic + tail, mc - tail, pc, kc, mr, lanes, b.cs, b.rs);
                 }
                 for (jp, j0) in (0..nc).step_by(nr).enumerate() {
@@ -216,6 +221,12 @@ unsafe fn drive(
                     };
                     for (ip, i0) in (0..mc).step_by(mr).enumerate() {
                         let rows = mr.min(mc - i0);
+                        if !direct && jp == 0 {
+                            // each panel packed just before its first product, while the
+                            // kernel's other operand is in L1 (the `gemm` crate's order)
+                            let panel = &mut lbuf[ip * kc * mr..(ip + 1) * kc * mr];
+                            pack(panel, b, ic + i0, rows, pc, kc, mr, lanes, b.cs, b.rs);
+                        }
                         let (lp, lcs) = if !direct {
                             (lbuf[ip * kc * mr..].as_ptr(), mr)
                         } else if i0 < tail {
@@ -263,6 +274,13 @@ unsafe fn drive(
 /// Packs `x(o + t, p0 + p)` for `t < len`, `p < kc` into panels of `w` consecutive `t`:
 /// panel `q` holds element `(t = q·w + s, p)` at `q·kc·w + p·w + s`, zero past `len` up to
 /// a multiple of `pad` (what the kernel reads). `x`'s element `(t, p)` is at `t·ts + p·ps`.
+///
+/// Three shapes of source: contiguous in depth (`ps = 1`: a transpose, the forward `x·Wᵀ`'s
+/// weight), contiguous in `t` (`ts = 1`: a copy of `width` floats per depth), or neither (a
+/// gather). The transpose goes by 8×8 blocks through `f32x8::transpose` (register shuffles
+/// where the build has AVX; the same values either way); the copies by fixed-size moves for
+/// the panel widths the kernels use, which a `memcpy` call per 24-byte row would dominate.
+/// [`pack_ref`] is the scalar twin the tests hold it to.
 #[allow(clippy::too_many_arguments)]
 fn pack(
     dst: &mut [f32],
@@ -281,22 +299,9 @@ fn pack(
         let panel = &mut dst[q * kc * w..(q + 1) * kc * w];
         let base = (o + t0) * ts + p0 * ps;
         if ps == 1 && ts != 1 {
-            // Contiguous in depth: a transpose, by tiles of TILE depths so that both the rows
-            // read (one cache line each) and the TILE panel rows written stay in L1.
-            for p1 in (0..kc).step_by(TILE) {
-                let depth = TILE.min(kc - p1);
-                for s in 0..width {
-                    let src = &x.data[base + s * ts + p1..][..depth];
-                    for (p, &v) in src.iter().enumerate() {
-                        panel[(p1 + p) * w + s] = v;
-                    }
-                }
-            }
+            transpose_panel(panel, x.data, base, ts, width, kc, w);
         } else if ts == 1 {
-            for p in 0..kc {
-                let src = &x.data[base + p * ps..][..width];
-                panel[p * w..p * w + width].copy_from_slice(src);
-            }
+            copy_panel(panel, x.data, base, ps, width, kc, w);
         } else {
             for p in 0..kc {
                 let row = &mut panel[p * w..p * w + width];
@@ -312,4 +317,125 @@ fn pack(
             }
         }
     }
+}
+
+/// `panel[p·w + s] = src[base + s·ts + p]` for `s < width`, `p < kc`: 8 rows at a time, each
+/// read front to back (8 sequential streams, which the hardware prefetchers follow; cutting
+/// the depth into tiles across all `width` rows instead kept 64 streams open and ran at half
+/// the speed), in 8×8 blocks transposed in registers; the edges element by element.
+fn transpose_panel(
+    panel: &mut [f32],
+    src: &[f32],
+    base: usize,
+    ts: usize,
+    width: usize,
+    kc: usize,
+    w: usize,
+) {
+    const B: usize = 8;
+    let (w8, k8) = (width / B * B, kc / B * B);
+    for s0 in (0..w8).step_by(B) {
+        for pb in (0..k8).step_by(B) {
+            let rows: [f32x8; B] = std::array::from_fn(|r| load(&src[base + (s0 + r) * ts + pb..]));
+            for (q, v) in f32x8::transpose(rows).into_iter().enumerate() {
+                store(v, &mut panel[(pb + q) * w + s0..]);
+            }
+        }
+    }
+    // the depths past the last whole block, and the rows past the last whole block
+    for s in 0..width {
+        let from = if s < w8 { k8 } else { 0 };
+        for p in from..kc {
+            panel[p * w + s] = src[base + s * ts + p];
+        }
+    }
+}
+
+/// `panel[p·w + s] = src[base + p·ps + s]` for `s < width`, `p < kc`, with a fixed-size move
+/// per depth for the widths the kernels use.
+fn copy_panel(
+    panel: &mut [f32],
+    src: &[f32],
+    base: usize,
+    ps: usize,
+    width: usize,
+    kc: usize,
+    w: usize,
+) {
+    fn rows<const N: usize>(
+        panel: &mut [f32],
+        src: &[f32],
+        base: usize,
+        ps: usize,
+        kc: usize,
+        w: usize,
+    ) {
+        for p in 0..kc {
+            let from: &[f32; N] = src[base + p * ps..][..N].try_into().expect("N floats");
+            let to: &mut [f32; N] = (&mut panel[p * w..][..N]).try_into().expect("N floats");
+            *to = *from;
+        }
+    }
+    match width {
+        4 => rows::<4>(panel, src, base, ps, kc, w),
+        6 => rows::<6>(panel, src, base, ps, kc, w),
+        8 => rows::<8>(panel, src, base, ps, kc, w),
+        16 => rows::<16>(panel, src, base, ps, kc, w),
+        24 => rows::<24>(panel, src, base, ps, kc, w),
+        32 => rows::<32>(panel, src, base, ps, kc, w),
+        48 => rows::<48>(panel, src, base, ps, kc, w),
+        64 => rows::<64>(panel, src, base, ps, kc, w),
+        _ => {
+            for p in 0..kc {
+                panel[p * w..p * w + width].copy_from_slice(&src[base + p * ps..][..width]);
+            }
+        }
+    }
+}
+
+/// The scalar twin of [`pack`]: the element formula of its doc, one element at a time.
+#[cfg(test)]
+#[allow(clippy::too_many_arguments)]
+pub(super) fn pack_ref(
+    dst: &mut [f32],
+    x: Mat<'_>,
+    o: usize,
+    len: usize,
+    p0: usize,
+    kc: usize,
+    w: usize,
+    pad: usize,
+    ts: usize,
+    ps: usize,
+) {
+    for (q, t0) in (0..len).step_by(w).enumerate() {
+        let width = w.min(len - t0);
+        for p in 0..kc {
+            for s in 0..width.next_multiple_of(pad) {
+                dst[q * kc * w + p * w + s] = if s < width {
+                    x.data[(o + t0 + s) * ts + (p0 + p) * ps]
+                } else {
+                    0.0
+                };
+            }
+        }
+    }
+}
+
+/// [`pack`] for the tests.
+#[cfg(test)]
+#[allow(clippy::too_many_arguments)]
+pub(super) fn pack_for_test(
+    dst: &mut [f32],
+    x: Mat<'_>,
+    o: usize,
+    len: usize,
+    p0: usize,
+    kc: usize,
+    w: usize,
+    pad: usize,
+    ts: usize,
+    ps: usize,
+) {
+    pack(dst, x, o, len, p0, kc, w, pad, ts, ps)
 }

@@ -181,3 +181,39 @@ fn results_are_bitwise_identical_for_1_2_and_3_threads() {
         }
     }
 }
+
+#[test]
+fn packing_matches_its_scalar_twin_on_every_source_layout() {
+    use super::packed::{pack_for_test, pack_ref};
+    // widths around the 8×8 blocks and the fixed-size copies (6, 64), depths around the
+    // 16-deep tiles, offsets into the source, and padding to whole registers
+    for &(len, kc, w, pad) in &[
+        (64, 392, 64, 16),
+        (70, 17, 64, 16),
+        (13, 9, 8, 8),
+        (7, 33, 6, 1),
+        (12, 5, 6, 1),
+        (1, 1, 64, 16),
+        (23, 24, 24, 8),
+        (30, 40, 32, 8),
+    ] {
+        let (o, p0) = (3, 5);
+        let (rows, cols) = (o + len + 2, p0 + kc + 3);
+        let data: Vec<f32> = (0..rows * cols).map(|i| i as f32 * 0.5 - 7.0).collect();
+        let x = Mat::row_major(&data, rows, cols);
+        // (ts, ps): contiguous in depth (a transpose), contiguous in t (a copy), neither
+        let xt = Mat::row_major(&data, cols, rows);
+        for (view, ts, ps) in [(x, cols, 1), (xt, 1, rows), (x, 2 * cols, 1)] {
+            let len = if ts == 2 * cols { len / 2 } else { len };
+            let size = len.div_ceil(w) * kc * w;
+            let (mut got, mut want) = (vec![f32::NAN; size], vec![f32::NAN; size]);
+            pack_for_test(&mut got, view, o, len, p0, kc, w, pad, ts, ps);
+            pack_ref(&mut want, view, o, len, p0, kc, w, pad, ts, ps);
+            let same = got
+                .iter()
+                .zip(&want)
+                .all(|(g, w)| g.to_bits() == w.to_bits());
+            assert!(same, "len {len} kc {kc} w {w} pad {pad} ts {ts} ps {ps}");
+        }
+    }
+}
