@@ -3,7 +3,7 @@
 //! "min_ms", ...extra metrics}`), so a comparison is two commands run back to back:
 //!
 //! ```text
-//! cargo run --release --example bench_suite -- --threads 2 [--only mlp,scalar] [--quick] [--reps N]
+//! cargo run --release --example bench_suite -- --threads 2 [--only mlp,scalar] [--quick] [--reps N] [--install]
 //! python3 torch_ref.py --threads 2 [--only mlp,scalar] [--quick]
 //! ```
 //!
@@ -11,7 +11,8 @@
 //! torch's default is); `--only a,b` keeps the workloads whose name contains one of the
 //! substrings; `--quick` cuts repetitions to `max(3, reps / 5)` and warm-up to
 //! `max(1, warmup / 2)`, as torch_ref does; `--reps N` sets every workload's repetitions (for
-//! profiling under `perf`, not for comparisons). torch_ref times Adam three ways
+//! profiling under `perf`, not for comparisons); `--install` runs the workloads on a worker of
+//! the pool instead of the main thread. torch_ref times Adam three ways
 //! (`adam_10M_100t_{fused,foreach,loop}`); arenagrad has one (`adam_10M_100t`).
 //!
 //! Extra metrics on the MLP workloads, in MiB: `arena_peak_mb` (the graph arena's capacity
@@ -258,6 +259,21 @@ fn main() {
             .expect("first pool");
     }
     let threads = rayon::current_num_threads();
+    if args.iter().any(|a| a == "--install") {
+        // the loop on one of the pool's workers, as README "Performance" recommends for a
+        // training loop (parallel kernels then start without waking a worker to take them)
+        rayon::scope(|_| run_all(&args, threads, quick, &only))
+    } else {
+        run_all(&args, threads, quick, &only)
+    }
+}
+
+fn run_all(args: &[String], threads: usize, quick: bool, only: &[&str]) {
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+    };
     for &(name, reps, warmup, workload) in WORKLOADS {
         if !only.is_empty() && !only.iter().any(|o| name.contains(o)) {
             continue;

@@ -59,6 +59,24 @@ pub const SUM_CHUNK: usize = 64 * 1024;
 /// At most this many partials (a stack array); longer inputs get longer parts.
 pub const MAX_PARTS: usize = 256;
 
+/// Runs `op` on a worker of the current rayon pool when the caller is outside it, the pool has
+/// more than one thread and `work` (elements) reaches `grain`; else on the calling thread.
+///
+/// A parallel kernel called from outside the pool (plain `fn main` code) hands its work to the
+/// pool through rayon's injector and sleeps until a worker, often asleep itself, has taken and
+/// finished it: tens of microseconds per call on this machine. A step that makes many such
+/// calls (an optimizer over 100 parameters: 100 kernels) enters the pool once here instead,
+/// and its kernels then fork from a worker, which starts on its half at once. The thread that
+/// runs `op` changes nothing in the results (every kernel's splits are fixed by the sizes).
+pub(crate) fn in_pool<R: Send>(work: usize, grain: usize, op: impl FnOnce() -> R + Send) -> R {
+    if work >= grain && rayon::current_thread_index().is_none() && rayon::current_num_threads() > 1
+    {
+        rayon::scope(|_| op())
+    } else {
+        op()
+    }
+}
+
 /// Where a row-wise, loss, optimizer or clipping kernel goes parallel: work of fewer than
 /// `grain` elements stays on the calling thread; above it, rayon tasks of about `chunk`
 /// elements (whole rows: never fewer than one). Each kernel family has its tuned constant

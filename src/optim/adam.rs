@@ -109,7 +109,7 @@ impl Moments {
         &mut self,
         groups: &mut Groups<C>,
         params: &mut ParamStore,
-        args: impl Fn(&C) -> AdamArgs,
+        args: impl Fn(&C) -> AdamArgs + Sync,
     ) {
         let (m, v, v_max) = (
             self.m.as_mut_slice(),

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 /// assert!(c.set_option("momentum", 0.9).is_err());  // Adam has no such option
 /// # Ok::<(), arenagrad::Error>(())
 /// ```
-pub trait GroupConfig: Copy + std::fmt::Debug {
+pub trait GroupConfig: Copy + std::fmt::Debug + Send + Sync {
     /// The learning rate.
     fn lr(&self) -> f32;
     /// Sets the learning rate (unchecked; [`GroupConfig::validate`] checks).
