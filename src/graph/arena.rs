@@ -60,6 +60,7 @@ impl Written {
     /// `n` floats from `bump` whose values are unspecified (stale floats, or zeros, or NaN in
     /// debug builds): the caller must write every element before reading any.
     #[allow(clippy::mut_from_ref)] // fresh arena memory, as `Bump::alloc` hands out
+    #[inline]
     pub(crate) fn alloc<'b>(&self, bump: &'b Bump, n: usize) -> &'b mut [f32] {
         if n <= 1 {
             // one store (or none) instead of the bookkeeping below

@@ -26,6 +26,7 @@ impl<'g> Scope<'g> {
     /// An `f32` buffer in the arena whose contents are unspecified (stale values; NaN in debug
     /// builds): for an output or gradient that the caller writes in full before reading it.
     /// In the steady state this costs no fill (see `arena.rs`).
+    #[inline]
     pub(crate) fn alloc_out(&self, n: usize) -> &'g mut [f32] {
         self.written.alloc(self.bump, n)
     }

@@ -278,6 +278,13 @@ pub fn forward(op: Unary, x: &[f32], out: &mut [f32]) {
     with_const_op!(op, k => par_zip4(grain, (x, NONE, NONE, NONE), out, Acc::Write, Fwd(k)))
 }
 
+/// `f(x)` of one element: [`forward`]'s one-element path (the same lanes on a splat, so the
+/// same bits), small enough to inline where `op` is a constant (0-d graphs call it per node).
+#[inline(always)]
+pub fn forward_one(op: Unary, x: f32) -> f32 {
+    op.lanes(f32x8::splat(x)).as_array()[0]
+}
+
 pub use grad::{backward, backward_in_place, backward_splat};
 
 #[cfg(test)]

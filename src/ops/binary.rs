@@ -28,6 +28,7 @@ use crate::graph::{Node, Rule, Sink, Var};
 use crate::kernels::binary::{
     backward, backward_general, forward, forward_same, mul_backward_both, Binary as Bin,
 };
+use crate::kernels::simd::f32x8;
 use crate::kernels::strided::{broadcast_dims, plan, Plan, Role};
 use crate::shape::{broadcast_shapes, same};
 
@@ -132,7 +133,23 @@ fn same_shape_backward(op: Bin, (g, a, b, y): Rows4<'_>, sink: &mut Sink<'_, '_>
 /// `(g, a, b, y)`: the output gradient, the operands and the output.
 type Rows4<'a> = (&'a [f32], &'a [f32], &'a [f32], &'a [f32]);
 
+/// Inlined into each operator, so `op` is a constant there: two 0-d operands (scalar graphs)
+/// take the op's own lanes inline; everything else goes to [`binary_general`].
+#[inline(always)]
 fn binary_op<'g>(op: Bin, a: Var<'g>, b: Var<'g>) -> Result<Var<'g>> {
+    if let ([x], [y], []) = (a.data(), b.data(), a.shape()) {
+        if b.shape().is_empty() {
+            let scope = a.scope();
+            let out = scope.alloc_out(1);
+            // the same lanes on splats as `forward_same`'s one-element path: the same bits
+            out[0] = op.lanes(f32x8::splat(*x), f32x8::splat(*y)).as_array()[0];
+            return Ok(scope.op_shaped(&[a, b], a.shape(), out, BinaryRule(op)));
+        }
+    }
+    binary_general(op, a, b)
+}
+
+fn binary_general<'g>(op: Bin, a: Var<'g>, b: Var<'g>) -> Result<Var<'g>> {
     let scope = a.scope();
     if same(a.shape(), b.shape()) {
         // no broadcast plan, and the node shares `a`'s shape instead of copying it

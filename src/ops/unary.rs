@@ -26,7 +26,9 @@
 //! follow PyTorch's special exponents (`x ** 0.5` is `sqrt`, `x ** 2` is `x * x`, ...).
 
 use crate::graph::{Node, Rule, Sink, Var};
-use crate::kernels::unary::{backward, backward_in_place, backward_splat, forward, Unary as Un};
+use crate::kernels::unary::{
+    backward, backward_in_place, backward_splat, forward, forward_one, Unary as Un,
+};
 
 fn name(op: Un) -> &'static str {
     match op {
@@ -73,10 +75,17 @@ impl<'g> Rule<'g> for UnaryRule {
     }
 }
 
+/// Inlined into each method, so `op` is a constant there and the 0-d path folds to the op's
+/// own lanes.
+#[inline(always)]
 fn unary(x: Var<'_>, op: Un) -> Var<'_> {
     let scope = x.scope();
     let out = scope.alloc_out(x.numel());
-    forward(op, x.data(), out);
+    match (x.data(), &mut *out) {
+        // 0-d graphs: the op's own lanes inline, not a call into the kernel dispatching on it
+        ([v], [o]) => *o = forward_one(op, *v),
+        (data, out) => forward(op, data, out),
+    }
     scope.op_shaped(&[x], x.shape(), out, UnaryRule(op))
 }
 
