@@ -8,7 +8,7 @@ use super::tape::{Id, Tape};
 
 /// Relative tolerance on a gradient, against its no-cancellation magnitude (`f32` rounding
 /// through a 32-op program stays near 32 · 6e-8 of it).
-const RTOL: f64 = 1e-3;
+pub const RTOL: f64 = 1e-3;
 /// Absolute tolerance.
 const ATOL: f64 = 1e-6;
 

@@ -19,7 +19,7 @@ pub const NEAR: f64 = 1e-3;
 /// Absolute slack per local derivative in the magnitude: an `f32` derivative such as
 /// `1 − tanh²` near saturation is only good to an absolute `~1e-7` (so its relative error is
 /// large); with the `1e-3` relative tolerance this allows `1e-6` per unit of adjoint.
-const FLOOR: f64 = 1e-3;
+pub const FLOOR: f64 = 1e-3;
 
 /// A node's index in the tape.
 pub type Id = u32;
