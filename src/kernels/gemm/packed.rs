@@ -282,7 +282,7 @@ unsafe fn drive(
 /// the panel widths the kernels use, which a `memcpy` call per 24-byte row would dominate.
 /// [`pack_ref`] is the scalar twin the tests hold it to.
 #[allow(clippy::too_many_arguments)]
-fn pack(
+pub(super) fn pack(
     dst: &mut [f32],
     x: Mat<'_>,
     o: usize,
@@ -420,22 +420,4 @@ pub(super) fn pack_ref(
             }
         }
     }
-}
-
-/// [`pack`] for the tests.
-#[cfg(test)]
-#[allow(clippy::too_many_arguments)]
-pub(super) fn pack_for_test(
-    dst: &mut [f32],
-    x: Mat<'_>,
-    o: usize,
-    len: usize,
-    p0: usize,
-    kc: usize,
-    w: usize,
-    pad: usize,
-    ts: usize,
-    ps: usize,
-) {
-    pack(dst, x, o, len, p0, kc, w, pad, ts, ps)
 }

@@ -184,7 +184,7 @@ fn results_are_bitwise_identical_for_1_2_and_3_threads() {
 
 #[test]
 fn packing_matches_its_scalar_twin_on_every_source_layout() {
-    use super::packed::{pack_for_test, pack_ref};
+    use super::packed::{pack, pack_ref};
     // widths around the 8×8 blocks and the fixed-size copies (6, 64), depths around the
     // 16-deep tiles, offsets into the source, and padding to whole registers
     for &(len, kc, w, pad) in &[
@@ -207,7 +207,7 @@ fn packing_matches_its_scalar_twin_on_every_source_layout() {
             let len = if ts == 2 * cols { len / 2 } else { len };
             let size = len.div_ceil(w) * kc * w;
             let (mut got, mut want) = (vec![f32::NAN; size], vec![f32::NAN; size]);
-            pack_for_test(&mut got, view, o, len, p0, kc, w, pad, ts, ps);
+            pack(&mut got, view, o, len, p0, kc, w, pad, ts, ps);
             pack_ref(&mut want, view, o, len, p0, kc, w, pad, ts, ps);
             let same = got
                 .iter()
