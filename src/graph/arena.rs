@@ -59,7 +59,10 @@ impl Written {
 
     /// `n` floats from `bump` whose values are unspecified (stale floats, or zeros, or NaN in
     /// debug builds): the caller must write every element before reading any.
-    #[allow(clippy::mut_from_ref)] // fresh arena memory, as `Bump::alloc` hands out
+    #[allow(clippy::mut_from_ref)]
+    // fresh arena memory, as `Bump::alloc` hands out
+    // inlined into every op (one per node of a 0-d graph): without the hint scalar_graph ran
+    // 34-36 ns/node instead of 25, depending on how the crate's code units were cut
     #[inline]
     pub(crate) fn alloc<'b>(&self, bump: &'b Bump, n: usize) -> &'b mut [f32] {
         if n <= 1 {

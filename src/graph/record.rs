@@ -26,7 +26,7 @@ impl<'g> Scope<'g> {
     /// An `f32` buffer in the arena whose contents are unspecified (stale values; NaN in debug
     /// builds): for an output or gradient that the caller writes in full before reading it.
     /// In the steady state this costs no fill (see `arena.rs`).
-    #[inline]
+    #[inline] // on every op's path: see `Written::alloc`
     pub(crate) fn alloc_out(&self, n: usize) -> &'g mut [f32] {
         self.written.alloc(self.bump, n)
     }

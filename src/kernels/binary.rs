@@ -189,9 +189,10 @@ pub fn forward_same(op: Binary, a: &[f32], b: &[f32], out: &mut [f32]) {
         a.len() == out.len() && b.len() == out.len(),
         "binary forward: length mismatch"
     );
-    if out.len() == 1 {
-        // one element (scalar graphs): zip4's splat path inline, not through a chunk closure
-        return zip4((a, b, NONE, NONE), out, Acc::Write, Fwd(op));
+    if let ([x], [y], [o]) = (a, b, &mut *out) {
+        // one element (scalar graphs): the lanes on splats, not through a chunk closure
+        *o = forward_one(op, *x, *y);
+        return;
     }
     macro_rules! each {
         ($($op:path),*) => {
@@ -208,6 +209,13 @@ pub fn forward_same(op: Binary, a: &[f32], b: &[f32], out: &mut [f32]) {
         Binary::Max,
         Binary::Min
     );
+}
+
+/// `f(a, b)` of one element each: the op's lanes on splats (so the same bits as a lane of
+/// [`forward_same`]), small enough to inline where `op` is a constant (0-d graphs).
+#[inline(always)]
+pub fn forward_one(op: Binary, a: f32, b: f32) -> f32 {
+    op.lanes(f32x8::splat(a), f32x8::splat(b)).as_array()[0]
 }
 
 /// [`Binary::lanes`] as a [`Lane4`] of `(a, b)`.

@@ -15,7 +15,7 @@
 //! code): exp, tanh, sigmoid and sqrt read the saved output and `g`, never `x`.
 
 use super::par::{EW_GRAIN, MATH_GRAIN};
-use super::simd::{f32x8, par_zip4, zip4, Lane4, NONE};
+use super::simd::{f32x8, par_zip4, Lane4, NONE};
 use super::special::{erf, sigmoid};
 use super::vmath;
 use crate::graph::Acc;
@@ -270,16 +270,17 @@ pub fn forward(op: Unary, x: &[f32], out: &mut [f32]) {
         Unary::Pow(p) if [0.0, 1.0, 2.0, 3.0, -1.0, -2.0].contains(&p) => EW_GRAIN,
         _ => MATH_GRAIN,
     };
-    if out.len() == 1 {
-        // one element (scalar graphs): zip4's splat path inline, not through a chunk closure
-        return zip4((x, NONE, NONE, NONE), out, Acc::Write, Fwd(op));
+    if let ([v], [o]) = (x, &mut *out) {
+        // one element (scalar graphs): the lanes on a splat, not through a chunk closure
+        *o = forward_one(op, *v);
+        return;
     }
     // one instance of the loop per op, each with a constant op so `lanes` folds to one arm
     with_const_op!(op, k => par_zip4(grain, (x, NONE, NONE, NONE), out, Acc::Write, Fwd(k)))
 }
 
-/// `f(x)` of one element: [`forward`]'s one-element path (the same lanes on a splat, so the
-/// same bits), small enough to inline where `op` is a constant (0-d graphs call it per node).
+/// `f(x)` of one element: the op's lanes on a splat (so the same bits as a lane of [`forward`]),
+/// small enough to inline where `op` is a constant (0-d graphs call it per node).
 #[inline(always)]
 pub fn forward_one(op: Unary, x: f32) -> f32 {
     op.lanes(f32x8::splat(x)).as_array()[0]

@@ -26,9 +26,9 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 use crate::error::{or_panic, Result};
 use crate::graph::{Node, Rule, Sink, Var};
 use crate::kernels::binary::{
-    backward, backward_general, forward, forward_same, mul_backward_both, Binary as Bin,
+    backward, backward_general, forward, forward_one, forward_same, mul_backward_both,
+    Binary as Bin,
 };
-use crate::kernels::simd::f32x8;
 use crate::kernels::strided::{broadcast_dims, plan, Plan, Role};
 use crate::shape::{broadcast_shapes, same};
 
@@ -137,14 +137,11 @@ type Rows4<'a> = (&'a [f32], &'a [f32], &'a [f32], &'a [f32]);
 /// take the op's own lanes inline; everything else goes to [`binary_general`].
 #[inline(always)]
 fn binary_op<'g>(op: Bin, a: Var<'g>, b: Var<'g>) -> Result<Var<'g>> {
-    if let ([x], [y], []) = (a.data(), b.data(), a.shape()) {
-        if b.shape().is_empty() {
-            let scope = a.scope();
-            let out = scope.alloc_out(1);
-            // the same lanes on splats as `forward_same`'s one-element path: the same bits
-            out[0] = op.lanes(f32x8::splat(*x), f32x8::splat(*y)).as_array()[0];
-            return Ok(scope.op_shaped(&[a, b], a.shape(), out, BinaryRule(op)));
-        }
+    if let ([x], [y], [], []) = (a.data(), b.data(), a.shape(), b.shape()) {
+        let scope = a.scope();
+        let out = scope.alloc_out(1);
+        out[0] = forward_one(op, *x, *y);
+        return Ok(scope.op_shaped(&[a, b], a.shape(), out, BinaryRule(op)));
     }
     binary_general(op, a, b)
 }
