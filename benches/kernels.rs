@@ -19,8 +19,8 @@
 
 use std::hint::black_box;
 
-use arenagrad::graph::Acc;
 use arenagrad::kernels::gemm::{matmul, Mat};
+use arenagrad::kernels::Acc;
 use arenagrad::prelude::*;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 

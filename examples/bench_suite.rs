@@ -29,8 +29,8 @@
 #[path = "bench_suite/harness.rs"]
 mod harness;
 
-use arenagrad::graph::Acc;
 use arenagrad::kernels::gemm::{matmul, Mat};
+use arenagrad::kernels::Acc;
 use arenagrad::prelude::*;
 use harness::{median_ms, peak_rss_mb, reset_peak_rss, time, timeit, Metrics, MIB};
 use rayon::prelude::*;

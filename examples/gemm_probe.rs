@@ -22,8 +22,8 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use arenagrad::graph::Acc;
 use arenagrad::kernels::gemm::{matmul, matmul_on, route, Backend, Mat};
+use arenagrad::kernels::Acc;
 
 #[path = "common/values.rs"]
 mod values;

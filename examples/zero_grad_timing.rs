@@ -12,8 +12,8 @@
 
 use std::time::Instant;
 
-use arenagrad::graph::Acc;
 use arenagrad::kernels::gemm::{matmul, Mat};
+use arenagrad::kernels::Acc;
 use arenagrad::nn::Linear;
 use arenagrad::optim::{Sgd, SgdConfig};
 use arenagrad::prelude::*;

@@ -3,11 +3,11 @@
 //! `kernels::binary`, every `kernels::unary` op, and the sums and maxima, after one warm-up
 //! call has started the thread pool.
 
-use arenagrad::graph::Acc;
 use arenagrad::kernels::binary::{self, Binary};
 use arenagrad::kernels::reduce::{self, AxisLayout};
 use arenagrad::kernels::strided::plan;
 use arenagrad::kernels::unary::{self, Unary};
+use arenagrad::kernels::Acc;
 
 mod common;
 use common::counting_alloc::allocations;

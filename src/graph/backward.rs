@@ -21,9 +21,10 @@
 //! step) never pays for that walk.
 
 use super::node::{Kind, Node};
-use super::sink::{Acc, Sink};
+use super::sink::Sink;
 use super::var::{Backward, Var};
 use crate::error::{Error, Result};
+use crate::kernels::Acc;
 
 pub(crate) fn run(out: Var<'_>, opts: &Backward) -> Result<()> {
     let node = out.node();

@@ -36,15 +36,12 @@ mod record;
 mod scope;
 mod sink;
 #[cfg(test)]
-mod splat_tests;
-#[cfg(test)]
 mod tests;
 mod var;
 
 pub(crate) use node::{Node, Rule};
 pub(crate) use scope::ParamsView;
 pub use scope::Scope;
-pub use sink::Acc;
 pub(crate) use sink::Sink;
 pub use var::{Backward, Var};
 

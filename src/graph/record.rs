@@ -6,8 +6,8 @@ use std::cell::RefMut;
 
 use super::node::{Kind, Node, Rule};
 use super::scope::Scope;
-use super::sink::Acc;
 use super::var::Var;
+use crate::kernels::Acc;
 
 impl<'g> Scope<'g> {
     pub(crate) fn alloc_node(&self, node: Node<'g>) -> &'g Node<'g> {

@@ -11,27 +11,8 @@ use std::cell::Cell;
 
 use super::node::{Kind, Node};
 use super::scope::Scope;
+use crate::kernels::Acc;
 use crate::shape::{same, Dims};
-
-/// Whether a kernel stores into its output or adds to it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Acc {
-    /// `out[i] = v`
-    Write,
-    /// `out[i] += v`
-    Add,
-}
-
-impl Acc {
-    /// Applies the mode to one element.
-    #[inline(always)]
-    pub fn put(self, out: &mut f32, v: f32) {
-        match self {
-            Acc::Write => *out = v,
-            Acc::Add => *out += v,
-        }
-    }
-}
 
 pub(crate) struct Sink<'s, 'g> {
     scope: &'s Scope<'g>,

@@ -18,7 +18,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{file, format_error, read::to_file, write, LoadOptions};
+use super::file::{self, to_file};
+use super::{format_error, write, LoadOptions};
 use crate::error::Result;
 use crate::optim::{OptimState, Optimizer};
 use crate::params::ParamStore;

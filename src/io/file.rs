@@ -1,5 +1,6 @@
 //! [`SafeTensorsFile`] (a file's tensors as `f32` plus its metadata) and the file system side:
-//! whole-file reads and atomic writes.
+//! whole-file reads and atomic writes. It builds on the reader (`read`: bytes to raw tensors)
+//! and the loader (`load`: tensors into a store); neither refers back to it.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -8,6 +9,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::load::{self, LoadOptions, LoadReport};
+use super::read::parse;
 use crate::error::{Error, Result};
 use crate::params::ParamStore;
 use crate::tensor::Tensor;
@@ -101,6 +103,29 @@ impl SafeTensorsFile {
     pub fn load_into(&self, params: &mut ParamStore, options: LoadOptions) -> Result<LoadReport> {
         load::from_tensors(&self.tensors, params, options)
     }
+}
+
+/// [`read`](super::read) from bytes in memory.
+///
+/// ```
+/// let err = arenagrad::io::from_bytes(b"not a safetensors file").unwrap_err();
+/// assert!(err.to_string().contains("header length"));
+/// ```
+pub fn from_bytes(bytes: &[u8]) -> Result<SafeTensorsFile> {
+    to_file("io::from_bytes", bytes)
+}
+
+/// Every tensor of `bytes` converted to f32, and the metadata.
+pub(crate) fn to_file(op: &'static str, bytes: &[u8]) -> Result<SafeTensorsFile> {
+    let raw = parse(op, bytes)?;
+    let tensors = raw
+        .tensors
+        .iter()
+        .map(|t| Ok((t.name.clone(), t.to_tensor(op)?)));
+    Ok(SafeTensorsFile {
+        tensors: tensors.collect::<Result<_>>()?,
+        metadata: raw.metadata,
+    })
 }
 
 /// The whole file at `path`.

@@ -110,9 +110,8 @@ mod tests;
 pub use checkpoint::{
     checkpoint_to_bytes, load_checkpoint, load_checkpoint_bytes, save_checkpoint,
 };
-pub use file::SafeTensorsFile;
+pub use file::{from_bytes, SafeTensorsFile};
 pub use load::{load_bytes_into, LoadOptions, LoadReport};
-pub use read::from_bytes;
 pub use write::{to_bytes, to_bytes_with};
 
 use std::collections::BTreeMap;
@@ -181,7 +180,7 @@ pub fn save_with(
 /// ```
 pub fn read(path: impl AsRef<Path>) -> Result<SafeTensorsFile> {
     let bytes = file::read_all("io::read", path.as_ref())?;
-    read::to_file("io::read", &bytes).map_err(|e| file::with_path(e, path.as_ref()))
+    file::to_file("io::read", &bytes).map_err(|e| file::with_path(e, path.as_ref()))
 }
 
 /// Copies the tensors of the file at `path` into the parameters of the same names, like

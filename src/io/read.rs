@@ -15,7 +15,6 @@ use safetensors::{Dtype, SafeTensorError, SafeTensors};
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::dtype::Float;
-use super::file::SafeTensorsFile;
 use super::format_error;
 use crate::error::Result;
 use crate::tensor::Tensor;
@@ -103,29 +102,6 @@ pub(crate) fn parse<'a>(op: &'static str, bytes: &'a [u8]) -> Result<RawFile<'a>
     let metadata = meta.metadata().iter().flatten();
     let metadata = metadata.map(|(k, v)| (k.clone(), v.clone())).collect();
     Ok(RawFile { tensors, metadata })
-}
-
-/// [`read`](super::read) from bytes in memory.
-///
-/// ```
-/// let err = arenagrad::io::from_bytes(b"not a safetensors file").unwrap_err();
-/// assert!(err.to_string().contains("header length"));
-/// ```
-pub fn from_bytes(bytes: &[u8]) -> Result<SafeTensorsFile> {
-    to_file("io::from_bytes", bytes)
-}
-
-/// Every tensor of `bytes` converted to f32, and the metadata.
-pub(crate) fn to_file(op: &'static str, bytes: &[u8]) -> Result<SafeTensorsFile> {
-    let raw = parse(op, bytes)?;
-    let tensors = raw
-        .tensors
-        .iter()
-        .map(|t| Ok((t.name.clone(), t.to_tensor(op)?)));
-    Ok(SafeTensorsFile {
-        tensors: tensors.collect::<Result<_>>()?,
-        metadata: raw.metadata,
-    })
 }
 
 /// The header as text, after checking its length field against the bytes that follow it.

@@ -13,12 +13,12 @@
 //! Backward reduces inside the kernel: a `Row` operand's gradient is a column sum of the
 //! partials, a `Col` operand's a row sum, a `Scalar`'s the total, each accumulated in `f64`
 //! without materialising the broadcast-shape partials. Only the general walk writes partials
-//! to a scratch buffer for [`Sink::put_reduced`](crate::graph::Sink).
+//! to a scratch buffer for the graph's `Sink::put_reduced`.
 
 use super::par::{for_chunks, for_rows, EW_GRAIN};
 use super::simd::{f32x8, par_zip4, zip4, Lane4, Lanes, Splat, NONE};
 use super::strided::{for_rows2, plan, Plan, Role};
-use crate::graph::Acc;
+use crate::kernels::Acc;
 use crate::shape::Dims;
 
 /// A binary element-wise function.

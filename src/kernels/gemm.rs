@@ -88,7 +88,7 @@
 //! Results are bitwise identical for 1 and N threads: the backend depends on the shape only, and
 //! no parallel path changes the order of the sums over `k` (tested).
 
-use crate::graph::Acc;
+use crate::kernels::Acc;
 
 mod backend;
 mod packed;
@@ -149,7 +149,7 @@ impl<'a> Mat<'a> {
 /// from checked shapes, so this is an internal invariant).
 ///
 /// ```
-/// use arenagrad::graph::Acc;
+/// use arenagrad::kernels::Acc;
 /// use arenagrad::kernels::gemm::{matmul, Mat};
 /// let a = [1.0, 2.0, 3.0, 4.0]; // [[1, 2], [3, 4]]
 /// let mut c = [0.0; 4];

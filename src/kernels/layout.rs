@@ -8,7 +8,7 @@
 //! UB.
 
 use super::strided::for_each1;
-use crate::graph::Acc;
+use crate::kernels::Acc;
 use crate::shape::Dims;
 
 /// `out[o] (=|+=) src[Σ_d idx_d · src_strides[d]]` where `idx` is the row-major index of `o` in
@@ -146,107 +146,4 @@ pub fn scatter_add(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn strided_copy_transposes_and_broadcasts() {
-        // x = [[1,2,3],[4,5,6]] read as its transpose [3,2]: strides [1,3]
-        let x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
-        let mut t = [0.0; 6];
-        strided_copy(&x, &[1, 3], &[3, 2], &mut t, Acc::Write);
-        assert_eq!(t, [1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
-        strided_copy(&x, &[1, 3], &[3, 2], &mut t, Acc::Add);
-        assert_eq!(t, [2.0, 8.0, 4.0, 10.0, 6.0, 12.0]);
-        // [3] broadcast to [2,3]: strides [0,1]
-        let mut b = [0.0; 6];
-        strided_copy(&x[..3], &[0, 1], &[2, 3], &mut b, Acc::Write);
-        assert_eq!(b, [1.0, 2.0, 3.0, 1.0, 2.0, 3.0]);
-    }
-
-    #[test]
-    fn copy_rows_moves_blocks() {
-        // columns 1..3 of a 2x4 into columns 0..2 of a 2x3 (narrow / concat)
-        let src = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
-        let mut dst = [9.0; 6];
-        let s = Rows {
-            offset: 1,
-            stride: 4,
-        };
-        let d = Rows {
-            offset: 0,
-            stride: 3,
-        };
-        copy_rows(&src, s, &mut dst, d, 2, 2, Acc::Write);
-        assert_eq!(dst, [1.0, 2.0, 9.0, 5.0, 6.0, 9.0]);
-        copy_rows(&src, s, &mut dst, d, 2, 2, Acc::Add);
-        assert_eq!(dst, [2.0, 4.0, 9.0, 10.0, 12.0, 9.0]);
-        // zero rows or zero width touch nothing, whatever the offsets
-        copy_rows(
-            &[],
-            Rows {
-                offset: 5,
-                stride: 3,
-            },
-            &mut [],
-            d,
-            0,
-            3,
-            Acc::Write,
-        );
-        copy_rows(
-            &src,
-            s,
-            &mut dst,
-            Rows {
-                offset: 99,
-                stride: 0,
-            },
-            2,
-            0,
-            Acc::Add,
-        );
-    }
-
-    #[test]
-    fn index_select_and_index_add_are_adjoint() {
-        // src [2, 3, 1]: select along the middle axis with indices [2, 0, 2]
-        let src = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
-        let mut out = [0.0; 6];
-        index_select(&src, 3, 1, &[2, 0, 2], &mut out);
-        assert_eq!(out, [3.0, 1.0, 3.0, 6.0, 4.0, 6.0]);
-        // repeated index 2 accumulates; index 1 is never selected -> 0
-        let mut g = [7.0; 6];
-        index_add(
-            &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
-            3,
-            1,
-            &[2, 0, 2],
-            &mut g,
-            Acc::Write,
-        );
-        assert_eq!(g, [2.0, 0.0, 4.0, 5.0, 0.0, 10.0]);
-        index_add(&[1.0; 6], 3, 1, &[2, 0, 2], &mut g, Acc::Add);
-        assert_eq!(g, [3.0, 0.0, 6.0, 6.0, 0.0, 12.0]);
-    }
-
-    #[test]
-    fn gather_and_scatter_add_follow_torch() {
-        // torch.gather([[1,2],[3,4]], 1, [[0,0],[1,0]]) = [[1,1],[4,3]]
-        let src = [1.0, 2.0, 3.0, 4.0];
-        let index = [0, 0, 1, 0];
-        let mut out = [0.0; 4];
-        gather(&src, &[2, 2], 1, &index, &[2, 2], &mut out);
-        assert_eq!(out, [1.0, 1.0, 4.0, 3.0]);
-        // along axis 0 with a smaller index [1, 2]: out[0, j] = src[index[0, j], j]
-        let mut o2 = [0.0; 2];
-        gather(&src, &[2, 2], 0, &[1, 0], &[1, 2], &mut o2);
-        assert_eq!(o2, [3.0, 2.0]);
-        // scatter_add of ones through the first index: row 0 gets 2 at column 0
-        let mut g = [5.0; 4];
-        scatter_add(&[1.0; 4], &index, &[2, 2], 1, &[2, 2], &mut g, Acc::Write);
-        assert_eq!(g, [2.0, 0.0, 1.0, 1.0]);
-        scatter_add(&[1.0, 1.0], &[1, 0], &[1, 2], 0, &[2, 2], &mut g, Acc::Add);
-        assert_eq!(g, [2.0, 1.0, 2.0, 1.0]);
-    }
-}
+mod tests;

@@ -1,10 +1,11 @@
 //! Slice-level kernels: everything that touches element data goes through a function here, so
 //! an implementation can be swapped (SIMD, rayon) without touching the ops or the graph.
 //!
-//! Kernels know slices, strides and the [`Acc`](crate::graph::Acc) store mode; they know nothing
+//! Kernels know slices, strides and the [`Acc`] store mode; they know nothing
 //! of graphs. Each has a plain scalar implementation that serves as the reference ("scalar
 //! twin") for faster versions.
 
+mod acc;
 pub mod binary;
 pub mod clip;
 pub mod denormals;
@@ -22,6 +23,8 @@ pub mod special;
 pub mod strided;
 pub mod unary;
 pub mod vmath;
+
+pub use acc::Acc;
 
 /// The SIMD instruction set this build of the crate compiles its kernels for (`wide` picks
 /// it at compile time from the target features).

@@ -19,7 +19,7 @@
 use super::par::{for_chunks, for_rows, sum_parts, EW_GRAIN};
 use super::simd::{add64, f32x8, par_zip4, sum4, zip4, First, Lane4, Splat, NONE};
 use super::strided::for_each1;
-use crate::graph::Acc;
+use crate::kernels::Acc;
 use rayon::prelude::*;
 
 mod max;

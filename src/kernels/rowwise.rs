@@ -23,7 +23,7 @@ use super::par::for_units;
 pub use super::par::Par;
 use super::reduce::{sum_axis, sum_axis_map, AxisLayout};
 use super::rowwise_simd::each_lane;
-use crate::graph::Acc;
+use crate::kernels::Acc;
 
 mod cols;
 pub mod scalar;
@@ -117,7 +117,7 @@ fn forward(par: Par, x: &[f32], l: AxisLayout, y: &mut [f32], log: bool) {
 /// Softmax's gradient from its output: `dx = y · (g − Σ_k g_k y_k)`.
 ///
 /// ```
-/// use arenagrad::{graph::Acc, kernels::{reduce::AxisLayout, rowwise::softmax_backward}};
+/// use arenagrad::kernels::{Acc, reduce::AxisLayout, rowwise::softmax_backward};
 /// // y = [1/4, 3/4], g = [1, 0]: Σ g y = 1/4, dx = y (g − 1/4) = [3/16, −3/16]
 /// let mut dx = [0.0; 2];
 /// softmax_backward(&[0.25, 0.75], &[1.0, 0.0], AxisLayout::new(&[2], 0), &mut dx, Acc::Write);
@@ -130,7 +130,7 @@ pub fn softmax_backward(y: &[f32], g: &[f32], l: AxisLayout, dx: &mut [f32], acc
 /// log_softmax's gradient from its output: `dx = g − e^y · Σ_k g_k`.
 ///
 /// ```
-/// use arenagrad::{graph::Acc, kernels::{reduce::AxisLayout, rowwise::log_softmax_backward}};
+/// use arenagrad::kernels::{Acc, reduce::AxisLayout, rowwise::log_softmax_backward};
 /// // y = ln [1/2, 1/2], g = [1, 0]: dx = g − p = [1/2, −1/2]
 /// let (h, mut dx) = (0.5f32.ln(), [0.0; 2]);
 /// log_softmax_backward(&[h, h], &[1.0, 0.0], AxisLayout::new(&[2], 0), &mut dx, Acc::Write);
@@ -214,7 +214,7 @@ pub fn layer_norm(
 /// `ĝ = g · w`, `dx = rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ · x̂))` per row.
 ///
 /// ```
-/// use arenagrad::{graph::Acc, kernels::rowwise::layer_norm_backward_x};
+/// use arenagrad::kernels::{Acc, rowwise::layer_norm_backward_x};
 /// // row [1, 3] (mean 2, rstd 1, x̂ = [−1, 1]), g = [1, 2]: mean g = 1.5, mean g x̂ = 0.5,
 /// // dx = [1 − 1.5 + 0.5, 2 − 1.5 − 0.5] = [0, 0]
 /// let mut dx = [9.0; 2];
@@ -248,7 +248,7 @@ pub fn layer_norm_backward_x(
 /// Layer norm's weight gradient: `dw_j = Σ_rows g · x̂` (`f64` column sums).
 ///
 /// ```
-/// use arenagrad::{graph::Acc, kernels::rowwise::layer_norm_backward_w};
+/// use arenagrad::kernels::{Acc, rowwise::layer_norm_backward_w};
 /// // x̂ = [−1, 1], g = [1, 2]: dw = g x̂ = [−1, 2]
 /// let mut dw = [0.0; 2];
 /// layer_norm_backward_w(&[1.0, 3.0], &[1.0, 2.0], &[2.0], &[1.0], 2, &mut dw, Acc::Write);
@@ -278,7 +278,7 @@ pub fn layer_norm_backward_w(
 /// Layer norm's bias gradient: `db_j = Σ_rows g`.
 ///
 /// ```
-/// use arenagrad::{graph::Acc, kernels::rowwise::layer_norm_backward_b};
+/// use arenagrad::kernels::{Acc, rowwise::layer_norm_backward_b};
 /// let mut db = [0.0; 2];
 /// layer_norm_backward_b(&[1.0, 2.0, 3.0, 4.0], 2, &mut db, Acc::Write);
 /// assert_eq!(db, [4.0, 6.0]);

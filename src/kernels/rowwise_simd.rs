@@ -190,10 +190,10 @@ pub(crate) use each_lane;
 
 /// Stores `v` at `out[..L::N]` (`Acc::Write`) or adds it there (`Acc::Add`).
 #[inline(always)]
-pub(crate) fn put<L: Lanes>(acc: crate::graph::Acc, out: &mut [f32], v: L) {
+pub(crate) fn put<L: Lanes>(acc: crate::kernels::Acc, out: &mut [f32], v: L) {
     match acc {
-        crate::graph::Acc::Write => v.store(out),
-        crate::graph::Acc::Add => (L::load(out) + v).store(out),
+        crate::kernels::Acc::Write => v.store(out),
+        crate::kernels::Acc::Add => (L::load(out) + v).store(out),
     }
 }
 

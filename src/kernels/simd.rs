@@ -9,7 +9,7 @@
 //! Padded lanes are computed and dropped; their values (`0/0` and the like) never leak.
 
 use super::par::for_chunks;
-use crate::graph::Acc;
+use crate::kernels::Acc;
 pub use wide::f32x8;
 
 /// Lanes per vector.
@@ -325,29 +325,4 @@ pub fn fold64(s: &[f64; 2 * LANES]) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn zip_and_sum_cover_tails() {
-        for n in (0..=17).chain([31, 33, 127, 129]) {
-            let x: Vec<f32> = (0..n).map(|i| i as f32).collect();
-            let mut out = vec![1.0; n];
-            zip4(
-                (&x[..], Splat::new(2.0), NONE, NONE),
-                &mut out,
-                Acc::Add,
-                |a, b, _, _| a * b,
-            );
-            assert!(out
-                .iter()
-                .enumerate()
-                .all(|(i, &v)| v == 1.0 + 2.0 * i as f32));
-            // padded lanes of x + 1 would be 1: they must not reach the sum
-            let s = sum4((&x[..], NONE, NONE, NONE), n, |a, _, _, _| a + 1.0);
-            assert_eq!(s, (n * (n + 1) / 2) as f64);
-            let s = sum4((&x[..], NONE, NONE, NONE), n, |a, _, _, _| a);
-            assert_eq!(s, (n * n.saturating_sub(1) / 2) as f64);
-        }
-    }
-}
+mod tests;

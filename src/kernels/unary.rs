@@ -18,7 +18,7 @@ use super::par::{EW_GRAIN, MATH_GRAIN};
 use super::simd::{f32x8, par_zip4, Lane4, NONE};
 use super::special::{erf, sigmoid};
 use super::vmath;
-use crate::graph::Acc;
+use crate::kernels::Acc;
 
 /// `$body` with `$k` bound to `op` rebuilt as a constant in each arm of a `match`, so every op
 /// gets its own instance of the loop in `$body` and the loop's `match` on the op folds to one

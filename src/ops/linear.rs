@@ -18,9 +18,10 @@
 //! per layer instead of three.
 
 use crate::error::{Error, Result};
-use crate::graph::{Acc, Node, Rule, Sink, Var};
+use crate::graph::{Node, Rule, Sink, Var};
 use crate::kernels::gemm::{matmul, Mat};
 use crate::kernels::reduce::{broadcast_axis, sum_axis, AxisLayout};
+use crate::kernels::Acc;
 
 /// `n` rows of `out_f`, as the axis kernels see them: the bias axis is the rows.
 fn rows(n: usize, out_f: usize) -> AxisLayout {

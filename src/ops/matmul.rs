@@ -16,8 +16,9 @@
 //!   ones with `Acc::Add` — no temporary, no reduction pass.
 
 use crate::error::{or_panic, Error, Result};
-use crate::graph::{Acc, Node, Rule, Sink, Var};
+use crate::graph::{Node, Rule, Sink, Var};
 use crate::kernels::gemm::{matmul as gemm, Mat};
+use crate::kernels::Acc;
 use crate::shape::{numel, Dims};
 
 /// The matrix view of a (validated) pair of operand shapes.

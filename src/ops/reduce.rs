@@ -82,7 +82,7 @@ fn axis_op<'g>(x: Var<'g>, op: &'static str, axis: isize, keepdim: bool) -> Resu
     let scale = if mean { 1.0 / l.len as f64 } else { 1.0 };
     let scope = x.scope();
     let out = scope.alloc(l.reduced());
-    sum_axis(x.data(), l, scale, out, crate::graph::Acc::Write);
+    sum_axis(x.data(), l, scale, out, crate::kernels::Acc::Write);
     let rule = SumRule {
         name: op,
         l,

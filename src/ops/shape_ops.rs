@@ -20,8 +20,9 @@ mod index;
 mod join;
 
 use crate::error::{or_panic, Error, Result};
-use crate::graph::{Acc, Node, Rule, Sink, Var};
+use crate::graph::{Node, Rule, Sink, Var};
 use crate::kernels::layout::strided_copy;
+use crate::kernels::Acc;
 use crate::shape::{normalize_axis, numel, same, Dims};
 
 #[derive(Clone, Copy)]

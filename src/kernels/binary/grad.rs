@@ -4,10 +4,10 @@
 use rayon::prelude::*;
 
 use super::{rows4, Binary, RowSrc, Rows};
-use crate::graph::Acc;
 use crate::kernels::par::{for_chunks, sum_parts, EW_GRAIN};
 use crate::kernels::simd::{add64, f32x8, load, store, sum4, zip4, Lane4, Lanes, LANES};
 use crate::kernels::strided::{for_rows2, Plan, Role};
+use crate::kernels::Acc;
 use crate::shape::Dims;
 
 /// Output columns a column sum accumulates at once (a stack array of `f64`).
@@ -274,7 +274,7 @@ fn row_sums<G: RowSrc, A: RowSrc, B: RowSrc, Y: RowSrc>(
 }
 
 /// The general broadcast: `full = ∂y/∂(input which) · g` over the output's shape (to be
-/// summed back with [`Sink::put_reduced`](crate::graph::Sink)); rows in lanes.
+/// summed back with the graph's `Sink::put_reduced`); rows in lanes.
 pub fn backward_general(
     op: Binary,
     which: usize,

@@ -14,7 +14,7 @@
 use rayon::prelude::*;
 
 use super::{packed, Mat};
-use crate::graph::Acc;
+use crate::kernels::Acc;
 
 /// A GEMM implementation. [`super::route`] picks one per call; the probe
 /// (`examples/gemm_probe.rs`) and the tests name them explicitly.

@@ -34,8 +34,8 @@
 use std::cell::RefCell;
 
 use super::Mat;
-use crate::graph::Acc;
 use crate::kernels::simd::{f32x8, load, store};
+use crate::kernels::Acc;
 
 /// Longest depth block. `k` is cut into `ceil(k / KC)` blocks of equal length (the `gemm`
 /// crate's rule): one pass over `C` up to `k = 512`.

@@ -3,7 +3,7 @@
 //! [parent module](super) are tested against.
 
 use super::Upstream;
-use crate::graph::Acc;
+use crate::kernels::Acc;
 
 /// Per-row cross-entropy of `logits` (`n × c`, row-major) against class `targets`, with label
 /// smoothing `eps`; rows whose target is `ignore` get loss 0 (and `lse` 0). Writes `lse[i]`

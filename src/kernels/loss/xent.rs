@@ -11,10 +11,10 @@
 //! row sums are `f32` lanes instead of one `f32` running sum.
 
 use super::Upstream;
-use crate::graph::Acc;
 use crate::kernels::par::{for_units, Par};
 use crate::kernels::rowwise::{sum_exp, ROWS};
 use crate::kernels::rowwise_simd::{each_lane, exp, put, row_max, row_sum, Lanes};
+use crate::kernels::Acc;
 
 /// Per-row cross-entropy of `logits` (`n × c`, row-major) against class `targets`, with label
 /// smoothing `eps`; rows whose target is `ignore` get loss 0 (and `lse` 0). Writes `lse[i]`
@@ -74,7 +74,7 @@ fn grad<L: Lanes>(i: usize, row: &[f32], lse: f32, g: f32, off: f32, out: &mut [
 /// zero on ignored rows.
 ///
 /// ```
-/// use arenagrad::{graph::Acc, kernels::loss::{cross_entropy_backward, Upstream}};
+/// use arenagrad::kernels::{Acc, loss::{cross_entropy_backward, Upstream}};
 /// // softmax [1/4, 3/4] minus one-hot [0, 1], times g = 2
 /// let (x, lse) = ([0.0, 3f32.ln()], [4f32.ln()]);
 /// let mut d = [0.0; 2];

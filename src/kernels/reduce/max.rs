@@ -6,9 +6,9 @@
 //! maximum, when `+0` and `−0` both occur, may differ from a sequential left-to-right scan).
 
 use super::AxisLayout;
-use crate::graph::Acc;
 use crate::kernels::par::{reduce_parts, EW_GRAIN};
 use crate::kernels::simd::{f32x8, load, par_zip4, LANES, NONE};
+use crate::kernels::Acc;
 use rayon::prelude::*;
 
 /// `(max, saw NaN)` of a non-empty slice, NaNs left out of the max.

@@ -3,8 +3,8 @@
 //! every load is contiguous. Generic over [`Lanes`]: columns past the last multiple of eight
 //! run the same code on `f32`.
 
-use crate::graph::Acc;
 use crate::kernels::rowwise_simd::{exp, put, Lanes};
+use crate::kernels::Acc;
 
 #[inline(always)]
 fn ld<L: Lanes>(s: &[f32], i: usize) -> L {

@@ -2,8 +2,8 @@
 //! standard library's `exp`) that the SIMD kernels of the parent module are tested against.
 //! The maths and stability notes are in the [parent module](super).
 
-use crate::graph::Acc;
 use crate::kernels::reduce::AxisLayout;
+use crate::kernels::Acc;
 
 /// Calls `f(base, stride)` for every row of `l`: row element `k` is at `base + k * stride`.
 fn rows(l: AxisLayout, mut f: impl FnMut(usize, usize)) {

@@ -3,8 +3,8 @@
 //! in a fixed order (`row_sum!`); the element-wise parts are generic over [`Lanes`], so the
 //! tail of a row computes exactly what a lane would.
 
-use crate::graph::Acc;
 use crate::kernels::rowwise_simd::{each_lane, exp, put, row_max, row_sum, Lanes};
+use crate::kernels::Acc;
 
 #[inline(always)]
 fn ld<L: Lanes>(s: &[f32], i: usize) -> L {

@@ -2,13 +2,13 @@
 //! `y = f(x)` is cheaper (the table in `ops/unary.rs`).
 
 use super::{powf, powf8, Unary, GELU_C, INV_SQRT_2, INV_SQRT_2PI, SQRT_2_OVER_PI};
-use crate::graph::Acc;
 use crate::kernels::par::{EW_GRAIN, MATH_GRAIN};
 use crate::kernels::simd::{
     f32x8, par_update4, par_zip4, update4, zip4, Lane4, Lanes, Splat, NONE,
 };
 use crate::kernels::special::{erf, sigmoid};
 use crate::kernels::vmath;
+use crate::kernels::Acc;
 
 impl Unary {
     /// The scalar twin of the backward: `f'(x)·g`, given `x` and `y = f(x)`.

@@ -4,8 +4,9 @@
 //! one [`copy_rows`] per input, forward and backward.
 
 use crate::error::{or_panic, Error, Result};
-use crate::graph::{Acc, Node, Rule, Sink, Var};
+use crate::graph::{Node, Rule, Sink, Var};
 use crate::kernels::layout::{copy_rows, Rows};
+use crate::kernels::Acc;
 use crate::shape::{normalize_axis, numel, Dims};
 
 /// `shape` as `[outer, shape[axis], inner]`.

@@ -3,6 +3,8 @@
 
 use crate::prelude::*;
 
+mod splat;
+
 #[test]
 fn recycled_buffers_give_the_same_gradients_on_every_retained_pass() {
     // y = sum(tanh(x·a) · (x·a) + x·a): the node x·a has three consumers (fan-in),

@@ -1,0 +1,90 @@
+use super::*;
+
+/// The value a binary16 pattern stands for, from the definition, in f64.
+fn f16_by_definition(bits: u16) -> f64 {
+    let s = if bits >> 15 == 1 { -1.0 } else { 1.0 };
+    let e = i32::from((bits >> 10) & 0x1f);
+    let m = f64::from(bits & 0x3ff);
+    match e {
+        0 => s * m * 2f64.powi(-24),
+        0x1f if m == 0.0 => s * f64::INFINITY,
+        0x1f => f64::NAN,
+        _ => s * 2f64.powi(e - 15) * (1.0 + m / 1024.0),
+    }
+}
+
+#[test]
+fn f16_all_65536_patterns_match_the_definition() {
+    for bits in 0..=u16::MAX {
+        let (got, want) = (f16_to_f32(bits), f16_by_definition(bits));
+        if want.is_nan() {
+            assert!(got.is_nan(), "{bits:#06x}");
+            // sign and payload kept, quiet bit set
+            assert_eq!(got.to_bits() >> 31, u32::from(bits >> 15), "{bits:#06x}");
+            assert_eq!(got.to_bits() & 0x1fff, 0, "{bits:#06x}");
+            let payload = (got.to_bits() >> 13) & 0x3ff;
+            assert_eq!(payload & 0x1ff, u32::from(bits & 0x1ff), "{bits:#06x}");
+            assert!(got.to_bits() & 0x0040_0000 != 0, "{bits:#06x} quiet bit");
+        } else {
+            // every binary16 value is exact in f32, so the f64 comparison is exact, and
+            // the sign of zero must survive too
+            assert_eq!(f64::from(got), want, "{bits:#06x}");
+            assert_eq!(got.is_sign_negative(), bits >> 15 == 1, "{bits:#06x}");
+        }
+    }
+}
+
+#[test]
+fn f16_edge_values() {
+    assert_eq!(f16_to_f32(0x3c00), 1.0);
+    assert_eq!(f16_to_f32(0xc000), -2.0);
+    assert_eq!(f16_to_f32(0x7bff), 65504.0); // largest finite
+    assert_eq!(f16_to_f32(0x0400), 2f32.powi(-14)); // smallest normal
+    assert_eq!(f16_to_f32(0x0001), 2f32.powi(-24)); // smallest subnormal
+    assert_eq!(f16_to_f32(0x03ff), 1023.0 * 2f32.powi(-24)); // largest subnormal
+    assert_eq!(f16_to_f32(0x8001), -(2f32.powi(-24)));
+    assert_eq!(f16_to_f32(0x8000).to_bits(), 0x8000_0000); // -0.0
+    assert_eq!(f16_to_f32(0x7c00), f32::INFINITY);
+    assert_eq!(f16_to_f32(0xfc00), f32::NEG_INFINITY);
+    assert_eq!(f16_to_f32(0x7e00).to_bits(), 0x7fc0_0000); // the canonical quiet NaN
+    assert_eq!(f16_to_f32(0x7c01).to_bits(), 0x7fc0_2000); // signalling NaN gets quieted
+    assert_eq!(f16_to_f32(0x3555), 0.333_251_95); // 1/3 rounded to binary16
+}
+
+#[test]
+fn bf16_is_the_top_half_of_f32() {
+    assert_eq!(bf16_to_f32(0x3f80), 1.0);
+    assert_eq!(bf16_to_f32(0xc040), -3.0);
+    assert_eq!(bf16_to_f32(0x0001).to_bits(), 0x0001_0000); // subnormal
+    assert_eq!(bf16_to_f32(0x8000).to_bits(), 0x8000_0000); // -0.0
+    assert_eq!(bf16_to_f32(0x7f80), f32::INFINITY);
+    assert_eq!(bf16_to_f32(0xff80), f32::NEG_INFINITY);
+    assert!(bf16_to_f32(0x7fc1).is_nan());
+    assert_eq!(bf16_to_f32(0x7f7f), f32::from_bits(0x7f7f_0000)); // largest finite
+    for bits in 0..=u16::MAX {
+        assert_eq!(bf16_to_f32(bits).to_bits() >> 16, u32::from(bits));
+    }
+}
+
+#[test]
+fn decode_reads_little_endian() {
+    let mut out = [0.0f32; 2];
+    Float::F16.decode(&[0x00, 0x3c, 0x00, 0xc0], &mut out);
+    assert_eq!(out, [1.0, -2.0]);
+    Float::BF16.decode(&[0x80, 0x3f, 0x40, 0xc0], &mut out);
+    assert_eq!(out, [1.0, -3.0]);
+    let bytes: Vec<u8> = [0.1f64, 1e300]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    Float::F64.decode(&bytes, &mut out);
+    assert_eq!(out, [0.1f32, f32::INFINITY]); // round to nearest; overflow to inf
+    let bytes: Vec<u8> = [1.5f32, -0.0]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    Float::F32.decode(&bytes, &mut out);
+    assert_eq!(out.map(f32::to_bits), [1.5f32.to_bits(), 0x8000_0000]);
+    assert_eq!(Float::of(Dtype::I64), None);
+    assert_eq!(Float::of(Dtype::BF16), Some(Float::BF16));
+}
