@@ -13,6 +13,7 @@
 //!
 //! ```text
 //! cargo run --release --example gemm_probe -- --threads 2 [--only 128x] [--rounds 7]
+//! cargo run --release --features matrixmultiply --example gemm_probe -- --threads 2   # + matrixmultiply
 //! MATMUL_NUM_THREADS=2 cargo run --release --features mm-threading --example gemm_probe -- --threads 2
 //! ```
 //! and PyTorch's side with `python3 scripts/gemm_probe_torch.py --threads 2` (same cases).
@@ -129,6 +130,7 @@ fn main() {
 }
 
 fn probe(args: &[String], threads: usize, rounds: usize, only: &str) {
+    #[cfg(feature = "matrixmultiply")]
     let mm_label = if cfg!(feature = "mm-threading") {
         format!(
             "matrixmultiply-mt{}",
@@ -137,14 +139,13 @@ fn probe(args: &[String], threads: usize, rounds: usize, only: &str) {
     } else {
         "matrixmultiply".into()
     };
-    let mut backends = vec![
-        (Backend::Matrixmultiply, mm_label.as_str()),
-        (Backend::GemmSeq, "gemm-seq"),
-        (Backend::Packed, "packed"),
-    ];
+    let mut backends = vec![(Backend::GemmSeq, "gemm-seq"), (Backend::Packed, "packed")];
+    #[cfg(feature = "matrixmultiply")]
+    backends.insert(0, (Backend::Matrixmultiply, mm_label.as_str()));
     if threads > 1 {
         backends.push((Backend::PackedCols, "packed-cols"));
         backends.push((Backend::GemmRayon, "gemm-rayon"));
+        #[cfg(feature = "matrixmultiply")]
         backends.push((Backend::MatrixmultiplyCols, "mm-cols"));
     }
     // `--case MxKxN/LAYOUT` (repeatable) probes those products instead of the table

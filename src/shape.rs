@@ -130,27 +130,18 @@ pub fn strides(dims: &[usize]) -> Vec<usize> {
     s
 }
 
-/// The NumPy broadcast of `a` and `b`, or [`Error::ShapeMismatch`] naming `op`.
+/// The NumPy broadcast of `a` and `b`, or [`Error::ShapeMismatch`] naming `op` (or
+/// [`Error::SizeOverflow`] when the result would hold more than [`MAX_NUMEL`] elements): the
+/// `Vec` form of [`Dims::broadcast`], which holds the one implementation.
+///
+/// ```
+/// use arenagrad::shape::broadcast_shapes;
+/// assert_eq!(broadcast_shapes("add", &[2, 1, 3], &[4, 1])?, [2, 4, 3]);
+/// assert!(broadcast_shapes("add", &[2, 3], &[3, 2]).is_err());
+/// # Ok::<(), arenagrad::Error>(())
+/// ```
 pub fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
-    let rank = a.len().max(b.len());
-    let mut out = vec![0usize; rank];
-    for (i, o) in out.iter_mut().enumerate() {
-        let da = dim_from_right(a, rank - 1 - i);
-        let db = dim_from_right(b, rank - 1 - i);
-        *o = if da == db || db == 1 {
-            da
-        } else if da == 1 {
-            db
-        } else {
-            return Err(Error::ShapeMismatch {
-                op,
-                lhs: a.to_vec(),
-                rhs: b.to_vec(),
-            });
-        };
-    }
-    numel(op, &out)?;
-    Ok(out)
+    Dims::broadcast(op, a, b).map(|d| d.to_vec())
 }
 
 /// Whether two shapes are equal. Use this rather than `a == b` on shapes in per-op code: slice

@@ -32,7 +32,6 @@ impl<'g> Scope<'g> {
     }
 
     /// Copies a slice of plain data into the arena (shapes, indices, saved values).
-    #[allow(dead_code)] // used by ops that save indices
     pub(crate) fn alloc_copy<T: Copy>(&self, src: &[T]) -> &'g mut [T] {
         self.bump.alloc_slice_copy(src)
     }

@@ -59,7 +59,6 @@ impl<'s, 'g> Sink<'s, 'g> {
     }
 
     /// Returns a [`scratch`](Self::scratch) buffer to the pool, for later gradients.
-    #[allow(dead_code)] // for rules that use scratch buffers
     pub fn recycle(&self, buf: &'g mut [f32]) {
         self.scope.recycle(buf)
     }

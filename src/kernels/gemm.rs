@@ -21,69 +21,10 @@
 //! | `k ≤ 2` (the bias broadcast `1ₘ·b`), `n = 1` with `a.rs = 1` or `a.cs = b.rs = 1` (the bias gradient `dyᵀ·1ₘ`), `m = 1` with `b.cs = 1` or `b.rs = a.cs = 1`, `x·Wᵀ` with `m·n ≤ 256` | `gemm` (its gevv, gemv and horizontal kernels, which allocate nothing); its own rayon split from [`PAR_MIN_MACS`] |
 //! | everything else | the packed driver; columns of `C` split over rayon from [`PAR_MIN_MACS`] |
 //!
-//! The packed driver against the crates, GFLOP/s, one thread, medians of 7 interleaved rounds
-//! of `examples/gemm_probe.rs` (machine otherwise idle):
-//!
-//! | m×k×n layout | gemm | packed | matrixmultiply |
-//! |---|---|---|---|
-//! | 128×784×512 Bᵀ | 144 | 151 | 131 |
-//! | 128×512×512 Bᵀ | 124 | 154 | 140 |
-//! | 128×512×512 NN | 147 | 165 | 140 |
-//! | 512×128×784 Aᵀ | 167 | 166 | 159 |
-//! | 512×128×512 Aᵀ | 172 | 171 | 164 |
-//! | 10×128×512 Aᵀ | 142 | 145 | 60 |
-//! | 128×10×512 NN | 138 | 138 | 116 |
-//! | 1024³ NN, Bᵀ, Aᵀ | 165, 160, 150 | 162, 159, 145 | 138, 140, 133 |
-//!
-//! Three changes brought the driver level with the `gemm` crate or ahead of it (it had trailed
-//! by 10–20%): packed `L` panels start on a cache line (a `Vec<f32>` is 16-byte aligned, so
-//! every 64-byte load of a panel straddled two lines: ~10% on every product, 1024³ included);
-//! each `L` panel is packed just before its first product instead of the whole block up front;
-//! and the transposing pack (the forward's `Wᵀ`) goes by 8×8 register transposes along 8 rows at
-//! a time. Before/after, the MLP 784-512-512-10 b128 Adam step (bench_suite, medians of 5
-//! interleaved runs): 3.79 → 3.38 ms at one thread, 2.78 → 2.50 ms at two.
-
-//! The history below (the two crates, before the packed driver) is why `gemm`'s kernels were
-//! chosen: without `x86-v4`, `gemm` fell to 99 GFLOP/s on `128×784×512 Bᵀ` (160 with it).
-//!
-//! ## Numbers (the two crates, before the packed driver)
-//!
-//! One sitting (2-vCPU Xeon with AVX-512, shared with other builds: load average 9–14, both
-//! probes under `nice -n -20`), GFLOP/s, medians of two runs of 7 rounds each,
-//! `examples/gemm_probe.rs` against `scripts/gemm_probe_torch.py` (PyTorch 2.15, MKL), 1 thread:
-//!
-//! | product | m×k×n layout | matrixmultiply | gemm | routed | PyTorch | routed / PyTorch |
-//! |---|---|---|---|---|---|---|
-//! | MLP fwd l1 | 128×784×512 Bᵀ | 138 | 147 | 149 | 163 | 0.91 |
-//! | MLP fwd l2 | 128×512×512 Bᵀ | 146 | 126 | 146 | 164 | 0.89 |
-//! | MLP fwd l3 | 128×512×10 Bᵀ | 55 | 63 | 65¹ | 76 | 0.86 |
-//! | MLP dx l2 | 128×512×512 NN | 144 | 154 | 154 | 184 | 0.84 |
-//! | MLP dx l3 | 128×10×512 NN | 115 | 139 | 139 | 135 | 1.03 |
-//! | MLP dW l1 | 512×128×784 Aᵀ | 158 | 167 | 166 | 177 | 0.94 |
-//! | MLP dW l2 | 512×128×512 Aᵀ | 164 | 172 | 173 | 182 | 0.95 |
-//! | MLP dW l3 | 10×128×512 Aᵀ | 60 | 175 | 174 | 140 | 1.24 |
-//! | MLP bias, db | 128×1×512, 512×128×1 | 14, 8 | 31, 51 | 32, 51 | 25, 42 | 1.3, 1.2 |
-//! | 1024³ | NN, Bᵀ, Aᵀ | 48, 44, 42 | 57, 53, 49 | 57, 51, 51 | 62, 56, 58 | 0.93, 0.92, 0.88 |
-//!
-//! ¹ Re-measured after the `n ≥ 64` condition moved it to `gemm` (PyTorch 75 in that run).
-//! (The 1024³ products do not fit a core's 2 MB L2 and ran far below their speed on a calmer
-//! machine for every library in this sitting: PyTorch reached 138 earlier the same day.) Below 0.9× MKL at one thread: `128×512×10 Bᵀ`
-//! (0.86×), `128×512×512 NN` (0.84×), `128×512×512 Bᵀ` (0.89×) and `1024³ Aᵀ` (0.88×); weighted
-//! by their flops, the MLP step's eight products take 2.63 ms here against MKL's 2.39 ms
-//! (10% more). What would close it: MKL packs both operands into
-//! buffers it keeps, with AVX-512 edge kernels; here `gemm` skips packing `Bᵀ` for small `m`
-//! and both crates allocate their packing buffers on every call (`matrixmultiply` 1
-//! allocation per call, `gemm` 0–4, counted by the probe), which also stands between the MLP
-//! step and zero heap allocations. A packed AVX-512 kernel with per-thread buffers kept
-//! across calls would remove both.
-//!
-//! Two threads: in this sitting neither crate's parallel path beat its own sequential one on
-//! the MLP products (medians; the two vCPUs were oversubscribed), and PyTorch's medians
-//! collapsed to 3–6 GFLOP/s (OpenMP barriers under contention). Best-of-run samples show the
-//! ceiling: MKL 370–390 GFLOP/s (2× its one-thread figure), `gemm` with rayon 243–254 on
-//! `512×128×784 Aᵀ` and `128×512×512 NN` (1.3–1.4× sequential), `matrixmultiply` by columns
-//! no better than sequential. [`PAR_MIN_MACS`] keeps the products that lost most when split
-//! (`10×128×512`: 141 → 43) sequential.
+//! Why this split: the packed driver matches or beats the `gemm` crate on every product of the
+//! standard workloads once its panels start on a cache line and are packed just before their
+//! first product, and it keeps its buffers; `gemm` wins only where it packs nothing. The
+//! GFLOP/s behind it, and how to re-measure them, are in `docs/perf.md` ("GEMM").
 //!
 //! Results are bitwise identical for 1 and N threads: the backend depends on the shape only, and
 //! no parallel path changes the order of the sums over `k` (tested).
@@ -183,9 +124,9 @@ pub fn matmul_on(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: A
 }
 
 /// Products of at least this many multiply-adds (`m·k·n`) run on all rayon threads; smaller
-/// ones stay on the calling thread. 2²² (≈ 8 MFLOP, ≈ 50 µs on one core here) keeps the
-/// small layers of the MLP sequential (`10×128×512`, 0.66M: 141 GFLOP/s on one thread, 43
-/// when `gemm` split it over two) and splits its big ones (`128×784×512`, 51M).
+/// ones stay on the calling thread. 2²² (≈ 8 MFLOP, ≈ 50 µs on one core) keeps the small
+/// layers of an MLP sequential, where splitting lost two thirds of the speed, and splits the
+/// big ones (`docs/perf.md`, "Grain sizes").
 pub const PAR_MIN_MACS: usize = 1 << 22;
 
 /// The backend [`matmul`] uses for `a · b` (the routing table in the module doc). It depends on

@@ -16,27 +16,10 @@
 //!   order on the calling thread; `tree_sum` (gradient clipping) adds its partials up the
 //!   binary tree of cuts. Either way the result is bitwise the same for 1 and N threads.
 //!
-//! The grain sizes come from a criterion sweep (the `simd-ew` branch's scratch bench, in one
-//! sitting, 2026-11-27): each kernel on one thread against the same kernel split in two halves
-//! by `rayon::join`, medians of 40 samples. The machine: 2 vCPUs of an Intel Xeon (AVX-512
-//! capable; kernels built for f32x8 with AVX2+FMA), shared with other builds — load average
-//! 3–5 during the sweep, so the second core was rarely free and the split never won outright:
-//!
-//! | elements | add seq | add par | tanh seq | tanh par | sum seq | sum par |
-//! |---|---|---|---|---|---|---|
-//! | 2K | 0.29 µs | 6.3 µs | 2.1 µs | 48 µs | 0.29 µs | 14.7 µs |
-//! | 4K | 0.58 µs | 7.4 µs | 4.4 µs | 11.6 µs | 0.57 µs | 7.8 µs |
-//! | 8K | 1.5 µs | 13.5 µs | 9.2 µs | 14.7 µs | 1.1 µs | 8.8 µs |
-//! | 16K | 2.9 µs | 50 µs | 18.1 µs | 47 µs | 2.2 µs | 12.6 µs |
-//! | 32K | 5.3 µs | 11.2 µs | 36.4 µs | 38.9 µs | 4.6 µs | 14.3 µs |
-//! | 64K | 11.2 µs | 18.6 µs | 64 µs | 91 µs | 8.9 µs | 21.1 µs |
-//! | 128K | 24.6 µs | 48 µs | 140 µs | 141 µs | 18.3 µs | 36.8 µs |
-//! | 256K | 139 µs | 150 µs | 280 µs | 294 µs | 35.7 µs | 62 µs |
-//!
-//! The fork-join itself costs 6–8 µs here (the small sizes). The grains are therefore set where
-//! a kernel's sequential time is about 3× that cost, so that a free second core pays for the
-//! hand-off: ~64K elements for the memory-bound kernels, ~16K for a transcendental per
-//! element. On a quiet machine they deserve a re-run of the sweep.
+//! The grain sizes are set where a kernel's sequential time is about 3× the cost of one
+//! fork-join (6–8 µs on a 2-vCPU VM), so a free second core pays for the hand-off: ~64K
+//! elements for memory-bound kernels, ~16K for a transcendental per element. Every grain of
+//! the crate, with the sweep behind it, is in `docs/perf.md` ("Grain sizes").
 
 mod split;
 
@@ -45,15 +28,14 @@ pub(crate) use split::on_1_and_2_threads;
 pub(crate) use split::{for_units, tree_sum};
 
 /// Grain of cheap element-wise kernels (add, mul, relu, the `g·y`-style backward rules, fills,
-/// axis sums): below this many output elements a kernel stays on the calling thread (sweep in
-/// the module doc: one thread runs 64K adds in ~11 µs).
+/// axis sums): below this many output elements a kernel stays on the calling thread.
 pub const EW_GRAIN: usize = 64 * 1024;
 
 /// Grain of element-wise kernels that evaluate a transcendental function (exp, tanh, sigmoid,
-/// log, sin, erf …) per element: 16K tanh take ~18 µs on one thread, 3× the hand-off.
+/// log, sin, erf …) per element.
 pub const MATH_GRAIN: usize = 16 * 1024;
 
-/// Elements per part of a parallel reduction (the fixed boundaries): 64K sum in ~9 µs.
+/// Elements per part of a parallel reduction (the fixed boundaries).
 pub const SUM_CHUNK: usize = 64 * 1024;
 
 /// At most this many partials (a stack array); longer inputs get longer parts.

@@ -36,21 +36,8 @@ pub(crate) use simd::sum_exp;
 /// Where row kernels (softmax, log_softmax, layer norm, cross-entropy) go parallel: above
 /// `grain` elements, rayon tasks of whole rows totalling about `chunk` elements.
 ///
-/// Sweep (`examples/grain_sweep.rs`, criterion medians, 2 rayon threads, on the 2-core VM
-/// shared with other builds — load average 7 to 13 — so a median moves by up to 2× between
-/// sittings). Softmax of `[n/1000, 1000]` on the calling thread vs split into 8K tasks:
-///
-/// | n | 16K | 32K | 64K | 128K | 256K | 512K | 1M |
-/// |---|---|---|---|---|---|---|---|
-/// | seq (µs) | 19.9 | 34.8 | 72.8 | 111 | 328 | 702 | 1442 |
-/// | split (µs) | 43.3 | 43.8 | 88.9 | 116 | 324 | 656 | 1104 |
-///
-/// An earlier sitting (load 12, two tasks) had the split winning from 64K (180 vs 691 µs) and
-/// at 128K (408 vs 1019 µs); another (load 7) had it losing up to 128K (197 vs 175 µs). The
-/// grain is where the two cross, 128K. Task size on `[4096, 1000]`: 2K 6.5 ms, 4K 7.8, 8K 7.8,
-/// 16K 7.8, 32K 8.2, 128K 7.5, 512K 7.1 (another sitting: 4K 4.7, 16K 5.3, 32K 10.3, 128K 5.7,
-/// 512K 8.8) — flat within the noise; 8K keeps enough tasks to rebalance when another
-/// process takes a core.
+/// The grain is where splitting a softmax starts to win on two cores; 8K tasks keep enough of
+/// them to rebalance when another process takes a core (`docs/perf.md`, "Grain sizes").
 pub const ROWS: Par = Par {
     chunk: 8 * 1024,
     grain: 128 * 1024,

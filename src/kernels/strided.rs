@@ -9,16 +9,6 @@
 
 use crate::shape::Dims;
 
-/// The NumPy broadcast of shapes `a` and `b` without a heap allocation (ranks up to
-/// [`INLINE_RANK`](crate::shape::INLINE_RANK)), or `None` when they do not broadcast or the
-/// element count overflows (the caller then asks
-/// [`shape::broadcast_shapes`](crate::shape::broadcast_shapes) for the error): [`Dims::broadcast`]
-/// without its error.
-#[inline]
-pub fn broadcast_dims(a: &[usize], b: &[usize]) -> Option<Dims> {
-    Dims::try_broadcast(a, b)
-}
-
 /// Calls `f(out_offset, offset_a, offset_b)` at the start of every row (last dimension) of
 /// `shape` in row-major order; the caller walks the `shape[last]` elements of the row with the
 /// last strides. A rank-0 shape is one row of one element.

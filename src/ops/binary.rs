@@ -29,8 +29,8 @@ use crate::kernels::binary::{
     backward, backward_general, forward, forward_one, forward_same, mul_backward_both,
     Binary as Bin,
 };
-use crate::kernels::strided::{broadcast_dims, plan, Plan, Role};
-use crate::shape::{broadcast_shapes, same};
+use crate::kernels::strided::{plan, Plan, Role};
+use crate::shape::{same, Dims};
 
 fn name(op: Bin) -> &'static str {
     match op {
@@ -74,6 +74,7 @@ impl<'g> Rule<'g> for BinaryRule {
                     let (a, b) = ((a.data, a.shape), (b.data, b.shape));
                     backward_general(op, which, a, b, (g, y, node.shape), full);
                     sink.put_reduced(which, full, node.shape);
+                    sink.recycle(full);
                 }
             }
         }
@@ -154,10 +155,7 @@ fn binary_general<'g>(op: Bin, a: Var<'g>, b: Var<'g>) -> Result<Var<'g>> {
         forward_same(op, a.data(), b.data(), out);
         return Ok(scope.op_shaped(&[a, b], a.shape(), out, BinaryRule(op)));
     }
-    let Some(shape) = broadcast_dims(a.shape(), b.shape()) else {
-        return Err(broadcast_shapes(name(op), a.shape(), b.shape())
-            .expect_err("broadcast_dims fails only where broadcast_shapes does"));
-    };
+    let shape = Dims::broadcast(name(op), a.shape(), b.shape())?;
     let out = scope.alloc_out(shape.iter().product());
     forward(
         op,

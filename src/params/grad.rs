@@ -14,21 +14,11 @@ impl ParamStore {
     /// contribution to a parameter since the fill *writes* its range (a GEMM with `beta = 0`
     /// never reads it), later ones add, and the first sets the has-grad flag.
     ///
-    /// Why still fill, measured (`examples/zero_grad_timing.rs`, release, 2-core Xeon with
-    /// AVX-512, medians; "gradient work" = the weight-gradient GEMMs and bias sums of an MLP's
-    /// backward at batch 64):
-    ///
-    /// | store | fill alone | fill + add | fill + write-first | write-first, no fill |
-    /// |---|---|---|---|---|
-    /// | MLP 784-512-512-10, 670K params (2.7 MB) | 64 µs | 690 µs | 630 µs | 543 µs |
-    /// | MLP 784-2048x3-10, 10M params (40 MB) | 1.4 ms | 12.9 ms | 9.9 ms | 9.2 ms |
-    ///
-    /// A whole training step of the small MLP (forward, backward, SGD) takes about 2.0 ms with
-    /// fill + add and 1.96 ms with fill + write-first. Skipping the fill too would save another
-    /// 64 µs (3%) there and 0.7 ms on 10M params, but then a parameter that the next backward
-    /// does not reach keeps last step's gradient, so every reader of the flat buffer (clipping,
-    /// collectives, optimizers, `grad`) would have to consult the flags, or the stale ranges
-    /// be zeroed when the graph ends. Not worth it: one fill + flags + write-first it is.
+    /// Why still fill: skipping it would save one memset per step (about 3% of a small MLP's
+    /// step), but a parameter that the next backward does not reach would keep last step's
+    /// gradient, so every reader of the flat buffer (clipping, collectives, optimizers, `grad`)
+    /// would have to consult the flags. Write-first already removes the costly part, the
+    /// read-modify-write of every gradient (`docs/perf.md`, "Gradient buffers and zero_grad").
     ///
     /// ```
     /// use arenagrad::prelude::*;

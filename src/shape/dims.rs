@@ -14,8 +14,8 @@
 
 use std::ops::{Deref, DerefMut};
 
-use super::{broadcast_shapes, dim_from_right, MAX_NUMEL};
-use crate::error::Result;
+use super::{dim_from_right, numel, MAX_NUMEL};
+use crate::error::{Error, Result};
 
 /// Ranks up to this are stored inline.
 pub const INLINE_RANK: usize = 8;
@@ -78,16 +78,16 @@ impl Dims {
     /// holds (the common case of element-wise ops): returning a `Dims` copies it, and that
     /// copy's wide loads wait on the narrow stores that just built it (a store-forwarding
     /// stall that took most of this function's samples in a profile of the scalar graph).
+    #[inline]
     pub fn broadcast(op: &'static str, a: &[usize], b: &[usize]) -> Result<Self> {
         match Self::try_broadcast(a, b) {
             Some(out) => Ok(out),
-            None => Self::broadcast_error(op, a, b),
+            None => Err(broadcast_error(op, a, b)),
         }
     }
 
     /// The broadcast shape, `None` when the shapes do not broadcast or its element count
-    /// exceeds [`MAX_NUMEL`] (the error is then built on the cold path, by
-    /// [`broadcast_shapes`](super::broadcast_shapes)).
+    /// exceeds [`MAX_NUMEL`] (the error is then built on the cold path).
     #[inline]
     pub(crate) fn try_broadcast(a: &[usize], b: &[usize]) -> Option<Self> {
         let rank = a.len().max(b.len());
@@ -111,12 +111,6 @@ impl Dims {
             }
         }
         count.is_some_and(|c| c <= MAX_NUMEL).then_some(out)
-    }
-
-    #[cold]
-    fn broadcast_error(op: &'static str, a: &[usize], b: &[usize]) -> Result<Self> {
-        let out = broadcast_shapes(op, a, b)?;
-        Ok(Self::from_slice(&out)) // not reached: try_broadcast failed, so this fails too
     }
 
     /// Strides that read `input` as the broadcast shape `out` (as
@@ -157,3 +151,31 @@ impl DerefMut for Dims {
 
 #[cfg(test)]
 mod tests;
+
+/// Why `a` and `b` do not broadcast: a pair of dimensions that differ with neither 1
+/// ([`Error::ShapeMismatch`]), else a result too large to hold ([`Error::SizeOverflow`], from
+/// [`numel`]).
+#[cold]
+fn broadcast_error(op: &'static str, a: &[usize], b: &[usize]) -> Error {
+    let rank = a.len().max(b.len());
+    let dims = (0..rank)
+        .rev()
+        .map(|i| (dim_from_right(a, i), dim_from_right(b, i)));
+    let mut out = Vec::with_capacity(rank);
+    for (da, db) in dims {
+        if da != db && da != 1 && db != 1 {
+            return Error::ShapeMismatch {
+                op,
+                lhs: a.to_vec(),
+                rhs: b.to_vec(),
+            };
+        }
+        out.push(if da == 1 { db } else { da });
+    }
+    // `try_broadcast` rejects only mismatches and overflows, so `numel` fails here
+    numel(op, &out).err().unwrap_or(Error::ShapeMismatch {
+        op,
+        lhs: a.to_vec(),
+        rhs: b.to_vec(),
+    })
+}

@@ -1,9 +1,10 @@
 //! The GEMM implementations behind [`super::matmul`], over the same strided views: this
 //! crate's packed driver ([`super::packed`], sequential or on column blocks over rayon),
-//! `matrixmultiply::sgemm` (the same two ways) and the `gemm` crate (sequential, or its own
-//! rayon parallelism). Routing among them lives in [`super::route`]; this file only maps
-//! [`Mat`] views and [`Acc`] onto each entry point. The two crates stay for the products
-//! where `gemm` allocates nothing, and for the probe and the tests.
+//! the `gemm` crate (sequential, or its own rayon parallelism) and, with the cargo feature
+//! `matrixmultiply`, `matrixmultiply::sgemm` (the same two ways, for the GEMM probe's
+//! comparison only). Routing among them lives in [`super::route`]; this file only maps [`Mat`]
+//! views and [`Acc`] onto each entry point. The `gemm` crate stays for the products where it
+//! allocates nothing.
 //!
 //! Every variant sums each output element over `k` in an order that does not depend on the
 //! number of threads: the packed driver and `matrixmultiply` block `k` by the shape only, and
@@ -21,10 +22,13 @@ use crate::kernels::Acc;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     /// `matrixmultiply::sgemm` on the calling thread (this crate does not enable its
-    /// `threading` feature: that pool is sized apart from rayon's).
+    /// `threading` feature: that pool is sized apart from rayon's). Only with the cargo feature
+    /// `matrixmultiply` (for the GEMM probe; never routed to).
+    #[cfg(feature = "matrixmultiply")]
     Matrixmultiply,
     /// `matrixmultiply::sgemm` on one block of columns of `B` and `C` per rayon thread
-    /// (blocks of a multiple of 16 columns).
+    /// (blocks of a multiple of 16 columns). Only with the cargo feature `matrixmultiply`.
+    #[cfg(feature = "matrixmultiply")]
     MatrixmultiplyCols,
     /// The `gemm` crate, `Parallelism::None`.
     GemmSeq,
@@ -63,7 +67,9 @@ pub(super) fn run(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: 
     // SAFETY (all arms): `out` addresses exactly the m·n elements of `c`, which is uniquely
     // borrowed for this call, and the views are within their slices (the caller's check).
     match backend {
+        #[cfg(feature = "matrixmultiply")]
         Backend::Matrixmultiply => unsafe { mm(a, b, out, acc) },
+        #[cfg(feature = "matrixmultiply")]
         Backend::MatrixmultiplyCols => unsafe { mm_cols(a, b, out, acc, threads) },
         Backend::GemmSeq => unsafe { gemm_crate(a, b, out, acc, gemm::Parallelism::None) },
         Backend::GemmRayon if threads > 1 => unsafe {
@@ -91,7 +97,8 @@ pub(super) fn run(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: 
 /// `matrixmultiply` on column blocks `[j0, j0 + w)` of `B` and `C`, one per thread.
 ///
 /// # Safety
-/// As [`mm`]; blocks are disjoint, so no element of `out` is touched by two tasks.
+/// As [`gemm_crate`]; blocks are disjoint, so no element of `out` is touched by two tasks.
+#[cfg(feature = "matrixmultiply")]
 unsafe fn mm_cols(a: Mat<'_>, b: Mat<'_>, out: Out, acc: Acc, threads: usize) {
     let block = b.cols.div_ceil(threads).next_multiple_of(16);
     let f = |a: Mat<'_>, b: Mat<'_>, out: Out| {
@@ -105,7 +112,7 @@ unsafe fn mm_cols(a: Mat<'_>, b: Mat<'_>, out: Out, acc: Acc, threads: usize) {
 /// Runs `f` on column blocks `[j0, j0 + block)` of `B` and `C` in parallel over rayon.
 ///
 /// # Safety
-/// As [`mm`], for `f` on each block; blocks are disjoint, so no element of `out` is touched
+/// As [`gemm_crate`], for `f` on each block; blocks are disjoint, so no element of `out` is touched
 /// by two tasks.
 unsafe fn split_cols(
     a: Mat<'_>,
@@ -136,8 +143,8 @@ unsafe fn split_cols(
 }
 
 /// # Safety
-/// `out` must be valid for reads and writes of the `a.rows × b.cols` elements it addresses,
-/// with no other access to them during the call; `a` and `b` must lie within their slices.
+/// As [`gemm_crate`].
+#[cfg(feature = "matrixmultiply")]
 unsafe fn mm(a: Mat<'_>, b: Mat<'_>, out: Out, acc: Acc) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     debug_assert!(a.extent() <= a.data.len() && b.extent() <= b.data.len());
@@ -167,13 +174,14 @@ unsafe fn mm(a: Mat<'_>, b: Mat<'_>, out: Out, acc: Acc) {
 }
 
 /// # Safety
-/// As [`mm`].
+/// `out` must be valid for reads and writes of the `a.rows × b.cols` elements it addresses,
+/// with no other access to them during the call; `a` and `b` must lie within their slices.
 unsafe fn gemm_crate(a: Mat<'_>, b: Mat<'_>, out: Out, acc: Acc, par: gemm::Parallelism) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     debug_assert!(a.extent() <= a.data.len() && b.extent() <= b.data.len());
     // gemm computes dst = alpha·dst + beta·lhs·rhs, reading dst only when read_dst is true.
     let read_dst = acc == Acc::Add;
-    // SAFETY: as for `mm`: views within their slices, the output valid and exclusive; with
+    // SAFETY: views within their slices, the output valid and exclusive; with
     // read_dst = false gemm writes the output without reading it; the conj flags are no-ops
     // for f32.
     unsafe {

@@ -69,23 +69,3 @@ fn plans() {
     // empty outputs
     assert_eq!(p(&[0, 3], &[3], &[0, 3]), full(0, 3, Full, Row));
 }
-
-#[test]
-fn broadcast_dims_match_shape_module() {
-    let cases: [(&[usize], &[usize]); 6] = [
-        (&[2, 1, 3], &[4, 1]),
-        (&[], &[3]),
-        (&[0, 1], &[1, 5]),
-        (&[2, 3], &[3, 2]),
-        (&[usize::MAX, 1], &[1, 2]),
-        (&[usize::MAX, 2, 0], &[1]),
-    ];
-    for (a, b) in cases {
-        let want = crate::shape::broadcast_shapes("t", a, b).ok();
-        assert_eq!(
-            broadcast_dims(a, b).map(|d| d.to_vec()),
-            want,
-            "{a:?} {b:?}"
-        );
-    }
-}
