@@ -1,5 +1,5 @@
-//! PyTorch parity, data-driven: `ops.json` case by case, the `optim.json` trajectories and the
-//! `autograd.json` scenarios.
+//! PyTorch parity, data-driven: `ops.json` and `nn_ops.json` case by case, the `optim.json`
+//! trajectories and the `autograd.json` scenarios.
 //!
 //! Vectors come from `$ARENAGRAD_VECTORS` (default: this crate's `tests/vectors/`), so a file of
 //! the same schema with other seeds and shapes (`scripts/gen_vectors.py`) runs through the same
@@ -9,7 +9,8 @@
 //! Every ops.json case: inputs become leaves, the op runs with the case's attrs
 //! (tests/parity/dispatch.rs), the output is compared, then backward with the file's
 //! `grad_output` and every input's gradient is compared, each with the case's tolerance
-//! `|got - want| <= atol + rtol |want|`. An op the harness does not know fails. All failures
+//! `|got - want| <= atol + rtol |want|`. An op the harness does not know fails, except the
+//! nn_ops.json ops listed in `PENDING` (not implemented yet: counted and printed). All failures
 //! are collected and reported together.
 //!
 //! Every optim.json trajectory (tests/parity/optim.rs) is replayed step by step with its optimizer
@@ -111,14 +112,57 @@ fn optim_trajectories_match_pytorch() {
     );
 }
 
+/// The ops of `nn_ops.json` that arenagrad does not have yet, by the issue that adds them. A case
+/// of one of these is counted and listed, not run; any other op must have a dispatch arm and
+/// pass. An op leaves this list when it lands.
+const PENDING: &[&str] = &[
+    // convolutional networks
+    "conv1d",
+    "conv2d",
+    "conv_transpose2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+    "batch_norm",
+    "pad",
+    // sequence models
+    "scaled_dot_product_attention",
+    "rms_norm",
+    "silu",
+    "leaky_relu",
+    "elu",
+    "logsumexp",
+    "var",
+    "where",
+    "masked_fill",
+    "stack",
+];
+
 #[test]
 fn ops_match_pytorch() {
-    let Some(file) = load("ops.json") else { return };
-    let cases = file.as_array().expect("ops.json is a list of cases");
+    run_ops_file("ops.json", &[]);
+}
+
+#[test]
+fn nn_ops_match_pytorch() {
+    run_ops_file("nn_ops.json", PENDING);
+}
+
+/// Every case of an ops.json-schema file, except those of `pending` ops (listed, not run).
+fn run_ops_file(name: &str, pending: &[&str]) {
+    let Some(file) = load(name) else { return };
+    let cases = file
+        .as_array()
+        .unwrap_or_else(|| panic!("{name} is a list of cases"));
     let mut stats: BTreeMap<String, Stats> = BTreeMap::new();
+    let mut skipped: BTreeMap<&str, usize> = BTreeMap::new();
     let mut failures = Vec::new();
     for (i, case) in cases.iter().enumerate() {
         let op = case["op"].as_str().unwrap_or("<no op name>");
+        if pending.contains(&op) {
+            *skipped.entry(op).or_default() += 1;
+            continue;
+        }
         let st = stats.entry(op.to_string()).or_default();
         st.cases += 1;
         let msg = match catch_unwind(AssertUnwindSafe(|| run_case(op, case, st))) {
@@ -139,14 +183,17 @@ fn ops_match_pytorch() {
         ));
     }
     print_table(
-        &format!("ops.json from {}: {} cases", dir().0.display(), cases.len()),
+        &format!("{name} from {}: {} cases", dir().0.display(), cases.len()),
         &stats,
     );
+    if !skipped.is_empty() {
+        println!("not implemented yet (cases): {skipped:?}");
+    }
+    let run = cases.len() - skipped.values().sum::<usize>();
     assert!(
         failures.is_empty(),
-        "{} of {} cases failed:\n{}",
+        "{} of {run} cases failed:\n{}",
         failures.len(),
-        cases.len(),
         failures.join("\n")
     );
 }

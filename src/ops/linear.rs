@@ -109,3 +109,31 @@ pub(crate) fn linear<'g>(
         }
     })
 }
+
+impl<'g> Var<'g> {
+    /// `self · weightᵀ + bias` (PyTorch's `F.linear`): `self [.., in]`, `weight [out, in]`,
+    /// `bias [out]`, result `[.., out]`; one fused node (the op `nn::Linear` runs).
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let x = g.leaf(Tensor::new(vec![1.0, 2.0], &[1, 2])?);
+    ///     let w = g.leaf(Tensor::new(vec![1.0, 0.0, 1.0, 1.0], &[2, 2])?);
+    ///     let b = g.leaf(Tensor::from_slice(&[0.5, -0.5]));
+    ///     let y = x.try_linear(w, Some(b))?;
+    ///     assert_eq!(y.to_vec(), [1.5, 2.5]);
+    ///     assert!(x.try_linear(b, None).is_err()); // a weight must be [out, in]
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), arenagrad::Error>(())
+    /// ```
+    pub fn try_linear(self, weight: Var<'g>, bias: Option<Var<'g>>) -> Result<Var<'g>> {
+        linear("linear", self, weight, bias)
+    }
+
+    /// Panicking form of [`Var::try_linear`].
+    #[track_caller]
+    pub fn linear(self, weight: Var<'g>, bias: Option<Var<'g>>) -> Var<'g> {
+        crate::error::or_panic(self.try_linear(weight, bias))
+    }
+}

@@ -89,6 +89,7 @@ pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<V
     let arity = match op {
         "concat" => v.len().max(1),
         "layer_norm" => v.len().clamp(1, 3),
+        "linear" => v.len().clamp(2, 3),
         "add"
         | "sub"
         | "mul"
@@ -156,7 +157,16 @@ pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<V
             int(a, "start")? as usize,
             int(a, "length")? as usize,
         ),
-        "index_select" => x.try_index_select(int(a, "axis")?, &usizes(a, "indices")?),
+        // ops.json names the indices "indices", nn_ops.json "index"
+        "index_select" => {
+            let key = if a.get("index").is_some() {
+                "index"
+            } else {
+                "indices"
+            };
+            x.try_index_select(int(a, "axis")?, &usizes(a, key)?)
+        }
+        "linear" => x.try_linear(v[1], v.get(2).copied()),
         "gather" => x.try_gather(
             int(a, "axis")?,
             &usizes(a, "index")?,
