@@ -1,5 +1,5 @@
-//! criterion sweep behind the rayon constants `kernels::rowwise::ROWS`, `kernels::optim::UPDATES`
-//! and `kernels::clip::CLIP` (their doc comments quote its medians):
+//! criterion sweep behind the rayon constants `kernels::rowwise::ROWS`, `optim::update::UPDATES`
+//! and `optim::clip::kernel::CLIP` (docs/perf.md records its medians):
 //!
 //! - `grain/{rows,adam,clip}/{n}/{seq,split}`: one call on `n` elements on the calling thread
 //!   (`seq`) or cut into rayon tasks of the family's `chunk` (`split`). The grain is the
@@ -12,26 +12,30 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use arenagrad::kernels::clip::{sum_squares_with_grain, CLIP};
-use arenagrad::kernels::optim::{adam_with, AdamArgs, Par, UPDATES};
+use arenagrad::kernels::par::Par;
 use arenagrad::kernels::reduce::AxisLayout;
 use arenagrad::kernels::rowwise::{softmax_with, ROWS};
+use arenagrad::optim::adam::kernel::adam_with;
+use arenagrad::optim::clip::kernel::{sum_squares_with_grain, CLIP};
+use arenagrad::optim::update::UPDATES;
+use arenagrad::optim::AdamConfig;
 use criterion::{BenchmarkId, Criterion, Throughput};
 
 #[path = "common/values.rs"]
 mod values;
 use values::values;
 
-const ADAM: AdamArgs = AdamArgs {
+/// Adam's defaults, at step 3.
+const ADAM: AdamConfig = AdamConfig {
     lr: 1e-3,
     betas: (0.9, 0.999),
     eps: 1e-8,
     weight_decay: 0.0,
-    decoupled_weight_decay: false,
     amsgrad: false,
     maximize: false,
-    step: 3,
+    decoupled_weight_decay: false,
 };
+const STEP: u64 = 3;
 
 /// Sequential, or split into the kernel family's tasks (its `chunk`, grain 0).
 fn modes(family: Par) -> [(&'static str, Par); 2] {
@@ -73,7 +77,10 @@ fn grain(c: &mut Criterion) {
         let (mut p, mut m, mut v) = (values(n, 3), vec![0.0; n], vec![0.0; n]);
         for (name, par) in modes(UPDATES) {
             group.bench_function(BenchmarkId::new(format!("adam/{name}"), n), |b| {
-                b.iter(|| adam_with(par, &mut p, black_box(&g), &mut m, &mut v, &mut [], &ADAM))
+                b.iter(|| {
+                    let g = black_box(&g);
+                    adam_with(par, &mut p, g, &mut m, &mut v, &mut [], &ADAM, STEP)
+                })
             });
         }
         for (name, par) in modes(CLIP) {
@@ -127,7 +134,7 @@ fn chunk(c: &mut Criterion) {
                     .zip(m.chunks_mut(per))
                     .zip(v.chunks_mut(per));
                 for (((p, m), v), g) in bufs.zip(g.chunks(per)) {
-                    adam_with(par, p, g, m, v, &mut [], &ADAM);
+                    adam_with(par, p, g, m, v, &mut [], &ADAM, STEP);
                 }
             })
         });

@@ -19,11 +19,11 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use arenagrad::kernels::clip::sum_squares;
 use arenagrad::kernels::loss::{cross_entropy_backward, cross_entropy_rows, Upstream};
 use arenagrad::kernels::reduce::AxisLayout;
 use arenagrad::kernels::rowwise::{layer_norm, layer_norm_backward_x, softmax, softmax_backward};
 use arenagrad::kernels::Acc;
+use arenagrad::optim::clip::kernel::sum_squares;
 use arenagrad::optim::{Adam, AdamConfig};
 use arenagrad::prelude::*;
 use criterion::{Criterion, Throughput};

@@ -1,6 +1,6 @@
 //! How much slower is an Adam step when its state is full of subnormal numbers?
 //!
-//! Times `kernels::optim::adam` (the fused update every `Adam::step` runs) over 1M parameters
+//! Times `optim::adam::kernel::adam` (the fused update every `Adam::step` runs) over 1M parameters
 //! in three cases: normal values; moments `m`, `v` full of subnormals (what a long run with
 //! vanishing gradients leaves, e.g. `v ≈ 1e-40`); subnormal gradients with normal moments.
 //! Each timed step starts from the same buffers (copied in untimed), and the median of 31 steps
@@ -14,23 +14,15 @@
 use std::time::Instant;
 
 use arenagrad::kernels::denormals::set_flush_denormal;
-use arenagrad::kernels::optim::{adam, AdamArgs};
+use arenagrad::optim::adam::kernel::adam;
+use arenagrad::optim::AdamConfig;
 
 const N: usize = 1 << 20;
 const REPS: usize = 31;
 
 /// Median time (µs) of one Adam step from `p`, `g`, `m`, `v`.
 fn time(p: &[f32], g: &[f32], m: &[f32], v: &[f32]) -> f64 {
-    let args = AdamArgs {
-        lr: 1e-3,
-        betas: (0.9, 0.999),
-        eps: 1e-8,
-        weight_decay: 0.0,
-        decoupled_weight_decay: false,
-        amsgrad: false,
-        maximize: false,
-        step: 1000,
-    };
+    let config = AdamConfig::default();
     let (mut p2, mut m2, mut v2) = (p.to_vec(), m.to_vec(), v.to_vec());
     let mut times: Vec<f64> = (0..REPS)
         .map(|_| {
@@ -38,7 +30,7 @@ fn time(p: &[f32], g: &[f32], m: &[f32], v: &[f32]) -> f64 {
             m2.copy_from_slice(m);
             v2.copy_from_slice(v);
             let t = Instant::now();
-            adam(&mut p2, g, &mut m2, &mut v2, &mut [], &args);
+            adam(&mut p2, g, &mut m2, &mut v2, &mut [], &config, 1000);
             std::hint::black_box(&p2);
             t.elapsed().as_secs_f64() * 1e6
         })

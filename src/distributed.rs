@@ -192,7 +192,7 @@ impl Distributed {
             self.scratch = AlignedBuf::zeros(len);
         }
         let grad = params.flat_grad_mut();
-        crate::kernels::clip::scale(grad, 1.0 / self.world_size() as f32);
+        crate::optim::clip::kernel::scale(grad, 1.0 / self.world_size() as f32);
         let recv = self.scratch.as_mut_slice();
         self.world
             .all_reduce_into(&*grad, recv, SystemOperation::sum());

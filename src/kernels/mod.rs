@@ -7,13 +7,11 @@
 
 mod acc;
 pub mod binary;
-pub mod clip;
 pub mod denormals;
 pub mod elementwise;
 pub mod gemm;
 pub mod layout;
 pub mod loss;
-pub mod optim;
 pub mod par;
 pub mod reduce;
 pub mod rowwise;

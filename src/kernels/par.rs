@@ -62,7 +62,7 @@ pub(crate) fn in_pool<R: Send>(work: usize, grain: usize, op: impl FnOnce() -> R
 /// Where a row-wise, loss, optimizer or clipping kernel goes parallel: work of fewer than
 /// `grain` elements stays on the calling thread; above it, rayon tasks of about `chunk`
 /// elements (whole rows: never fewer than one). Each kernel family has its tuned constant
-/// (`rowwise::ROWS`, `optim::UPDATES`, ...); the `*_with` variants that take one exist for the
+/// (`rowwise::ROWS`, `optim::update::UPDATES`, ...); the `*_with` variants that take one exist for the
 /// grain sweep (`examples/grain_sweep.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Par {

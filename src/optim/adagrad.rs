@@ -15,8 +15,10 @@ use super::group::{Groups, ParamGroup};
 use super::options::{config_options, non_negative, GroupConfig};
 use super::OptimState;
 use crate::error::Result;
-use crate::kernels::optim::{adagrad, AdagradArgs};
 use crate::params::{AlignedBuf, ParamStore};
+use kernel::adagrad;
+
+pub mod kernel;
 
 /// Options of [`Adagrad`], with PyTorch's defaults (note `lr: 1e-2`, `eps: 1e-10`).
 ///
@@ -128,15 +130,7 @@ impl Adagrad {
     pub fn step(&mut self, params: &mut ParamStore) {
         let sum = self.sum.as_mut_slice();
         self.groups.step(params, |c, r, step, p, g| {
-            let a = AdagradArgs {
-                lr: c.lr,
-                lr_decay: c.lr_decay,
-                weight_decay: c.weight_decay,
-                eps: c.eps,
-                maximize: c.maximize,
-                step,
-            };
-            adagrad(p, g, &mut sum[r], &a);
+            adagrad(p, g, &mut sum[r], c, step);
         });
     }
 

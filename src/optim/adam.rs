@@ -10,14 +10,17 @@
 //! ```
 //! `m` (`exp_avg`), `v` (`exp_avg_sq`) and `v̂` (`max_exp_avg_sq`, only when some group has
 //! amsgrad) are flat buffers of the store's layout. [`AdamW`](super::AdamW) is this rule with
-//! decoupled weight decay.
+//! decoupled weight decay: its config converts to an [`AdamConfig`] (`AdamConfig::from`), which
+//! is what the update, [`kernel::adam`], reads.
 
 use super::group::{Groups, ParamGroup};
 use super::options::{config_options, invalid, non_negative, GroupConfig};
 use super::OptimState;
 use crate::error::Result;
-use crate::kernels::optim::{adam, AdamArgs};
 use crate::params::{AlignedBuf, ParamStore};
+use kernel::adam;
+
+pub mod kernel;
 
 /// Options of [`Adam`], with PyTorch's defaults.
 ///
@@ -104,12 +107,11 @@ impl Moments {
         }
     }
 
-    /// One step; `args(config)` gives each group's kernel arguments (the step is set here).
-    pub fn step<C: GroupConfig>(
+    /// One step, each group's config read as an [`AdamConfig`].
+    pub fn step<C: GroupConfig + Into<AdamConfig>>(
         &mut self,
         groups: &mut Groups<C>,
         params: &mut ParamStore,
-        args: impl Fn(&C) -> AdamArgs + Sync,
     ) {
         let (m, v, v_max) = (
             self.m.as_mut_slice(),
@@ -117,13 +119,13 @@ impl Moments {
             self.v_max.as_mut_slice(),
         );
         groups.step(params, |c, r, step, p, g| {
-            let a = AdamArgs { step, ..args(c) };
-            let vm = if a.amsgrad {
+            let c: AdamConfig = (*c).into();
+            let vm = if c.amsgrad {
                 &mut v_max[r.clone()]
             } else {
                 &mut []
             };
-            adam(p, g, &mut m[r.clone()], &mut v[r], vm, &a);
+            adam(p, g, &mut m[r.clone()], &mut v[r], vm, &c, step);
         });
     }
 
@@ -143,13 +145,12 @@ impl Moments {
         groups.export(params, name, &bufs, false)
     }
 
-    pub fn import<C: GroupConfig>(
+    pub fn import<C: GroupConfig + Into<AdamConfig>>(
         &mut self,
         groups: &mut Groups<C>,
         params: &ParamStore,
         name: &str,
         state: &OptimState,
-        args_of: impl Fn(&C) -> AdamArgs,
     ) -> Result<()> {
         let ams = self.amsgrad;
         let mut bufs = vec![
@@ -165,7 +166,7 @@ impl Moments {
             state,
             &mut bufs,
             |_, _| 0.0,
-            |c| !args_of(c).amsgrad || ams,
+            |c| !Into::<AdamConfig>::into(*c).amsgrad || ams,
         )
     }
 }
@@ -191,8 +192,8 @@ pub struct Adam {
 }
 
 /// The inherent methods of an Adam-family optimizer (constructors, accessors, `step`, state
-/// dict): a struct `{ groups: Groups<$config>, moments: Moments }` with a `fn args(&$config)
-/// -> AdamArgs` in scope. [`Adam`] and [`AdamW`](super::AdamW) differ only in their config.
+/// dict): a struct `{ groups: Groups<$config>, moments: Moments }` whose `$config` converts
+/// `Into<AdamConfig>`. [`Adam`] and [`AdamW`](super::AdamW) differ only in their config.
 macro_rules! adam_methods {
     ($t:ident, $config:ident) => {
         impl $t {
@@ -228,7 +229,7 @@ macro_rules! adam_methods {
 
             /// One update of every parameter that has a gradient; no allocation.
             pub fn step(&mut self, params: &mut ParamStore) {
-                self.moments.step(&mut self.groups, params, args);
+                self.moments.step(&mut self.groups, params);
             }
 
             /// The state to save: options, step counts, `exp_avg`, `exp_avg_sq` (and
@@ -244,7 +245,7 @@ macro_rules! adam_methods {
                 state: &OptimState,
             ) -> Result<()> {
                 self.moments
-                    .import(&mut self.groups, params, stringify!($t), state, args)
+                    .import(&mut self.groups, params, stringify!($t), state)
             }
         }
     };
@@ -252,18 +253,5 @@ macro_rules! adam_methods {
 pub(super) use adam_methods;
 
 adam_methods!(Adam, AdamConfig);
-
-fn args(c: &AdamConfig) -> AdamArgs {
-    AdamArgs {
-        lr: c.lr,
-        betas: c.betas,
-        eps: c.eps,
-        weight_decay: c.weight_decay,
-        decoupled_weight_decay: c.decoupled_weight_decay,
-        amsgrad: c.amsgrad,
-        maximize: c.maximize,
-        step: 0,
-    }
-}
 
 super::impl_optimizer!(Adam);

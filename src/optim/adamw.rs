@@ -10,13 +10,14 @@
 //! ```
 //! The same kernel and state as [`Adam`](super::Adam) (whose `decoupled_weight_decay` option
 //! is this rule); only the config differs, since PyTorch's AdamW defaults `weight_decay` to 1e-2.
+//! The update reads an [`AdamWConfig`] as the [`AdamConfig`] it converts to (`AdamConfig::from`:
+//! the same options with `decoupled_weight_decay` set).
 
-use super::adam::{adam_methods, check, Moments};
+use super::adam::{adam_methods, check, AdamConfig, Moments};
 use super::group::{Groups, ParamGroup};
 use super::options::{config_options, GroupConfig};
 use super::OptimState;
 use crate::error::Result;
-use crate::kernels::optim::AdamArgs;
 use crate::params::ParamStore;
 
 /// Options of [`AdamW`], with PyTorch's defaults (note `weight_decay: 1e-2`).
@@ -84,16 +85,34 @@ pub struct AdamW {
 
 adam_methods!(AdamW, AdamWConfig);
 
-fn args(c: &AdamWConfig) -> AdamArgs {
-    AdamArgs {
-        lr: c.lr,
-        betas: c.betas,
-        eps: c.eps,
-        weight_decay: c.weight_decay,
-        decoupled_weight_decay: true,
-        amsgrad: c.amsgrad,
-        maximize: c.maximize,
-        step: 0,
+/// AdamW's options as Adam's: the same values with `decoupled_weight_decay` set (PyTorch's AdamW
+/// is Adam with decoupled weight decay), the config the update reads.
+///
+/// ```
+/// use arenagrad::optim::{AdamConfig, AdamWConfig};
+/// let c = AdamConfig::from(AdamWConfig { lr: 0.1, ..Default::default() });
+/// assert_eq!((c.lr, c.weight_decay, c.decoupled_weight_decay), (0.1, 1e-2, true));
+/// ```
+impl From<AdamWConfig> for AdamConfig {
+    fn from(c: AdamWConfig) -> AdamConfig {
+        // destructured, so an option added to AdamWConfig cannot be left out here
+        let AdamWConfig {
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            maximize,
+        } = c;
+        AdamConfig {
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            maximize,
+            decoupled_weight_decay: true,
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 //! Norm clipping: the total norm `‖g‖_p = (Σᵢ |gᵢ|ᵖ)^{1/p}` (`max |gᵢ|` for `p = ∞`) over *all*
 //! gradients at once, then `g ← g·c` with `c = min(1, max_norm / (‖g‖ + 10⁻⁶))`; the norm is
 //! returned. The norm is one reduction over the flat buffer (the zero padding between
-//! parameters adds nothing), summed in `f64` (kernels/clip.rs). `c` is computed as PyTorch does,
+//! parameters adds nothing), summed in `f64` ([`kernel`]). `c` is computed as PyTorch does,
 //! in `f32`: `(1/(‖g‖ + 1e-6f32))·max_norm` (its `max_norm / tensor` is a reciprocal and a
 //! product), so clipped gradients match PyTorch's to the bit when the norms agree.
 //!
@@ -17,8 +17,10 @@
 //! Value clipping: `g ← min(max(g, −clip), clip)`, NaN staying NaN.
 
 use crate::error::{Error, Result};
-use crate::kernels::clip::{clamp, max_abs, scale, sum_abs_pow, sum_squares};
 use crate::params::ParamStore;
+use kernel::{clamp, max_abs, scale, sum_abs_pow, sum_squares};
+
+pub mod kernel;
 
 /// Scales all gradients so that their global L2 norm is at most `max_norm`, and returns the
 /// norm before clipping (`clip_grad_norm_(params, max_norm, error_if_nonfinite=..)`).

@@ -14,8 +14,8 @@
 use std::ops::Range;
 
 use super::options::{invalid, GroupConfig};
+use super::update::UPDATES;
 use crate::error::{Error, Result};
-use crate::kernels::optim::UPDATES;
 use crate::kernels::par::in_pool;
 use crate::params::{Param, ParamStore};
 

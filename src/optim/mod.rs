@@ -10,17 +10,23 @@
 //! skipped. Param groups: [`ParamGroup`]. State save and load: [`OptimState`]. Learning-rate
 //! schedules drive any [`Optimizer`] through its per-group learning rates; clipping works on
 //! the flat gradient buffer, which holds zeros for parameters without a gradient.
+//!
+//! Each update rule's kernel sits beside its optimizer, public for direct use on slices:
+//! [`sgd::kernel`], [`adam::kernel`] (Adam's and AdamW's), [`rmsprop::kernel`],
+//! [`adagrad::kernel`] and the clipping kernels [`clip::kernel`], each reading its optimizer's
+//! config directly; what they share (PyTorch's rounding, the parallel split) is [`update`].
 
-mod adagrad;
-mod adam;
+pub mod adagrad;
+pub mod adam;
 mod adamw;
-mod clip;
+pub mod clip;
 mod group;
 mod options;
-mod rmsprop;
+pub mod rmsprop;
 mod schedule;
-mod sgd;
+pub mod sgd;
 mod state;
+pub mod update;
 
 pub use adagrad::{Adagrad, AdagradConfig};
 pub use adam::{Adam, AdamConfig};

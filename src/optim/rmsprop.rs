@@ -17,8 +17,10 @@ use super::group::{Groups, ParamGroup};
 use super::options::{config_options, non_negative, GroupConfig};
 use super::OptimState;
 use crate::error::Result;
-use crate::kernels::optim::{rmsprop, RmspropArgs};
 use crate::params::{AlignedBuf, ParamStore};
+use kernel::rmsprop;
+
+pub mod kernel;
 
 /// Options of [`Rmsprop`], with PyTorch's defaults (note `lr: 1e-2`).
 ///
@@ -138,15 +140,6 @@ impl Rmsprop {
         let sq = self.square_avg.as_mut_slice();
         let (avg, buf) = (self.grad_avg.as_mut_slice(), self.momentum.as_mut_slice());
         self.groups.step(params, |c, r, _step, p, g| {
-            let a = RmspropArgs {
-                lr: c.lr,
-                alpha: c.alpha,
-                eps: c.eps,
-                weight_decay: c.weight_decay,
-                momentum: c.momentum,
-                centered: c.centered,
-                maximize: c.maximize,
-            };
             let avg = if c.centered {
                 &mut avg[r.clone()]
             } else {
@@ -157,7 +150,7 @@ impl Rmsprop {
             } else {
                 &mut []
             };
-            rmsprop(p, g, &mut sq[r], avg, buf, &a);
+            rmsprop(p, g, &mut sq[r], avg, buf, c);
         });
     }
 

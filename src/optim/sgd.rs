@@ -16,8 +16,10 @@ use super::group::{Groups, ParamGroup};
 use super::options::{config_options, invalid, non_negative, GroupConfig};
 use super::OptimState;
 use crate::error::Result;
-use crate::kernels::optim::{sgd, SgdArgs};
 use crate::params::{AlignedBuf, ParamStore};
+use kernel::sgd;
+
+pub mod kernel;
 
 /// Options of [`Sgd`], with PyTorch's defaults (`lr` has defaulted to 1e-3 since PyTorch 2.2,
 /// pytorch/pytorch#114467).
@@ -151,20 +153,12 @@ impl Sgd {
     pub fn step(&mut self, params: &mut ParamStore) {
         let buf = self.momentum.as_mut_slice();
         self.groups.step(params, |c, r, step, p, g| {
-            let a = SgdArgs {
-                lr: c.lr,
-                momentum: c.momentum,
-                dampening: c.dampening,
-                weight_decay: c.weight_decay,
-                nesterov: c.nesterov,
-                maximize: c.maximize,
-            };
             let b = if c.momentum != 0.0 {
                 &mut buf[r]
             } else {
                 &mut []
             };
-            sgd(p, g, b, &a, step == 1);
+            sgd(p, g, b, c, step == 1);
         });
     }
 

@@ -1,5 +1,5 @@
 //! The reference: each optimizer's update of one element, written from PyTorch's
-//! single-tensor formulas and the rounding `arenagrad::kernels::optim` documents (`add(alpha)`,
+//! single-tensor formulas and the rounding `arenagrad::optim::update` documents (`add(alpha)`,
 //! `addcmul` and `lerp` fused multiply-adds; scalar factors in `f64` from the decimal the user
 //! wrote), and PyTorch's argument checks. Nothing here calls arenagrad's kernels.
 

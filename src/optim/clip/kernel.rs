@@ -1,4 +1,4 @@
-//! Gradient-clipping kernels: norms of a whole flat buffer, an in-place scale, a clamp.
+//! The gradient-clipping kernels: norms of a whole flat buffer, an in-place scale, a clamp.
 //!
 //! Norm sums accumulate in `f64`. The buffer is cut into fixed chunks of [`CLIP`]`.chunk`
 //! values (boundaries that depend on the length only); within a chunk, [`LANES`] independent
@@ -10,9 +10,12 @@
 //! additions (relative error about `n·2⁻⁵³`, far below the `f32` result's precision for any
 //! buffer that fits in memory). The independent lanes let the compiler keep several additions
 //! in flight (and vectorise them). `scale` and `clamp` are `f32x8` lanes, chunks in parallel.
+//!
+//! The clipping functions built on these (`clip_grad_norm`, `clip_grad_value`) are in the
+//! [parent module](super).
 
-use super::par::{for_units, tree_sum, Par};
-use super::rowwise_simd::{each_lane, Lanes};
+use crate::kernels::par::{for_units, tree_sum, Par};
+use crate::kernels::rowwise_simd::{each_lane, Lanes};
 
 /// Accumulators of the norm sums.
 pub const LANES: usize = 8;
@@ -20,10 +23,8 @@ pub const LANES: usize = 8;
 /// The fixed chunk of the norm sums (a determinism boundary: never tuned per machine) and the
 /// length above which chunks run in parallel; also the split of `scale` and `clamp`.
 ///
-/// Sweep (`examples/grain_sweep.rs`, `Σ x²`, criterion medians, 2 threads, loaded 2-core VM):
-/// at 128K (two chunks) split 25.6 vs 46.1 µs sequential in one sitting, 34.4 vs 27.0 in
-/// another; at 256K 82.9 vs 82.5; at 1M 391 vs 289 (load noise). A sum is a light,
-/// bandwidth-bound pass, so the grain is set above the crossover seen: 256K (four chunks).
+/// A sum is a light, bandwidth-bound pass, so the grain, 256K (four chunks), is set above the
+/// crossover measured. Measurements: `docs/perf.md`, "Optimizer updates and clipping".
 pub const CLIP: Par = Par {
     chunk: 1 << 16,
     grain: 1 << 18,
