@@ -12,10 +12,7 @@
 //! in flight (and vectorise them). `scale` and `clamp` are `f32x8` lanes, chunks in parallel.
 
 use super::par::{for_units, tree_sum, Par};
-use super::rowwise_simd::{each_lane, Lanes};
-
-/// Accumulators of the norm sums.
-pub const LANES: usize = 8;
+use super::simd::{each_lane, Vector, LANES};
 
 /// The fixed chunk of the norm sums (a determinism boundary: never tuned per machine) and the
 /// length above which chunks run in parallel; also the split of `scale` and `clamp`.
@@ -96,7 +93,7 @@ pub fn max_abs(x: &[f32]) -> f32 {
 }
 
 #[inline(always)]
-fn scale_at<L: Lanes>(i: usize, x: &mut [f32], c: f32) {
+fn scale_at<L: Vector>(i: usize, x: &mut [f32], c: f32) {
     (L::load(&x[i..]) * L::splat(c)).store(&mut x[i..]);
 }
 
@@ -111,7 +108,7 @@ pub fn scale(x: &mut [f32], c: f32) {
 /// `min(max(x, lo), hi)` with `f32::clamp`'s results: `lo.max_ps(x)` keeps a NaN `x` (and a
 /// `−0` against `lo = 0`), as does `hi.min_ps(·)`.
 #[inline(always)]
-fn clamp_at<L: Lanes>(i: usize, x: &mut [f32], lo: f32, hi: f32) {
+fn clamp_at<L: Vector>(i: usize, x: &mut [f32], lo: f32, hi: f32) {
     let v = L::splat(hi).min_ps(L::splat(lo).max_ps(L::load(&x[i..])));
     v.store(&mut x[i..]);
 }

@@ -22,7 +22,7 @@
 
 use crate::kernels::par::for_units;
 pub use crate::kernels::par::Par;
-use crate::kernels::rowwise_simd::{each_lane, Lanes};
+use crate::kernels::simd::{each_lane, Vector};
 
 pub mod scalar;
 mod scaled;
@@ -95,7 +95,7 @@ pub fn widen(x: f32) -> f64 {
 /// PyTorch's `lerp(start, end, w)` on CPU: `start + w·(end − start)` for `|w| < 0.5`, else
 /// `end − (1 − w)·(end − start)`, each a fused multiply-add.
 #[inline(always)]
-fn lerp<L: Lanes>(start: L, end: L, w: f32) -> L {
+fn lerp<L: Vector>(start: L, end: L, w: f32) -> L {
     let diff = end - start;
     if w.abs() < 0.5 {
         L::splat(w).mul_add(diff, start)
@@ -111,7 +111,7 @@ fn nan_max(a: f32, b: f32) -> f32 {
 }
 
 #[inline(always)]
-fn signed<L: Lanes>(g: L, maximize: bool) -> L {
+fn signed<L: Vector>(g: L, maximize: bool) -> L {
     if maximize {
         -g
     } else {
@@ -121,7 +121,7 @@ fn signed<L: Lanes>(g: L, maximize: bool) -> L {
 
 /// Loads lane group `i` of `s`.
 #[inline(always)]
-fn ld<L: Lanes>(s: &[f32], i: usize) -> L {
+fn ld<L: Vector>(s: &[f32], i: usize) -> L {
     L::load(&s[i..])
 }
 
@@ -248,7 +248,7 @@ pub fn adam_with(
 }
 
 #[inline(always)]
-fn adam_at_ams<L: Lanes>(
+fn adam_at_ams<L: Vector>(
     i: usize,
     p: &mut [f32],
     g: &[f32],
@@ -261,7 +261,7 @@ fn adam_at_ams<L: Lanes>(
 }
 
 #[inline(always)]
-fn adam_at_plain<L: Lanes>(
+fn adam_at_plain<L: Vector>(
     i: usize,
     p: &mut [f32],
     g: &[f32],
@@ -275,7 +275,7 @@ fn adam_at_plain<L: Lanes>(
 /// One lane group of the update; `AMS` (amsgrad) is a constant so each variant's loop has
 /// no branch on it.
 #[inline(always)]
-fn adam_at<L: Lanes, const AMS: bool>(
+fn adam_at<L: Vector, const AMS: bool>(
     i: usize,
     p: &mut [f32],
     g: &[f32],

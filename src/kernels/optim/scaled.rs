@@ -3,7 +3,7 @@
 
 use super::{ld, lerp, signed, widen, UPDATES};
 use crate::kernels::par::for_units;
-use crate::kernels::rowwise_simd::{each_lane, Lanes};
+use crate::kernels::simd::{each_lane, Vector};
 
 /// RMSprop's hyper-parameters (see `optim::RmspropConfig`).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -79,7 +79,7 @@ pub fn rmsprop(
 
 #[inline(always)]
 #[allow(clippy::too_many_arguments)] // the four buffers, the gradient and the factors
-fn rmsprop_at<L: Lanes>(
+fn rmsprop_at<L: Vector>(
     i: usize,
     p: &mut [f32],
     g: &[f32],
@@ -156,7 +156,7 @@ pub fn adagrad(p: &mut [f32], g: &[f32], sum: &mut [f32], a: &AdagradArgs) {
 }
 
 #[inline(always)]
-fn adagrad_at<L: Lanes>(
+fn adagrad_at<L: Vector>(
     i: usize,
     p: &mut [f32],
     g: &[f32],

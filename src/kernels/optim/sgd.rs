@@ -3,7 +3,7 @@
 
 use super::{ld, signed, widen, Par, UPDATES};
 use crate::kernels::par::for_units;
-use crate::kernels::rowwise_simd::{each_lane, Lanes};
+use crate::kernels::simd::{each_lane, Vector};
 
 /// SGD's hyper-parameters (see `optim::SgdConfig`).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -69,7 +69,7 @@ pub fn sgd_with(par: Par, p: &mut [f32], g: &[f32], buf: &mut [f32], a: &SgdArgs
 }
 
 #[inline(always)]
-fn sgd_at<L: Lanes>(
+fn sgd_at<L: Vector>(
     i: usize,
     p: &mut [f32],
     g: &[f32],

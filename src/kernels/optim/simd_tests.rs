@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::kernels::par::on_1_and_2_threads;
-use crate::kernels::rowwise_simd::testing::{same_bits, values, EDGES, LENS};
+use crate::kernels::simd::testing::{same_bits, values, EDGES, LENS};
 
 /// Parameters and gradients of length `n` with the edge values spread in, and a
 /// non-negative state buffer (squares accumulate there).
