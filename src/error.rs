@@ -104,9 +104,9 @@ pub enum Error {
 }
 
 /// Formats a shape the way PyTorch prints sizes: `[2, 3]`, `[]` for a scalar.
-pub(crate) struct Dims<'a>(pub &'a [usize]);
+struct ShapeText<'a>(pub &'a [usize]);
 
-impl fmt::Display for Dims<'_> {
+impl fmt::Display for ShapeText<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:?}", self.0)
     }
@@ -118,8 +118,8 @@ impl fmt::Display for Error {
             Error::ShapeMismatch { op, lhs, rhs } => write!(
                 f,
                 "{op}: shapes {} and {} are not compatible: {}",
-                Dims(lhs),
-                Dims(rhs),
+                ShapeText(lhs),
+                ShapeText(rhs),
                 shape_rule(op)
             ),
             Error::MatmulMismatch { op, lhs, rhs } => write!(
@@ -127,14 +127,14 @@ impl fmt::Display for Error {
                 "{op}: cannot multiply {} by {}: the last dimension of the left operand must \
                  equal the second-to-last of the right (both need rank >= 1); transpose or \
                  reshape an operand",
-                Dims(lhs),
-                Dims(rhs)
+                ShapeText(lhs),
+                ShapeText(rhs)
             ),
             Error::BadAxis { op, axis, shape } => write!(
                 f,
                 "{op}: axis {axis} is out of range for shape {} (rank {}); use an axis in \
                  -{}..{}",
-                Dims(shape),
+                ShapeText(shape),
                 shape.len(),
                 shape.len(),
                 shape.len()
@@ -143,16 +143,16 @@ impl fmt::Display for Error {
                 f,
                 "{op}: cannot reshape {} ({} elements) to {} ({} elements); the element counts \
                  must be equal",
-                Dims(from),
+                ShapeText(from),
                 from.iter().product::<usize>(),
-                Dims(to),
+                ShapeText(to),
                 to.iter().product::<usize>()
             ),
             Error::DataLength { op, shape, len } => write!(
                 f,
                 "{op}: shape {} needs {} values but {len} were given; pass data of the shape's \
                  element count",
-                Dims(shape),
+                ShapeText(shape),
                 shape
                     .iter()
                     .try_fold(1usize, |a, &d| a.checked_mul(d))
@@ -162,7 +162,7 @@ impl fmt::Display for Error {
                 f,
                 "{op}: shape {} has more elements than fit in memory (usize overflow); use \
                  smaller dimensions",
-                Dims(shape)
+                ShapeText(shape)
             ),
             Error::IndexOutOfRange {
                 op,
@@ -173,12 +173,12 @@ impl fmt::Display for Error {
                 f,
                 "{op}: index {index} is out of range for a dimension of size {size} (shape {}); \
                  indices must be in 0..{size}",
-                Dims(shape)
+                ShapeText(shape)
             ),
             Error::Empty { op, shape } => write!(
                 f,
                 "{op}: needs at least one element but got shape {}; pass a non-empty tensor",
-                Dims(shape)
+                ShapeText(shape)
             ),
             Error::GraphFreed { op } => write!(
                 f,
@@ -191,21 +191,21 @@ impl fmt::Display for Error {
                 "backward: grad can be implicitly created only for scalar outputs, but the \
                  output has shape {}; pass an explicit output gradient with \
                  Backward::gradient(..) or reduce the output (e.g. .sum()) first",
-                Dims(shape)
+                ShapeText(shape)
             ),
             Error::NoGradFn { shape } => write!(
                 f,
                 "backward: the output (shape {}) does not require grad and has no grad_fn: it \
                  was built from constants, under no_grad, or detached; build it from leaves or \
                  parameters outside no_grad",
-                Dims(shape)
+                ShapeText(shape)
             ),
             Error::GradShape { op, expected, got } => write!(
                 f,
                 "{op}: the output gradient has shape {} but the output has shape {}; pass a \
                  gradient of the output's shape",
-                Dims(got),
-                Dims(expected)
+                ShapeText(got),
+                ShapeText(expected)
             ),
             Error::ForeignParam { op, name } => write!(
                 f,
@@ -245,8 +245,8 @@ impl fmt::Display for Error {
                     write!(
                         f,
                         " size mismatch for {key:?}: the store has {}, the file {};",
-                        Dims(store),
-                        Dims(file)
+                        ShapeText(store),
+                        ShapeText(file)
                     )?;
                 }
                 write!(

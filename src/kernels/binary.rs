@@ -16,7 +16,7 @@
 //! to a scratch buffer for the graph's `Sink::put_reduced`.
 
 use super::par::{for_chunks, for_rows, EW_GRAIN};
-use super::simd::{f32x8, par_zip4, zip4, Lane4, Lanes, Splat, NONE};
+use super::simd::{f32x8, par_zip4, zip4, Lane4, Operand, Splat, NONE};
 use super::strided::{for_rows2, plan, Plan, Role};
 use crate::kernels::Acc;
 use crate::shape::Dims;
@@ -71,7 +71,7 @@ impl Binary {
 /// How operand rows are read: a slice per row (`stride` elements apart; 0 repeats one row)
 /// or a value per row (`stride` apart; 0 repeats one value).
 pub(crate) trait RowSrc: Copy + Send + Sync {
-    type L: Lanes;
+    type L: Operand;
     fn row(self, o: usize) -> Self::L;
 }
 

@@ -15,7 +15,6 @@ pub mod loss;
 pub mod par;
 pub mod reduce;
 pub mod rowwise;
-pub(crate) mod rowwise_simd;
 pub mod simd;
 pub mod special;
 pub mod strided;

@@ -6,7 +6,7 @@
 //! accumulate in `f64` (a long `f32` sum drifts by about `len · ε`):
 //!
 //! - contiguous sums (everything, or `inner = 1`) keep 16 `f64` accumulators fed from f32x8
-//!   lanes ([`simd::sum4`](super::simd::sum4)); a sum over everything is split at fixed
+//!   lanes (`simd::sum4`); a sum over everything is split at fixed
 //!   boundaries ([`par::sum_parts`](super::par::sum_parts)) so it is bitwise the same on 1 or N
 //!   threads;
 //! - when `inner > 1` the sums run over a block of up to [`BLOCK`] output columns at once,

@@ -22,7 +22,7 @@
 use super::par::for_units;
 pub use super::par::Par;
 use super::reduce::{sum_axis, sum_axis_map, AxisLayout};
-use super::rowwise_simd::each_lane;
+use super::simd::each_lane;
 use crate::kernels::Acc;
 
 mod cols;

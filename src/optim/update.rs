@@ -18,7 +18,7 @@
 //!
 //! `maximize` negates the gradient first; NaN and infinity propagate (never clamped).
 //!
-//! Speed: each rule is one generic element function over a lane type (`Lanes`), run on
+//! Speed: each rule is one generic element function over a lane type (`Vector`), run on
 //! `f32x8` lanes and on `f32` for the tail. Every operation in it rounds identically in both —
 //! `mul_add` is an FMA in both (or two roundings in both, without FMA), `√` and `÷` are IEEE,
 //! `maximize` flips the sign bit — so the SIMD update is bit for bit its scalar twin (each
@@ -28,8 +28,8 @@
 
 use crate::kernels::par::Par;
 #[cfg(test)]
-use crate::kernels::rowwise_simd::testing::{same_bits, values, EDGES};
-use crate::kernels::rowwise_simd::Lanes;
+use crate::kernels::simd::testing::{same_bits, values, EDGES};
+use crate::kernels::simd::Vector;
 
 /// Where optimizer updates go parallel: tasks of `chunk` values above `grain` values.
 ///
@@ -80,7 +80,7 @@ pub fn widen(x: f32) -> f64 {
 /// PyTorch's `lerp(start, end, w)` on CPU: `start + w·(end − start)` for `|w| < 0.5`, else
 /// `end − (1 − w)·(end − start)`, each a fused multiply-add.
 #[inline(always)]
-pub(crate) fn lerp<L: Lanes>(start: L, end: L, w: f32) -> L {
+pub(crate) fn lerp<L: Vector>(start: L, end: L, w: f32) -> L {
     let diff = end - start;
     if w.abs() < 0.5 {
         L::splat(w).mul_add(diff, start)
@@ -97,7 +97,7 @@ pub(crate) fn nan_max(a: f32, b: f32) -> f32 {
 
 /// The gradient, negated when `maximize`.
 #[inline(always)]
-pub(crate) fn signed<L: Lanes>(g: L, maximize: bool) -> L {
+pub(crate) fn signed<L: Vector>(g: L, maximize: bool) -> L {
     if maximize {
         -g
     } else {
@@ -107,7 +107,7 @@ pub(crate) fn signed<L: Lanes>(g: L, maximize: bool) -> L {
 
 /// Loads lane group `i` of `s`.
 #[inline(always)]
-pub(crate) fn ld<L: Lanes>(s: &[f32], i: usize) -> L {
+pub(crate) fn ld<L: Vector>(s: &[f32], i: usize) -> L {
     L::load(&s[i..])
 }
 

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use super::{rows4, Binary, RowSrc, Rows};
 use crate::kernels::par::{for_chunks, sum_parts, EW_GRAIN};
-use crate::kernels::simd::{add64, f32x8, load, store, sum4, zip4, Lane4, Lanes, LANES};
+use crate::kernels::simd::{add64, f32x8, load, store, sum4, zip4, Lane4, Operand, LANES};
 use crate::kernels::strided::{for_rows2, Plan, Role};
 use crate::kernels::Acc;
 use crate::shape::Dims;

@@ -13,7 +13,7 @@
 use super::Upstream;
 use crate::kernels::par::{for_units, Par};
 use crate::kernels::rowwise::{sum_exp, ROWS};
-use crate::kernels::rowwise_simd::{each_lane, exp, put, row_max, row_sum, Lanes};
+use crate::kernels::simd::{each_lane, exp, put, row_max, row_sum, Vector};
 use crate::kernels::Acc;
 
 /// Per-row cross-entropy of `logits` (`n × c`, row-major) against class `targets`, with label
@@ -65,7 +65,7 @@ pub fn cross_entropy_rows(
 }
 
 #[inline(always)]
-fn grad<L: Lanes>(i: usize, row: &[f32], lse: f32, g: f32, off: f32, out: &mut [f32], acc: Acc) {
+fn grad<L: Vector>(i: usize, row: &[f32], lse: f32, g: f32, off: f32, out: &mut [f32], acc: Acc) {
     let p = exp(L::load(&row[i..]) - L::splat(lse));
     put(acc, &mut out[i..], L::splat(g) * (p - L::splat(off)));
 }
@@ -140,7 +140,7 @@ pub fn cross_entropy_backward_with(
 }
 
 #[inline(always)]
-fn zero<L: Lanes>(i: usize, out: &mut [f32], acc: Acc) {
+fn zero<L: Vector>(i: usize, out: &mut [f32], acc: Acc) {
     put(acc, &mut out[i..], L::splat(0.0));
 }
 

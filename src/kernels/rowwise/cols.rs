@@ -1,19 +1,19 @@
 //! Softmax along a non-last axis: in one `[len, inner]` slab the rows run down the columns at
 //! stride `inner`, so eight neighbouring columns are eight independent rows, one per lane, and
-//! every load is contiguous. Generic over [`Lanes`]: columns past the last multiple of eight
+//! every load is contiguous. Generic over [`Vector`]: columns past the last multiple of eight
 //! run the same code on `f32`.
 
-use crate::kernels::rowwise_simd::{exp, put, Lanes};
+use crate::kernels::simd::{exp, put, Vector};
 use crate::kernels::Acc;
 
 #[inline(always)]
-fn ld<L: Lanes>(s: &[f32], i: usize) -> L {
+fn ld<L: Vector>(s: &[f32], i: usize) -> L {
     L::load(&s[i..])
 }
 
 /// Softmax (or log-softmax) of columns `i..i + L::N` of a slab.
 #[inline(always)]
-pub(super) fn softmax_cols<L: Lanes>(
+pub(super) fn softmax_cols<L: Vector>(
     i: usize,
     x: &[f32],
     y: &mut [f32],
@@ -50,7 +50,7 @@ pub(super) fn softmax_cols<L: Lanes>(
 /// Softmax's (or log-softmax's) gradient for columns `i..i + L::N` of a slab.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)] // output, upstream, result and the slab's geometry
-pub(super) fn softmax_backward_cols<L: Lanes>(
+pub(super) fn softmax_backward_cols<L: Vector>(
     i: usize,
     y: &[f32],
     g: &[f32],

@@ -1,18 +1,18 @@
 //! `f32x8` bodies of the row kernels, for one row (contiguous) or one slab of columns (rows at
 //! stride `inner > 1`, eight neighbouring rows per vector). Row sums are `f32` lanes combined
-//! in a fixed order (`row_sum!`); the element-wise parts are generic over [`Lanes`], so the
+//! in a fixed order (`row_sum!`); the element-wise parts are generic over [`Vector`], so the
 //! tail of a row computes exactly what a lane would.
 
-use crate::kernels::rowwise_simd::{each_lane, exp, put, row_max, row_sum, Lanes};
+use crate::kernels::simd::{each_lane, exp, put, row_max, row_sum, Vector};
 use crate::kernels::Acc;
 
 #[inline(always)]
-fn ld<L: Lanes>(s: &[f32], i: usize) -> L {
+fn ld<L: Vector>(s: &[f32], i: usize) -> L {
     L::load(&s[i..])
 }
 
 #[inline(always)]
-fn scale_by<L: Lanes>(i: usize, y: &mut [f32], r: f32) {
+fn scale_by<L: Vector>(i: usize, y: &mut [f32], r: f32) {
     (ld::<L>(y, i) * L::splat(r)).store(&mut y[i..]);
 }
 
@@ -36,7 +36,7 @@ pub(super) fn softmax_row(x: &[f32], y: &mut [f32]) {
 }
 
 #[inline(always)]
-fn shift_store<L: Lanes>(i: usize, x: &[f32], m: f32, lse: f32, y: &mut [f32]) {
+fn shift_store<L: Vector>(i: usize, x: &[f32], m: f32, lse: f32, y: &mut [f32]) {
     (ld::<L>(x, i) - L::splat(m) - L::splat(lse)).store(&mut y[i..]);
 }
 
@@ -48,7 +48,7 @@ pub(super) fn log_softmax_row(x: &[f32], y: &mut [f32]) {
 }
 
 #[inline(always)]
-fn softmax_bwd<L: Lanes>(i: usize, y: &[f32], g: &[f32], dot: f32, dx: &mut [f32], acc: Acc) {
+fn softmax_bwd<L: Vector>(i: usize, y: &[f32], g: &[f32], dot: f32, dx: &mut [f32], acc: Acc) {
     let y = ld::<L>(y, i);
     put(acc, &mut dx[i..], y * (ld::<L>(g, i) - L::splat(dot)));
 }
@@ -60,7 +60,7 @@ pub(super) fn softmax_backward_row(y: &[f32], g: &[f32], dx: &mut [f32], acc: Ac
 }
 
 #[inline(always)]
-fn log_softmax_bwd<L: Lanes>(i: usize, y: &[f32], g: &[f32], sg: f32, dx: &mut [f32], acc: Acc) {
+fn log_softmax_bwd<L: Vector>(i: usize, y: &[f32], g: &[f32], sg: f32, dx: &mut [f32], acc: Acc) {
     let v = ld::<L>(g, i) - exp(ld::<L>(y, i)) * L::splat(sg);
     put(acc, &mut dx[i..], v);
 }
@@ -88,7 +88,7 @@ fn moments(x: &[f32], eps: f32) -> (f32, f32) {
 
 /// Loads `w` at `i` when the parameter is present (`HAS`), else `default`.
 #[inline(always)]
-fn wb<L: Lanes, const HAS: bool>(p: &[f32], i: usize, default: f32) -> L {
+fn wb<L: Vector, const HAS: bool>(p: &[f32], i: usize, default: f32) -> L {
     if HAS {
         ld::<L>(p, i)
     } else {
@@ -98,7 +98,7 @@ fn wb<L: Lanes, const HAS: bool>(p: &[f32], i: usize, default: f32) -> L {
 
 #[inline(always)]
 #[allow(clippy::too_many_arguments)] // the row, its statistics, the parameters, the output
-fn ln_out<L: Lanes, const HW: bool, const HB: bool>(
+fn ln_out<L: Vector, const HW: bool, const HB: bool>(
     i: usize,
     x: &[f32],
     mu: f32,
@@ -135,7 +135,7 @@ pub(super) fn layer_norm_row(
 
 /// The row's per-element pieces: `ĝ = g·w` and `x̂ = (x − μ)·rstd`.
 #[inline(always)]
-fn gh_xhat<L: Lanes, const HW: bool>(
+fn gh_xhat<L: Vector, const HW: bool>(
     i: usize,
     x: &[f32],
     g: &[f32],
@@ -149,7 +149,7 @@ fn gh_xhat<L: Lanes, const HW: bool>(
 
 #[inline(always)]
 #[allow(clippy::too_many_arguments)] // the row, its statistics and sums, the output
-fn ln_bwd<L: Lanes, const HW: bool>(
+fn ln_bwd<L: Vector, const HW: bool>(
     i: usize,
     x: &[f32],
     g: &[f32],

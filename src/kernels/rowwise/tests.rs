@@ -113,7 +113,7 @@ fn layer_norm_eps_and_rows() {
     ));
 }
 
-use crate::kernels::rowwise_simd::testing::{agree, same_bits, values, EDGES, LENS};
+use crate::kernels::simd::testing::{agree, same_bits, values, EDGES, LENS};
 
 /// Softmax and log_softmax, forward and both backward modes, SIMD against scalar on `l`.
 fn softmax_family_against_twins(x: &[f32], l: AxisLayout, tol: f32) {

@@ -4,7 +4,7 @@
 use super::{powf, powf8, Unary, GELU_C, INV_SQRT_2, INV_SQRT_2PI, SQRT_2_OVER_PI};
 use crate::kernels::par::{EW_GRAIN, MATH_GRAIN};
 use crate::kernels::simd::{
-    f32x8, par_update4, par_zip4, update4, zip4, Lane4, Lanes, Splat, NONE,
+    f32x8, par_update4, par_zip4, update4, zip4, Lane4, Operand, Splat, NONE,
 };
 use crate::kernels::special::{erf, sigmoid};
 use crate::kernels::vmath;
@@ -178,7 +178,7 @@ fn grain(op: Unary) -> usize {
     }
 }
 
-fn backward_lanes<G: Lanes>(op: Unary, x: &[f32], y: &[f32], g: G, out: &mut [f32], acc: Acc) {
+fn backward_lanes<G: Operand>(op: Unary, x: &[f32], y: &[f32], g: G, out: &mut [f32], acc: Acc) {
     let n = out.len();
     assert!(
         x.len() == n && y.len() == n,

@@ -5,7 +5,7 @@
 
 use super::AdagradConfig;
 use crate::kernels::par::for_units;
-use crate::kernels::rowwise_simd::{each_lane, Lanes};
+use crate::kernels::simd::{each_lane, Vector};
 use crate::optim::update::{ld, signed, widen, UPDATES};
 
 pub mod scalar;
@@ -41,7 +41,7 @@ pub fn adagrad(p: &mut [f32], g: &[f32], sum: &mut [f32], c: &AdagradConfig, ste
 }
 
 #[inline(always)]
-fn adagrad_at<L: Lanes>(
+fn adagrad_at<L: Vector>(
     i: usize,
     p: &mut [f32],
     g: &[f32],

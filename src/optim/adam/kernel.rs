@@ -5,7 +5,7 @@
 
 use super::AdamConfig;
 use crate::kernels::par::{for_units, Par};
-use crate::kernels::rowwise_simd::{each_lane, Lanes};
+use crate::kernels::simd::{each_lane, Vector};
 use crate::optim::update::{ld, lerp, signed, widen, UPDATES};
 
 pub mod scalar;
@@ -118,7 +118,7 @@ pub fn adam_with(
 }
 
 #[inline(always)]
-fn adam_at_ams<L: Lanes>(
+fn adam_at_ams<L: Vector>(
     i: usize,
     p: &mut [f32],
     g: &[f32],
@@ -131,7 +131,7 @@ fn adam_at_ams<L: Lanes>(
 }
 
 #[inline(always)]
-fn adam_at_plain<L: Lanes>(
+fn adam_at_plain<L: Vector>(
     i: usize,
     p: &mut [f32],
     g: &[f32],
@@ -145,7 +145,7 @@ fn adam_at_plain<L: Lanes>(
 /// One lane group of the update; `AMS` (amsgrad) is a constant so each variant's loop has
 /// no branch on it.
 #[inline(always)]
-fn adam_at<L: Lanes, const AMS: bool>(
+fn adam_at<L: Vector, const AMS: bool>(
     i: usize,
     p: &mut [f32],
     g: &[f32],

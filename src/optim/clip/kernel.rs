@@ -15,10 +15,7 @@
 //! [parent module](super).
 
 use crate::kernels::par::{for_units, tree_sum, Par};
-use crate::kernels::rowwise_simd::{each_lane, Lanes};
-
-/// Accumulators of the norm sums.
-pub const LANES: usize = 8;
+use crate::kernels::simd::{each_lane, Vector, LANES};
 
 /// The fixed chunk of the norm sums (a determinism boundary: never tuned per machine) and the
 /// length above which chunks run in parallel; also the split of `scale` and `clamp`.
@@ -97,7 +94,7 @@ pub fn max_abs(x: &[f32]) -> f32 {
 }
 
 #[inline(always)]
-fn scale_at<L: Lanes>(i: usize, x: &mut [f32], c: f32) {
+fn scale_at<L: Vector>(i: usize, x: &mut [f32], c: f32) {
     (L::load(&x[i..]) * L::splat(c)).store(&mut x[i..]);
 }
 
@@ -112,7 +109,7 @@ pub fn scale(x: &mut [f32], c: f32) {
 /// `min(max(x, lo), hi)` with `f32::clamp`'s results: `lo.max_ps(x)` keeps a NaN `x` (and a
 /// `−0` against `lo = 0`), as does `hi.min_ps(·)`.
 #[inline(always)]
-fn clamp_at<L: Lanes>(i: usize, x: &mut [f32], lo: f32, hi: f32) {
+fn clamp_at<L: Vector>(i: usize, x: &mut [f32], lo: f32, hi: f32) {
     let v = L::splat(hi).min_ps(L::splat(lo).max_ps(L::load(&x[i..])));
     v.store(&mut x[i..]);
 }

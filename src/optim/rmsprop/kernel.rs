@@ -5,7 +5,7 @@
 
 use super::RmspropConfig;
 use crate::kernels::par::for_units;
-use crate::kernels::rowwise_simd::{each_lane, Lanes};
+use crate::kernels::simd::{each_lane, Vector};
 use crate::optim::update::{ld, lerp, signed, widen, UPDATES};
 
 pub mod scalar;
@@ -68,7 +68,7 @@ pub fn rmsprop(
 
 #[inline(always)]
 #[allow(clippy::too_many_arguments)] // the four buffers, the gradient and the factors
-fn rmsprop_at<L: Lanes>(
+fn rmsprop_at<L: Vector>(
     i: usize,
     p: &mut [f32],
     g: &[f32],

@@ -5,7 +5,7 @@
 
 use super::SgdConfig;
 use crate::kernels::par::{for_units, Par};
-use crate::kernels::rowwise_simd::{each_lane, Lanes};
+use crate::kernels::simd::{each_lane, Vector};
 use crate::optim::update::{ld, signed, widen, UPDATES};
 
 pub mod scalar;
@@ -61,7 +61,7 @@ pub fn sgd_with(par: Par, p: &mut [f32], g: &[f32], buf: &mut [f32], c: &SgdConf
 }
 
 #[inline(always)]
-fn sgd_at<L: Lanes>(
+fn sgd_at<L: Vector>(
     i: usize,
     p: &mut [f32],
     g: &[f32],

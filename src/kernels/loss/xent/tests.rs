@@ -4,7 +4,7 @@
 use super::super::scalar;
 use super::*;
 use crate::kernels::par::on_1_and_2_threads;
-use crate::kernels::rowwise_simd::testing::{agree, same_bits, values, EDGES, LENS};
+use crate::kernels::simd::testing::{agree, same_bits, values, EDGES, LENS};
 
 /// Forward and backward (both store modes, both upstream kinds) against the twins.
 fn against_twins(x: &[f32], c: usize, targets: &[usize], ignore: Option<usize>, eps: f32) {

@@ -4,7 +4,7 @@
 //! tail length).
 
 use super::*;
-use crate::kernels::rowwise_simd::testing::LENS;
+use crate::kernels::simd::testing::LENS;
 use crate::optim::update::{close, twin_steps};
 
 #[test]

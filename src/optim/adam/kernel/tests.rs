@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::kernels::par::on_1_and_2_threads;
-use crate::kernels::rowwise_simd::testing::{same_bits, values, LENS};
+use crate::kernels::simd::testing::{same_bits, values, LENS};
 use crate::optim::update::{close, twin_steps};
 
 fn config() -> AdamConfig {

@@ -1,6 +1,6 @@
 use super::*;
 use crate::kernels::par::on_1_and_2_threads;
-use crate::kernels::rowwise_simd::testing::{same_bits, values, EDGES, LENS};
+use crate::kernels::simd::testing::{same_bits, values, EDGES, LENS};
 
 #[test]
 fn scale_and_clamp_match_scalar_bit_for_bit() {

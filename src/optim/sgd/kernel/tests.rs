@@ -3,7 +3,7 @@
 //! twin bit for bit (every option combination, every tail length).
 
 use super::*;
-use crate::kernels::rowwise_simd::testing::LENS;
+use crate::kernels::simd::testing::LENS;
 use crate::optim::update::{close, twin_steps};
 
 const SGD: SgdConfig = SgdConfig {

@@ -1,4 +1,7 @@
-use super::*;
+//! The padded loops over every tail length: padded lanes never reach an output or a sum.
+
+use crate::kernels::simd::{sum4, zip4, Splat, NONE};
+use crate::kernels::Acc;
 
 #[test]
 fn zip_and_sum_cover_tails() {

@@ -1,6 +1,7 @@
 //! The exp and the lane primitives, lane by lane against `f32`, and `exp` against `f64`.
 
-use super::*;
+use crate::kernels::simd::generic::hmax;
+use crate::kernels::simd::{exp, f32x8, hsum, Vector, LANES};
 
 /// Distance in units in the last place between two finite floats of the same sign.
 fn ulps(a: f32, b: f32) -> u32 {
@@ -33,10 +34,10 @@ fn exp_lanes_match_scalar_bit_for_bit() {
         f32::MIN_POSITIVE,
     ];
     xs.extend((0..4000).map(|i| (i as f32 - 2000.0) * 0.0537));
-    while xs.len() % W != 0 {
+    while xs.len() % LANES != 0 {
         xs.push(0.5);
     }
-    for c in xs.chunks_exact(W) {
+    for c in xs.chunks_exact(LANES) {
         let v = exp(f32x8::load(c));
         for (k, &x) in c.iter().enumerate() {
             let (a, b) = (v.as_array()[k], exp(x));
@@ -75,12 +76,12 @@ fn exp_within_two_ulp_of_correctly_rounded() {
 }
 
 #[test]
-fn lanes_primitives_match_scalar() {
+fn vector_primitives_match_scalar() {
     let a = [0.0, -0.0, 1.0, f32::NAN, -2.0, 3.0, f32::INFINITY, 1e-40];
     let b = [-0.0, 0.0, f32::NAN, 1.0, -2.0, 4.0, 5.0, -1e-40];
     let (va, vb) = (f32x8::load(&a), f32x8::load(&b));
     let bits = |v: f32| v.to_bits();
-    for k in 0..W {
+    for k in 0..LANES {
         let lane = |v: f32x8| v.as_array()[k];
         assert_eq!(bits(lane(va.nan_max(vb))), bits(a[k].nan_max(b[k])), "{k}");
         assert_eq!(bits(lane(va.max_ps(vb))), bits(a[k].max_ps(b[k])), "{k}");

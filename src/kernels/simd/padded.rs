@@ -1,0 +1,178 @@
+//! Lane loops with a zero-padded tail: the last `len % 8` elements are loaded into a
+//! zero-padded vector and go through the same lane function as the body, and the padded lanes
+//! are dropped. [`zip4`] and [`update4`] run a one-element output on splats instead (0-d
+//! tensors, scalar graphs: no padding).
+
+use super::operand::{Lane4, Operand};
+use super::{f32x8, load, load_part, store, store_part, LANES};
+use crate::kernels::par::for_chunks;
+use crate::kernels::Acc;
+
+/// `out[i] (=|+=) f(a[i], b[i], c[i], d[i])` for every `i < out.len()` (operands at least as
+/// long). Operands a lane function ignores cost nothing: their loads are dead code.
+#[inline(always)]
+pub(crate) fn zip4<A: Operand, B: Operand, C: Operand, D: Operand>(
+    (a, b, c, d): (A, B, C, D),
+    out: &mut [f32],
+    acc: Acc,
+    f: impl Lane4,
+) {
+    let n = out.len();
+    if n == 1 {
+        // one element (0-d tensors, scalar graphs): the same lanes on splats, no padding
+        let v = f.call(a.splat_at(0), b.splat_at(0), c.splat_at(0), d.splat_at(0));
+        return acc.put(&mut out[0], v.as_array()[0]);
+    }
+    let body = n - n % LANES;
+    let (head, tail) = out.split_at_mut(body);
+    // operands are plain values here (no closure capturing them by reference), so their
+    // pointers stay in registers across the stores to `out`
+    match acc {
+        Acc::Write => {
+            for (k, o) in head.chunks_exact_mut(LANES).enumerate() {
+                let i = k * LANES;
+                store(f.call(a.get(i), b.get(i), c.get(i), d.get(i)), o);
+            }
+        }
+        Acc::Add => {
+            for (k, o) in head.chunks_exact_mut(LANES).enumerate() {
+                let i = k * LANES;
+                store(load(o) + f.call(a.get(i), b.get(i), c.get(i), d.get(i)), o);
+            }
+        }
+    }
+    if !tail.is_empty() {
+        let m = tail.len();
+        let v = f.call(
+            a.get_part(body, m),
+            b.get_part(body, m),
+            c.get_part(body, m),
+            d.get_part(body, m),
+        );
+        let v = if acc == Acc::Add {
+            load_part(tail) + v
+        } else {
+            v
+        };
+        store_part(v, tail);
+    }
+}
+
+/// [`zip4`] split over threads above `grain` output elements.
+#[inline(always)]
+pub(crate) fn par_zip4<A: Operand, B: Operand, C: Operand, D: Operand>(
+    grain: usize,
+    (a, b, c, d): (A, B, C, D),
+    out: &mut [f32],
+    acc: Acc,
+    f: impl Lane4,
+) {
+    for_chunks(out, grain, |s, o| {
+        zip4((a.skip(s), b.skip(s), c.skip(s), d.skip(s)), o, acc, f)
+    });
+}
+
+/// `io[i] = f(a[i], b[i], c[i], io[i])` for every `i < io.len()`: a [`zip4`] whose output is
+/// also its last operand (a gradient rewritten in place), with the same lanes, so the same
+/// bits as `zip4((a, b, c, io_before), out, Acc::Write, f)`.
+#[inline(always)]
+pub(crate) fn update4<A: Operand, B: Operand, C: Operand>(
+    (a, b, c): (A, B, C),
+    io: &mut [f32],
+    f: impl Lane4,
+) {
+    if let [v] = io {
+        // one element: splats, no padding (as zip4)
+        let d = f32x8::splat(*v);
+        *v = f
+            .call(a.splat_at(0), b.splat_at(0), c.splat_at(0), d)
+            .as_array()[0];
+        return;
+    }
+    let body = io.len() - io.len() % LANES;
+    let (head, tail) = io.split_at_mut(body);
+    for (k, o) in head.chunks_exact_mut(LANES).enumerate() {
+        let i = k * LANES;
+        store(f.call(a.get(i), b.get(i), c.get(i), load(o)), o);
+    }
+    if !tail.is_empty() {
+        let m = tail.len();
+        let d = load_part(tail);
+        let v = f.call(
+            a.get_part(body, m),
+            b.get_part(body, m),
+            c.get_part(body, m),
+            d,
+        );
+        store_part(v, tail);
+    }
+}
+
+/// [`update4`] split over threads above `grain` elements.
+#[inline(always)]
+pub(crate) fn par_update4<A: Operand, B: Operand, C: Operand>(
+    grain: usize,
+    (a, b, c): (A, B, C),
+    io: &mut [f32],
+    f: impl Lane4,
+) {
+    for_chunks(io, grain, |s, o| {
+        update4((a.skip(s), b.skip(s), c.skip(s)), o, f)
+    });
+}
+
+/// `Σ_{i<n} f(a[i], b[i], c[i], d[i])` accumulated in `f64` (16 accumulators, in lane order).
+#[inline(always)]
+pub(crate) fn sum4<A: Operand, B: Operand, C: Operand, D: Operand>(
+    (a, b, c, d): (A, B, C, D),
+    n: usize,
+    f: impl Lane4,
+) -> f64 {
+    let body = n - n % LANES;
+    let mut s = [0.0f64; 2 * LANES];
+    let mut i = 0;
+    while i + 2 * LANES <= body {
+        let (v, w) = (
+            f.call(a.get(i), b.get(i), c.get(i), d.get(i)),
+            f.call(a.get(i + 8), b.get(i + 8), c.get(i + 8), d.get(i + 8)),
+        );
+        add64(&mut s[..LANES], v.as_array());
+        add64(&mut s[LANES..], w.as_array());
+        i += 2 * LANES;
+    }
+    if i < body {
+        add64(
+            &mut s[..LANES],
+            f.call(a.get(i), b.get(i), c.get(i), d.get(i)).as_array(),
+        );
+    }
+    let m = n - body;
+    if m > 0 {
+        let t = f.call(
+            a.get_part(body, m),
+            b.get_part(body, m),
+            c.get_part(body, m),
+            d.get_part(body, m),
+        );
+        add64(&mut s[LANES..LANES + m], &t.as_array()[..m]);
+    }
+    fold64(&s)
+}
+
+/// `acc[j] += v[j] as f64` (vectorised by LLVM into `vcvtps2pd` + `vaddpd`).
+#[inline(always)]
+pub(crate) fn add64(acc: &mut [f64], v: &[f32]) {
+    for (s, &x) in acc.iter_mut().zip(v) {
+        *s += x as f64;
+    }
+}
+
+/// Sum of 16 accumulators as a fixed pairwise tree.
+#[inline(always)]
+fn fold64(s: &[f64; 2 * LANES]) -> f64 {
+    let mut h = [0.0f64; LANES];
+    for j in 0..LANES {
+        h[j] = s[j] + s[j + LANES];
+    }
+    ((h[0] + h[4]) + (h[2] + h[6])) + ((h[1] + h[5]) + (h[3] + h[7]))
+}
