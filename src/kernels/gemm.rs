@@ -152,7 +152,8 @@ pub fn route(a: &Mat<'_>, b: &Mat<'_>) -> Backend {
 }
 
 /// The scalar twin of [`matmul`]: a triple loop, the reference in tests.
-pub fn matmul_ref(a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: Acc) {
+#[cfg(test)]
+pub(crate) fn matmul_ref(a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: Acc) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     for i in 0..m {
         for j in 0..n {

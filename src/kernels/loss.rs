@@ -9,7 +9,8 @@
 use super::special::sigmoid;
 use crate::kernels::Acc;
 
-pub mod scalar;
+#[cfg(test)]
+pub(crate) mod scalar;
 mod xent;
 pub use xent::{cross_entropy_backward, cross_entropy_rows};
 

@@ -1,9 +1,15 @@
 //! Slice-level kernels: everything that touches element data goes through a function here, so
 //! an implementation can be swapped (SIMD, rayon) without touching the ops or the graph.
 //!
-//! Kernels know slices, strides and the [`Acc`] store mode; they know nothing
-//! of graphs. Each has a plain scalar implementation that serves as the reference ("scalar
-//! twin") for faster versions.
+//! Kernels know slices, strides and the [`Acc`] store mode; they know nothing of graphs, ops,
+//! optimizers or modules (the bottom layer of `docs/ARCHITECTURE.md`). Each has a plain scalar
+//! implementation, its "scalar twin", that the fast version is tested against bit for bit or
+//! within a stated bound.
+//!
+//! What is public here is what a benchmark, an example or a user's own op can call: the
+//! forward and backward kernels, the GEMM, the vector maths and the splitting helpers. The
+//! scalar twins and the lane plumbing are crate-internal (test references and building blocks
+//! whose signatures follow the kernels' needs), so they are not part of the API.
 
 mod acc;
 pub mod binary;

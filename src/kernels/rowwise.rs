@@ -26,7 +26,8 @@ use super::simd::each_lane;
 use crate::kernels::Acc;
 
 mod cols;
-pub mod scalar;
+#[cfg(test)]
+pub(crate) mod scalar;
 mod simd;
 #[cfg(test)]
 mod tests;

@@ -4,8 +4,6 @@
 
 mod binary;
 mod dropout;
-#[cfg(test)]
-mod fd;
 pub(crate) mod linear;
 mod matmul;
 mod max;
@@ -13,4 +11,6 @@ mod norm;
 mod reduce;
 mod shape_ops;
 mod softmax;
+#[cfg(test)]
+mod tests;
 pub(crate) mod unary;

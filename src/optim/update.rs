@@ -89,7 +89,8 @@ pub(crate) fn lerp<L: Vector>(start: L, end: L, w: f32) -> L {
     }
 }
 
-/// `torch.maximum`: NaN wins.
+/// `torch.maximum`: NaN wins (the scalar twins' form of the lanes' `nan_max`).
+#[cfg(test)]
 #[inline(always)]
 pub(crate) fn nan_max(a: f32, b: f32) -> f32 {
     a.nan_max(b)

@@ -1,7 +1,7 @@
 //! Tests of matmul: hand-computed products, every operand layout against a naive reference,
 //! finite differences, and errors.
 
-use crate::ops::fd::{check, ramp};
+use crate::ops::tests::fd::{check, ramp};
 use crate::prelude::*;
 
 /// Naive torch.matmul for operands whose batch dims (if any) already have equal rank: promote

@@ -1,4 +1,4 @@
-use crate::ops::fd;
+use crate::ops::tests::fd;
 use crate::prelude::*;
 
 fn t(data: &[f32], shape: &[usize]) -> Tensor {

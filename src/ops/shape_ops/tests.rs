@@ -1,6 +1,6 @@
 //! Tests of reshape, transpose, permute and broadcast_to.
 
-use crate::ops::fd::{check, ramp};
+use crate::ops::tests::fd::{check, ramp};
 use crate::prelude::*;
 
 #[test]

@@ -8,7 +8,8 @@ use crate::kernels::par::for_units;
 use crate::kernels::simd::{each_lane, Vector};
 use crate::optim::update::{ld, lerp, signed, widen, UPDATES};
 
-pub mod scalar;
+#[cfg(test)]
+pub(crate) mod scalar;
 #[cfg(test)]
 mod tests;
 

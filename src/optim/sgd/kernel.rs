@@ -8,7 +8,8 @@ use crate::kernels::par::{for_units, Par};
 use crate::kernels::simd::{each_lane, Vector};
 use crate::optim::update::{ld, signed, widen, UPDATES};
 
-pub mod scalar;
+#[cfg(test)]
+pub(crate) mod scalar;
 #[cfg(test)]
 mod tests;
 

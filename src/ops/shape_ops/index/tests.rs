@@ -1,6 +1,6 @@
 //! Tests of index_select, embedding and gather.
 
-use crate::ops::fd::{check, ramp};
+use crate::ops::tests::fd::{check, ramp};
 use crate::prelude::*;
 
 #[test]

@@ -1,6 +1,6 @@
 //! Tests of concat and narrow.
 
-use crate::ops::fd::{check, ramp};
+use crate::ops::tests::fd::{check, ramp};
 use crate::prelude::*;
 
 #[test]

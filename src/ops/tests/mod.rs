@@ -1,0 +1,3 @@
+//! Helpers shared by the ops' unit tests.
+
+pub(crate) mod fd;
