@@ -14,7 +14,7 @@
 //!   the stack; blocks (and rows of `outer`) go to different threads, each output keeping its
 //!   own fixed order of additions.
 //!
-//! Max over everything and along an axis are in [`max`](self::max) (re-exported here).
+//! Max over everything and along an axis are in `max` (its functions re-exported here).
 
 use super::par::{for_chunks, for_rows, sum_parts, EW_GRAIN};
 use super::simd::{add64, f32x8, par_zip4, sum4, zip4, First, Lane4, Splat, NONE};

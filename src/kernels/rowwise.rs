@@ -15,7 +15,7 @@
 //! kernels do. Rows run in parallel (whole rows per rayon task) above [`ROWS`]; each row's
 //! result depends only on its data, so any thread count gives the same bits.
 //!
-//! The [`scalar`] twins (sums in `f64`, the standard library's `exp`) are the reference the
+//! The `scalar` twins (sums in `f64`, the standard library's `exp`) are the reference the
 //! SIMD kernels are tested against: within 1e-6 relative (plus 1e-6 of the row's largest
 //! output for softmax's backward), see the tests.
 

@@ -4,7 +4,7 @@
 //!
 //! The lanes are bit-identical to the twins where the maths is exact (neg, abs, relu, clamp,
 //! sqrt, the `g·y`-style backward rules, powers with PyTorch's special exponents); the
-//! transcendental ones are within the bounds of [`vmath`](super::vmath) (≤ 2 ulp for each
+//! transcendental ones are within the bounds of [`vmath`] (≤ 2 ulp for each
 //! function; composites like gelu stay within a few ulp of the twin, see the tests).
 //!
 //! `powf(p)` follows PyTorch's `pow(Tensor, Scalar)`: `p ∈ {0, 1, 2, 3, ½, −½, −1, −2}` are
