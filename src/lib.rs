@@ -80,7 +80,7 @@ pub mod tensor;
 pub use error::{Error, Result};
 pub use graph::{Backward, Graph, Scope, Var};
 pub use kernels::simd_level;
-pub use params::{Param, ParamStore};
+pub use params::{Buffer, Param, ParamStore};
 pub use rng::Rng;
 pub use shape::Shape;
 pub use tensor::Tensor;
@@ -95,7 +95,7 @@ pub mod prelude {
         clip_grad_norm, clip_grad_value, Adagrad, AdagradConfig, Adam, AdamConfig, AdamW,
         AdamWConfig, Optimizer, ParamGroup, Rmsprop, RmspropConfig, Sgd, SgdConfig,
     };
-    pub use crate::params::{Param, ParamStore};
+    pub use crate::params::{Buffer, Param, ParamStore};
     pub use crate::rng::Rng;
     pub use crate::shape::Shape;
     pub use crate::tensor::Tensor;

@@ -13,8 +13,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 
+mod buffers;
 mod grad;
 mod layout;
+
+use buffers::Buffers;
+pub use buffers::{Buffer, BufferMeta};
 
 /// Floats per 64-byte line: every parameter starts at a multiple of this offset.
 pub const ALIGN_FLOATS: usize = 16;
@@ -100,6 +104,8 @@ pub struct ParamStore {
     /// Per parameter (by index): whether a backward reached it since the last `zero_grad`
     /// (PyTorch's `p.grad is not None`).
     has_grad: Vec<bool>,
+    /// Non-trainable state (`buffers.rs`), outside the flat parameter buffers.
+    buffers: Buffers,
 }
 
 impl Default for ParamStore {
@@ -118,12 +124,13 @@ impl ParamStore {
             data: AlignedBuf::zeros(0),
             grad: AlignedBuf::zeros(0),
             has_grad: Vec::new(),
+            buffers: Buffers::default(),
         }
     }
 
     /// Registers a parameter under a unique name; its gradient starts at zero.
     pub fn add(&mut self, name: &str, value: Tensor) -> Result<Param> {
-        if self.by_name.contains_key(name) {
+        if self.by_name.contains_key(name) || self.get_buffer(name).is_some() {
             return Err(Error::DuplicateParam {
                 name: name.to_string(),
             });
@@ -253,16 +260,30 @@ impl ParamStore {
     pub fn flat_mut(&mut self) -> (&mut [f32], &[f32]) {
         (self.data.as_mut_slice(), self.grad.as_slice())
     }
-    /// For `Graph::run_with`: the store (values, layout) to read, the gradients to add into
-    /// and the has-grad flags to set.
-    pub(crate) fn split_for_graph(&mut self) -> (StoreView<'_>, &mut [f32], &mut [bool]) {
+    /// For `Graph::run_with`: the store (values, layout) to read, the gradients to add into,
+    /// the has-grad flags to set and the buffers' values (layout in the view).
+    pub(crate) fn split_for_graph(&mut self) -> GraphBorrow<'_> {
         let view = StoreView {
             id: self.id,
             metas: &self.metas,
+            buffer_metas: &self.buffers.metas,
             data: self.data.as_slice(),
         };
-        (view, self.grad.as_mut_slice(), &mut self.has_grad)
+        GraphBorrow {
+            view,
+            grads: self.grad.as_mut_slice(),
+            has_grad: &mut self.has_grad,
+            buffers: &mut self.buffers.data,
+        }
     }
+}
+
+/// What a graph scope borrows of a store: see [`ParamStore::split_for_graph`].
+pub(crate) struct GraphBorrow<'a> {
+    pub view: StoreView<'a>,
+    pub grads: &'a mut [f32],
+    pub has_grad: &'a mut [bool],
+    pub buffers: &'a mut [f32],
 }
 
 /// A read-only view of a store's layout and values, held by a graph scope while the
@@ -271,6 +292,7 @@ impl ParamStore {
 pub(crate) struct StoreView<'a> {
     id: u64,
     metas: &'a [ParamMeta],
+    pub buffer_metas: &'a [BufferMeta],
     pub data: &'a [f32],
 }
 
@@ -279,6 +301,10 @@ impl<'a> StoreView<'a> {
         (p.store == self.id)
             .then(|| self.metas.get(p.index))
             .flatten()
+    }
+    /// The index of `b` in this store's buffers, when it is one of them.
+    pub(crate) fn buffer_index(&self, b: Buffer) -> Option<usize> {
+        (b.store == self.id && b.index < self.buffer_metas.len()).then_some(b.index)
     }
 }
 

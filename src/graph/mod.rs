@@ -117,14 +117,25 @@ impl Graph {
     ) -> Result<R> {
         self.bump.reset();
         let r = {
-            let (store, grads, has_grad) = params.split_for_graph();
+            let b = params.split_for_graph();
+            // one cell per buffer, in the arena (no heap allocation per run): buffers are
+            // stored back to back in registration order
+            let mut rest: &mut [f32] = b.buffers;
+            let buffers = self
+                .bump
+                .alloc_slice_fill_iter(b.view.buffer_metas.iter().map(|m| {
+                    let (head, tail) = std::mem::take(&mut rest).split_at_mut(m.numel);
+                    rest = tail;
+                    RefCell::new(head)
+                }));
             let scope = Scope::new(
                 &self.bump,
                 self.written,
                 Some(ParamsView {
-                    store,
-                    grads: RefCell::new(grads),
-                    has_grad: Cell::from_mut(has_grad).as_slice_of_cells(),
+                    store: b.view,
+                    grads: RefCell::new(b.grads),
+                    has_grad: Cell::from_mut(b.has_grad).as_slice_of_cells(),
+                    buffers,
                 }),
             );
             f(&scope)

@@ -3,7 +3,7 @@
 //! All state is in `Cell`s because the scope is shared (`&'g Scope<'g>`) by every `Var` built
 //! in it; that also makes it `!Sync`, so a graph is built on one thread.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, RefCell, RefMut};
 use std::marker::PhantomData;
 
 use bumpalo::Bump;
@@ -13,7 +13,7 @@ use super::node::{Kind, Node};
 use super::pool::Pool;
 use super::var::Var;
 use crate::error::{Error, Result};
-use crate::params::{Param, StoreView};
+use crate::params::{Buffer, Param, StoreView};
 use crate::shape::numel;
 use crate::tensor::Tensor;
 
@@ -23,6 +23,8 @@ pub(crate) struct ParamsView<'g> {
     pub store: StoreView<'g>,
     pub grads: RefCell<&'g mut [f32]>,
     pub has_grad: &'g [Cell<bool>],
+    /// Each buffer's values, lent out one at a time (`Scope::buffer_mut`).
+    pub buffers: &'g [RefCell<&'g mut [f32]>],
 }
 
 /// The builder of one graph: creates leaves, inputs and parameters, and (through `Var`'s
@@ -132,6 +134,49 @@ impl<'g> Scope<'g> {
             Kind::Const
         };
         Ok(self.wrap(self.bump.alloc(Node::new(shape, data, kind))))
+    }
+
+    /// The values of buffer `b` of the store this scope runs with, to read or update during
+    /// the forward pass (batch norm's running statistics in training mode). Errors if the
+    /// scope has no store, `b` is another store's handle, or `b` is already lent out.
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// let mut params = ParamStore::new();
+    /// let count = params.add_buffer("num_batches_tracked", Tensor::scalar(0.0))?;
+    /// let mut graph = Graph::new();
+    /// for _ in 0..3 {
+    ///     graph.run_with(&mut params, |g| {
+    ///         g.buffer_mut(count)?[0] += 1.0;
+    ///         Ok(())
+    ///     })?;
+    /// }
+    /// assert_eq!(params.buffer(count), &[3.0]);
+    /// # Ok::<(), arenagrad::Error>(())
+    /// ```
+    pub fn buffer_mut(&'g self, b: Buffer) -> Result<RefMut<'g, [f32]>> {
+        let op = "Scope::buffer_mut";
+        let cell = self
+            .params
+            .as_ref()
+            .and_then(|v| Some(&v.buffers[v.store.buffer_index(b)?]))
+            .ok_or_else(|| Error::InvalidArgument {
+                op,
+                message: format!(
+                    "buffer #{} does not belong to the ParamStore this graph runs with; run the \
+                     graph with Graph::run_with(&mut store, ..) on the store that registered it",
+                    b.index()
+                ),
+            })?;
+        let buf = cell.try_borrow_mut().map_err(|_| Error::InvalidArgument {
+            op,
+            message: format!(
+                "buffer #{} is already lent out in this graph; drop the first borrow before \
+                 taking it again",
+                b.index()
+            ),
+        })?;
+        Ok(RefMut::map(buf, |s| &mut **s))
     }
 
     /// Panicking form of [`Scope::try_param`].

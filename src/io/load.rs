@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::read;
 use crate::error::{Error, Result};
-use crate::params::{Param, ParamStore};
+use crate::params::{Buffer, Param, ParamStore};
 use crate::tensor::Tensor;
 
 /// How [`load_into`](super::load_into) treats a file that does not match the store.
@@ -26,7 +26,7 @@ use crate::tensor::Tensor;
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LoadOptions {
-    /// Whether every parameter must be in the file with its shape, and nothing else.
+    /// Whether every parameter and buffer must be in the file with its shape, and nothing else.
     pub strict: bool,
 }
 
@@ -57,11 +57,12 @@ impl Default for LoadOptions {
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LoadReport {
-    /// Keys copied into the store, in registration order.
+    /// Keys copied into the store: parameters, then buffers, each in registration order.
     pub loaded: Vec<String>,
-    /// Parameters the file does not have (left unchanged), in registration order.
+    /// Parameters and buffers the file does not have (left unchanged), parameters first, each
+    /// in registration order.
     pub missing: Vec<String>,
-    /// File tensors no parameter has (ignored), in name order.
+    /// File tensors no parameter or buffer has (ignored), in name order.
     pub unexpected: Vec<String>,
     /// `(key, shape in the store, shape in the file)` for names found with another shape
     /// (left unchanged), in registration order.
@@ -79,13 +80,39 @@ impl LoadReport {
     }
 }
 
-/// The copies to make (parameter, index of the file tensor) and the report.
-fn plan(params: &ParamStore, file: &[(&str, &[usize])]) -> (Vec<(Param, usize)>, LoadReport) {
+/// A state_dict entry of a store: a parameter or a buffer.
+#[derive(Clone, Copy)]
+enum Slot {
+    Param(Param),
+    Buffer(Buffer),
+}
+
+impl Slot {
+    fn values(self, params: &mut ParamStore) -> &mut [f32] {
+        match self {
+            Slot::Param(p) => params.data_mut(p),
+            Slot::Buffer(b) => params.buffer_mut(b),
+        }
+    }
+}
+
+/// The copies to make (entry, index of the file tensor) and the report; parameters first, then
+/// buffers, each in registration order.
+fn plan(params: &ParamStore, file: &[(&str, &[usize])]) -> (Vec<(Slot, usize)>, LoadReport) {
     let index: HashMap<&str, usize> = file.iter().enumerate().map(|(i, e)| (e.0, i)).collect();
     let mut report = LoadReport::default();
     let mut copies = Vec::new();
-    for p in params.params() {
-        let (name, shape) = (params.name(p), params.shape(p));
+    let param_slots = params
+        .params()
+        .map(|p| (Slot::Param(p), params.name(p), params.shape(p)));
+    let buffer_slots = params.buffers().map(|b| {
+        (
+            Slot::Buffer(b),
+            params.buffer_name(b),
+            params.buffer_shape(b),
+        )
+    });
+    for (p, name, shape) in param_slots.chain(buffer_slots) {
         match index.get(name) {
             None => report.missing.push(name.to_string()),
             Some(&i) if file[i].1 == shape => {
@@ -100,7 +127,7 @@ fn plan(params: &ParamStore, file: &[(&str, &[usize])]) -> (Vec<(Param, usize)>,
     }
     report.unexpected = file
         .iter()
-        .filter(|e| params.get(e.0).is_none())
+        .filter(|e| params.get(e.0).is_none() && params.get_buffer(e.0).is_none())
         .map(|e| e.0.to_string())
         .collect();
     report.unexpected.sort();
@@ -163,7 +190,7 @@ pub(crate) fn from_bytes(
         .map(|&(p, i)| Ok((p, raw.tensors[i].float(op)?, raw.tensors[i].bytes)))
         .collect::<Result<Vec<_>>>()?;
     for (p, float, bytes) in decoders {
-        float.decode(bytes, params.data_mut(p));
+        float.decode(bytes, p.values(params));
     }
     Ok(report)
 }
@@ -179,7 +206,7 @@ pub(crate) fn from_tensors(
     let (copies, report) = plan(params, &keys);
     check(&report, options)?;
     for (p, i) in copies {
-        params.data_mut(p).copy_from_slice(entries[i].1.data());
+        p.values(params).copy_from_slice(entries[i].1.data());
     }
     Ok(report)
 }

@@ -55,8 +55,8 @@ pub fn to_bytes_with(
     serialize("io::to_bytes_with", params, extra, metadata)
 }
 
-/// The file bytes for the parameters of `params`, the `extra` tensors and `metadata` (merged
-/// over `{"format": "pt"}`).
+/// The file bytes for the parameters and buffers of `params`, the `extra` tensors and
+/// `metadata` (merged over `{"format": "pt"}`).
 pub(crate) fn serialize(
     op: &'static str,
     params: &ParamStore,
@@ -66,6 +66,10 @@ pub(crate) fn serialize(
     let mut entries: Vec<Entry<'_>> = params
         .params()
         .map(|p| (params.name(p), params.shape(p), params.data(p)))
+        .chain(params.buffers().map(|b| {
+            let name = params.buffer_name(b);
+            (name, params.buffer_shape(b), params.buffer(b))
+        }))
         .chain(extra.iter().map(|(n, t)| (n.as_str(), t.shape(), t.data())))
         .collect();
     entries.sort_by(|a, b| a.0.cmp(b.0));
