@@ -6,6 +6,7 @@
 //! twin") for faster versions.
 
 mod acc;
+pub mod batch_norm;
 pub mod binary;
 pub mod clip;
 pub mod denormals;
@@ -14,7 +15,9 @@ pub mod gemm;
 pub mod layout;
 pub mod loss;
 pub mod optim;
+pub mod pad;
 pub mod par;
+pub mod pool;
 pub mod reduce;
 pub mod rowwise;
 pub(crate) mod rowwise_simd;
