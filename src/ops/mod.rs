@@ -2,6 +2,7 @@
 //! unit tests. Ops are methods on [`Var`](crate::Var); fallible ones come as `try_x` returning
 //! [`Result`](crate::Result) plus a panicking `x` with the same message.
 
+mod batch_norm;
 mod binary;
 mod dropout;
 #[cfg(test)]
@@ -10,7 +11,12 @@ pub(crate) mod linear;
 mod matmul;
 mod max;
 mod norm;
+mod pad;
+mod pool;
 mod reduce;
 mod shape_ops;
 mod softmax;
 pub(crate) mod unary;
+
+pub use batch_norm::BatchNormMode;
+pub use pool::{AvgPool2dOptions, MaxPool2dOptions};
