@@ -7,7 +7,9 @@ fn t(shape: &[usize]) -> Tensor {
 
 /// The error's text, which must name the op and contain each of `parts`.
 fn err_text(r: Result<Var<'_>>, op: &str, parts: &[&str]) {
-    let e = r.err().expect("an error");
+    let Err(e) = r else {
+        panic!("{op}: expected an error")
+    };
     assert!(matches!(e, Error::InvalidArgument { .. }), "{e:?}");
     let s = e.to_string();
     assert!(s.starts_with(op), "{s}");
