@@ -23,7 +23,7 @@
 //! - **adaptive avg** to `[oh, ow]`: output `i` averages input rows `⌊i·H/oh⌋ .. ⌈(i+1)·H/oh⌉`
 //!   (likewise for columns); windows may overlap or, when `oh > H`, repeat rows.
 //!
-//! Design: planes are independent, so work is split over whole planes ([`for_planes`]): each
+//! Design: planes are independent, so work is split over whole planes (`for_planes`): each
 //! output and each input-gradient element is computed by one task in a fixed order, and the
 //! result is bitwise the same for 1 and N threads. Backward writes per *input* plane, so the
 //! scatter of overlapping windows never races. Sums run in `f64`. Within a plane the loops
