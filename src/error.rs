@@ -270,6 +270,10 @@ fn shape_rule(op: &str) -> &'static str {
              reshape the inputs or pick another axis"
         }
         "layer_norm" => "weight and bias need shape [D], D being the input's last dimension",
+        "batch_norm" => {
+            "weight, bias and the running mean and variance need shape [C], C being the \
+             input's dim 1"
+        }
         "cross_entropy" | "nll_loss" => {
             "pass one class index per row of the [N, C] input (N targets)"
         }

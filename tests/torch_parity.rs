@@ -7,7 +7,8 @@
 //! `-- --nocapture` for the per-op error table.
 //!
 //! Every ops.json case: inputs become leaves, the op runs with the case's attrs
-//! (tests/parity/dispatch.rs), the output is compared, then backward with the file's
+//! (tests/parity/dispatch.rs), the output is compared, and so are the case's `extra` outputs
+//! (batch_norm's running stats after the call, `dispatch::extra`), then backward with the file's
 //! `grad_output` and every input's gradient is compared, each with the case's tolerance
 //! `|got - want| <= atol + rtol |want|`. An op the harness does not know fails, except the
 //! nn_ops.json ops listed in `PENDING` (not implemented yet: counted and printed). All failures
@@ -64,6 +65,7 @@ fn run_case(op: &str, case: &Value, st: &mut Stats) -> std::result::Result<(), S
                 }
             };
             fails.extend(compare("output", &y.to_tensor(), &want, tol, st).err());
+            fails.extend(compare_extra(op, case, &inputs, tol, st).err());
             if let Err(e) = y.backward_with(&Backward::gradient(grad_out.clone())) {
                 fails.push(format!("backward: {e}"));
                 return Ok(());
@@ -79,6 +81,33 @@ fn run_case(op: &str, case: &Value, st: &mut Stats) -> std::result::Result<(), S
             Ok(())
         })
         .map_err(|e| e.to_string())?;
+    if fails.is_empty() {
+        Ok(())
+    } else {
+        Err(fails.join("; "))
+    }
+}
+
+/// The case's `extra` outputs (batch_norm's running stats after the call) against what the
+/// dispatch reports: every listed key must be reported and match.
+fn compare_extra(
+    op: &str,
+    case: &Value,
+    inputs: &[Tensor],
+    tol: Tol,
+    st: &mut Stats,
+) -> std::result::Result<(), String> {
+    let Some(want) = case.get("extra").and_then(Value::as_object) else {
+        return Ok(());
+    };
+    let got = parity::dispatch::extra(op, &case["attrs"], inputs)?;
+    let mut fails = Vec::new();
+    for (key, w) in want {
+        match got.iter().find(|(k, _)| k == key) {
+            Some((_, t)) => fails.extend(compare(key, t, &tensor(w), tol, st).err()),
+            None => fails.push(format!("extra {key:?}: not reported by the dispatch")),
+        }
+    }
     if fails.is_empty() {
         Ok(())
     } else {
@@ -120,11 +149,6 @@ const PENDING: &[&str] = &[
     "conv1d",
     "conv2d",
     "conv_transpose2d",
-    "max_pool2d",
-    "avg_pool2d",
-    "adaptive_avg_pool2d",
-    "batch_norm",
-    "pad",
     // sequence models
     "scaled_dot_product_attention",
     "rms_norm",

@@ -12,13 +12,16 @@
 //! whose signatures follow the kernels' needs), so they are not part of the API.
 
 mod acc;
+pub mod batch_norm;
 pub mod binary;
 pub mod denormals;
 pub mod elementwise;
 pub mod gemm;
 pub mod layout;
 pub mod loss;
+pub mod pad;
 pub mod par;
+pub mod pool;
 pub mod reduce;
 pub mod rowwise;
 pub mod simd;

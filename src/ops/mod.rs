@@ -2,15 +2,21 @@
 //! unit tests. Ops are methods on [`Var`](crate::Var); fallible ones come as `try_x` returning
 //! [`Result`](crate::Result) plus a panicking `x` with the same message.
 
+mod batch_norm;
 mod binary;
 mod dropout;
 pub(crate) mod linear;
 mod matmul;
 mod max;
 mod norm;
+mod pad;
+mod pool;
 mod reduce;
 mod shape_ops;
 mod softmax;
 #[cfg(test)]
 mod tests;
 pub(crate) mod unary;
+
+pub use batch_norm::BatchNormMode;
+pub use pool::{AvgPool2dOptions, MaxPool2dOptions};

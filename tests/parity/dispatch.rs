@@ -7,6 +7,7 @@
 //! `reduction` "sum" / "none" and `ignore_index`. An op without an arm is an error.
 
 use arenagrad::loss::{CrossEntropy, Reduction};
+use arenagrad::{AvgPool2dOptions, BatchNormMode, Graph, MaxPool2dOptions, Tensor};
 use arenagrad::{Result, Var};
 use serde_json::Value;
 
@@ -84,11 +85,84 @@ fn reduce<'g>(
     y.map_err(|e| e.to_string())
 }
 
+/// A `[h, w]` attr, also given as one int for both; `None` when absent or `null`.
+fn pair(a: Attrs<'_>, key: &str) -> std::result::Result<Option<[usize; 2]>, String> {
+    match a.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(_)) => int(a, key).map(|v| Some([v as usize; 2])),
+        Some(_) => match usizes(a, key)?[..] {
+            [h, w] => Ok(Some([h, w])),
+            ref v => Err(format!("attr {key:?}: {v:?} is not [h, w]")),
+        },
+    }
+}
+fn floats(a: Attrs<'_>, key: &str) -> std::result::Result<Vec<f32>, String> {
+    let items = get(a, key)?
+        .as_array()
+        .ok_or(format!("attr {key:?} is not a list"))?;
+    let f = |v: &Value| {
+        v.as_f64()
+            .map(|x| x as f32)
+            .ok_or(format!("attr {key:?}: {v}"))
+    };
+    items.iter().map(f).collect()
+}
+
+/// `batch_norm` with the case's running stats (copied: the case keeps the values before the
+/// call); `running` receives them after the call.
+fn batch_norm<'g>(
+    x: Var<'g>,
+    a: Attrs<'_>,
+    v: &[Var<'g>],
+    running: &mut Vec<(String, Tensor)>,
+) -> Result<Var<'g>, String> {
+    let (mut mean, mut var) = (floats(a, "running_mean")?, floats(a, "running_var")?);
+    let eps = float(a, "eps")?;
+    let mode = if flag(a, "training") {
+        let momentum = float(a, "momentum")?;
+        let running = Some((&mut mean[..], &mut var[..]));
+        BatchNormMode::Train {
+            running,
+            momentum,
+            eps,
+        }
+    } else {
+        BatchNormMode::Eval {
+            mean: &mean.clone(),
+            var: &var.clone(),
+            eps,
+        }
+    };
+    let y = x.try_batch_norm(v.get(1).copied(), v.get(2).copied(), mode);
+    running.push(("running_mean".into(), Tensor::from_slice(&mean)));
+    running.push(("running_var".into(), Tensor::from_slice(&var)));
+    y.map_err(|e| e.to_string())
+}
+
+/// The outputs beyond the result that an op's case lists under `extra` (batch_norm's running
+/// stats after the call), from a forward on `inputs` under no_grad.
+pub fn extra(
+    op: &str,
+    a: Attrs<'_>,
+    inputs: &[Tensor],
+) -> std::result::Result<Vec<(String, Tensor)>, String> {
+    let mut out = Vec::new();
+    if op == "batch_norm" {
+        Graph::new()
+            .run(|g| {
+                let v: Vec<Var<'_>> = inputs.iter().map(|t| g.input(t)).collect();
+                Ok(batch_norm(v[0], a, &v, &mut out).map(|_| ()))
+            })
+            .map_err(|e| e.to_string())??;
+    }
+    Ok(out)
+}
+
 /// Runs `op` on the leaves `v` with the case's `attrs`.
 pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<Var<'g>, String> {
     let arity = match op {
         "concat" => v.len().max(1),
-        "layer_norm" => v.len().clamp(1, 3),
+        "layer_norm" | "batch_norm" => v.len().clamp(1, 3),
         "linear" => v.len().clamp(2, 3),
         "add"
         | "sub"
@@ -106,6 +180,7 @@ pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<V
         | "pow_scalar" | "gelu" | "softplus" | "clamp" | "sum" | "mean" | "max" | "transpose"
         | "reshape" | "permute" | "broadcast_to" | "narrow" | "index_select" | "gather"
         | "softmax" | "log_softmax" | "cross_entropy" | "nll_loss" | "embedding" => 1,
+        "max_pool2d" | "avg_pool2d" | "adaptive_avg_pool2d" | "pad" => 1,
         _ => return Err(format!("unknown op {op:?}: the harness has no arm for it")),
     };
     if v.len() != arity {
@@ -203,6 +278,40 @@ pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<V
         },
         "binary_cross_entropy_with_logits" => x.bce_with_logits_with(v[1], reduction(a)?),
         "embedding" => x.try_embedding(&usizes(a, "indices")?, &usizes(a, "indices_shape")?),
+        "max_pool2d" => x.try_max_pool2d(MaxPool2dOptions {
+            kernel_size: pair(a, "kernel_size")?.ok_or("attr \"kernel_size\" missing")?,
+            stride: pair(a, "stride")?,
+            padding: pair(a, "padding")?.unwrap_or([0, 0]),
+            dilation: pair(a, "dilation")?.unwrap_or([1, 1]),
+            ceil_mode: flag(a, "ceil_mode"),
+        }),
+        "avg_pool2d" => x.try_avg_pool2d(AvgPool2dOptions {
+            kernel_size: pair(a, "kernel_size")?.ok_or("attr \"kernel_size\" missing")?,
+            stride: pair(a, "stride")?,
+            padding: pair(a, "padding")?.unwrap_or([0, 0]),
+            ceil_mode: flag(a, "ceil_mode"),
+            count_include_pad: a
+                .get("count_include_pad")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
+        }),
+        "adaptive_avg_pool2d" => {
+            x.try_adaptive_avg_pool2d(pair(a, "output_size")?.ok_or("output_size missing")?)
+        }
+        "batch_norm" => return batch_norm(x, a, v, &mut Vec::new()),
+        "pad" => {
+            let pads = get(a, "pad")?
+                .as_array()
+                .ok_or("attr \"pad\" is not a list")?;
+            let pads: Option<Vec<isize>> = pads
+                .iter()
+                .map(|p| p.as_i64().map(|p| p as isize))
+                .collect();
+            x.try_pad(
+                &pads.ok_or("attr \"pad\": not integers")?,
+                float(a, "value")?,
+            )
+        }
         _ => unreachable!("{op}: an arity without an arm"),
     };
     y.map_err(|e| e.to_string())
