@@ -8,6 +8,7 @@
 mod acc;
 pub mod binary;
 pub mod clip;
+pub mod conv;
 pub mod denormals;
 pub mod elementwise;
 pub mod gemm;
