@@ -117,9 +117,6 @@ fn optim_trajectories_match_pytorch() {
 /// pass. An op leaves this list when it lands.
 const PENDING: &[&str] = &[
     // convolutional networks
-    "conv1d",
-    "conv2d",
-    "conv_transpose2d",
     "max_pool2d",
     "avg_pool2d",
     "adaptive_avg_pool2d",

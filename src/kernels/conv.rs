@@ -47,7 +47,7 @@ pub mod reference;
 #[cfg(test)]
 mod tests;
 
-pub use geom::Conv;
+pub use geom::{out_len, Conv};
 use im2col::{col2im, im2col, with_scratch};
 
 /// Batches of at least this many multiply-adds split their images over rayon threads.

@@ -3,6 +3,7 @@
 //! [`Result`](crate::Result) plus a panicking `x` with the same message.
 
 mod binary;
+pub(crate) mod conv;
 mod dropout;
 #[cfg(test)]
 mod fd;
