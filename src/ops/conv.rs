@@ -24,6 +24,7 @@ mod check;
 mod options;
 #[cfg(test)]
 mod tests;
+mod transpose;
 
 use check::Spatial;
 pub use options::{Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions};
@@ -44,28 +45,6 @@ impl<'g> Rule<'g> for ConvRule {
         sink.with(1, |dw, acc| backward_weight(c, x, g, dw, acc));
         if node.inputs.len() == 3 {
             let o = c.out_channels;
-            sink.with(2, |db, acc| backward_bias(g, c.batch, o, db, acc));
-        }
-    }
-}
-
-/// The transpose of the convolution `geom`: input `x` is `geom`'s output, the result its input.
-#[derive(Clone, Copy)]
-struct ConvTransposeRule {
-    op: &'static str,
-    geom: Conv,
-}
-
-impl<'g> Rule<'g> for ConvTransposeRule {
-    fn name(&self) -> &'static str {
-        self.op
-    }
-    fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
-        let (c, x, w) = (&self.geom, node.inputs[0].data, node.inputs[1].data);
-        sink.with(0, |dx, acc| forward(c, g, w, None, dx, acc));
-        sink.with(1, |dw, acc| backward_weight(c, g, x, dw, acc));
-        if node.inputs.len() == 3 {
-            let o = c.in_channels;
             sink.with(2, |db, acc| backward_bias(g, c.batch, o, db, acc));
         }
     }
@@ -197,79 +176,5 @@ impl<'g> Var<'g> {
     #[track_caller]
     pub fn conv2d(self, weight: Var<'g>, bias: Option<Var<'g>>, opts: Conv2dOptions) -> Var<'g> {
         crate::error::or_panic(self.try_conv2d(weight, bias, opts))
-    }
-
-    /// PyTorch's `F.conv_transpose2d`: `self [N, C_in, H, W]`,
-    /// `weight [C_in, C_out/groups, kh, kw]`, `bias [C_out]`, result `[N, C_out, OH, OW]` with
-    /// `OH = (H − 1)·s − 2p + d·(kh − 1) + output_padding + 1` (and so `OW`): the gradient of
-    /// `conv2d` with respect to its input. Errors (never panics) on a shape or argument
-    /// PyTorch rejects, naming the shapes.
-    ///
-    /// ```
-    /// use arenagrad::prelude::*;
-    /// Graph::new().run(|g| {
-    ///     let x = g.leaf(Tensor::ones(&[1, 4, 4, 4])?);
-    ///     let w = g.leaf(Tensor::ones(&[4, 3, 3, 3])?);
-    ///     let opts = ConvTranspose2dOptions::default()
-    ///         .stride([2, 2])
-    ///         .padding([1, 1])
-    ///         .output_padding([1, 1]);
-    ///     let y = x.try_conv_transpose2d(w, None, opts)?;
-    ///     assert_eq!(y.shape(), [1, 3, 8, 8]); // upsampled 2×
-    ///     Ok(())
-    /// })?;
-    /// # Ok::<(), arenagrad::Error>(())
-    /// ```
-    pub fn try_conv_transpose2d(
-        self,
-        weight: Var<'g>,
-        bias: Option<Var<'g>>,
-        opts: ConvTranspose2dOptions,
-    ) -> Result<Var<'g>> {
-        let op = "conv_transpose2d";
-        let sp = Spatial {
-            stride: opts.stride,
-            padding: opts.padding,
-            dilation: opts.dilation,
-            groups: opts.groups,
-        };
-        let b_shape = bias.map(|b| b.shape());
-        let geom = check::conv_transpose(
-            op,
-            self.shape(),
-            weight.shape(),
-            b_shape,
-            &sp,
-            opts.output_padding,
-        )?;
-        let [oh, ow] = geom.in_size;
-        let shape = [geom.batch, geom.in_channels, oh, ow];
-        let scope = self.scope();
-        let y = scope.alloc_out(geom.lens()[0]);
-        if let Some(b) = bias {
-            let plane = oh * ow;
-            for (row, &v) in y.chunks_exact_mut(plane).zip(b.data().iter().cycle()) {
-                row.fill(v);
-            }
-            backward_input(&geom, weight.data(), self.data(), y, Acc::Add);
-        } else {
-            backward_input(&geom, weight.data(), self.data(), y, Acc::Write);
-        }
-        let rule = ConvTransposeRule { op, geom };
-        Ok(match bias {
-            Some(b) => scope.op(&[self, weight, b], &shape, y, rule),
-            None => scope.op(&[self, weight], &shape, y, rule),
-        })
-    }
-
-    /// Panicking form of [`Var::try_conv_transpose2d`].
-    #[track_caller]
-    pub fn conv_transpose2d(
-        self,
-        weight: Var<'g>,
-        bias: Option<Var<'g>>,
-        opts: ConvTranspose2dOptions,
-    ) -> Var<'g> {
-        crate::error::or_panic(self.try_conv_transpose2d(weight, bias, opts))
     }
 }

@@ -14,14 +14,14 @@ pub(super) struct Spatial {
     pub groups: usize,
 }
 
-fn invalid(op: &'static str, message: String) -> Error {
+pub(super) fn invalid(op: &'static str, message: String) -> Error {
     Error::InvalidArgument { op, message }
 }
 
 /// The common checks: ranks, positive stride / dilation / groups, positive non-batch input
 /// dims and kernel, channels divisible by groups, the bias shape. `dims` is 1 or 2; returns
 /// the input and weight shapes as `[N, C, H, W]` and `[A, B, kh, kw]` (height 1 for 1-d).
-fn common(
+pub(super) fn common(
     op: &'static str,
     dims: usize,
     x: &[usize],
@@ -92,7 +92,7 @@ fn common(
 }
 
 /// `channels` (named `what`) must be divisible by `groups`.
-fn divisible(
+pub(super) fn divisible(
     op: &'static str,
     what: &str,
     channels: usize,
@@ -111,7 +111,12 @@ fn divisible(
 }
 
 /// The bias, if any, must be `[channels]`.
-fn bias_shape(op: &'static str, b: Option<&[usize]>, channels: usize, w: &[usize]) -> Result<()> {
+pub(super) fn bias_shape(
+    op: &'static str,
+    b: Option<&[usize]>,
+    channels: usize,
+    w: &[usize],
+) -> Result<()> {
     match b {
         Some(b) if b != [channels] => {
             let message = format!(
@@ -189,75 +194,4 @@ pub(super) fn conv(
         let shape = vec![n, o, fits(0).unwrap_or(0), fits(1).unwrap_or(0)];
         Error::SizeOverflow { op, shape }
     })
-}
-
-/// The geometry of `conv_transpose2d` as the convolution it is the transpose of: input
-/// `x [N, C_in, H, W]`, weight `w [C_in, C_out/groups, kh, kw]`, bias `[C_out]`; the result
-/// `[N, C_out, OH, OW]` is that convolution's input (`in_size`), `x` its output.
-pub(super) fn conv_transpose(
-    op: &'static str,
-    x: &[usize],
-    w: &[usize],
-    b: Option<&[usize]>,
-    sp: &Spatial,
-    output_padding: [usize; 2],
-) -> Result<Conv> {
-    let ([n, c, h, wd], [wc, og, kh, kw]) = common(op, 2, x, w, sp)?;
-    divisible(op, "input channels", c, sp.groups, x, w)?;
-    if wc != c {
-        let message = format!(
-            "weight of size {w:?} expects the input to have {wc} channels (its first dimension), \
-             but the input {x:?} has {c}; the weight of a transposed convolution is \
-             [in_channels, out_channels / groups, kh, kw]"
-        );
-        return Err(invalid(op, message));
-    }
-    let out_c = og * sp.groups;
-    bias_shape(op, b, out_c, w)?;
-    let op_bad =
-        (0..2).any(|a| output_padding[a] >= sp.stride[a] && output_padding[a] >= sp.dilation[a]);
-    if op_bad {
-        let message = format!(
-            "output_padding {output_padding:?} must be smaller than either stride {:?} or \
-             dilation {:?} (per axis); lower output_padding",
-            sp.stride, sp.dilation
-        );
-        return Err(invalid(op, message));
-    }
-    // OH = (H − 1)·s − 2p + d·(k − 1) + output_padding + 1, in i128: no overflow, sign kept
-    let axis = |a: usize| {
-        let i = |v: usize| v as i128;
-        let len = (i([h, wd][a]) - 1) * i(sp.stride[a]) - 2 * i(sp.padding[a])
-            + i(sp.dilation[a]) * (i([kh, kw][a]) - 1)
-            + i(output_padding[a])
-            + 1;
-        len
-    };
-    let (oh, ow) = (axis(0), axis(1));
-    if oh < 1 || ow < 1 {
-        let message = format!(
-            "the output size ({oh} x {ow}) of input {x:?} and weight {w:?} (stride {:?}, padding \
-             {:?}, dilation {:?}, output_padding {output_padding:?}) is below 1; lower the padding",
-            sp.stride, sp.padding, sp.dilation
-        );
-        return Err(invalid(op, message));
-    }
-    let size = |v: i128| usize::try_from(v).unwrap_or(usize::MAX);
-    let geom = Conv {
-        batch: n,
-        in_channels: out_c,
-        out_channels: c,
-        groups: sp.groups,
-        in_size: [size(oh), size(ow)],
-        out_size: [h, wd],
-        kernel: [kh, kw],
-        stride: sp.stride,
-        padding: sp.padding,
-        dilation: sp.dilation,
-    };
-    if !geom.is_valid() {
-        let shape = vec![n, out_c, size(oh), size(ow)];
-        return Err(Error::SizeOverflow { op, shape });
-    }
-    Ok(geom)
 }
