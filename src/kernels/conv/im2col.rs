@@ -12,23 +12,23 @@ use std::cell::RefCell;
 use super::Conv;
 
 thread_local! {
-    /// This thread's column buffer: grown to the largest request, never shrunk.
-    static COL: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    /// This thread's column buffers, each grown to the largest request it served and never
+    /// shrunk: one in a plain call, more while a rayon task that needs one runs inside
+    /// another's wait (a parallel GEMM's join can run a stolen task on the same thread).
+    static COLS: RefCell<Vec<Vec<f32>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Calls `f` with a buffer of `len` floats of unspecified contents: this thread's kept buffer,
-/// or, when that is already in use further up this thread's stack (a rayon task stolen while
-/// a parallel GEMM waits), a fresh one.
+/// Calls `f` with a buffer of `len` floats of unspecified contents, taken from this thread's
+/// kept buffers (a new one when all are in use further up the stack) and put back afterwards:
+/// no heap allocation once every buffer has reached its size.
 pub(super) fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
-    COL.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buf) => {
-            if buf.len() < len {
-                buf.resize(len, 0.0);
-            }
-            f(&mut buf[..len])
-        }
-        Err(_) => f(&mut vec![0.0; len]),
-    })
+    let mut buf = COLS.with(|c| c.borrow_mut().pop()).unwrap_or_default();
+    if buf.len() < len {
+        buf.resize(len, 0.0);
+    }
+    let r = f(&mut buf[..len]);
+    COLS.with(|c| c.borrow_mut().push(buf));
+    r
 }
 
 /// The output positions `lo..hi` along one axis whose input index `o·s + off − pad` lies in
