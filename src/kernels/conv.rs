@@ -167,11 +167,7 @@ pub fn backward_weight(c: &Conv, x: &[f32], dy: &[f32], dw: &mut [f32], acc: Acc
 /// channel (images added in order, each plane summed in `f32` from its first element).
 pub fn backward_bias(dy: &[f32], batch: usize, channels: usize, db: &mut [f32], acc: Acc) {
     assert_eq!(db.len(), channels, "conv: bias gradient length");
-    let plane = if batch * channels == 0 {
-        0
-    } else {
-        dy.len() / (batch * channels)
-    };
+    let plane = dy.len().checked_div(batch * channels).unwrap_or(0);
     assert_eq!(
         dy.len(),
         batch * channels * plane,

@@ -44,11 +44,10 @@ fn conv_transpose(
     // OH = (H − 1)·s − 2p + d·(k − 1) + output_padding + 1, in i128: no overflow, sign kept
     let axis = |a: usize| {
         let i = |v: usize| v as i128;
-        let len = (i([h, wd][a]) - 1) * i(sp.stride[a]) - 2 * i(sp.padding[a])
+        (i([h, wd][a]) - 1) * i(sp.stride[a]) - 2 * i(sp.padding[a])
             + i(sp.dilation[a]) * (i([kh, kw][a]) - 1)
             + i(output_padding[a])
-            + 1;
-        len
+            + 1
     };
     let (oh, ow) = (axis(0), axis(1));
     if oh < 1 || ow < 1 {
