@@ -80,6 +80,7 @@ pub mod tensor;
 pub use error::{Error, Result};
 pub use graph::{Backward, Graph, Scope, Var};
 pub use kernels::simd_level;
+pub use ops::conv::{Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions};
 pub use ops::{AvgPool2dOptions, BatchNormMode, MaxPool2dOptions};
 pub use params::{Buffer, Param, ParamStore};
 pub use rng::Rng;
@@ -92,6 +93,7 @@ pub mod prelude {
     pub use crate::graph::{Backward, Graph, Scope, Var};
     pub use crate::loss::{CrossEntropy, Reduction};
     pub use crate::nn::{Embedding, LayerNorm, Linear, Mlp, Module, Sequential};
+    pub use crate::ops::conv::{Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions};
     pub use crate::ops::{AvgPool2dOptions, BatchNormMode, MaxPool2dOptions};
     pub use crate::optim::{
         clip_grad_norm, clip_grad_value, Adagrad, AdagradConfig, Adam, AdamConfig, AdamW,

@@ -145,10 +145,6 @@ fn optim_trajectories_match_pytorch() {
 /// of one of these is counted and listed, not run; any other op must have a dispatch arm and
 /// pass. An op leaves this list when it lands.
 const PENDING: &[&str] = &[
-    // convolutional networks
-    "conv1d",
-    "conv2d",
-    "conv_transpose2d",
     // sequence models
     "scaled_dot_product_attention",
     "rms_norm",

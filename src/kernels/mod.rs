@@ -14,6 +14,7 @@
 mod acc;
 pub mod batch_norm;
 pub mod binary;
+pub mod conv;
 pub mod denormals;
 pub mod elementwise;
 pub mod gemm;

@@ -4,6 +4,7 @@
 
 mod batch_norm;
 mod binary;
+pub(crate) mod conv;
 mod dropout;
 pub(crate) mod linear;
 mod matmul;

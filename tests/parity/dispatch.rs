@@ -8,7 +8,7 @@
 
 use arenagrad::loss::{CrossEntropy, Reduction};
 use arenagrad::{AvgPool2dOptions, BatchNormMode, Graph, MaxPool2dOptions, Tensor};
-use arenagrad::{Result, Var};
+use arenagrad::{Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions, Result, Var};
 use serde_json::Value;
 
 type Attrs<'a> = &'a Value;
@@ -158,12 +158,48 @@ pub fn extra(
     Ok(out)
 }
 
+/// An `[h, w]` attr that must be present.
+fn pair2(a: Attrs<'_>, key: &str) -> std::result::Result<[usize; 2], String> {
+    let v = usizes(a, key)?;
+    v.try_into()
+        .map_err(|v| format!("attr {key:?}: {v:?} is not a pair"))
+}
+fn conv1d_opts(a: Attrs<'_>) -> std::result::Result<Conv1dOptions, String> {
+    let u = |k| int(a, k).map(|v| v as usize);
+    Ok(Conv1dOptions {
+        stride: u("stride")?,
+        padding: u("padding")?,
+        dilation: u("dilation")?,
+        groups: u("groups")?,
+    })
+}
+fn conv2d_opts(a: Attrs<'_>) -> std::result::Result<Conv2dOptions, String> {
+    let groups = int(a, "groups")? as usize;
+    Ok(Conv2dOptions {
+        stride: pair2(a, "stride")?,
+        padding: pair2(a, "padding")?,
+        dilation: pair2(a, "dilation")?,
+        groups,
+    })
+}
+fn conv_t_opts(a: Attrs<'_>) -> std::result::Result<ConvTranspose2dOptions, String> {
+    let c = conv2d_opts(a)?;
+    let output_padding = pair2(a, "output_padding")?;
+    Ok(ConvTranspose2dOptions {
+        stride: c.stride,
+        padding: c.padding,
+        output_padding,
+        dilation: c.dilation,
+        groups: c.groups,
+    })
+}
+
 /// Runs `op` on the leaves `v` with the case's `attrs`.
 pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<Var<'g>, String> {
     let arity = match op {
         "concat" => v.len().max(1),
         "layer_norm" | "batch_norm" => v.len().clamp(1, 3),
-        "linear" => v.len().clamp(2, 3),
+        "linear" | "conv1d" | "conv2d" | "conv_transpose2d" => v.len().clamp(2, 3),
         "add"
         | "sub"
         | "mul"
@@ -242,6 +278,9 @@ pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<V
             x.try_index_select(int(a, "axis")?, &usizes(a, key)?)
         }
         "linear" => x.try_linear(v[1], v.get(2).copied()),
+        "conv1d" => x.try_conv1d(v[1], v.get(2).copied(), conv1d_opts(a)?),
+        "conv2d" => x.try_conv2d(v[1], v.get(2).copied(), conv2d_opts(a)?),
+        "conv_transpose2d" => x.try_conv_transpose2d(v[1], v.get(2).copied(), conv_t_opts(a)?),
         "gather" => x.try_gather(
             int(a, "axis")?,
             &usizes(a, "index")?,

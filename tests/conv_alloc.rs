@@ -1,0 +1,78 @@
+//! The convolution kernels make no heap allocation once warmed up: their im2col buffers are
+//! kept per thread across calls. A counting global allocator watches forward, input, weight
+//! and bias gradients of 1-d and 2-d geometries (groups, strides, dilation, a 1×1 kernel) in a
+//! 2-thread pool, with batches large enough to split over the threads.
+
+use arenagrad::kernels::conv::{
+    backward_bias, backward_input, backward_weight, forward, Conv, PAR_MIN_MACS,
+};
+use arenagrad::kernels::Acc;
+
+mod common;
+use common::counting_alloc::allocations;
+
+fn geometries() -> Vec<Conv> {
+    vec![
+        Conv::new(4, 8, 16, [16, 16], [3, 3], [1, 1], [1, 1], [1, 1], 1).unwrap(),
+        Conv::new(4, 16, 32, [33, 31], [3, 2], [2, 1], [1, 0], [1, 2], 2).unwrap(),
+        Conv::new(4, 32, 64, [16, 16], [1, 1], [1, 1], [0, 0], [1, 1], 1).unwrap(),
+        Conv::new_1d(8, 32, 32, 600, 5, 2, 2, 1, 4).unwrap(),
+    ]
+}
+
+/// `[x, w, y, bias, db, dy, dx, dw]` of one geometry.
+type Bufs = [Vec<f32>; 8];
+
+fn run_all(cs: &[Conv], bufs: &mut [Bufs]) {
+    for (c, [x, w, y, b, db, dy, dx, dw]) in cs.iter().zip(bufs) {
+        forward(c, x, w, Some(b), y, Acc::Write);
+        backward_input(c, w, dy, dx, Acc::Add);
+        backward_weight(c, x, dy, dw, Acc::Write);
+        backward_bias(dy, c.batch, c.out_channels, db, Acc::Write);
+    }
+}
+
+fn buffers(cs: &[Conv]) -> Vec<Bufs> {
+    let v = |n: usize, s: f32| (0..n).map(|i| (i as f32 * s).sin() * 0.1).collect();
+    cs.iter()
+        .map(|c| {
+            let ([x, w, y], o) = (c.lens(), c.out_channels);
+            let (x1, w1, y1) = (v(x, 0.3), v(w, 0.7), v(y, 1.1));
+            [
+                x1,
+                w1,
+                y1,
+                v(o, 0.5),
+                v(o, 0.9),
+                v(y, 1.3),
+                v(x, 0.2),
+                v(w, 0.4),
+            ]
+        })
+        .collect()
+}
+
+#[test]
+fn conv_kernels_do_not_allocate() {
+    let cs = geometries();
+    assert!(cs.iter().all(|c| c.macs() >= PAR_MIN_MACS));
+    let mut bufs = buffers(&cs);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    // Warm-up on every worker: each runs every kernel itself at least once (the first half of
+    // every split stays on the thread that splits), so every thread's im2col and GEMM buffers
+    // reach their sizes whichever tasks it steals later.
+    pool.broadcast(|_| run_all(&cs, &mut buffers(&cs)));
+    let count = pool.install(|| {
+        run_all(&cs, &mut bufs);
+        let ((), count) = allocations(|| {
+            for _ in 0..3 {
+                run_all(&cs, &mut bufs);
+            }
+        });
+        count
+    });
+    assert_eq!(count, 0, "conv kernels allocated {count} times");
+}
