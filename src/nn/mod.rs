@@ -7,21 +7,27 @@
 //! ([`Sequential`], [`Mlp`]) name their children by index.
 
 mod activation;
+mod batch_norm;
+mod conv;
 mod dropout;
 mod embedding;
 mod linear;
 mod mlp;
 mod module;
 mod norm;
+mod pool;
 mod sequential;
 
 pub use activation::{Gelu, Relu, Sigmoid, Tanh};
+pub use batch_norm::{BatchNorm, BatchNorm1d, BatchNorm2d};
+pub use conv::{Conv1d, Conv2d, ConvTranspose2d};
 pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use linear::Linear;
 pub use mlp::Mlp;
 pub use module::{key, Module};
 pub use norm::LayerNorm;
+pub use pool::{AdaptiveAvgPool2d, AvgPool2d, Flatten, MaxPool2d};
 pub use sequential::Sequential;
 
 #[cfg(test)]

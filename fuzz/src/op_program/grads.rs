@@ -4,11 +4,8 @@
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use super::mirror::RT;
-use super::tape::{Id, Tape};
+use super::tape::{Id, Tape, RTOL};
 
-/// Relative tolerance on a gradient, against its no-cancellation magnitude (`f32` rounding
-/// through a 32-op program stays near 32 · 6e-8 of it).
-pub const RTOL: f64 = 1e-3;
 /// Absolute tolerance.
 const ATOL: f64 = 1e-6;
 

@@ -4,8 +4,7 @@
 
 use std::collections::HashSet;
 
-use super::grads::RTOL;
-use super::tape::{Id, Tape, FLOOR, NEAR};
+use super::tape::{Id, Tape, FLOOR, NEAR, RTOL};
 
 /// A tensor of the reference.
 #[derive(Clone, Debug)]

@@ -12,6 +12,9 @@
 //!   value is uncertain: `f32` may land on the other side of the kink). A tainted leaf's
 //!   gradient is not compared.
 
+/// Relative tolerance on a gradient, against its no-cancellation magnitude (`f32` rounding
+/// through a 32-op program stays near 32 · 6e-8 of it).
+pub const RTOL: f64 = 1e-3;
 /// Values beyond this magnitude taint (f32 rounding grows with them).
 pub const BIG: f64 = 1e4;
 /// Distance from a kink (relu's 0, a clamp bound, a tie) below which a node taints.
