@@ -20,12 +20,14 @@
 //! and optimizer state in the flat buffers) and `peak_rss_mb` (the process's `VmHWM`, reset
 //! before the workload is set up). Every line also names the SIMD level of the build.
 //!
-//! What is timed mirrors torch_ref. The MLP steps include `zero_grad`. Where torch_ref resets
+//! What is timed mirrors torch_ref. The MLP and CNN steps include `zero_grad`. Where torch_ref resets
 //! gradients with `x.grad = None` between runs (free; torch then allocates fresh gradient
 //! buffers inside backward), the twin here calls `ParamStore::zero_grad` untimed before each
 //! run (a fill of the flat gradient buffer, after which backward *writes* the gradients) and
 //! reports that fill's median separately as `zero_grad_ms`, so nothing is hidden.
 
+#[path = "bench_suite/cnn.rs"]
+mod cnn;
 #[path = "bench_suite/harness.rs"]
 mod harness;
 
@@ -48,6 +50,8 @@ const WORKLOADS: &[(&str, usize, usize, Workload)] = &[
     ("adam_10M_100t", 20, 3, adam),
     ("softmax_xent_4096x1000", 20, 3, graph_of_params),
     ("stream_triad_16M", 30, 5, stream_triad),
+    ("cnn_lenet_28x28_b64_adam", 20, 3, cnn::cnn),
+    ("cnn_bn_32x32_b32_sgd", 10, 2, cnn::cnn),
 ];
 
 fn normal(rng: &mut Rng, shape: &[usize]) -> Tensor {
