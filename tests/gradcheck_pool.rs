@@ -6,62 +6,14 @@
 //! (batch norm on values spread over [-2, 2], so no channel has a tiny variance). Each test
 //! checks an op family and reports every failing case at once.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
-use arenagrad::gradcheck::{check, Tolerance};
 use arenagrad::prelude::*;
 
+#[path = "common/checker.rs"]
+mod checker;
 #[path = "common/xorshift.rs"]
 mod xorshift;
+use checker::Checker;
 use xorshift::XorShift;
-
-/// Runs checks and collects every failure (errors and panics) for one report.
-struct Checker {
-    tol: Tolerance,
-    passed: usize,
-    failures: Vec<String>,
-}
-
-impl Checker {
-    fn new() -> Self {
-        Checker {
-            tol: Tolerance::default(),
-            passed: 0,
-            failures: Vec::new(),
-        }
-    }
-    fn run<F>(&mut self, name: &str, inputs: &[Tensor], f: F)
-    where
-        F: for<'g> Fn(&'g Scope<'g>, &[Var<'g>]) -> Result<Var<'g>>,
-    {
-        let shapes: Vec<&[usize]> = inputs.iter().map(Tensor::shape).collect();
-        match catch_unwind(AssertUnwindSafe(|| check(inputs, &f, &self.tol))) {
-            Ok(Ok(_)) => self.passed += 1,
-            Ok(Err(e)) => self.failures.push(format!("{name} {shapes:?}: {e}")),
-            Err(p) => {
-                let msg = p
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()));
-                let msg = msg.unwrap_or_default();
-                self.failures
-                    .push(format!("{name} {shapes:?}: panicked: {msg}"));
-            }
-        }
-    }
-    fn finish(self, family: &str) {
-        println!(
-            "{family}: {} checks passed, {} failed",
-            self.passed,
-            self.failures.len()
-        );
-        assert!(
-            self.failures.is_empty(),
-            "{family}:\n{}",
-            self.failures.join("\n")
-        );
-    }
-}
 
 /// An `[N, C, H, W]` shape with small random dims, at least `min` high and wide.
 fn nchw(r: &mut XorShift, min: usize) -> Vec<usize> {

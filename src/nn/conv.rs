@@ -15,14 +15,14 @@ use crate::params::{Param, ParamStore};
 use crate::rng::Rng;
 
 /// The weight (and bias) of a convolution layer, registered and initialised as PyTorch does.
-/// `channels` are (in, out, groups); `weight` is the weight's shape and the `fan_in` that sets
-/// the init bound.
+/// `channels` are (in, out, groups); `shape` is the weight's, whose second dimension times the
+/// kernel size is the `fan_in` that sets the init bound.
 fn register(
     params: &mut ParamStore,
     name: &str,
     op: &'static str,
     (c_in, c_out, groups): (usize, usize, usize),
-    (shape, fan_in): (&[usize], usize),
+    shape: &[usize],
     bias: bool,
     rng: &mut Rng,
 ) -> Result<(Param, Option<Param>)> {
@@ -46,6 +46,7 @@ fn register(
             message: format!("layer {name:?}: {message}"),
         });
     }
+    let fan_in: usize = shape[1..].iter().product();
     let bound = 1.0 / (fan_in as f32).sqrt();
     let w = rng.uniform_tensor(shape, -bound, bound);
     let weight = params.add(&format!("{name}.weight"), w)?;
@@ -103,17 +104,8 @@ impl Conv1d {
     ) -> Result<Conv1d> {
         let groups = options.groups;
         let shape = [out_channels, in_channels / groups.max(1), kernel_size];
-        let fan_in = shape[1] * kernel_size;
         let channels = (in_channels, out_channels, groups);
-        let (weight, bias) = register(
-            params,
-            name,
-            "Conv1d::new",
-            channels,
-            (&shape, fan_in),
-            bias,
-            rng,
-        )?;
+        let (weight, bias) = register(params, name, "Conv1d::new", channels, &shape, bias, rng)?;
         Ok(Conv1d {
             weight,
             bias,
@@ -171,17 +163,8 @@ impl Conv2d {
         let groups = options.groups;
         let [kh, kw] = kernel_size;
         let shape = [out_channels, in_channels / groups.max(1), kh, kw];
-        let fan_in = shape[1] * kh * kw;
         let channels = (in_channels, out_channels, groups);
-        let (weight, bias) = register(
-            params,
-            name,
-            "Conv2d::new",
-            channels,
-            (&shape, fan_in),
-            bias,
-            rng,
-        )?;
+        let (weight, bias) = register(params, name, "Conv2d::new", channels, &shape, bias, rng)?;
         Ok(Conv2d {
             weight,
             bias,
@@ -239,10 +222,9 @@ impl ConvTranspose2d {
         let groups = options.groups;
         let [kh, kw] = kernel_size;
         let shape = [in_channels, out_channels / groups.max(1), kh, kw];
-        let fan_in = shape[1] * kh * kw;
         let channels = (in_channels, out_channels, groups);
         let op = "ConvTranspose2d::new";
-        let (weight, bias) = register(params, name, op, channels, (&shape, fan_in), bias, rng)?;
+        let (weight, bias) = register(params, name, op, channels, &shape, bias, rng)?;
         Ok(ConvTranspose2d {
             weight,
             bias,
