@@ -135,8 +135,9 @@ fn interior(
         }
     }
     y.copy_from_slice(&best.as_array()[..n]);
-    for (a, i) in arg.iter_mut().zip(idx.to_array()) {
-        *a = i as usize;
+    // exact integers below 2²⁴: one vector conversion, then widening moves
+    for (a, i) in arg.iter_mut().zip(idx.fast_trunc_int().to_array()) {
+        *a = i as u32 as usize;
     }
 }
 
