@@ -18,10 +18,7 @@ fn lanes<const K: usize>(xs: [&[f32]; K], f: impl Fn([f64; K]) -> f64) -> f64 {
             *s += f(std::array::from_fn(|a| xs[a][i + k] as f64));
         }
     }
-    let mut tail = 0.0;
-    for i in body..n {
-        tail += f(std::array::from_fn(|a| xs[a][i] as f64));
-    }
+    let tail = (body..n).fold(0.0, |t, i| t + f(std::array::from_fn(|a| xs[a][i] as f64)));
     (((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]))) + tail
 }
 
