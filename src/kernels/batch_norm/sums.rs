@@ -7,33 +7,35 @@
 
 const W: usize = 8;
 
-/// `Σ f(chunk)` over whole chunks of 8 lanes (`f` adds into the accumulators), then the tail.
+/// `Σ f(x[i], y[i])` over whole chunks of 8 lanes (8 accumulators, a fixed tree), then the
+/// tail; `y` as long as `x`.
 #[inline(always)]
-fn lanes<const K: usize>(xs: [&[f32]; K], f: impl Fn([f64; K]) -> f64) -> f64 {
-    let n = xs[0].len();
-    let body = n / W * W;
+fn lanes(x: &[f32], y: &[f32], f: impl Fn(f64, f64) -> f64) -> f64 {
+    assert_eq!(x.len(), y.len());
+    let (xs, ys) = (x.chunks_exact(W), y.chunks_exact(W));
+    let (xt, yt) = (xs.remainder(), ys.remainder());
     let mut s = [0.0f64; W];
-    for i in (0..body).step_by(W) {
-        for (k, s) in s.iter_mut().enumerate() {
-            *s += f(std::array::from_fn(|a| xs[a][i + k] as f64));
+    for (a, b) in xs.zip(ys) {
+        let (a, b): (&[f32; W], &[f32; W]) = (a.try_into().unwrap(), b.try_into().unwrap());
+        for k in 0..W {
+            s[k] += f(a[k] as f64, b[k] as f64);
         }
     }
-    let tail = (body..n).fold(0.0, |t, i| t + f(std::array::from_fn(|a| xs[a][i] as f64)));
+    let tail = xt.iter().zip(yt).fold(0.0, |t, (&a, &b)| t + f(a as f64, b as f64));
     (((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]))) + tail
 }
 
 /// `Σ x`.
 pub(super) fn sum(x: &[f32]) -> f64 {
-    lanes([x], |[x]| x)
+    lanes(x, x, |x, _| x)
 }
 
 /// `Σ (x − mean)²`.
 pub(super) fn sq_dev(x: &[f32], mean: f64) -> f64 {
-    lanes([x], |[x]| (x - mean) * (x - mean))
+    lanes(x, x, |x, _| (x - mean) * (x - mean))
 }
 
 /// `Σ g·(x − mean)`.
 pub(super) fn dot_dev(g: &[f32], x: &[f32], mean: f64) -> f64 {
-    assert_eq!(g.len(), x.len());
-    lanes([g, x], |[g, x]| g * (x - mean))
+    lanes(g, x, |g, x| g * (x - mean))
 }
