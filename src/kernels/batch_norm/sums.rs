@@ -21,7 +21,10 @@ fn lanes(x: &[f32], y: &[f32], f: impl Fn(f64, f64) -> f64) -> f64 {
             s[k] += f(a[k] as f64, b[k] as f64);
         }
     }
-    let tail = xt.iter().zip(yt).fold(0.0, |t, (&a, &b)| t + f(a as f64, b as f64));
+    let tail = xt
+        .iter()
+        .zip(yt)
+        .fold(0.0, |t, (&a, &b)| t + f(a as f64, b as f64));
     (((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]))) + tail
 }
 
