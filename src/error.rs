@@ -91,8 +91,8 @@ pub enum Error {
         kind: std::io::ErrorKind,
         message: String,
     },
-    /// io: bytes that are not a valid safetensors file (truncated, corrupt), or a tensor whose
-    /// dtype does not convert to f32.
+    /// io: bytes that are not a valid safetensors file (truncated, corrupt), a tensor whose
+    /// dtype does not convert to f32, or an `I64` value that f32 cannot hold exactly.
     Format { op: &'static str, message: String },
     /// io: a file whose keys or shapes differ from the store's (PyTorch's load_state_dict
     /// errors). `mismatched` holds `(key, shape in the store, shape in the file)`.

@@ -17,8 +17,9 @@ mod buffers;
 mod grad;
 mod layout;
 
+pub(crate) use buffers::fits_i64;
 use buffers::Buffers;
-pub use buffers::{Buffer, BufferMeta};
+pub use buffers::{Buffer, BufferDtype, BufferMeta};
 
 /// Floats per 64-byte line: every parameter starts at a multiple of this offset.
 pub const ALIGN_FLOATS: usize = 16;

@@ -1,20 +1,23 @@
 //! The digits example's recipe trains: three epochs reach > 90% test accuracy (the default run,
-//! 20 epochs, reaches 98.3%; see the README). Includes the example's data and training code.
+//! 20 epochs, reaches 98.3%; see the README). Includes the example's model and the shared data
+//! and training code.
 
-#[path = "../examples/digits/train.rs"]
-#[allow(dead_code)]
-mod train;
+#[path = "../examples/common/digits/mod.rs"]
+mod digits;
+#[path = "../examples/digits/model.rs"]
+mod model;
 
 use std::path::Path;
 
-use train::{Config, EpochStats};
+use digits::data::{self, DATA_PATH, PIXELS};
+use digits::train::{self, Config, EpochStats};
 
 #[test]
 fn three_epochs_of_digits_exceed_ninety_percent() {
-    let data = train::load(Path::new(train::DATA_PATH)).unwrap();
+    let data = data::load(Path::new(DATA_PATH)).unwrap();
     // 1,797 rows: indices 4, 9, ..., 1794 are the test set
     assert_eq!((data.train.len(), data.test.len()), (1438, 359));
-    assert_eq!(data.train.x.len(), 1438 * train::PIXELS);
+    assert_eq!(data.train.x.len(), 1438 * PIXELS);
     assert!(data.train.x.iter().all(|&p| (0.0..=1.0).contains(&p)));
     let cfg = Config {
         epochs: 3,
@@ -28,6 +31,7 @@ fn three_epochs_of_digits_exceed_ninety_percent() {
     let trained = train::train(
         &cfg,
         &data,
+        &model::MLP,
         |_, _| steps += 1,
         |s: &EpochStats| epochs.push(s.epoch),
     )

@@ -473,7 +473,7 @@ fn format_names_op_check_and_key() {
         ],
     );
     // a dtype that does not convert: the key and the dtype are named
-    let bytes = file_with("step_counter", "I64", &[1], &[0; 8]);
+    let bytes = file_with("step_counter", "I32", &[1], &[0; 4]);
     let e = arenagrad::io::from_bytes(&bytes).unwrap_err();
     assert!(matches!(&e, Error::Format { .. }), "{e:?}");
     text_has(
@@ -481,9 +481,18 @@ fn format_names_op_check_and_key() {
         &[
             "io::from_bytes",
             "\"step_counter\"",
-            "I64",
-            "F32, F64, F16 and BF16",
+            "I32",
+            "F32, F64, F16, BF16 and I64",
         ],
+    );
+    // an I64 that f32 cannot hold exactly: the key, the element and the value are named
+    let big = ((1i64 << 24) + 1).to_le_bytes();
+    let bytes = file_with("step_counter", "I64", &[1], &big);
+    let e = arenagrad::io::from_bytes(&bytes).unwrap_err();
+    assert!(matches!(&e, Error::Format { .. }), "{e:?}");
+    text_has(
+        &e,
+        &["\"step_counter\"", "16777217 at element 0", "t.float()"],
     );
     // offsets that disagree with the shape: the check that failed is named
     let bytes = file_with("w", "F32", &[3], &[0; 8]);

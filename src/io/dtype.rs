@@ -1,4 +1,4 @@
-//! Little-endian element decoding: F32 as is, F64, F16 and BF16 converted to `f32`.
+//! Little-endian element decoding: F32 as is, F64, F16, BF16 and I64 converted to `f32`.
 //!
 //! - BF16 is the top half of an f32: `bits32 = bits16 << 16`, exact for every pattern (NaN
 //!   payloads included).
@@ -10,6 +10,11 @@
 //!   and the `half` crate do.
 //! - F64 rounds to nearest-even (`as f32`, PyTorch's `.float()`); beyond f32's range it
 //!   becomes ±inf.
+//! - I64 (PyTorch's `int64`, the dtype of batch norm's `num_batches_tracked`) converts only
+//!   when exact: an integer is an f32 when its significant bits (highest set to lowest set)
+//!   fit in 24, so every `|v| <= 2^24` and e.g. `3 * 2^40`, but not `2^24 + 1`. A value that
+//!   would round is refused ([`ToF32::first_inexact`], checked before anything is decoded)
+//!   rather than silently changed: a counter that comes back different is a wrong state.
 //!
 //! Written by hand rather than with the `half` crate: two short functions, tested here on all
 //! 65,536 patterns against the defining formula, and in `tests/interop.rs` against PyTorch's
@@ -18,37 +23,60 @@
 
 use safetensors::Dtype;
 
-/// The float dtypes arenagrad reads.
+/// The dtypes arenagrad reads, each with its conversion to `f32`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Float {
+pub(crate) enum ToF32 {
     F32,
     F64,
     F16,
     BF16,
+    I64,
 }
 
-impl Float {
+impl ToF32 {
     /// `Some` for the dtypes that convert to f32, `None` for the others.
-    pub(crate) fn of(dtype: Dtype) -> Option<Float> {
+    pub(crate) fn of(dtype: Dtype) -> Option<ToF32> {
         match dtype {
-            Dtype::F32 => Some(Float::F32),
-            Dtype::F64 => Some(Float::F64),
-            Dtype::F16 => Some(Float::F16),
-            Dtype::BF16 => Some(Float::BF16),
+            Dtype::F32 => Some(ToF32::F32),
+            Dtype::F64 => Some(ToF32::F64),
+            Dtype::F16 => Some(ToF32::F16),
+            Dtype::BF16 => Some(ToF32::BF16),
+            Dtype::I64 => Some(ToF32::I64),
             _ => None,
         }
     }
 
+    /// The first element of `bytes` that would not convert exactly, as (index, value): only
+    /// an I64 can have one (the float dtypes round or widen by definition).
+    pub(crate) fn first_inexact(self, bytes: &[u8]) -> Option<(usize, i64)> {
+        if self != ToF32::I64 {
+            return None;
+        }
+        let values = bytes
+            .chunks_exact(8)
+            .map(|b| i64::from_le_bytes(b.try_into().expect("chunks_exact yields 8 bytes")));
+        values.enumerate().find(|&(_, v)| i64_to_f32(v).is_none())
+    }
+
     /// Decodes little-endian `bytes` (whose length the header validation already tied to the
-    /// shape) into `out`, one value per element.
+    /// shape) into `out`, one value per element. An I64 element that is not exact in f32
+    /// (which [`first_inexact`](Self::first_inexact) finds first) becomes the nearest f32.
     pub(crate) fn decode(self, bytes: &[u8], out: &mut [f32]) {
         match self {
-            Float::F32 => decode_with(bytes, out, f32::from_le_bytes),
-            Float::F64 => decode_with(bytes, out, |b| f64::from_le_bytes(b) as f32),
-            Float::F16 => decode_with(bytes, out, |b| f16_to_f32(u16::from_le_bytes(b))),
-            Float::BF16 => decode_with(bytes, out, |b| bf16_to_f32(u16::from_le_bytes(b))),
+            ToF32::F32 => decode_with(bytes, out, f32::from_le_bytes),
+            ToF32::F64 => decode_with(bytes, out, |b| f64::from_le_bytes(b) as f32),
+            ToF32::F16 => decode_with(bytes, out, |b| f16_to_f32(u16::from_le_bytes(b))),
+            ToF32::BF16 => decode_with(bytes, out, |b| bf16_to_f32(u16::from_le_bytes(b))),
+            ToF32::I64 => decode_with(bytes, out, |b| i64::from_le_bytes(b) as f32),
         }
     }
+}
+
+/// `v` as an f32 if that is exact, else `None`: the round trip through f32 must give `v` back
+/// (compared in i128, since `2^63 as i64` would saturate to `i64::MAX` and look exact).
+pub(crate) fn i64_to_f32(v: i64) -> Option<f32> {
+    let f = v as f32;
+    (f as i128 == i128::from(v)).then_some(f)
 }
 
 fn decode_with<const N: usize>(bytes: &[u8], out: &mut [f32], f: impl Fn([u8; N]) -> f32) {

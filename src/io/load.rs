@@ -184,13 +184,13 @@ pub(crate) fn from_bytes(
         .collect();
     let (copies, report) = plan(params, &keys);
     check(&report, options)?;
-    // every dtype first: an unsupported one fails before anything is written
+    // every dtype (and every I64 value) first: a bad one fails before anything is written
     let decoders = copies
         .iter()
-        .map(|&(p, i)| Ok((p, raw.tensors[i].float(op)?, raw.tensors[i].bytes)))
+        .map(|&(p, i)| Ok((p, raw.tensors[i].decoder(op)?, raw.tensors[i].bytes)))
         .collect::<Result<Vec<_>>>()?;
-    for (p, float, bytes) in decoders {
-        float.decode(bytes, p.values(params));
+    for (p, to_f32, bytes) in decoders {
+        to_f32.decode(bytes, p.values(params));
     }
     Ok(report)
 }

@@ -14,15 +14,20 @@
 //!
 //! ## What arenagrad writes and reads
 //!
-//! - [`save`] writes one `F32` tensor per parameter, under its name (PyTorch's state_dict keys,
-//!   shapes in PyTorch's layout, e.g. `[out, in]` for a Linear weight), in name order, with the
-//!   metadata `{"format": "pt"}` that Hugging Face tools expect. The header is padded with
-//!   spaces to a multiple of 8 bytes, so every tensor starts 8-byte aligned. For the same
-//!   tensors and metadata these are byte for byte the files `safetensors.torch.save_file` writes,
-//!   and the same store always gives the same bytes.
+//! - [`save`] writes one tensor per parameter and buffer, under its name (PyTorch's state_dict
+//!   keys, shapes in PyTorch's layout, e.g. `[out, in]` for a Linear weight), with the
+//!   metadata `{"format": "pt"}` that Hugging Face tools expect. Parameters and buffers are
+//!   `F32`, except buffers registered as [`BufferDtype::I64`](crate::params::BufferDtype)
+//!   (batch norm's `num_batches_tracked`), which are `I64` as in PyTorch, so
+//!   `load_state_dict` gets the dtype it expects; `I64` tensors come first, then `F32`, each
+//!   in name order. The header is padded with spaces to a multiple of 8 bytes, so every tensor
+//!   starts 8-byte aligned. For the same tensors and metadata these are byte for byte the files
+//!   `safetensors.torch.save_file` writes, and the same store always gives the same bytes.
 //! - [`read`] converts every tensor to `f32`: `F32` as is, `F64` rounded to nearest, `F16` and
-//!   `BF16` widened exactly (every value representable); any other dtype is an
-//!   [`Error::Format`] naming the key and the dtype.
+//!   `BF16` widened exactly (every value representable), `I64` only when exact (integers up to
+//!   2^24 in magnitude, and larger ones with few enough significant bits; any other value is
+//!   an [`Error::Format`] naming the key, the element and the value, before anything is
+//!   loaded); any other dtype is an [`Error::Format`] naming the key and the dtype.
 //! - [`load_into`] is PyTorch's `load_state_dict`: file tensors are matched to parameters by
 //!   name and must have the parameter's shape. With [`LoadOptions`]` { strict: true }` (the
 //!   default) a missing key, an unexpected key or a size mismatch is an [`Error::StateDict`]
@@ -121,8 +126,8 @@ use crate::error::{Error, Result};
 use crate::params::ParamStore;
 use crate::tensor::Tensor;
 
-/// Writes every parameter of `params` to `path` as an F32 safetensors file (see the module
-/// doc for the layout), replacing the file atomically: the bytes go to a temporary sibling
+/// Writes every parameter and buffer of `params` to `path` as a safetensors file (`F32`, and
+/// `I64` for integer buffers; see the module doc for the layout), replacing the file atomically: the bytes go to a temporary sibling
 /// first, which is renamed over `path`, so a crash never leaves half a file.
 ///
 /// ```
@@ -186,7 +191,7 @@ pub fn read(path: impl AsRef<Path>) -> Result<SafeTensorsFile> {
 /// Copies the tensors of the file at `path` into the parameters of the same names, like
 /// PyTorch's `model.load_state_dict(safetensors.torch.load_file(path), strict)`: see
 /// [`LoadOptions`] and [`LoadReport`]. Only the tensors that are loaded are converted, so an
-/// unexpected tensor of an unsupported dtype (an `I64` counter, say) is just reported.
+/// unexpected tensor of an unsupported dtype (an `I32`, say) is just reported.
 ///
 /// ```
 /// # use arenagrad::prelude::*;

@@ -14,7 +14,7 @@ use std::fmt;
 use safetensors::{Dtype, SafeTensorError, SafeTensors};
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use super::dtype::Float;
+use super::dtype::ToF32;
 use super::format_error;
 use crate::error::Result;
 use crate::tensor::Tensor;
@@ -34,27 +34,41 @@ pub(crate) struct RawFile<'a> {
 }
 
 impl RawTensor<'_> {
-    /// The decoder for this tensor's dtype, or an error naming the key and the dtype.
-    pub(crate) fn float(&self, op: &'static str) -> Result<Float> {
-        Float::of(self.dtype).ok_or_else(|| {
+    /// The decoder for this tensor's dtype, or an error naming the key and the dtype (or, for
+    /// an I64, the first value f32 cannot hold exactly).
+    pub(crate) fn decoder(&self, op: &'static str) -> Result<ToF32> {
+        let to_f32 = ToF32::of(self.dtype).ok_or_else(|| {
             format_error(
                 op,
                 format!(
                     "tensor {:?} has dtype {}, which does not convert to f32: arenagrad reads \
-                     F32, F64, F16 and BF16; convert the tensor before saving (in PyTorch: \
+                     F32, F64, F16, BF16 and I64; convert the tensor before saving (in PyTorch: \
                      t.float()) or keep non-float values in the metadata",
                     self.name, self.dtype
                 ),
             )
-        })
+        })?;
+        if let Some((i, v)) = to_f32.first_inexact(self.bytes) {
+            return Err(format_error(
+                op,
+                format!(
+                    "tensor {:?} (I64) holds {v} at element {i}, which f32 cannot represent \
+                     exactly (integers are exact up to 2^24 = 16777216 in magnitude), and \
+                     arenagrad keeps every value as f32; save a smaller value, or convert the \
+                     tensor in PyTorch (t.float()) if rounding it is acceptable",
+                    self.name
+                ),
+            ));
+        }
+        Ok(to_f32)
     }
 
     /// The tensor converted to f32.
     pub(crate) fn to_tensor(&self, op: &'static str) -> Result<Tensor> {
-        let float = self.float(op)?;
+        let to_f32 = self.decoder(op)?;
         // the byte count was checked against the shape, so this is at most 2x the bytes
         let mut data = vec![0.0f32; self.bytes.len() * 8 / self.dtype.bitsize()];
-        float.decode(self.bytes, &mut data);
+        to_f32.decode(self.bytes, &mut data);
         Tensor::new(data, &self.shape)
     }
 }

@@ -1,22 +1,28 @@
-//! The writer: F32 tensors in name order, `__metadata__` first, header padded to 8 bytes.
+//! The writer: F32 tensors (and `I64` buffers) in name order, `__metadata__` first, header
+//! padded to 8 bytes.
 //!
 //! This is the layout the `safetensors` crate's `serialize` produces (and so
-//! `safetensors.torch.save_file`, which calls it): tensors sorted by dtype then name, compact
-//! JSON, `"__metadata__"` before the tensors, spaces up to a multiple of 8. Done here instead
-//! because the crate emits the metadata entries in hash order, which differs from run to run.
+//! `safetensors.torch.save_file`, which calls it): tensors sorted by dtype (the larger
+//! alignment first: `I64` before `F32`) then name, compact JSON, `"__metadata__"` before the
+//! tensors, spaces up to a multiple of 8. Done here instead because the crate emits the
+//! metadata entries in hash order, which differs from run to run.
+//!
+//! Parameters, `F32` buffers and extra tensors are written as `F32`; a buffer registered as
+//! [`BufferDtype::I64`] (batch norm's `num_batches_tracked`) as little-endian `int64`, as
+//! PyTorch stores it, after checking that every value is a whole number in `int64`'s range.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::error::{Error, Result};
-use crate::params::ParamStore;
+use crate::params::{fits_i64, BufferDtype, ParamStore};
 use crate::tensor::Tensor;
 
 /// The largest header safetensors readers accept (the crate's `MAX_HEADER_SIZE`).
 pub(crate) const MAX_HEADER: usize = 100_000_000;
 
-/// One tensor to write: name, shape, values.
-type Entry<'a> = (&'a str, &'a [usize], &'a [f32]);
+/// One tensor to write: name, shape, values, the dtype the file holds them as.
+type Entry<'a> = (&'a str, &'a [usize], &'a [f32], BufferDtype);
 
 /// The safetensors bytes [`save`](super::save) writes.
 ///
@@ -63,26 +69,35 @@ pub(crate) fn serialize(
     extra: &[(String, Tensor)],
     metadata: &BTreeMap<String, String>,
 ) -> Result<Vec<u8>> {
+    let f32 = BufferDtype::F32;
     let mut entries: Vec<Entry<'_>> = params
         .params()
-        .map(|p| (params.name(p), params.shape(p), params.data(p)))
+        .map(|p| (params.name(p), params.shape(p), params.data(p), f32))
         .chain(params.buffers().map(|b| {
             let name = params.buffer_name(b);
-            (name, params.buffer_shape(b), params.buffer(b))
+            let dtype = params.buffer_dtype(b);
+            (name, params.buffer_shape(b), params.buffer(b), dtype)
         }))
-        .chain(extra.iter().map(|(n, t)| (n.as_str(), t.shape(), t.data())))
+        .chain(
+            extra
+                .iter()
+                .map(|(n, t)| (n.as_str(), t.shape(), t.data(), f32)),
+        )
         .collect();
     entries.sort_by(|a, b| a.0.cmp(b.0));
     check_names(op, &entries)?;
+    check_whole(op, &entries)?;
+    // the crate's order: larger alignment first (I64 before F32), then by name
+    entries.sort_by_key(|e| e.3 == BufferDtype::F32);
 
     let mut meta: BTreeMap<&str, &str> = BTreeMap::from([("format", "pt")]);
     meta.extend(metadata.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let mut header = format!("{{\"__metadata__\":{}", json(op, &meta)?);
     let mut offset = 0usize;
-    for &(name, shape, data) in &entries {
+    for &(name, shape, data, dtype) in &entries {
         let end = data
             .len()
-            .checked_mul(4)
+            .checked_mul(size_of(dtype))
             .and_then(|n| n.checked_add(offset))
             .ok_or_else(|| Error::SizeOverflow {
                 op,
@@ -90,8 +105,9 @@ pub(crate) fn serialize(
             })?;
         write!(
             header,
-            ",{}:{{\"dtype\":\"F32\",\"shape\":{},\"data_offsets\":[{offset},{end}]}}",
+            ",{}:{{\"dtype\":\"{}\",\"shape\":{},\"data_offsets\":[{offset},{end}]}}",
             json(op, name)?,
+            dtype_name(dtype),
             json(op, shape)?
         )
         .expect("writing to a String cannot fail");
@@ -114,10 +130,49 @@ pub(crate) fn serialize(
     let mut out = Vec::with_capacity(8 + header.len() + offset);
     out.extend_from_slice(&(header.len() as u64).to_le_bytes());
     out.extend_from_slice(header.as_bytes());
-    for (_, _, data) in entries {
-        out.extend(data.iter().flat_map(|v| v.to_le_bytes()));
+    for (_, _, data, dtype) in entries {
+        match dtype {
+            BufferDtype::F32 => out.extend(data.iter().flat_map(|v| v.to_le_bytes())),
+            // exact: check_whole saw every value is a whole number in range
+            BufferDtype::I64 => out.extend(data.iter().flat_map(|&v| (v as i64).to_le_bytes())),
+        }
     }
     Ok(out)
+}
+
+/// Bytes per element of `dtype`.
+fn size_of(dtype: BufferDtype) -> usize {
+    match dtype {
+        BufferDtype::F32 => 4,
+        BufferDtype::I64 => 8,
+    }
+}
+
+/// The safetensors name of `dtype`.
+fn dtype_name(dtype: BufferDtype) -> &'static str {
+    match dtype {
+        BufferDtype::F32 => "F32",
+        BufferDtype::I64 => "I64",
+    }
+}
+
+/// Every value of an `I64` entry must be a whole number in `int64`'s range (a buffer's values
+/// can be changed after registration, through `buffer_mut`).
+fn check_whole(op: &'static str, entries: &[Entry<'_>]) -> Result<()> {
+    for &(name, _, data, _) in entries.iter().filter(|e| e.3 == BufferDtype::I64) {
+        if let Some(i) = data.iter().position(|&v| !fits_i64(v)) {
+            return Err(Error::InvalidArgument {
+                op,
+                message: format!(
+                    "buffer {name:?} is I64 (written as int64, as PyTorch stores it) but element \
+                     {i} is {}, not a whole number in int64's range; set it to a whole number \
+                     before saving",
+                    data[i]
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Names must be unique (one namespace for parameters and extra tensors) and must not be the

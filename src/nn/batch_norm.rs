@@ -9,15 +9,16 @@
 //!
 //! State: parameters `"{name}.weight"` (ones) and `"{name}.bias"` (zeros), buffers
 //! `"{name}.running_mean"` (zeros), `"{name}.running_var"` (ones) and
-//! `"{name}.num_batches_tracked"` (0, a scalar): PyTorch's state_dict entries, so files move
-//! between the two. The buffers live in the [`ParamStore`] and are updated through the scope
-//! during `forward` (`Scope::buffer_mut`); a forward that fails leaves them unchanged.
+//! `"{name}.num_batches_tracked"` (0, a scalar; an [`I64`](BufferDtype::I64) buffer, so files
+//! hold it as `int64`): PyTorch's state_dict entries and dtypes, so files move between the
+//! two. The buffers live in the [`ParamStore`] and are updated through the scope during
+//! `forward` (`Scope::buffer_mut`); a forward that fails leaves them unchanged.
 
 use crate::error::{Error, Result};
 use crate::graph::{Scope, Var};
 use crate::nn::Module;
 use crate::ops::BatchNormMode;
-use crate::params::{Buffer, Param, ParamStore};
+use crate::params::{Buffer, BufferDtype, Param, ParamStore};
 use crate::tensor::Tensor;
 
 /// The shared state of [`BatchNorm1d`] and [`BatchNorm2d`].
@@ -66,8 +67,11 @@ impl BatchNorm {
             bias: params.add(&key("bias"), Tensor::zeros(&c)?)?,
             running_mean: params.add_buffer(&key("running_mean"), Tensor::zeros(&c)?)?,
             running_var: params.add_buffer(&key("running_var"), Tensor::ones(&c)?)?,
-            num_batches_tracked: params
-                .add_buffer(&key("num_batches_tracked"), Tensor::scalar(0.0))?,
+            num_batches_tracked: params.add_buffer_as(
+                &key("num_batches_tracked"),
+                Tensor::scalar(0.0),
+                BufferDtype::I64,
+            )?,
             eps: 1e-5,
             momentum: Some(0.1),
             training: true,

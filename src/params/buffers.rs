@@ -10,7 +10,9 @@
 //! statistics during the forward pass, as PyTorch's batch norm does in training mode.
 //!
 //! Values are `f32`, also for counters (`num_batches_tracked`, an `int64` in PyTorch: exact
-//! up to 2²⁴ batches).
+//! up to 2²⁴ batches). Each buffer also records the dtype PyTorch gives it ([`BufferDtype`]):
+//! a counter registered with [`ParamStore::add_buffer_as`]`(.., BufferDtype::I64)` is written
+//! to files as `I64`, so PyTorch's `load_state_dict` gets the `int64` it expects.
 
 use super::ParamStore;
 use crate::error::{Error, Result};
@@ -31,6 +33,27 @@ impl Buffer {
     }
 }
 
+/// The dtype a buffer has in PyTorch's `state_dict`, which is the dtype
+/// `io::save` writes it as. The store keeps `f32` values either way.
+///
+/// ```
+/// use arenagrad::prelude::*;
+/// use arenagrad::params::BufferDtype;
+/// let mut params = ParamStore::new();
+/// let n = params.add_buffer_as("bn.num_batches_tracked", Tensor::scalar(0.0), BufferDtype::I64)?;
+/// assert_eq!(params.buffer_dtype(n), BufferDtype::I64);
+/// # Ok::<(), arenagrad::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum BufferDtype {
+    /// `float32`: statistics such as `running_mean` (the default).
+    #[default]
+    F32,
+    /// `int64`: counters such as `num_batches_tracked`. The values must be whole numbers; they
+    /// are exact in the store's `f32` up to 2²⁴ in magnitude.
+    I64,
+}
+
 /// Where one buffer lives in the store's flat buffer storage.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BufferMeta {
@@ -42,6 +65,8 @@ pub struct BufferMeta {
     pub offset: usize,
     /// Element count.
     pub numel: usize,
+    /// The dtype files hold it as.
+    pub dtype: BufferDtype,
 }
 
 /// The buffers of a store: layout and values.
@@ -67,6 +92,38 @@ impl ParamStore {
     /// # Ok::<(), arenagrad::Error>(())
     /// ```
     pub fn add_buffer(&mut self, name: &str, value: Tensor) -> Result<Buffer> {
+        self.add_buffer_as(name, value, BufferDtype::F32)
+    }
+
+    /// [`add_buffer`](Self::add_buffer) with the dtype the buffer has in PyTorch (what a file
+    /// holds it as). An `I64` buffer's initial values must be whole numbers.
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// use arenagrad::params::BufferDtype;
+    /// let mut params = ParamStore::new();
+    /// let n = params.add_buffer_as("steps", Tensor::scalar(3.0), BufferDtype::I64)?;
+    /// assert_eq!(params.buffer(n), &[3.0]);
+    /// assert!(params.add_buffer_as("half", Tensor::scalar(0.5), BufferDtype::I64).is_err());
+    /// # Ok::<(), arenagrad::Error>(())
+    /// ```
+    pub fn add_buffer_as(
+        &mut self,
+        name: &str,
+        value: Tensor,
+        dtype: BufferDtype,
+    ) -> Result<Buffer> {
+        if dtype == BufferDtype::I64 {
+            if let Some(v) = value.data().iter().find(|v| !fits_i64(**v)) {
+                return Err(Error::InvalidArgument {
+                    op: "ParamStore::add_buffer_as",
+                    message: format!(
+                        "buffer {name:?} is I64 but its initial value {v} is not a whole number \
+                         in int64's range; start a counter at a whole number such as 0"
+                    ),
+                });
+            }
+        }
         if self.get(name).is_some() || self.get_buffer(name).is_some() {
             return Err(Error::DuplicateParam {
                 name: name.to_string(),
@@ -80,6 +137,7 @@ impl ParamStore {
             shape: value.shape().to_vec(),
             offset,
             numel: value.numel(),
+            dtype,
         });
         Ok(Buffer {
             store: self.id,
@@ -134,6 +192,11 @@ impl ParamStore {
         &self.buffer_meta(b).shape
     }
 
+    /// The dtype `b` was registered with (what a file holds it as).
+    pub fn buffer_dtype(&self, b: Buffer) -> BufferDtype {
+        self.buffer_meta(b).dtype
+    }
+
     /// The values of `b`.
     pub fn buffer(&self, b: Buffer) -> &[f32] {
         let m = self.buffer_meta(b);
@@ -153,6 +216,13 @@ impl ParamStore {
     pub fn buffer_tensor(&self, b: Buffer) -> Tensor {
         Tensor::new(self.buffer(b).to_vec(), self.buffer_shape(b)).expect("meta matches data")
     }
+}
+
+/// Whether `v` is a whole number in `[-2⁶³, 2⁶³)`, so `v as i64` is exact: what an `I64`
+/// buffer may hold.
+pub(crate) fn fits_i64(v: f32) -> bool {
+    const TWO_63: f32 = 9_223_372_036_854_775_808.0;
+    v.fract() == 0.0 && (-TWO_63..TWO_63).contains(&v)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 mod bad_input;
 mod checkpoint;
 mod files;
+mod int64;
 
 use std::collections::BTreeMap;
 
@@ -139,13 +140,13 @@ fn f64_f16_bf16_convert_and_other_dtypes_are_errors() {
     assert_eq!(f.tensors["c"].to_vec(), [1.0, -3.0]);
     assert!(f.metadata.is_empty());
 
-    let i64_file = file(
-        r#"{"steps":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}"#,
-        &[0; 8],
+    let i32_file = file(
+        r#"{"steps":{"dtype":"I32","shape":[1],"data_offsets":[0,4]}}"#,
+        &[0; 4],
     );
-    let msg = format_message(from_bytes(&i64_file));
+    let msg = format_message(from_bytes(&i32_file));
     assert!(
-        msg.contains("\"steps\"") && msg.contains("I64") && msg.contains("F16"),
+        msg.contains("\"steps\"") && msg.contains("I32") && msg.contains("F16"),
         "{msg}"
     );
     // an unknown dtype name is a header error
@@ -158,20 +159,20 @@ fn f64_f16_bf16_convert_and_other_dtypes_are_errors() {
 
 #[test]
 fn unsupported_dtypes_fail_only_when_loaded() {
-    let header = r#"{"num_batches_tracked":{"dtype":"I64","shape":[],"data_offsets":[0,8]},"w":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#;
-    let bytes = file(header, &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x3f]);
+    let header = r#"{"count":{"dtype":"I32","shape":[],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#;
+    let bytes = file(header, &[0, 0, 0, 0, 0, 0, 0x80, 0x3f]);
     let mut params = store(&[("w", Tensor::zeros(&[1]).unwrap())]);
     let lenient = LoadOptions { strict: false };
     let report = load_bytes_into(&bytes, &mut params, lenient).unwrap();
-    assert_eq!(report.unexpected, ["num_batches_tracked"]); // reported, not converted
+    assert_eq!(report.unexpected, ["count"]); // reported, not converted
     assert_eq!(params.data(params.get("w").unwrap()), &[1.0]);
 
     let mut params = store(&[
         ("w", Tensor::zeros(&[1]).unwrap()),
-        ("num_batches_tracked", Tensor::scalar(5.0)),
+        ("count", Tensor::scalar(5.0)),
     ]);
     let err = load_bytes_into(&bytes, &mut params, lenient).unwrap_err();
-    assert!(err.to_string().contains("I64"));
+    assert!(err.to_string().contains("I32"));
     assert_eq!(params.data(params.get("w").unwrap()), &[0.0]); // nothing written
 }
 
