@@ -29,7 +29,8 @@
 //!   padding needs no im2col: the image itself is the `col` matrix.
 //! - Every product is one [`matmul`] on row-major views; transposes are swapped strides.
 //! - Threads: [`forward`] and [`backward_input`] split the batch over rayon (each output
-//!   element belongs to one image, so one task computes it). [`backward_weight`] sums over the
+//!   element belongs to one image, so one task computes it; a task's products stay on its
+//!   thread, so each thread needs one im2col buffer). [`backward_weight`] sums over the
 //!   batch, so it walks the images in order on the calling thread and adds each image's
 //!   product into `dW` (the GEMM itself goes parallel when large). Either way every result is
 //!   bitwise the same for 1 and N threads (tested).
@@ -37,7 +38,7 @@
 //!   validate shapes and arguments first and return typed errors).
 //! - `reference.rs` holds the scalar twin: direct nested loops accumulating in `f64`.
 
-use crate::kernels::gemm::{matmul, Mat};
+use crate::kernels::gemm::{matmul, matmul_seq, Mat};
 use crate::kernels::par::for_units;
 use crate::kernels::Acc;
 
@@ -59,6 +60,19 @@ fn image_grain(c: &Conv) -> usize {
         1
     } else {
         usize::MAX
+    }
+}
+
+/// The product an image's task makes while it holds an im2col buffer: on the task's thread
+/// when the batch is split over rayon tasks, else [`matmul`] (split over rayon when large).
+/// Split inside a task, it would let the waiting thread run another image on top of the
+/// first, which needs a second buffer whenever the stealing goes deeper than before: an
+/// allocation in any late step.
+fn image_matmul(c: &Conv) -> fn(Mat<'_>, Mat<'_>, &mut [f32], Acc) {
+    if image_grain(c) == 1 {
+        matmul_seq
+    } else {
+        matmul
     }
 }
 
@@ -92,7 +106,7 @@ pub fn forward(c: &Conv, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f3
                 } else {
                     with_scratch(k * p, |col| {
                         im2col(c, xg, col);
-                        matmul(wg, Mat::row_major(col, k, p), yg, acc);
+                        image_matmul(c)(wg, Mat::row_major(col, k, p), yg, acc);
                     });
                 }
             }
@@ -123,7 +137,7 @@ pub fn backward_input(c: &Conv, w: &[f32], dy: &[f32], dx: &mut [f32], acc: Acc)
                     matmul(wg.t(), dyg, dxg, acc);
                 } else {
                     with_scratch(k * p, |dcol| {
-                        matmul(wg.t(), dyg, dcol, Acc::Write);
+                        image_matmul(c)(wg.t(), dyg, dcol, Acc::Write);
                         if acc == Acc::Write {
                             dxg.fill(0.0);
                         }
