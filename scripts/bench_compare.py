@@ -3,12 +3,15 @@
 
 For every workload and thread count, runs PyTorch's `torch_ref.py --only W` and arenagrad's
 `bench_suite --only W` alternately, ROUNDS times each (A, B, A, B, ...), so both sides see the
-same machine noise. Every JSON line is kept in the log; the table reports, per side, the median
-over rounds of each run's median, and the ratio arenagrad / PyTorch (time; < 1 is faster).
+same machine noise. With `--tcmalloc LIB`, each round also runs PyTorch with `LD_PRELOAD=LIB`
+(PyTorch's own CPU tuning advice), and the ratio is taken against the faster of PyTorch's two
+allocators. Every JSON line is kept in the log; the table reports, per side, the median over
+rounds of each run's median, and the ratio arenagrad / PyTorch (time; < 1 is faster).
 
     cargo build --release --example bench_suite
     python3 scripts/bench_compare.py --torch-python /tmp/torchref/bin/python \
-        --torch-ref ../shared/bench/torch_ref.py --threads 2,1 --rounds 3 --log sitting.jsonl
+        --torch-ref ../shared/bench/torch_ref.py --threads 2,1 --rounds 3 --log sitting.jsonl \
+        --tcmalloc /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
 
 torch_ref.py is PyTorch's side of the workloads (kept outside this repository); its Adam
 variants (`adam_10M_100t_fused`, `_foreach`, `_loop`) are compared with arenagrad's one
@@ -31,6 +34,8 @@ WORKLOADS = [
     "adam_10M_100t",
     "softmax_xent_4096x1000",
     "stream_triad_16M",
+    "cnn_lenet_28x28_b64_adam",
+    "cnn_bn_32x32_b32_sgd",
 ]
 # the metric printed next to the time, when the workload has one
 METRIC = {
@@ -56,6 +61,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--only", default="")
     ap.add_argument("--log", default="bench_sitting.jsonl")
+    ap.add_argument("--tcmalloc", default="", help="also run PyTorch with LD_PRELOAD=this library")
     args = ap.parse_args()
     only = [s for s in args.only.split(",") if s]
     names = [w for w in WORKLOADS if not only or any(o in w for o in only)]
@@ -68,8 +74,12 @@ def main():
                     torch_cmd = [args.torch_python, args.torch_ref, "--threads", str(threads),
                                  "--only", name]
                     ours_cmd = [args.suite, "--threads", str(threads), "--only", name]
-                    for side, cmd in (("torch", torch_cmd), ("arenagrad", ours_cmd)):
-                        for rec in run_lines(cmd, env):
+                    sides = [("torch", torch_cmd, env), ("arenagrad", ours_cmd, env)]
+                    if args.tcmalloc:
+                        sides.insert(1, ("torch+tcmalloc", torch_cmd,
+                                         dict(env, LD_PRELOAD=args.tcmalloc)))
+                    for side, cmd, side_env in sides:
+                        for rec in run_lines(cmd, side_env):
                             # --only matches substrings: matmul_1024_fwd also runs _fwd_bwd
                             if not rec["workload"].startswith(name) or (
                                     rec["workload"] != name and name != "adam_10M_100t"):
@@ -88,7 +98,8 @@ def med(recs, key):
 
 
 def print_table(results):
-    print("| workload | threads | PyTorch median ms | arenagrad median ms | ratio | metric (PyTorch / arenagrad) |")
+    print("| workload | threads | PyTorch median ms (glibc / tcmalloc) | arenagrad median ms "
+          "| ratio to the faster PyTorch | metric (PyTorch / arenagrad) |")
     print("|---|---|---|---|---|---|")
     keys = sorted({(t, w) for (t, w, s) in results if s == "arenagrad"}, key=lambda k: (-k[0], WORKLOADS.index(k[1]) if k[1] in WORKLOADS else 99))
     for threads, w in keys:
@@ -96,13 +107,17 @@ def print_table(results):
         torch_names = [tw for (t, tw, s) in results if t == threads and s == "torch"
                        and (tw == w or tw.startswith(w + "_") and w == "adam_10M_100t")]
         for tw in sorted(set(torch_names)) or [None]:
-            theirs = results.get((threads, tw, "torch"), [])
-            a, b = med(ours, "median_ms"), med(theirs, "median_ms")
-            ratio = f"{a / b:.2f}×" if a and b else "-"
+            plain = results.get((threads, tw, "torch"), [])
+            tc = results.get((threads, tw, "torch+tcmalloc"), [])
+            a = med(ours, "median_ms")
+            b_plain, b_tc = med(plain, "median_ms"), med(tc, "median_ms")
+            best = min(v for v in (b_plain, b_tc) if v is not None) if (b_plain or b_tc) else None
+            ratio = f"{a / best:.2f}×" if a and best else "-"
+            shown = f"{b_plain} / {b_tc}" if b_tc is not None else f"{b_plain}"
             m = METRIC.get(w)
-            metric = f"{m}: {med(theirs, m)} / {med(ours, m)}" if m else ""
+            metric = f"{m}: {med(plain + tc, m)} / {med(ours, m)}" if m else ""
             label = w if tw in (None, w) else f"{w} (vs {tw})"
-            print(f"| {label} | {threads} | {b} | {a} | {ratio} | {metric} |")
+            print(f"| {label} | {threads} | {shown} | {a} | {ratio} | {metric} |")
 
 
 if __name__ == "__main__":

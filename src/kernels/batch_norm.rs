@@ -25,10 +25,13 @@
 
 pub mod scalar;
 mod stats;
+mod sums;
 #[cfg(test)]
 mod tests;
 
 pub use stats::{batch_stats, rstd_of, update_running};
+
+use std::ops::Range;
 
 use super::par::{for_units, Par, EW_GRAIN};
 use crate::kernels::Acc;
@@ -60,13 +63,14 @@ impl ChannelLayout {
     pub fn per_channel(&self) -> usize {
         self.n * self.l
     }
-    /// `Σ f(k)` in `f64` over channel `j`'s elements `k` (flat indices), in sample order.
+    /// `Σ f(range)` over the ranges of flat indices that hold channel `j`'s elements (one per
+    /// sample, `l` long), in sample order.
     #[inline]
-    pub(super) fn channel_sum(&self, j: usize, f: impl Fn(usize) -> f64) -> f64 {
+    pub(super) fn channel_sum(&self, j: usize, f: impl Fn(Range<usize>) -> f64) -> f64 {
         let mut s = 0.0;
         for i in 0..self.n {
             let base = (i * self.c + j) * self.l;
-            s += (base..base + self.l).map(&f).sum::<f64>();
+            s += f(base..base + self.l);
         }
         s
     }
@@ -130,8 +134,8 @@ pub fn backward_sums(
     for_units([sum_g, dot], [1, 1], l.c, chunk, grain, &|j0, [s, d]| {
         for k in 0..s.len() {
             let (j, mu) = (j0 + k, mean[j0 + k] as f64);
-            s[k] = l.channel_sum(j, |e| g[e] as f64) as f32;
-            d[k] = l.channel_sum(j, |e| g[e] as f64 * (x[e] as f64 - mu)) as f32;
+            s[k] = l.channel_sum(j, |r| sums::sum(&g[r])) as f32;
+            d[k] = l.channel_sum(j, |r| sums::dot_dev(&g[r.clone()], &x[r], mu)) as f32;
         }
     });
 }

@@ -12,7 +12,7 @@
 //! |---|---|
 //! | y (per image, group) | `W_g [O/G, C/G·kh·kw] · col_g` (GEMM), then `+ b` per channel |
 //! | dx (per image, group) | `dcol = W_gᵀ · dY_g` (GEMM), then col2im: each `dcol` entry added back to the input position it was read from (padding taps dropped) |
-//! | dW_g | `Σₙ dY_g[n] [O/G, OH·OW] · col_g[n]ᵀ` (GEMM per image, adding) |
+//! | dW_g | `(Σₙ col_g[n] · dY_g[n]ᵀ)ᵀ` (GEMM per image, adding; transposed at the end) |
 //! | db | `Σ` of `dY` over the batch and the output positions |
 //!
 //! The transposed convolution is the same pair run the other way round: its forward is this
@@ -29,14 +29,16 @@
 //!   padding needs no im2col: the image itself is the `col` matrix.
 //! - Every product is one [`matmul`] on row-major views; transposes are swapped strides.
 //! - Threads: [`forward`] and [`backward_input`] split the batch over rayon (each output
-//!   element belongs to one image, so one task computes it; a task's products stay on its
-//!   thread, so each thread needs one im2col buffer). [`backward_weight`] sums over the
-//!   batch, so it walks the images in order on the calling thread and adds each image's
-//!   product into `dW` (the GEMM itself goes parallel when large). Either way every result is
-//!   bitwise the same for 1 and N threads (tested).
+//!   element belongs to one image, so one task computes it). [`backward_weight`] sums over the
+//!   batch: it cuts the images into pieces fixed by the batch size, sums each piece in its own
+//!   buffer (in parallel), and adds the pieces in order. Either way every result is bitwise
+//!   the same for 1 and N threads (tested). A task's products stay on its thread, so each
+//!   thread needs one im2col buffer.
 //! - The kernels check lengths and the geometry with `assert!` (an internal invariant: the ops
 //!   validate shapes and arguments first and return typed errors).
 //! - `reference.rs` holds the scalar twin: direct nested loops accumulating in `f64`.
+
+use std::ops::Range;
 
 use crate::kernels::gemm::{matmul, matmul_seq, Mat};
 use crate::kernels::par::for_units;
@@ -63,11 +65,11 @@ fn image_grain(c: &Conv) -> usize {
     }
 }
 
-/// The product an image's task makes while it holds an im2col buffer: on the task's thread
-/// when the batch is split over rayon tasks, else [`matmul`] (split over rayon when large).
-/// Split inside a task, it would let the waiting thread run another image on top of the
-/// first, which needs a second buffer whenever the stealing goes deeper than before: an
-/// allocation in any late step.
+/// The product an image's (or a weight-gradient piece's) task makes while it holds an im2col
+/// buffer: on the task's thread when the batch is split over rayon tasks, else [`matmul`]
+/// (split over rayon when large). Split inside a task, it would let the waiting thread run
+/// another task on top of the first, which needs a second buffer whenever the stealing goes
+/// deeper than before: an allocation in any late step.
 fn image_matmul(c: &Conv) -> fn(Mat<'_>, Mat<'_>, &mut [f32], Acc) {
     if image_grain(c) == 1 {
         matmul_seq
@@ -149,28 +151,73 @@ pub fn backward_input(c: &Conv, w: &[f32], dy: &[f32], dx: &mut [f32], acc: Acc)
     });
 }
 
-/// `dw (=|+=)` the gradient of [`forward`] with respect to `w`: for each group, the images'
-/// products `dY_g[n] · col_g[n]ᵀ` added in batch order (the first one stores with `acc`).
+/// Weight-gradient batches of at least [`PAR_MIN_MACS`] are cut into this many pieces of
+/// consecutive images (fewer for small batches).
+const WEIGHT_PIECES: usize = 8;
+
+/// `dw (=|+=)` the gradient of [`forward`] with respect to `w`.
+///
+/// Per group, `dW_gᵀ [C/G·kh·kw, O/G] = Σₙ col_g[n] · dY_g[n]ᵀ`: written this way round, the
+/// GEMM reads the column matrix in place (the other way round, `dY · colᵀ`, packs a transposed
+/// copy of every image's column matrix). The images are cut into pieces that depend on the
+/// batch size only; each piece's sum (images in order) goes to its own buffer, the pieces run
+/// in parallel, and their sums are added in piece order while being transposed into `dw`: the
+/// bits do not depend on the thread count.
 pub fn backward_weight(c: &Conv, x: &[f32], dy: &[f32], dw: &mut [f32], acc: Acc) {
     c.assert_lengths(x.len(), dw.len(), dy.len());
+    let len = dw.len();
+    let pieces = if c.macs() >= PAR_MIN_MACS {
+        c.batch.min(WEIGHT_PIECES)
+    } else {
+        c.batch.min(1)
+    };
+    if pieces == 0 {
+        if acc == Acc::Write {
+            dw.fill(0.0);
+        }
+        return;
+    }
+    let per = c.batch.div_ceil(pieces);
+    let pieces = c.batch.div_ceil(per);
+    with_scratch(pieces * len, |parts| {
+        for_units([parts], [len], pieces, 1, 2, &|q0, [ps]| {
+            for (q, part) in (q0..).zip(ps.chunks_exact_mut(len)) {
+                weight_piece(c, x, dy, q * per..((q + 1) * per).min(c.batch), part);
+            }
+        });
+        let (og, k) = (c.out_per_group(), c.col_rows());
+        for (g, dwg) in dw.chunks_exact_mut(og * k).enumerate() {
+            for (o, row) in dwg.chunks_exact_mut(k).enumerate() {
+                for (r, out) in row.iter_mut().enumerate() {
+                    let at = g * k * og + r * og + o;
+                    let s = parts
+                        .chunks_exact(len)
+                        .skip(1)
+                        .fold(parts[at], |s, p| s + p[at]);
+                    acc.put(out, s);
+                }
+            }
+        }
+    });
+}
+
+/// `part [G, C/G·kh·kw, O/G] = Σ` over `images` (in order) of each group's `col_g · dY_gᵀ`.
+fn weight_piece(c: &Conv, x: &[f32], dy: &[f32], images: Range<usize>, part: &mut [f32]) {
     let (x_img, y_img) = (c.in_channels * c.in_plane(), c.out_channels * c.out_plane());
     let (og, k, p) = (c.out_per_group(), c.col_rows(), c.out_plane());
     let xg_len = c.in_per_group() * c.in_plane();
-    if c.batch == 0 && acc == Acc::Write {
-        dw.fill(0.0);
-    }
-    for n in 0..c.batch {
-        let acc = if n == 0 { acc } else { Acc::Add };
-        for g in 0..c.groups {
-            let dyg = Mat::row_major(&dy[n * y_img + g * og * p..][..og * p], og, p);
+    let first = images.start;
+    for n in images {
+        let acc = if n == first { Acc::Write } else { Acc::Add };
+        for (g, part) in part.chunks_exact_mut(k * og).enumerate() {
+            let dyg_t = Mat::row_major(&dy[n * y_img + g * og * p..][..og * p], og, p).t();
             let xg = &x[n * x_img + g * xg_len..][..xg_len];
-            let dwg = &mut dw[g * og * k..(g + 1) * og * k];
             if c.is_pointwise() {
-                matmul(dyg, Mat::row_major(xg, k, p).t(), dwg, acc);
+                matmul(Mat::row_major(xg, k, p), dyg_t, part, acc);
             } else {
                 with_scratch(k * p, |col| {
                     im2col(c, xg, col);
-                    matmul(dyg, Mat::row_major(col, k, p).t(), dwg, acc);
+                    image_matmul(c)(Mat::row_major(col, k, p), dyg_t, part, acc);
                 });
             }
         }
@@ -178,7 +225,8 @@ pub fn backward_weight(c: &Conv, x: &[f32], dy: &[f32], dw: &mut [f32], acc: Acc
 }
 
 /// `db (=|+=)` the sums of `dy [batch, channels, plane]` over the batch and the plane, per
-/// channel (images added in order, each plane summed in `f32` from its first element).
+/// channel: images added in order, each plane summed in `f32` by 8 lanes (position modulo 8)
+/// added in a fixed tree, then its tail.
 pub fn backward_bias(dy: &[f32], batch: usize, channels: usize, db: &mut [f32], acc: Acc) {
     assert_eq!(db.len(), channels, "conv: bias gradient length");
     let plane = dy.len().checked_div(batch * channels).unwrap_or(0);
@@ -190,9 +238,22 @@ pub fn backward_bias(dy: &[f32], batch: usize, channels: usize, db: &mut [f32], 
     for (ch, out) in db.iter_mut().enumerate() {
         let mut s = 0.0f32;
         for n in 0..batch {
-            let row = &dy[(n * channels + ch) * plane..][..plane];
-            s += row.iter().sum::<f32>();
+            s += lane_sum(&dy[(n * channels + ch) * plane..][..plane]);
         }
         acc.put(out, s);
     }
+}
+
+/// `Σ x` in `f32`: 8 accumulators by position modulo 8 (vectorised by LLVM), a fixed tree,
+/// then the tail.
+fn lane_sum(x: &[f32]) -> f32 {
+    let body = x.len() / 8 * 8;
+    let mut s = [0.0f32; 8];
+    for c in x[..body].chunks_exact(8) {
+        for (s, v) in s.iter_mut().zip(c) {
+            *s += v;
+        }
+    }
+    let tree = ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
+    x[body..].iter().fold(tree, |t, v| t + v)
 }

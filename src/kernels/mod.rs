@@ -30,6 +30,7 @@ pub mod special;
 pub mod strided;
 pub mod unary;
 pub mod vmath;
+mod window;
 
 pub use acc::Acc;
 

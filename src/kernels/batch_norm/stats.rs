@@ -2,7 +2,7 @@
 //! `rstd` of given variances, and the running-statistics update (module docs of
 //! [`batch_norm`](super)).
 
-use super::{ChannelLayout, CHANNELS};
+use super::{sums, ChannelLayout, CHANNELS};
 use crate::kernels::par::for_units;
 
 /// The batch statistics of each channel: `mean`, `rstd = 1/√(σ² + eps)` with the biased
@@ -36,8 +36,8 @@ pub fn batch_stats(
         &|j0, [mu, rs, v]| {
             for k in 0..mu.len() {
                 let j = j0 + k;
-                let mean = l.channel_sum(j, |e| x[e] as f64) / m;
-                let ss = l.channel_sum(j, |e| (x[e] as f64 - mean).powi(2));
+                let mean = l.channel_sum(j, |r| sums::sum(&x[r])) / m;
+                let ss = l.channel_sum(j, |r| sums::sq_dev(&x[r], mean));
                 mu[k] = mean as f32;
                 rs[k] = (1.0 / (ss / m + eps as f64).sqrt()) as f32;
                 v[k] = (ss / (m - 1.0)) as f32;

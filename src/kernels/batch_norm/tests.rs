@@ -70,7 +70,14 @@ fn by_hand() {
 
 #[test]
 fn kernels_match_the_scalar_twins() {
-    let layouts = [(3, 2, 1), (1, 3, 5), (4, 5, 7), (2, 1, 13), (5, 3, 3)];
+    let layouts = [
+        (3, 2, 1),
+        (1, 3, 5),
+        (4, 5, 7),
+        (2, 1, 13),
+        (5, 3, 3),
+        (2, 3, 37),
+    ];
     for (n, c, len) in layouts {
         let l = ChannelLayout { n, c, l: len };
         let (x, g) = (values(l.numel(), 1), values(l.numel(), 2));

@@ -27,7 +27,8 @@ fn close(got: &[f32], want: &[f32], what: &str, c: &Conv) {
 
 /// (batch, C, O, [H, W], [kh, kw], stride, padding, dilation, groups): strides that do not
 /// divide, dilation, groups, non-square kernels, padding, 1×1 kernels, batch 1 and 0, long
-/// rows (SIMD and GEMM tails), 1-d (height 1).
+/// rows (SIMD and GEMM tails), 1-d (height 1), the output widths im2col copies with fixed-size
+/// moves.
 #[allow(clippy::type_complexity)]
 const CASES: &[(
     usize,
@@ -54,6 +55,15 @@ const CASES: &[(
     (1, 8, 8, [13, 17], [3, 3], [1, 1], [1, 1], [1, 1], 8),
     (2, 16, 24, [12, 12], [3, 3], [1, 1], [1, 1], [1, 1], 1),
     (1, 2, 2, [5, 5], [2, 2], [4, 4], [3, 3], [3, 3], 1),
+    (1, 2, 3, [5, 20], [2, 3], [1, 1], [0, 0], [1, 1], 1),
+    (2, 1, 4, [28, 28], [5, 5], [1, 1], [2, 2], [1, 1], 1),
+    (1, 3, 2, [9, 30], [3, 3], [1, 2], [1, 1], [1, 3], 1),
+    // output widths with their own copy loops (7, 8, 14, 16, 28, 32)
+    (2, 2, 2, [7, 7], [3, 3], [1, 1], [1, 1], [1, 1], 1),
+    (1, 1, 1, [5, 10], [3, 3], [1, 1], [0, 0], [1, 1], 1),
+    (1, 2, 3, [8, 14], [3, 3], [1, 1], [1, 1], [1, 1], 1),
+    (1, 2, 2, [4, 16], [3, 3], [1, 1], [1, 1], [1, 1], 1),
+    (1, 1, 2, [3, 34], [3, 3], [1, 1], [0, 0], [1, 1], 1),
 ];
 
 fn geometries() -> impl Iterator<Item = Conv> {
@@ -137,9 +147,38 @@ fn an_explicit_output_size_smaller_than_the_formula() {
 }
 
 /// Large enough that the batch splits over threads (and some GEMMs too).
+/// A batch large enough to cut the weight gradient into pieces (2 images each, the last one
+/// alone), on multiples of 1/8: every product is a multiple of 1/64 and every partial sum
+/// stays far below 2²⁴/64, so f32 arithmetic is exact in any order and the kernels must equal
+/// the `f64` reference exactly.
+#[test]
+fn weight_gradient_pieces_are_exact_on_dyadic_values() {
+    let c = Conv::new(11, 8, 16, [16, 16], [3, 3], [1, 1], [1, 1], [1, 1], 1).unwrap();
+    assert!(c.macs() >= PAR_MIN_MACS);
+    let [xl, wl, yl] = c.lens();
+    let eighths = |n, seed| -> Vec<f32> {
+        noisy(n, seed)
+            .iter()
+            .map(|v| (v * 8.0).round() / 8.0)
+            .collect()
+    };
+    let (x, w, dy) = (eighths(xl, 1), eighths(wl, 2), eighths(yl, 3));
+    for acc in [Acc::Write, Acc::Add] {
+        let (mut got, mut want) = (eighths(wl, 4), eighths(wl, 4));
+        backward_weight(&c, &x, &dy, &mut got, acc);
+        backward_weight_ref(&c, &x, &dy, &mut want, acc);
+        assert_eq!(got, want, "dw {acc:?}");
+        let (mut got, mut want) = (eighths(yl, 5), eighths(yl, 5));
+        forward(&c, &x, &w, None, &mut got, acc);
+        forward_ref(&c, &x, &w, None, &mut want, acc);
+        assert_eq!(got, want, "y {acc:?}");
+    }
+}
+
 #[test]
 fn bitwise_identical_on_1_and_2_threads() {
-    let c = Conv::new(4, 16, 32, [24, 24], [3, 3], [1, 1], [1, 1], [1, 1], 2).unwrap();
+    // 11 images: the weight gradient's pieces hold 2 images each but the last
+    let c = Conv::new(11, 16, 32, [24, 24], [3, 3], [1, 1], [1, 1], [1, 1], 2).unwrap();
     assert!(c.macs() >= PAR_MIN_MACS);
     let [xl, wl, yl] = c.lens();
     let (x, w, b, dy) = (noisy(xl, 1), noisy(wl, 2), noisy(32, 3), noisy(yl, 4));

@@ -2,6 +2,8 @@
 //! in-plane index saved for backward (module docs of [`pool`](super)).
 
 use super::{for_planes, Axis, Pool2d};
+use crate::kernels::simd::{f32x8, load, LANES};
+use crate::kernels::window::valid;
 use crate::kernels::Acc;
 
 /// The saved index of a window with no position inside the input (only possible with
@@ -42,29 +44,100 @@ pub fn max_pool2d(x: &[f32], p: &Pool2d, y: &mut [f32], arg: &mut [usize]) {
     });
 }
 
+/// Largest plane whose in-plane indices the vector path tracks as `f32` (exact integers).
+const EXACT_F32: usize = 1 << 24;
+
+/// One plane. Along each output row, the outputs whose whole window row lies inside the input
+/// (`lo..hi`, every kernel column valid) go up to 8 at a time through [`interior`]; the others, and
+/// planes too large for exact `f32` indices, through [`window`].
 fn plane(x: &[f32], p: &Pool2d, y: &mut [f32], arg: &mut [usize]) {
-    let (wi, ow) = (p.w.input, p.w.output);
-    let (dh, dw) = (p.h.dilation, p.w.dilation);
+    let (wi, ow, kw) = (p.w.input, p.w.output, p.w.kernel);
+    let (sw, dw, pw) = (p.w.stride, p.w.dilation, p.w.padding);
+    // outputs whose first tap and last tap are both inside the row
+    let (lo, _) = valid(0, pw, sw, wi, ow);
+    let (_, hi) = valid((kw - 1) * dw, pw, sw, wi, ow);
+    let (lo, hi) = if p.in_plane() <= EXACT_F32 {
+        (lo, hi.max(lo))
+    } else {
+        (0, 0)
+    };
     for oh in 0..p.h.output {
-        let (h0, h1) = dilated_range(&p.h, oh);
+        let rows = dilated_range(&p.h, oh);
         let (y, arg) = (&mut y[oh * ow..][..ow], &mut arg[oh * ow..][..ow]);
-        for (o, (y, arg)) in y.iter_mut().zip(arg).enumerate() {
-            let (w0, w1) = dilated_range(&p.w, o);
-            let (mut best, mut at) = (f32::NEG_INFINITY, NO_ARG);
-            if h0 < h1 && w0 < w1 {
-                at = h0 * wi + w0;
-            }
-            for h in (h0..h1).step_by(dh) {
-                let row = &x[h * wi..(h + 1) * wi];
-                for w in (w0..w1).step_by(dw) {
-                    let v = row[w];
-                    if v > best || v.is_nan() {
-                        (best, at) = (v, h * wi + w);
-                    }
-                }
-            }
-            (*y, *arg) = (best, at);
+        for o in (0..lo).chain(hi..ow) {
+            (y[o], arg[o]) = window(x, p, rows, o);
         }
+        for o in (lo..hi).step_by(LANES) {
+            let n = LANES.min(hi - o);
+            interior(x, p, rows, o, &mut y[o..o + n], &mut arg[o..o + n]);
+        }
+    }
+}
+
+/// Output `o`'s maximum and the index of its first maximum (a NaN, the last one, wins; an
+/// empty window gives −∞ and [`NO_ARG`]).
+fn window(x: &[f32], p: &Pool2d, (h0, h1): (usize, usize), o: usize) -> (f32, usize) {
+    let wi = p.w.input;
+    let (w0, w1) = dilated_range(&p.w, o);
+    let (mut best, mut at) = (f32::NEG_INFINITY, NO_ARG);
+    if h0 < h1 && w0 < w1 {
+        at = h0 * wi + w0;
+    }
+    for h in (h0..h1).step_by(p.h.dilation) {
+        let row = &x[h * wi..(h + 1) * wi];
+        for w in (w0..w1).step_by(p.w.dilation) {
+            let v = row[w];
+            if v > best || v.is_nan() {
+                (best, at) = (v, h * wi + w);
+            }
+        }
+    }
+    (best, at)
+}
+
+/// Outputs `o..o + n` (`n = y.len() <= 8`), whose window columns all lie inside the input, as
+/// [`window`] computes them, in lanes (lanes past `n` repeat the last output and are dropped): each tap in the window's row-major order replaces the best so far where it
+/// is greater or NaN (a compare and a select, no branch on the data), its in-plane index kept
+/// as an exact `f32`. A window with no row inside gives −∞ and [`NO_ARG`].
+fn interior(
+    x: &[f32],
+    p: &Pool2d,
+    (h0, h1): (usize, usize),
+    o: usize,
+    y: &mut [f32],
+    arg: &mut [usize],
+) {
+    if h0 >= h1 {
+        y.fill(f32::NEG_INFINITY);
+        arg.fill(NO_ARG);
+        return;
+    }
+    let (wi, sw, dw) = (p.w.input, p.w.stride, p.w.dilation);
+    let c0 = o * sw - p.w.padding; // the first tap's column of output `o`
+    let n = y.len();
+    let lane: f32x8 = std::array::from_fn(|l| (l.min(n - 1) * sw) as f32).into();
+    let taps = |at: usize| -> f32x8 {
+        if sw == 1 && n == LANES {
+            load(&x[at..])
+        } else {
+            std::array::from_fn(|l| x[at + l.min(n - 1) * sw]).into()
+        }
+    };
+    let mut best = taps(h0 * wi + c0);
+    let mut idx = f32x8::splat((h0 * wi + c0) as f32) + lane;
+    for h in (h0..h1).step_by(p.h.dilation) {
+        for j in 0..p.w.kernel {
+            let at = h * wi + c0 + j * dw;
+            let v = taps(at);
+            let take = v.simd_gt(best) | v.is_nan();
+            best = take.select(v, best);
+            idx = take.select(f32x8::splat(at as f32) + lane, idx);
+        }
+    }
+    y.copy_from_slice(&best.as_array()[..n]);
+    // exact integers below 2²⁴: one vector conversion, then widening moves
+    for (a, i) in arg.iter_mut().zip(idx.fast_trunc_int().to_array()) {
+        *a = i as u32 as usize;
     }
 }
 

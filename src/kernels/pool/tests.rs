@@ -47,10 +47,11 @@ fn geometry(
 }
 
 /// Odd geometries: every kernel 1..=3 per axis, strides 1..=3, padding up to k/2, dilation
-/// 1..=2, both ceil modes, on 1..=7 by 1..=6 planes.
+/// 1..=2, both ceil modes, on planes up to 7 high and 41 wide (rows of more than 8 outputs
+/// take the vector path).
 fn geometries() -> Vec<Pool2d> {
     let mut all = Vec::new();
-    for (h, w) in [(1, 1), (5, 7), (7, 3), (6, 6), (2, 5)] {
+    for (h, w) in [(1, 1), (5, 7), (7, 3), (6, 6), (2, 5), (3, 29), (2, 41)] {
         for k in 1..=3 {
             for s in 1..=3 {
                 for p in 0..=k / 2 {
@@ -146,6 +147,31 @@ fn fast_paths_match_the_scalar_twins() {
         adaptive_avg_pool2d(&x, 2, hw, o, &mut y);
         scalar::adaptive_avg_pool2d(&x, 2, hw, o, &mut y0);
         assert_eq!(y, y0, "adaptive {hw:?} -> {o:?}");
+    }
+}
+
+/// Ties, −∞ and NaN: the first maximum in the window's row-major order is kept, a NaN always
+/// wins (the last one), and a window of −∞ points at its first position inside the input —
+/// on every odd geometry, against the scalar twin (whose per-window loop is the definition).
+#[test]
+fn max_pool_ties_infinities_and_nans_match_the_scalar_twin() {
+    for p in geometries() {
+        let n = p.planes * p.in_plane();
+        let x: Vec<f32> = values(n, p.in_plane() as u64 + 3)
+            .iter()
+            .map(|v| match (v * 4.0) as i64 % 7 {
+                0 => f32::NEG_INFINITY,
+                1 if n % 3 == 0 => f32::NAN,
+                k => (k % 3) as f32,
+            })
+            .collect();
+        let m = p.planes * p.out_plane();
+        let (mut y, mut arg, mut y0, mut arg0) =
+            (vec![0.0; m], vec![0; m], vec![0.0; m], vec![0; m]);
+        max_pool2d(&x, &p, &mut y, &mut arg);
+        scalar::max_pool2d(&x, &p, &mut y0, &mut arg0);
+        let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        assert_eq!((bits(&y), &arg), (bits(&y0), &arg0), "{p:?}");
     }
 }
 
