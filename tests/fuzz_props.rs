@@ -204,6 +204,17 @@ fn op_program_reference_cases() {
         189, 59, 188, 233, 107, 105, 176, 15, 29, 156, 71, 183, 146, 133, 208, 199, 147, 251, 121,
         70, 178, 55,
     ]);
+    // batch norm in evaluation with variance 1e-40 (rstd 1e20) and x equal to the mean: f32's
+    // x·α + β (PyTorch's formula) gives 0 where the definition gives the bias 2.125, and a
+    // division by it later NaN; the reference now treats such a channel as badly conditioned,
+    // as it does in training (fuzz op_program crash-c96a8eb1)
+    op_program::check(&[
+        0, 203, 203, 203, 203, 203, 10, 0, 203, 203, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 109, 3, 3, 0, 0,
+        0, 255, 171, 171, 193, 193, 17, 0, 193, 193, 17, 0, 0, 255, 86, 85, 193, 193, 193, 17, 0,
+        0, 255, 86, 85, 193, 193, 3, 3, 3, 3, 17, 3, 3, 61, 203, 203, 203, 203, 203, 203, 203, 203,
+        203, 203, 0, 39, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 203, 203, 203, 203, 203, 203, 203, 203,
+        203, 0, 39, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    ]);
 }
 
 /// Runs one file through one target: `FUZZ_REPLAY=target:path` (does nothing without it).

@@ -95,6 +95,9 @@ pub fn pool_or_norm<'g>(
         (if max { 3 } else { 4 }, res, want, wins, divs)
     };
     let name = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"][kind - 3];
+    if crate::reader::tracing() {
+        eprintln!("{name} of {xs:?}: x {:?}, windows {wins:?}", x.v.data());
+    }
     let v = match (res, want) {
         (Ok(v), Some(out)) if v.shape() == out => v,
         (Err(Error::InvalidArgument { op, .. }), None) if op == name => {
@@ -172,6 +175,11 @@ fn batch_norm<'g>(
         stats,
         train,
     );
+    if crate::reader::tracing() {
+        let data = |v: Option<Var<'g>>| v.map(|v| (v.shape().to_vec(), v.data().to_vec()));
+        let (x, w, b) = (data(Some(x.v)), data(wv), data(bv));
+        eprintln!("batch_norm (train {train}, running {keep}, momentum {momentum}, eps {eps}): x {x:?}, weight {w:?}, bias {b:?}, mean {mean0:?}, var {var0:?}");
+    }
     let res = x.v.try_batch_norm(wv, bv, mode);
     let rejected = |e: &Error| {
         matches!(e, Error::InvalidArgument { op, .. } | Error::ShapeMismatch { op, .. }

@@ -148,6 +148,7 @@ impl Tape {
             let elems: Vec<usize> = channel(&x.shape, c).collect();
             let m = elems.len() as f64;
             // (x − μ) and rstd as nodes (training) or constants (evaluation)
+            let mut rough = false;
             let (diffs, rstd): (Vec<(Id, f64)>, Rstd) = match stats {
                 Stats::Batch => {
                     let xs: Vec<Id> = elems.iter().map(|&e| x.ids[e]).collect();
@@ -171,11 +172,17 @@ impl Tape {
                     (diffs, (Some(rstd), self.value(rstd)))
                 }
                 Stats::Given { mean, var } => {
-                    let (mean, rstd) = (mean[c] as f64, 1.0 / (var[c] as f64 + eps as f64).sqrt());
-                    let diffs = elems
-                        .iter()
-                        .map(|&e| (x.ids[e], self.value(x.ids[e]) - mean));
-                    (diffs.collect(), (None, rstd))
+                    let (mean, ve) = (mean[c] as f64, var[c] as f64 + eps as f64);
+                    let diffs: Vec<(Id, f64)> = (elems.iter())
+                        .map(|&e| (x.ids[e], self.value(x.ids[e]) - mean))
+                        .collect();
+                    // as in training: a tiny variance next to the values (here x and the
+                    // given mean) is badly conditioned; f32's `x·α + β` (α = rstd·w,
+                    // β = b − μ·α, PyTorch's formula) keeps little of `x − μ` there
+                    let x_sq = elems.iter().map(|&e| self.value(x.ids[e]).powi(2));
+                    let mean_sq = (x_sq.sum::<f64>() / m).max(mean * mean);
+                    rough = ve < 1e-4 || ve < 1e-4 * mean_sq;
+                    (diffs, (None, 1.0 / ve.sqrt()))
                 }
             };
             let (wc, bc) = (w.map(|w| w.ids[c]), b.map(|b| b.ids[c]));
@@ -191,7 +198,7 @@ impl Tape {
                 parents.extend(wc.map(|i| (i, xh)));
                 parents.extend(bc.map(|i| (i, 1.0)));
                 let y = xh * wv + bc.map_or(0.0, |i| self.value(i));
-                ids[e] = self.node(y, &parents, false);
+                ids[e] = self.node(y, &parents, rough);
             }
         }
         let out = RT {
