@@ -1,15 +1,20 @@
 //! The convolution kernels make no heap allocation once warmed up: their im2col buffers are
 //! kept per thread across calls. A counting global allocator watches forward, input, weight
 //! and bias gradients of 1-d and 2-d geometries (groups, strides, dilation, a 1×1 kernel) in a
-//! 2-thread pool, with batches large enough to split over the threads.
+//! 2-thread pool, with batches large enough to split over the threads. A thread that has only
+//! served small convolutions is ready for the largest one another thread has run.
 
 use arenagrad::kernels::conv::{
     backward_bias, backward_input, backward_weight, forward, Conv, PAR_MIN_MACS,
 };
 use arenagrad::kernels::Acc;
+use std::sync::Mutex;
 
 mod common;
 use common::counting_alloc::allocations;
+
+/// The count is process-wide: one test at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
 
 fn geometries() -> Vec<Conv> {
     vec![
@@ -54,6 +59,7 @@ fn buffers(cs: &[Conv]) -> Vec<Bufs> {
 
 #[test]
 fn conv_kernels_do_not_allocate() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let cs = geometries();
     assert!(cs.iter().all(|c| c.macs() >= PAR_MIN_MACS));
     let mut bufs = buffers(&cs);
@@ -75,4 +81,27 @@ fn conv_kernels_do_not_allocate() {
         count
     });
     assert_eq!(count, 0, "conv kernels allocated {count} times");
+}
+
+/// Thread A runs a convolution whose im2col buffer is 130× a small one's; thread B then runs
+/// the small one, which grows B's buffer to the largest size seen, so B's first run of the
+/// large one allocates nothing (a rayon worker that stole no image of a model's largest layer
+/// during warm-up is ready for it too). Both stay below every parallel grain: no rayon.
+#[test]
+fn a_thread_that_served_a_small_convolution_is_ready_for_the_largest() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let large = [Conv::new(1, 8, 8, [32, 32], [3, 3], [1, 1], [1, 1], [1, 1], 1).unwrap()];
+    let small = [Conv::new(1, 1, 4, [8, 8], [3, 3], [1, 1], [1, 1], [1, 1], 1).unwrap()];
+    assert!(large[0].macs() < PAR_MIN_MACS);
+    std::thread::spawn(move || run_all(&large, &mut buffers(&large)))
+        .join()
+        .unwrap();
+    let count = std::thread::spawn(move || {
+        run_all(&small, &mut buffers(&small));
+        let mut bufs = buffers(&large);
+        allocations(|| run_all(&large, &mut bufs)).1
+    })
+    .join()
+    .unwrap();
+    assert_eq!(count, 0, "the large convolution allocated {count} times");
 }

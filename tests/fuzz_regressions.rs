@@ -238,6 +238,8 @@ fn optim_empty_store_reloads_its_own_state() {
 /// reference's 1e-3. PyTorch computes the same `−sin` of the same `f32` argument. Fix (the
 /// reference, `fuzz/src/op_program/mirror.rs`): `sin`/`cos` nodes whose derivative the
 /// argument's rounding can move by more than half the tolerance are rough (not compared).
+/// (The file was re-encoded when the instruction byte went from `% 14` to `% 16` for the CNN
+/// instructions: each instruction byte reduced `% 14`, the same program.)
 #[test]
 fn op_program_cos_at_a_large_argument_near_a_zero_of_its_derivative() {
     op_program::check(include_bytes!("fuzz_inputs/op_program-19cae6e0.bin"));

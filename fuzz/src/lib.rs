@@ -2,7 +2,7 @@
 //!
 //! | target | module | what it feeds | what it checks |
 //! |---|---|---|---|
-//! | `op_program` | [`op_program`] | a program of ops, backward calls, `detach`/`no_grad` | no panic, PyTorch's errors, gradients against a scalar `f64` reference, bitwise determinism |
+//! | `op_program` | [`op_program`] | a program of ops (convolutions, pooling and batch norm among them), backward calls, `detach`/`no_grad` | no panic, PyTorch's errors and argument rules, gradients (and the CNN ops' outputs) against a scalar `f64` reference, bitwise determinism |
 //! | `shapes` | [`shapes`] | shapes with zero and huge dims into shape arithmetic and ops | errors (never overflow panics or hangs), shapes against a reference calculator |
 //! | `optim` | [`optim`] | optimizer configs (invalid ones too) and NaN/inf/subnormal gradients | validation as PyTorch's, every flat buffer bitwise against a scalar reference |
 //! | `safetensors_load` | [`safetensors`] | raw, structured and mutated safetensors bytes | an error, never a panic or a large allocation; a failed load changes nothing |

@@ -32,14 +32,15 @@
 //!   element belongs to one image, so one task computes it). [`backward_weight`] sums over the
 //!   batch: it cuts the images into pieces fixed by the batch size, sums each piece in its own
 //!   buffer (in parallel), and adds the pieces in order. Either way every result is bitwise
-//!   the same for 1 and N threads (tested).
+//!   the same for 1 and N threads (tested). A task's products stay on its thread, so each
+//!   thread needs one im2col buffer.
 //! - The kernels check lengths and the geometry with `assert!` (an internal invariant: the ops
 //!   validate shapes and arguments first and return typed errors).
 //! - `reference.rs` holds the scalar twin: direct nested loops accumulating in `f64`.
 
 use std::ops::Range;
 
-use crate::kernels::gemm::{matmul, Mat};
+use crate::kernels::gemm::{matmul, matmul_seq, Mat};
 use crate::kernels::par::for_units;
 use crate::kernels::Acc;
 
@@ -61,6 +62,19 @@ fn image_grain(c: &Conv) -> usize {
         1
     } else {
         usize::MAX
+    }
+}
+
+/// The product an image's (or a weight-gradient piece's) task makes while it holds an im2col
+/// buffer: on the task's thread when the batch is split over rayon tasks, else [`matmul`]
+/// (split over rayon when large). Split inside a task, it would let the waiting thread run
+/// another task on top of the first, which needs a second buffer whenever the stealing goes
+/// deeper than before: an allocation in any late step.
+fn image_matmul(c: &Conv) -> fn(Mat<'_>, Mat<'_>, &mut [f32], Acc) {
+    if image_grain(c) == 1 {
+        matmul_seq
+    } else {
+        matmul
     }
 }
 
@@ -94,7 +108,7 @@ pub fn forward(c: &Conv, x: &[f32], w: &[f32], bias: Option<&[f32]>, y: &mut [f3
                 } else {
                     with_scratch(k * p, |col| {
                         im2col(c, xg, col);
-                        matmul(wg, Mat::row_major(col, k, p), yg, acc);
+                        image_matmul(c)(wg, Mat::row_major(col, k, p), yg, acc);
                     });
                 }
             }
@@ -125,7 +139,7 @@ pub fn backward_input(c: &Conv, w: &[f32], dy: &[f32], dx: &mut [f32], acc: Acc)
                     matmul(wg.t(), dyg, dxg, acc);
                 } else {
                     with_scratch(k * p, |dcol| {
-                        matmul(wg.t(), dyg, dcol, Acc::Write);
+                        image_matmul(c)(wg.t(), dyg, dcol, Acc::Write);
                         if acc == Acc::Write {
                             dxg.fill(0.0);
                         }
@@ -203,7 +217,7 @@ fn weight_piece(c: &Conv, x: &[f32], dy: &[f32], images: Range<usize>, part: &mu
             } else {
                 with_scratch(k * p, |col| {
                     im2col(c, xg, col);
-                    matmul(Mat::row_major(col, k, p), dyg_t, part, acc);
+                    image_matmul(c)(Mat::row_major(col, k, p), dyg_t, part, acc);
                 });
             }
         }

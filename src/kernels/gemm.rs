@@ -8,7 +8,7 @@
 //! The products run on this crate's packed driver ([`Backend::Packed`], `gemm/packed.rs`):
 //! `gemm-f32`'s micro-kernels (the `gemm` 0.19 crate's, AVX-512 where the CPU has it, detected
 //! at run time; AVX2+FMA otherwise) under BLIS loops whose packing buffers are kept per thread
-//! across calls, so a training step makes no heap allocation after warm-up (tests/alloc_steady.rs).
+//! across calls, so a training step makes no heap allocation after warm-up (tests/alloc_steady/).
 //! Neither GEMM crate takes a buffer from its caller: `matrixmultiply::sgemm` allocates its
 //! packing buffer on every call, `gemm` its packed operands and a `Vec<bool>` (1–2 allocations
 //! per call, `examples/gemm_probe.rs` counts them). The `gemm` crate keeps the products where
@@ -121,6 +121,32 @@ pub fn matmul_on(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: A
         return;
     }
     backend::run(backend, a, b, c, acc)
+}
+
+/// [`matmul`] on the calling thread: the backend [`route`] picks, without its rayon split (the
+/// same bits, as for one thread). For callers that already run their work as rayon tasks
+/// (the convolutions' images): a product split again inside a task lets the waiting thread
+/// run another task on top of the first, which then needs its own scratch buffers.
+///
+/// ```
+/// use arenagrad::kernels::Acc;
+/// use arenagrad::kernels::gemm::{matmul, matmul_seq, Mat, PAR_MIN_MACS};
+/// let (m, k, n) = (64, 256, 256); // 2²² multiply-adds: `matmul` splits the columns
+/// assert!(m * k * n >= PAR_MIN_MACS);
+/// let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
+/// let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
+/// let (mut c, mut c_seq) = (vec![0.0; m * n], vec![0.0; m * n]);
+/// matmul(Mat::row_major(&a, m, k), Mat::row_major(&b, k, n), &mut c, Acc::Write);
+/// matmul_seq(Mat::row_major(&a, m, k), Mat::row_major(&b, k, n), &mut c_seq, Acc::Write);
+/// assert_eq!(c, c_seq); // bit for bit
+/// ```
+pub fn matmul_seq(a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: Acc) {
+    let backend = match route(&a, &b) {
+        Backend::PackedCols => Backend::Packed,
+        Backend::GemmRayon => Backend::GemmSeq,
+        other => other,
+    };
+    matmul_on(backend, a, b, c, acc)
 }
 
 /// Products of at least this many multiply-adds (`m·k·n`) run on all rayon threads; smaller

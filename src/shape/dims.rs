@@ -3,7 +3,7 @@
 //!
 //! The `Vec`-returning helpers of the parent module allocate once per call for any rank ≥ 1;
 //! an op that runs every training step must not (a step makes no heap allocation, see
-//! `tests/alloc_steady.rs`). `Dims` keeps up to eight entries in an array inside the value and
+//! `tests/alloc_steady/`). `Dims` keeps up to eight entries in an array inside the value and
 //! falls back to a `Vec` beyond that, so the common ranks cost nothing and a rank-9 tensor
 //! still works.
 //!

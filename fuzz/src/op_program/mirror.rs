@@ -296,6 +296,27 @@ impl Tape {
         out
     }
 
+    /// `out` of an op of `inputs` that reads the input elements `read` (a window, a
+    /// convolution's taps): the others are hidden parents, and so is `extra` (a node that
+    /// backward reaches though no output reads it).
+    pub fn partial(
+        &mut self,
+        inputs: &[&RT],
+        read: &HashSet<Id>,
+        extra: Option<Id>,
+        mut out: RT,
+    ) -> RT {
+        let mut parents: Vec<Id> = inputs
+            .iter()
+            .filter_map(|x| x.hidden)
+            .chain(extra)
+            .collect();
+        let all = inputs.iter().flat_map(|x| x.ids.iter().copied());
+        parents.extend(all.filter(|i| !read.contains(i)));
+        out.hidden = self.hidden(parents);
+        out
+    }
+
     /// A scalar constant as a 0-d tensor.
     pub fn scalar(&mut self, v: f32) -> RT {
         self.tensor(&[], &[v])

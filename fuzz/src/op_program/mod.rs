@@ -6,10 +6,12 @@
 //! input is a valid program. Instructions: new leaves, inputs and parameters; every element-wise
 //! op; `sum`, the axis reductions, softmax, log_softmax and layer_norm; matmul, the shape ops
 //! (reshape, transpose, permute, broadcast_to, concat, narrow) and indexing (index_select,
-//! embedding, gather); `detach` and `no_grad`;
-//! `zero_grad` and `set_grad_none`; backward with and without retain_graph or an explicit output
-//! gradient, once or twice. Only `try_` forms are used where an op can fail; operators appear
-//! only where they cannot (a `Var` with an `f32` always broadcasts).
+//! embedding, gather); the convolutions (conv1d, conv2d, conv_transpose2d with stride,
+//! padding, dilation, groups, output_padding and bias), pooling (max, average, adaptive
+//! average) and batch norm (training with running statistics, evaluation); `detach` and
+//! `no_grad`; `zero_grad` and `set_grad_none`; backward with and without retain_graph or an
+//! explicit output gradient, once or twice. Only `try_` forms are used where an op can fail;
+//! operators appear only where they cannot (a `Var` with an `f32` always broadcasts).
 //!
 //! The program runs in `Graph::run_with` over a store of 0 to 2 parameters read from the first
 //! bytes (`check`), so parameters and leaves mix.
@@ -20,6 +22,9 @@
 //!   `NonScalarBackward` without one on a non-scalar, `GraphFreed` for a second pass through an
 //!   op after a pass without retain_graph (and never after one with it);
 //! - a leaf's gradient has the leaf's shape; a parameter from another store is `ForeignParam`;
+//! - an op of the CNN instructions (`cnn_conv.rs`, `cnn_pool.rs`) accepts exactly the arguments
+//!   PyTorch accepts, with its output shape, and its output and any running statistics equal
+//!   an `f64` evaluation of the definition on the same inputs ([`forward`]);
 //! - the same program run twice on one `Graph` (the arena reset and reused) gives bit-identical
 //!   values, gradients and errors;
 //! - every gradient (each leaf's `.grad()` and each parameter's in the store, after any mix of
@@ -28,10 +33,16 @@
 //!   `detach`/`no_grad` results as constants) accumulates over the same successful backward
 //!   calls, within `1e-3` of the gradient's magnitude, wherever the program is smooth and well
 //!   conditioned at the point (the tape's taint: away from kinks, poles, ties and huge values).
+mod cnn_conv;
+mod cnn_pool;
+mod conv_ref;
+pub mod forward;
 pub mod grads;
 mod layout;
 mod mirror;
+mod norm_ref;
 mod ops;
+mod pool_ref;
 mod reduce;
 pub mod tape;
 mod tensor_ops;
@@ -150,7 +161,7 @@ fn program<'g>(
         }
         let trace_step = crate::reader::tracing();
         let pick = |r: &mut Reader, pool: &[Val<'g>]| pool[r.u8() as usize % pool.len()];
-        let code = r.u8() % 14;
+        let code = r.u8() % 16;
         let new = match code {
             0 => {
                 let s = r.shape();
@@ -259,6 +270,14 @@ fn program<'g>(
                     m.leaves[i].1.reset();
                 }
                 None
+            }
+            14 => {
+                let x = pick(&mut r, &pool);
+                cnn_conv::conv(g, &mut r, &mut m, x)
+            }
+            15 => {
+                let x = pick(&mut r, &pool);
+                cnn_pool::pool_or_norm(g, &mut r, &mut m, x, &mut trace)
             }
             _ => {
                 let x = pick(&mut r, &pool);

@@ -28,14 +28,14 @@ fn slices(x: &RT, axis: usize) -> Vec<Vec<Id>> {
 }
 
 /// Whether another of `values` comes within NEAR of the max at `arg`, or the max is NaN.
-fn tie(values: &[f64], arg: usize) -> bool {
+pub(super) fn tie(values: &[f64], arg: usize) -> bool {
     let m = values[arg];
     let near = |(k, &v): (usize, &f64)| k != arg && (m - v).abs() < NEAR * m.abs().max(1.0);
     m.is_nan() || values.iter().enumerate().any(near)
 }
 
 /// The index of the first maximum (NaN counts as the maximum), or None if empty.
-fn argmax(values: &[f64]) -> Option<usize> {
+pub(super) fn argmax(values: &[f64]) -> Option<usize> {
     let mut best: Option<usize> = None;
     for (k, &v) in values.iter().enumerate() {
         match best {

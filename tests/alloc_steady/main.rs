@@ -1,18 +1,25 @@
 //! After warm-up, a full training step makes zero heap allocations: `params.zero_grad()`, the
-//! forward pass of an `Mlp` into a loss, `backward`, and the optimizer step. A counting global
-//! allocator watches every thread (rayon workers included) while a step runs.
+//! forward pass into a loss, `backward`, and the optimizer step. A counting global allocator
+//! watches every thread (rayon workers included) while a step runs. The models: an MLP with
+//! Adam and with SGD, a model of scalars (`mlp.rs`), and two CNNs (`cnn.rs`): LeNet with Adam,
+//! and conv + batch norm in training mode (running statistics updated through the store's
+//! buffers) + pooling with SGD momentum.
 //!
 //! The warm-up steps let the arena settle: the first run of a graph spills over several bump
 //! chunks, `Graph::run` then replaces them by one chunk of the total size, and every later run
 //! of the same graph fits in it. The test also checks that the arena stops growing.
 //!
 //! Matrix products run on the packed GEMM driver (`src/kernels/gemm/packed.rs`), whose packing
-//! buffers are kept per thread: each thread allocates its buffer on its first product, during
-//! warm-up. The `gemm` crate only keeps the shapes where it allocates nothing (see the routing
-//! in `src/kernels/gemm.rs`). Run with `RAYON_NUM_THREADS=1` and `=2`: this model's kernels all
-//! stay below the parallel grain sizes, so rayon is not entered. A product that is split over
-//! rayon from a thread outside the pool pushes a job onto rayon's injector queue, which
-//! allocates a new block every 63 jobs; a training loop run inside `pool.install` avoids that.
+//! buffers are kept per thread, as are the convolutions' im2col buffers: each thread allocates
+//! its buffers on its first product, during warm-up. The `gemm` crate only keeps the shapes
+//! where it allocates nothing (see the routing in `src/kernels/gemm.rs`).
+//!
+//! Run with `RAYON_NUM_THREADS=1` and `=2` (CI runs the default, one thread per core). The MLP
+//! kernels all stay below the parallel grain sizes, so rayon is not entered and the steps run
+//! on the test's thread. The CNN kernels split over rayon at 2 threads; a parallel kernel
+//! called from a thread outside the pool pushes a job onto rayon's injector queue, which
+//! allocates a new block every 63 jobs, so the CNN tests run their training loop inside the
+//! pool, as a training loop should (`in_pool`; the README says so too).
 //!
 //! To find an allocation, run with `ARENAGRAD_ALLOC_TRACE=1`: each allocation inside a
 //! measured step prints its size and a backtrace (to stderr; add `-- --nocapture`).
@@ -22,9 +29,11 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, Once};
 
-use arenagrad::nn::Mlp;
 use arenagrad::optim::{Adam, AdamConfig, Optimizer, Sgd, SgdConfig};
-use arenagrad::{Graph, ParamStore, Rng, Tensor};
+use arenagrad::{Graph, ParamStore};
+
+mod cnn;
+mod mlp;
 
 struct Counting;
 
@@ -84,9 +93,10 @@ static GLOBAL: Counting = Counting;
 /// The tests count process-wide, so they run one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
 
-/// Watches every thread of rayon's global pool (built here, before anything else uses it,
-/// with a start handler that marks its workers); `count` watches its calling thread.
-fn watch_rayon() {
+/// Runs a test's body alone, after building rayon's global pool (before anything else uses
+/// it) with a start handler that marks its workers as watched.
+fn serial<R>(body: impl FnOnce() -> R) -> R {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     static POOL: Once = Once::new();
     POOL.call_once(|| {
         rayon::ThreadPoolBuilder::new()
@@ -99,6 +109,13 @@ fn watch_rayon() {
             rayon::broadcast(|_| ());
         }
     });
+    body()
+}
+
+/// [`serial`], with `body` run on a worker of the global pool: one hand-off for the whole
+/// training loop, as `pool.install` around a loop does.
+fn in_pool(body: impl FnOnce() + Send) {
+    serial(|| rayon::scope(|_| body()));
 }
 
 /// Heap allocations made by `f`, on the watched threads.
@@ -107,22 +124,21 @@ fn count(f: impl FnOnce()) -> usize {
         std::env::var_os("ARENAGRAD_ALLOC_TRACE").is_some(),
         Ordering::Relaxed,
     );
-    // Only while `f` runs: a test thread that has finished sends its result to the harness,
-    // which allocates, while another test may be counting.
-    WATCHED.with(|w| w.set(true));
+    // Only while `f` runs (a rayon worker stays watched): a test thread that has finished
+    // sends its result to the harness, which allocates, while another test may be counting.
+    let watched = WATCHED.with(|w| w.replace(true));
     let before = ALLOCS.load(Ordering::Relaxed);
     ACTIVE.store(true, Ordering::SeqCst);
     f();
     ACTIVE.store(false, Ordering::SeqCst);
-    WATCHED.with(|w| w.set(false));
+    WATCHED.with(|w| w.set(watched));
     ALLOCS.load(Ordering::Relaxed) - before
 }
 
 /// Runs `step` a few times to warm up, then a few more under the counter: each of those must
-/// make no heap allocation and leave the arena's size unchanged. Returns the losses.
+/// make no heap allocation and leave the arena's size unchanged. Returns the losses. Call it
+/// inside [`serial`] or [`in_pool`].
 fn assert_steady(graph: &mut Graph, mut step: impl FnMut(&mut Graph) -> f32) -> Vec<f32> {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    watch_rayon();
     let mut losses = Vec::with_capacity(8);
     for _ in 0..3 {
         losses.push(step(graph));
@@ -150,94 +166,20 @@ fn assert_steady(graph: &mut Graph, mut step: impl FnMut(&mut Graph) -> f32) -> 
     losses
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Loss {
-    CrossEntropy,
-    Mse,
-}
-
-/// A full MLP step: zero_grad, `Mlp::forward`, the loss, backward, the optimizer step.
-fn mlp_steps(loss: Loss, mut opt: impl FnMut(&ParamStore) -> Box<dyn Optimizer>) {
-    let (sizes, batch) = ([48, 64, 32, 10], 16);
-    let mut rng = Rng::seed(7);
-    let mut params = ParamStore::new();
-    let mlp = Mlp::new(&mut params, &sizes, &mut rng).unwrap();
-    let mut opt = opt(&params);
-    let x = rng.normal_tensor(&[batch, sizes[0]], 0.0, 1.0);
-    let target = rng.normal_tensor(&[batch, sizes[3]], 0.0, 1.0);
-    let classes: Vec<usize> = (0..batch).map(|i| (i * 7) % sizes[3]).collect();
-    assert_steady(&mut Graph::new(), |graph| {
-        params.zero_grad();
-        let l = graph
-            .run_with(&mut params, |g| {
-                let logits = mlp.forward(g, g.input(&x))?;
-                let loss = match loss {
-                    Loss::CrossEntropy => logits.cross_entropy(&classes)?,
-                    Loss::Mse => logits.mse_loss(g.input(&target))?,
-                };
-                loss.backward()?;
-                Ok(loss.item())
-            })
-            .unwrap();
-        opt.step(&mut params);
-        l
-    });
-}
-
-fn adam(p: &ParamStore) -> Box<dyn Optimizer> {
+fn adam(p: &ParamStore, lr: f32) -> Box<dyn Optimizer> {
     let config = AdamConfig {
-        lr: 1e-2,
+        lr,
         ..Default::default()
     };
     Box::new(Adam::new(p, config).unwrap())
 }
 
-fn sgd(p: &ParamStore) -> Box<dyn Optimizer> {
+fn sgd(p: &ParamStore, lr: f32, weight_decay: f32) -> Box<dyn Optimizer> {
     let config = SgdConfig {
-        lr: 0.05,
+        lr,
         momentum: 0.9,
+        weight_decay,
         ..Default::default()
     };
     Box::new(Sgd::new(p, config).unwrap())
-}
-
-#[test]
-fn mlp_cross_entropy_adam_step_allocates_nothing() {
-    mlp_steps(Loss::CrossEntropy, adam);
-}
-
-#[test]
-fn mlp_mse_sgd_step_allocates_nothing() {
-    mlp_steps(Loss::Mse, sgd);
-}
-
-/// The same step on a model of 0-d parameters, `ŷ = tanh(w·x + b)` over a few samples with
-/// squared error and an mse term, which needs no GEMM: every graph-side cost of a step
-/// (parameters, ops, the tape, backward with its gradient pool, zero_grad, Adam) is counted.
-#[test]
-fn scalar_model_step_allocates_nothing() {
-    let mut params = ParamStore::new();
-    let w = params.add("w", Tensor::scalar(0.1)).unwrap();
-    let b = params.add("b", Tensor::scalar(0.0)).unwrap();
-    let mut opt = adam(&params);
-    let data = [(-1.0f32, -0.5f32), (0.5, 0.3), (2.0, 0.9), (1.0, 0.6)];
-    let y_last = Tensor::scalar(data[3].1);
-    assert_steady(&mut Graph::new(), |graph| {
-        params.zero_grad();
-        let l = graph
-            .run_with(&mut params, |g| {
-                let (w, b) = (g.param(w), g.param(b));
-                let predict = |x: f32| (w * x + b).tanh();
-                let mut loss = g.scalar(0.0);
-                for &(x, y) in &data[..3] {
-                    loss = loss + (predict(x) - y).powf(2.0);
-                }
-                loss = loss + predict(data[3].0).mse_loss(g.input(&y_last))?;
-                loss.backward()?;
-                Ok(loss.item())
-            })
-            .unwrap();
-        opt.step(&mut params);
-        l
-    });
 }
