@@ -96,7 +96,8 @@ fn window(x: &[f32], p: &Pool2d, (h0, h1): (usize, usize), o: usize) -> (f32, us
 }
 
 /// Outputs `o..o + n` (`n = y.len() <= 8`), whose window columns all lie inside the input, as
-/// [`window`] computes them, in lanes (lanes past `n` repeat the last output and are dropped): each tap in the window's row-major order replaces the best so far where it
+/// [`window`] computes them, in lanes (lanes past `n` read further along the plane, or repeat
+/// the last output near its end, and are dropped): each tap in the window's row-major order replaces the best so far where it
 /// is greater or NaN (a compare and a select, no branch on the data), its in-plane index kept
 /// as an exact `f32`. A window with no row inside gives −∞ and [`NO_ARG`].
 fn interior(
@@ -117,8 +118,12 @@ fn interior(
     let n = y.len();
     let lane: f32x8 = std::array::from_fn(|l| (l.min(n - 1) * sw) as f32).into();
     let taps = |at: usize| -> f32x8 {
-        if sw == 1 && n == LANES {
+        if sw == 1 && at + LANES <= x.len() {
             load(&x[at..])
+        } else if sw == 2 && at + 2 * LANES <= x.len() {
+            // the even positions of 16 consecutive values: register shuffles, not 8 inserts
+            let v: &[f32; 2 * LANES] = x[at..at + 2 * LANES].try_into().expect("16 floats");
+            std::array::from_fn(|l| v[2 * l]).into()
         } else {
             std::array::from_fn(|l| x[at + l.min(n - 1) * sw]).into()
         }
