@@ -42,6 +42,7 @@ use std::ops::Range;
 
 use crate::kernels::gemm::{matmul, matmul_seq, Mat};
 use crate::kernels::par::for_units;
+use crate::kernels::simd::{row_sum, Vector};
 use crate::kernels::Acc;
 
 mod geom;
@@ -225,8 +226,8 @@ fn weight_piece(c: &Conv, x: &[f32], dy: &[f32], images: Range<usize>, part: &mu
 }
 
 /// `db (=|+=)` the sums of `dy [batch, channels, plane]` over the batch and the plane, per
-/// channel: images added in order, each plane summed in `f32` by 8 lanes (position modulo 8)
-/// added in a fixed tree, then its tail.
+/// channel: images added in order, each plane summed in `f32` lanes in a fixed order
+/// (`row_sum!`).
 pub fn backward_bias(dy: &[f32], batch: usize, channels: usize, db: &mut [f32], acc: Acc) {
     assert_eq!(db.len(), channels, "conv: bias gradient length");
     let plane = dy.len().checked_div(batch * channels).unwrap_or(0);
@@ -238,22 +239,9 @@ pub fn backward_bias(dy: &[f32], batch: usize, channels: usize, db: &mut [f32], 
     for (ch, out) in db.iter_mut().enumerate() {
         let mut s = 0.0f32;
         for n in 0..batch {
-            s += lane_sum(&dy[(n * channels + ch) * plane..][..plane]);
+            let row = &dy[(n * channels + ch) * plane..][..plane];
+            s += row_sum!(plane, |i, L| L::load(&row[i..]));
         }
         acc.put(out, s);
     }
-}
-
-/// `Σ x` in `f32`: 8 accumulators by position modulo 8 (vectorised by LLVM), a fixed tree,
-/// then the tail.
-fn lane_sum(x: &[f32]) -> f32 {
-    let body = x.len() / 8 * 8;
-    let mut s = [0.0f32; 8];
-    for c in x[..body].chunks_exact(8) {
-        for (s, v) in s.iter_mut().zip(c) {
-            *s += v;
-        }
-    }
-    let tree = ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
-    x[body..].iter().fold(tree, |t, v| t + v)
 }

@@ -147,3 +147,21 @@ pub fn scatter_add(
 
 #[cfg(test)]
 mod tests;
+
+/// `dst[r·ds .. r·ds + N] = src[r·ss .. r·ss + N]` for `r < rows`: one fixed-size move per row,
+/// no loop per element and no `memcpy` call (which short rows, like a GEMM panel's 6 floats or
+/// an im2col output row's 14, would spend most of their time in).
+#[inline(always)]
+pub(crate) fn move_rows<const N: usize>(
+    dst: &mut [f32],
+    ds: usize,
+    src: &[f32],
+    ss: usize,
+    rows: usize,
+) {
+    for r in 0..rows {
+        let from: &[f32; N] = src[r * ss..][..N].try_into().expect("N floats");
+        let to: &mut [f32; N] = (&mut dst[r * ds..][..N]).try_into().expect("N floats");
+        *to = *from;
+    }
+}

@@ -1,9 +1,12 @@
-//! The `f64` sums behind batch norm's statistics and backward, in lanes.
+//! The `f64` sums behind batch norm's statistics and backward, in lanes. A plain sum is the
+//! crate's `sum4`; the deviations below are formed in `f64` before they are added.
 //!
 //! Each sum keeps 8 independent `f64` accumulators, one per position modulo 8, so LLVM turns the
 //! loop into vector conversions and adds (`vcvtps2pd`, `vsubpd`, `vaddpd`) with no reordering
 //! it would need permission for; the accumulators are then added in a fixed tree and the tail
 //! after them. The order depends on the length only, so the bits do not depend on threads.
+
+use crate::kernels::simd::{sum4, First, NONE};
 
 const W: usize = 8;
 
@@ -28,9 +31,9 @@ fn lanes(x: &[f32], y: &[f32], f: impl Fn(f64, f64) -> f64) -> f64 {
     (((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]))) + tail
 }
 
-/// `Σ x`.
+/// `Σ x` (the crate's `f64` lane sum).
 pub(super) fn sum(x: &[f32]) -> f64 {
-    lanes(x, x, |x, _| x)
+    sum4((x, NONE, NONE, NONE), x.len(), First)
 }
 
 /// `Σ (x − mean)²`.

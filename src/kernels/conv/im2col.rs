@@ -16,6 +16,7 @@ use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use super::Conv;
+use crate::kernels::layout::move_rows;
 use crate::kernels::simd::{load, store, LANES};
 
 thread_local! {
@@ -78,26 +79,15 @@ fn walk(c: &Conv, hp: usize, wp: usize, mut f: impl FnMut(usize, usize)) {
     }
 }
 
-/// `dst[r·n + k] = src[r·ss + k]` for `r < rows`, `k < n`: an im2col row's output rows with a
-/// fixed-size move each (`N = n`), no loop per element and no `memcpy` call.
-#[inline(always)]
-fn copy_rows<const N: usize>(dst: &mut [f32], src: &[f32], ss: usize) {
-    for (r, to) in dst.chunks_exact_mut(N).enumerate() {
-        let from: &[f32; N] = src[r * ss..][..N].try_into().expect("N floats");
-        let to: &mut [f32; N] = to.try_into().expect("N floats");
-        *to = *from;
-    }
-}
-
 /// One row of the column matrix: `out[oh·ow + k] = src[oh·ss + k·s]`, `out.len() = OH·OW`.
 fn gather_rows(out: &mut [f32], src: &[f32], ow: usize, ss: usize, s: usize) {
     match (s, ow) {
-        (1, 7) => copy_rows::<7>(out, src, ss),
-        (1, 8) => copy_rows::<8>(out, src, ss),
-        (1, 14) => copy_rows::<14>(out, src, ss),
-        (1, 16) => copy_rows::<16>(out, src, ss),
-        (1, 28) => copy_rows::<28>(out, src, ss),
-        (1, 32) => copy_rows::<32>(out, src, ss),
+        (1, 7) => move_rows::<7>(out, 7, src, ss, out.len() / 7),
+        (1, 8) => move_rows::<8>(out, 8, src, ss, out.len() / 8),
+        (1, 14) => move_rows::<14>(out, 14, src, ss, out.len() / 14),
+        (1, 16) => move_rows::<16>(out, 16, src, ss, out.len() / 16),
+        (1, 28) => move_rows::<28>(out, 28, src, ss, out.len() / 28),
+        (1, 32) => move_rows::<32>(out, 32, src, ss, out.len() / 32),
         _ => {
             for (r, out) in out.chunks_exact_mut(ow).enumerate() {
                 gather(out, &src[r * ss..], s);

@@ -34,6 +34,7 @@
 use std::cell::RefCell;
 
 use super::Mat;
+use crate::kernels::layout::move_rows;
 use crate::kernels::simd::{f32x8, load, store};
 use crate::kernels::Acc;
 
@@ -362,29 +363,15 @@ fn copy_panel(
     kc: usize,
     w: usize,
 ) {
-    fn rows<const N: usize>(
-        panel: &mut [f32],
-        src: &[f32],
-        base: usize,
-        ps: usize,
-        kc: usize,
-        w: usize,
-    ) {
-        for p in 0..kc {
-            let from: &[f32; N] = src[base + p * ps..][..N].try_into().expect("N floats");
-            let to: &mut [f32; N] = (&mut panel[p * w..][..N]).try_into().expect("N floats");
-            *to = *from;
-        }
-    }
     match width {
-        4 => rows::<4>(panel, src, base, ps, kc, w),
-        6 => rows::<6>(panel, src, base, ps, kc, w),
-        8 => rows::<8>(panel, src, base, ps, kc, w),
-        16 => rows::<16>(panel, src, base, ps, kc, w),
-        24 => rows::<24>(panel, src, base, ps, kc, w),
-        32 => rows::<32>(panel, src, base, ps, kc, w),
-        48 => rows::<48>(panel, src, base, ps, kc, w),
-        64 => rows::<64>(panel, src, base, ps, kc, w),
+        4 => move_rows::<4>(panel, w, &src[base..], ps, kc),
+        6 => move_rows::<6>(panel, w, &src[base..], ps, kc),
+        8 => move_rows::<8>(panel, w, &src[base..], ps, kc),
+        16 => move_rows::<16>(panel, w, &src[base..], ps, kc),
+        24 => move_rows::<24>(panel, w, &src[base..], ps, kc),
+        32 => move_rows::<32>(panel, w, &src[base..], ps, kc),
+        48 => move_rows::<48>(panel, w, &src[base..], ps, kc),
+        64 => move_rows::<64>(panel, w, &src[base..], ps, kc),
         _ => {
             for p in 0..kc {
                 panel[p * w..p * w + width].copy_from_slice(&src[base + p * ps..][..width]);
