@@ -146,7 +146,6 @@ fn optim_trajectories_match_pytorch() {
 /// pass. An op leaves this list when it lands.
 const PENDING: &[&str] = &[
     // sequence models
-    "scaled_dot_product_attention",
     "rms_norm",
     "silu",
     "leaky_relu",

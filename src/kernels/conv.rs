@@ -51,8 +51,9 @@ pub mod reference;
 #[cfg(test)]
 mod tests;
 
+use crate::kernels::scratch::with_scratch;
 pub use geom::{out_len, Conv};
-use im2col::{col2im, im2col, with_scratch};
+use im2col::{col2im, im2col};
 
 /// Batches of at least this many multiply-adds split their images over rayon threads.
 pub const PAR_MIN_MACS: usize = 1 << 20;

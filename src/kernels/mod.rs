@@ -12,6 +12,7 @@
 //! whose signatures follow the kernels' needs), so they are not part of the API.
 
 mod acc;
+pub mod attention;
 pub mod batch_norm;
 pub mod binary;
 pub mod conv;
@@ -25,6 +26,7 @@ pub mod par;
 pub mod pool;
 pub mod reduce;
 pub mod rowwise;
+mod scratch;
 pub mod simd;
 pub mod special;
 pub mod strided;

@@ -2,6 +2,7 @@
 //! unit tests. Ops are methods on [`Var`](crate::Var); fallible ones come as `try_x` returning
 //! [`Result`](crate::Result) plus a panicking `x` with the same message.
 
+mod attention;
 mod batch_norm;
 mod binary;
 pub(crate) mod conv;

@@ -8,7 +8,7 @@
 
 use arenagrad::loss::{CrossEntropy, Reduction};
 use arenagrad::{AvgPool2dOptions, BatchNormMode, Graph, MaxPool2dOptions, Tensor};
-use arenagrad::{Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions, Result, Var};
+use arenagrad::{Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions, Mask, Result, Var};
 use serde_json::Value;
 
 type Attrs<'a> = &'a Value;
@@ -217,6 +217,7 @@ pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<V
         | "reshape" | "permute" | "broadcast_to" | "narrow" | "index_select" | "gather"
         | "softmax" | "log_softmax" | "cross_entropy" | "nll_loss" | "embedding" => 1,
         "max_pool2d" | "avg_pool2d" | "adaptive_avg_pool2d" | "pad" => 1,
+        "scaled_dot_product_attention" => 3,
         _ => return Err(format!("unknown op {op:?}: the harness has no arm for it")),
     };
     if v.len() != arity {
@@ -349,6 +350,24 @@ pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<V
             x.try_pad(
                 &pads.ok_or("attr \"pad\": not integers")?,
                 float(a, "value")?,
+            )
+        }
+        "scaled_dot_product_attention" => {
+            let mask = match a.get("attn_mask") {
+                None | Some(Value::Null) => None,
+                Some(_) => {
+                    let bits = usizes(a, "attn_mask")?.iter().map(|&b| b != 0).collect();
+                    let shape = usizes(a, "attn_mask_shape")?;
+                    Some(Mask::new(bits, &shape).map_err(|e| e.to_string())?)
+                }
+            };
+            let scale = opt_float(a, "scale");
+            x.try_scaled_dot_product_attention(
+                v[1],
+                v[2],
+                mask.as_ref(),
+                flag(a, "is_causal"),
+                scale,
             )
         }
         _ => unreachable!("{op}: an arity without an arm"),

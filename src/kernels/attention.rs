@@ -1,0 +1,304 @@
+//! Fused scaled dot-product attention, forward and backward, one (batch, head) pair at a time.
+//!
+//! For queries `Q [L, E]`, keys `K [S, E]`, values `V [S, Ev]` and scale `c`:
+//! `P = softmax(c·Q·Kᵀ + M)` row-wise (`M` is 0 where a query may attend, −∞ where the causal
+//! or boolean mask forbids it) and `O = P·V`. Backward, with `D = rowsum(dO ∘ O)`:
+//! `dV = Pᵀ·dO`, `dP = dO·Vᵀ`, `dS = P ∘ (dP − D)`, `dQ = c·dS·K`, `dK = c·dSᵀ·Q`.
+//!
+//! `P` ([L, S] per pair) is never stored. The forward pass walks blocks of [`R`](tile::R) query
+//! rows over tiles of [`KEYS`] keys with the online softmax: each row keeps its running
+//! maximum `m` and sum `l`, and a new tile rescales what was accumulated by `e^(m_old − m)`.
+//! It saves only the per-row log-sum-exp `m + ln l`, from which backward recomputes each
+//! tile's `P` exactly. Everything per pair lives in a thread's [scratch](super::scratch)
+//! buffer, `O((L + S)·E)`, so memory grows linearly with the sequence length.
+//!
+//! A causal mask skips the key tiles above the diagonal (about half the work for `L = S`).
+//! A query row that may attend to nothing gets the output 0 and passes no gradient (what
+//! PyTorch's CPU kernel returns for it), with `lse = +∞` marking it.
+//!
+//! Pairs run in parallel; each pair is computed by one thread in a fixed order, so the bits do
+//! not depend on the number of threads. The scalar twin (`scalar.rs`) materialises `P` in f64.
+
+#[cfg(test)]
+mod scalar;
+#[cfg(test)]
+mod tests;
+mod tile;
+
+use rayon::prelude::*;
+
+use super::scratch::with_scratch;
+use super::simd::{exp, f32x8, load, row_max, store, LANES};
+use tile::{add_rows, rows_by_cols, Rows, RowsMut, R};
+
+#[cfg(test)]
+pub(crate) use scalar::{backward_ref, forward_ref};
+
+/// Keys per tile of the online softmax.
+pub const KEYS: usize = 128;
+
+/// Multiply-adds per thread task below which attention stays on the calling thread.
+const GRAIN: usize = 1 << 16;
+
+/// Sizes of one call: `pairs` (batch × heads) independent problems of `l` queries and `s`
+/// keys, query/key width `e` and value width `ev`; every operand is row-major and contiguous
+/// (`q [pairs, l, e]`, `k [pairs, s, e]`, `v [pairs, s, ev]`, `out [pairs, l, ev]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dims {
+    /// Independent (batch, head) pairs.
+    pub pairs: usize,
+    /// Queries per pair.
+    pub l: usize,
+    /// Keys (and values) per pair.
+    pub s: usize,
+    /// Query and key width.
+    pub e: usize,
+    /// Value width.
+    pub ev: usize,
+}
+
+/// Which scores take part in each query's softmax.
+#[derive(Clone, Copy, Debug)]
+pub enum Mask<'a> {
+    /// Every key.
+    None,
+    /// Key `j` for query `i` when `j ≤ i` (PyTorch's `is_causal`: the top-left triangle).
+    Causal,
+    /// Key `j` for query `i` of pair `p` when `data[offsets[p] + i·row + j·col]` (strides 0
+    /// along broadcast dimensions).
+    Bool {
+        /// The mask's elements.
+        data: &'a [bool],
+        /// Offset of each pair's `[l, s]` plane.
+        offsets: &'a [usize],
+        /// Stride between queries.
+        row: usize,
+        /// Stride between keys.
+        col: usize,
+    },
+}
+
+impl Mask<'_> {
+    /// The first key no query of rows `i0..i1` may attend to and beyond which none may.
+    fn key_end(&self, i1: usize, s: usize) -> usize {
+        match self {
+            Mask::Causal => i1.min(s),
+            _ => s,
+        }
+    }
+
+    /// Sets `row[j]` (key `j0 + j`) to −∞ where query `i` of pair `p` may not attend, and past
+    /// the last key `s`.
+    fn apply(&self, p: usize, i: usize, j0: usize, s: usize, row: &mut [f32]) {
+        let end = match self {
+            Mask::Causal => (i + 1).min(s),
+            _ => s,
+        };
+        for (j, x) in row.iter_mut().enumerate() {
+            if j0 + j >= end {
+                *x = f32::NEG_INFINITY;
+            }
+        }
+        if let Mask::Bool {
+            data,
+            offsets,
+            row: rs,
+            col,
+        } = *self
+        {
+            let base = offsets[p] + i * rs;
+            for (j, x) in row.iter_mut().enumerate().take(end.saturating_sub(j0)) {
+                if !data[base + (j0 + j) * col] {
+                    *x = f32::NEG_INFINITY;
+                }
+            }
+        }
+    }
+}
+
+fn up8(n: usize) -> usize {
+    n.next_multiple_of(LANES)
+}
+
+/// Whether a call's pairs run as parallel tasks: several pairs, enough work, several threads.
+fn parallel(d: &Dims) -> bool {
+    let work = d.l * d.s * (d.e + d.ev);
+    d.pairs > 1 && work * d.pairs >= 2 * GRAIN && rayon::current_num_threads() > 1
+}
+
+/// Pairs per rayon task: at least [`GRAIN`] multiply-adds each.
+fn pairs_per_task(d: &Dims) -> usize {
+    GRAIN.div_ceil((d.l * d.s * (d.e + d.ev)).max(1))
+}
+
+/// Forward: writes `out [pairs, l, ev]` and the per-row log-sum-exp `lse [pairs, l]` (`+∞` for a
+/// query that may attend to no key).
+#[allow(clippy::too_many_arguments)]
+pub fn forward(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    d: Dims,
+    mask: Mask<'_>,
+    scale: f32,
+    out: &mut [f32],
+    lse: &mut [f32],
+) {
+    let Dims { l, s, e, ev, .. } = d;
+    assert!(q.len() == d.pairs * l * e && k.len() == d.pairs * s * e);
+    assert!(v.len() == d.pairs * s * ev && out.len() == d.pairs * l * ev);
+    assert!(lse.len() == d.pairs * l);
+    let pair = |(p, (out, lse)): (usize, (&mut [f32], &mut [f32]))| {
+        let (q, k, v) = (
+            &q[p * l * e..][..l * e],
+            &k[p * s * e..][..s * e],
+            &v[p * s * ev..][..s * ev],
+        );
+        forward_pair(p, q, k, v, &d, mask, scale, out, lse)
+    };
+    if l * ev == 0 || l == 0 {
+        return;
+    }
+    if parallel(&d) {
+        (out.par_chunks_mut(l * ev).zip(lse.par_chunks_mut(l)))
+            .with_min_len(pairs_per_task(&d))
+            .enumerate()
+            .for_each(pair);
+    } else {
+        out.chunks_mut(l * ev)
+            .zip(lse.chunks_mut(l))
+            .enumerate()
+            .for_each(pair);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn forward_pair(
+    p: usize,
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    d: &Dims,
+    mask: Mask<'_>,
+    scale: f32,
+    out: &mut [f32],
+    lse: &mut [f32],
+) {
+    let Dims { l, s, e, ev, .. } = *d;
+    let (s8, ev8) = (up8(s), up8(ev));
+    let sizes = [e * s8, s * ev8, R * e, R * KEYS, R * ev8];
+    with_scratch(sizes.iter().sum(), |buf| {
+        let (kt, rest) = buf.split_at_mut(sizes[0]);
+        let (vp, rest) = rest.split_at_mut(sizes[1]);
+        let (qs, rest) = rest.split_at_mut(sizes[2]);
+        let (sc, acc) = rest.split_at_mut(sizes[3]);
+        pack_t(k, s, e, kt, s8);
+        pack(v, s, ev, vp, ev8);
+        for i0 in (0..l).step_by(R) {
+            let rows = R.min(l - i0);
+            for (x, &y) in qs.iter_mut().zip(&q[i0 * e..(i0 + rows) * e]) {
+                *x = y * scale;
+            }
+            acc.fill(0.0);
+            let (mut m, mut sum) = ([f32::NEG_INFINITY; R], [0.0f32; R]);
+            let end = mask.key_end(i0 + rows, s);
+            for j0 in (0..end).step_by(KEYS) {
+                let w = KEYS.min(end - j0);
+                let w8 = up8(w);
+                rows_by_cols(
+                    Rows {
+                        data: qs,
+                        stride: e,
+                    },
+                    rows,
+                    e,
+                    Rows {
+                        data: &kt[j0..],
+                        stride: s8,
+                    },
+                    w8,
+                    RowsMut {
+                        data: sc,
+                        stride: KEYS,
+                    },
+                );
+                for r in 0..rows {
+                    let row = &mut sc[r * KEYS..r * KEYS + w8];
+                    mask.apply(p, i0 + r, j0, s, row);
+                    let m_new = m[r].max(row_max(row));
+                    if m_new == f32::NEG_INFINITY {
+                        row.fill(0.0); // nothing to attend to yet
+                        continue;
+                    }
+                    let alpha = exp(m[r] - m_new);
+                    let mut t = f32x8::ZERO;
+                    for c in row.chunks_exact_mut(LANES) {
+                        let x = exp(load(c) - f32x8::splat(m_new));
+                        t += x;
+                        store(x, c);
+                    }
+                    sum[r] = sum[r] * alpha + super::simd::hsum(t);
+                    if alpha != 1.0 {
+                        for a in &mut acc[r * ev8..(r + 1) * ev8] {
+                            *a *= alpha;
+                        }
+                    }
+                    m[r] = m_new;
+                }
+                add_rows(
+                    Rows {
+                        data: sc,
+                        stride: KEYS,
+                    },
+                    rows,
+                    w,
+                    Rows {
+                        data: &vp[j0 * ev8..],
+                        stride: ev8,
+                    },
+                    ev8,
+                    RowsMut {
+                        data: acc,
+                        stride: ev8,
+                    },
+                );
+            }
+            for r in 0..rows {
+                let o = &mut out[(i0 + r) * ev..][..ev];
+                if sum[r] > 0.0 {
+                    let inv = 1.0 / sum[r];
+                    for (o, a) in o.iter_mut().zip(&acc[r * ev8..]) {
+                        *o = a * inv;
+                    }
+                    lse[i0 + r] = m[r] + sum[r].ln();
+                } else {
+                    o.fill(0.0);
+                    lse[i0 + r] = f32::INFINITY;
+                }
+            }
+        }
+    })
+}
+
+/// `dst[c·ld + j] = src[j·w + c]`: the transpose of `src [n, w]` into rows of length `ld`
+/// (zeros past `n`).
+fn pack_t(src: &[f32], n: usize, w: usize, dst: &mut [f32], ld: usize) {
+    for c in 0..w {
+        let row = &mut dst[c * ld..(c + 1) * ld];
+        for (j, x) in row.iter_mut().enumerate() {
+            *x = if j < n { src[j * w + c] } else { 0.0 };
+        }
+    }
+}
+
+/// `src [n, w]` into rows of length `ld ≥ w` (zeros after each row's values).
+fn pack(src: &[f32], n: usize, w: usize, dst: &mut [f32], ld: usize) {
+    for j in 0..n {
+        let row = &mut dst[j * ld..(j + 1) * ld];
+        row[..w].copy_from_slice(&src[j * w..(j + 1) * w]);
+        row[w..].fill(0.0);
+    }
+}
+
+mod backward;
+pub use backward::backward;

@@ -1,0 +1,249 @@
+//! Attention backward, one pair at a time: each block of query rows recomputes its tiles of
+//! `P` from the saved log-sum-exp, then `dV += Pᵀ·dO`, `dP = dO·Vᵀ`, `dS = P ∘ (dP − D)`,
+//! `dQ = c·dS·K` (finished per block) and `dK += dSᵀ·(c·Q)` (finished after the last block).
+
+use rayon::prelude::*;
+
+use super::tile::{add_cols, add_rows, rows_by_cols, Rows, RowsMut, R};
+use super::{pack, pack_t, pairs_per_task, parallel, up8, Dims, Mask, KEYS};
+use crate::kernels::scratch::with_scratch;
+use crate::kernels::simd::{exp, f32x8, load, store, LANES};
+
+/// Backward: ADDS the gradients of `q`, `k` and `v` into `dq`, `dk` and `dv` (zero them first
+/// for a fresh gradient). `out` and `lse` are what [`forward`](super::forward) wrote for the
+/// same inputs, `dout` the gradient of `out`.
+#[allow(clippy::too_many_arguments)]
+pub fn backward(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    out: &[f32],
+    lse: &[f32],
+    dout: &[f32],
+    d: Dims,
+    mask: Mask<'_>,
+    scale: f32,
+    dq: &mut [f32],
+    dk: &mut [f32],
+    dv: &mut [f32],
+) {
+    let Dims { l, s, e, ev, .. } = d;
+    assert!(dq.len() == d.pairs * l * e && dk.len() == d.pairs * s * e);
+    assert!(dv.len() == d.pairs * s * ev && dout.len() == d.pairs * l * ev);
+    assert!(out.len() == dout.len() && lse.len() == d.pairs * l);
+    if l == 0 || s == 0 || e == 0 || ev == 0 {
+        return; // every product is empty: no gradient to add
+    }
+    type Grads<'a> = ((&'a mut [f32], &'a mut [f32]), &'a mut [f32]);
+    let pair = |(p, ((dq, dk), dv)): (usize, Grads<'_>)| {
+        let ins = Pair {
+            q: &q[p * l * e..][..l * e],
+            k: &k[p * s * e..][..s * e],
+            v: &v[p * s * ev..][..s * ev],
+            out: &out[p * l * ev..][..l * ev],
+            dout: &dout[p * l * ev..][..l * ev],
+            lse: &lse[p * l..][..l],
+        };
+        backward_pair(p, &ins, &d, mask, scale, dq, dk, dv)
+    };
+    if parallel(&d) {
+        (dq.par_chunks_mut(l * e).zip(dk.par_chunks_mut(s * e)))
+            .zip(dv.par_chunks_mut(s * ev))
+            .with_min_len(pairs_per_task(&d))
+            .enumerate()
+            .for_each(pair);
+    } else {
+        (dq.chunks_mut(l * e).zip(dk.chunks_mut(s * e)))
+            .zip(dv.chunks_mut(s * ev))
+            .enumerate()
+            .for_each(pair);
+    }
+}
+
+/// One pair's inputs.
+struct Pair<'a> {
+    q: &'a [f32],
+    k: &'a [f32],
+    v: &'a [f32],
+    out: &'a [f32],
+    dout: &'a [f32],
+    lse: &'a [f32],
+}
+
+#[allow(clippy::too_many_arguments)]
+fn backward_pair(
+    p: usize,
+    x: &Pair<'_>,
+    d: &Dims,
+    mask: Mask<'_>,
+    scale: f32,
+    dq: &mut [f32],
+    dk: &mut [f32],
+    dv: &mut [f32],
+) {
+    let Dims { l, s, e, ev, .. } = *d;
+    let (s8, e8, ev8) = (up8(s), up8(e), up8(ev));
+    let sizes = [
+        e * s8,       // Kᵀ
+        ev * s8,      // Vᵀ
+        s * e8,       // K
+        s * e8,       // dK
+        s * ev8,      // dV
+        R * e8,       // c·Q of the block
+        R * ev8,      // dO of the block
+        R * e8,       // the block's dQ / c
+        2 * R * KEYS, // a tile of P (then dS) and of dP
+    ];
+    with_scratch(sizes.iter().sum(), |buf| {
+        let mut parts: [&mut [f32]; 9] = Default::default();
+        let mut rest = buf;
+        for (part, &n) in parts.iter_mut().zip(&sizes) {
+            let (h, t) = rest.split_at_mut(n);
+            *part = h;
+            rest = t;
+        }
+        let [kt, vt, kp, dkp, dvp, qs, dop, dqa, tiles] = parts;
+        let (pt, dpt) = tiles.split_at_mut(R * KEYS);
+        pack_t(x.k, s, e, kt, s8);
+        pack_t(x.v, s, ev, vt, s8);
+        pack(x.k, s, e, kp, e8);
+        dkp.fill(0.0);
+        dvp.fill(0.0);
+        for i0 in (0..l).step_by(R) {
+            let rows = R.min(l - i0);
+            let mut dd = [0.0f32; R]; // D = rowsum(dO ∘ O)
+            for r in 0..rows {
+                let i = i0 + r;
+                let (qrow, orow) = (&x.q[i * e..][..e], &x.out[i * ev..][..ev]);
+                let dorow = &x.dout[i * ev..][..ev];
+                let qd = &mut qs[r * e8..(r + 1) * e8];
+                for (y, &v) in qd.iter_mut().zip(qrow) {
+                    *y = v * scale;
+                }
+                qd[e..].fill(0.0);
+                dop[r * ev8..r * ev8 + ev].copy_from_slice(dorow);
+                dop[r * ev8 + ev..(r + 1) * ev8].fill(0.0);
+                dd[r] = dorow.iter().zip(orow).map(|(a, b)| a * b).sum();
+            }
+            dqa.fill(0.0);
+            let end = mask.key_end(i0 + rows, s);
+            for j0 in (0..end).step_by(KEYS) {
+                let w = KEYS.min(end - j0);
+                let w8 = up8(w);
+                rows_by_cols(
+                    Rows {
+                        data: qs,
+                        stride: e8,
+                    },
+                    rows,
+                    e,
+                    Rows {
+                        data: &kt[j0..],
+                        stride: s8,
+                    },
+                    w8,
+                    RowsMut {
+                        data: pt,
+                        stride: KEYS,
+                    },
+                );
+                rows_by_cols(
+                    Rows {
+                        data: dop,
+                        stride: ev8,
+                    },
+                    rows,
+                    ev,
+                    Rows {
+                        data: &vt[j0..],
+                        stride: s8,
+                    },
+                    w8,
+                    RowsMut {
+                        data: dpt,
+                        stride: KEYS,
+                    },
+                );
+                for r in 0..rows {
+                    let row = &mut pt[r * KEYS..r * KEYS + w8];
+                    mask.apply(p, i0 + r, j0, s, row);
+                    let (lse, dr) = (f32x8::splat(x.lse[i0 + r]), f32x8::splat(dd[r]));
+                    let dprow = &mut dpt[r * KEYS..r * KEYS + w8];
+                    for (c, dc) in row
+                        .chunks_exact_mut(LANES)
+                        .zip(dprow.chunks_exact_mut(LANES))
+                    {
+                        let pv = exp(load(c) - lse);
+                        store(pv, c);
+                        store(pv * (load(dc) - dr), dc); // dS
+                    }
+                }
+                add_cols(
+                    Rows {
+                        data: pt,
+                        stride: KEYS,
+                    },
+                    rows,
+                    w,
+                    Rows {
+                        data: dop,
+                        stride: ev8,
+                    },
+                    ev8,
+                    RowsMut {
+                        data: &mut dvp[j0 * ev8..],
+                        stride: ev8,
+                    },
+                );
+                add_rows(
+                    Rows {
+                        data: dpt,
+                        stride: KEYS,
+                    },
+                    rows,
+                    w,
+                    Rows {
+                        data: &kp[j0 * e8..],
+                        stride: e8,
+                    },
+                    e8,
+                    RowsMut {
+                        data: dqa,
+                        stride: e8,
+                    },
+                );
+                add_cols(
+                    Rows {
+                        data: dpt,
+                        stride: KEYS,
+                    },
+                    rows,
+                    w,
+                    Rows {
+                        data: qs,
+                        stride: e8,
+                    },
+                    e8,
+                    RowsMut {
+                        data: &mut dkp[j0 * e8..],
+                        stride: e8,
+                    },
+                );
+            }
+            for r in 0..rows {
+                let g = &mut dq[(i0 + r) * e..][..e];
+                for (g, a) in g.iter_mut().zip(&dqa[r * e8..]) {
+                    *g += a * scale;
+                }
+            }
+        }
+        for j in 0..s {
+            for (g, a) in dk[j * e..][..e].iter_mut().zip(&dkp[j * e8..]) {
+                *g += a;
+            }
+            for (g, a) in dv[j * ev..][..ev].iter_mut().zip(&dvp[j * ev8..]) {
+                *g += a;
+            }
+        }
+    })
+}
