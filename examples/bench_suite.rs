@@ -28,6 +28,8 @@
 
 #[path = "bench_suite/cnn.rs"]
 mod cnn;
+#[path = "bench_suite/gpt.rs"]
+mod gpt;
 #[path = "bench_suite/harness.rs"]
 mod harness;
 
@@ -52,6 +54,8 @@ const WORKLOADS: &[(&str, usize, usize, Workload)] = &[
     ("stream_triad_16M", 30, 5, stream_triad),
     ("cnn_lenet_28x28_b64_adam", 20, 3, cnn::cnn),
     ("cnn_bn_32x32_b32_sgd", 10, 2, cnn::cnn),
+    ("gpt_char_4l_128d_t64_b12_adamw", 20, 3, gpt::gpt),
+    ("attention_causal_b8_h4_t256_e32", 20, 3, gpt::attention),
 ];
 
 fn normal(rng: &mut Rng, shape: &[usize]) -> Tensor {

@@ -94,11 +94,8 @@ impl Mask<'_> {
             Mask::Causal => (i + 1).min(s),
             _ => s,
         };
-        for (j, x) in row.iter_mut().enumerate() {
-            if j0 + j >= end {
-                *x = f32::NEG_INFINITY;
-            }
-        }
+        let keep = end.saturating_sub(j0).min(row.len());
+        row[keep..].fill(f32::NEG_INFINITY);
         if let Mask::Bool {
             data,
             offsets,
@@ -116,8 +113,9 @@ impl Mask<'_> {
     }
 }
 
-fn up8(n: usize) -> usize {
-    n.next_multiple_of(LANES)
+/// `n` rounded up to whole [`tile::W`]-lane vectors.
+fn up16(n: usize) -> usize {
+    n.next_multiple_of(tile::W)
 }
 
 /// Whether a call's pairs run as parallel tasks: several pairs, enough work, several threads.
@@ -185,15 +183,15 @@ fn forward_pair(
     lse: &mut [f32],
 ) {
     let Dims { l, s, e, ev, .. } = *d;
-    let (s8, ev8) = (up8(s), up8(ev));
-    let sizes = [e * s8, s * ev8, R * e, R * KEYS, R * ev8];
+    let (sw, evw) = (up16(s), up16(ev));
+    let sizes = [e * sw, s * evw, R * e, R * KEYS, R * evw];
     with_scratch(sizes.iter().sum(), |buf| {
         let (kt, rest) = buf.split_at_mut(sizes[0]);
         let (vp, rest) = rest.split_at_mut(sizes[1]);
         let (qs, rest) = rest.split_at_mut(sizes[2]);
         let (sc, acc) = rest.split_at_mut(sizes[3]);
-        pack_t(k, s, e, kt, s8);
-        pack(v, s, ev, vp, ev8);
+        pack_t(k, s, e, kt, sw);
+        pack(v, s, ev, vp, evw);
         for i0 in (0..l).step_by(R) {
             let rows = R.min(l - i0);
             for (x, &y) in qs.iter_mut().zip(&q[i0 * e..(i0 + rows) * e]) {
@@ -204,7 +202,7 @@ fn forward_pair(
             let end = mask.key_end(i0 + rows, s);
             for j0 in (0..end).step_by(KEYS) {
                 let w = KEYS.min(end - j0);
-                let w8 = up8(w);
+                let w8 = up16(w);
                 rows_by_cols(
                     Rows {
                         data: qs,
@@ -214,7 +212,7 @@ fn forward_pair(
                     e,
                     Rows {
                         data: &kt[j0..],
-                        stride: s8,
+                        stride: sw,
                     },
                     w8,
                     RowsMut {
@@ -239,7 +237,7 @@ fn forward_pair(
                     }
                     sum[r] = sum[r] * alpha + super::simd::hsum(t);
                     if alpha != 1.0 {
-                        for a in &mut acc[r * ev8..(r + 1) * ev8] {
+                        for a in &mut acc[r * evw..(r + 1) * evw] {
                             *a *= alpha;
                         }
                     }
@@ -253,13 +251,13 @@ fn forward_pair(
                     rows,
                     w,
                     Rows {
-                        data: &vp[j0 * ev8..],
-                        stride: ev8,
+                        data: &vp[j0 * evw..],
+                        stride: evw,
                     },
-                    ev8,
+                    evw,
                     RowsMut {
                         data: acc,
-                        stride: ev8,
+                        stride: evw,
                     },
                 );
             }
@@ -267,7 +265,7 @@ fn forward_pair(
                 let o = &mut out[(i0 + r) * ev..][..ev];
                 if sum[r] > 0.0 {
                     let inv = 1.0 / sum[r];
-                    for (o, a) in o.iter_mut().zip(&acc[r * ev8..]) {
+                    for (o, a) in o.iter_mut().zip(&acc[r * evw..]) {
                         *o = a * inv;
                     }
                     lse[i0 + r] = m[r] + sum[r].ln();

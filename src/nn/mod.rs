@@ -7,6 +7,7 @@
 //! ([`Sequential`], [`Mlp`]) name their children by index.
 
 mod activation;
+mod attention;
 mod batch_norm;
 mod conv;
 mod dropout;
@@ -17,8 +18,10 @@ mod module;
 mod norm;
 mod pool;
 mod sequential;
+mod transformer;
 
 pub use activation::{Gelu, Relu, Sigmoid, Tanh};
+pub use attention::MultiheadAttention;
 pub use batch_norm::{BatchNorm, BatchNorm1d, BatchNorm2d};
 pub use conv::{Conv1d, Conv2d, ConvTranspose2d};
 pub use dropout::Dropout;
@@ -29,6 +32,7 @@ pub use module::{key, Module};
 pub use norm::LayerNorm;
 pub use pool::{AdaptiveAvgPool2d, AvgPool2d, Flatten, MaxPool2d};
 pub use sequential::Sequential;
+pub use transformer::TransformerBlock;
 
 #[cfg(test)]
 mod tests;

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use super::tile::{add_cols, add_rows, rows_by_cols, Rows, RowsMut, R};
-use super::{pack, pack_t, pairs_per_task, parallel, up8, Dims, Mask, KEYS};
+use super::{pack, pack_t, pairs_per_task, parallel, up16, Dims, Mask, KEYS};
 use crate::kernels::scratch::with_scratch;
 use crate::kernels::simd::{exp, f32x8, load, store, LANES};
 
@@ -82,16 +82,16 @@ fn backward_pair(
     dv: &mut [f32],
 ) {
     let Dims { l, s, e, ev, .. } = *d;
-    let (s8, e8, ev8) = (up8(s), up8(e), up8(ev));
+    let (sw, ew, evw) = (up16(s), up16(e), up16(ev));
     let sizes = [
-        e * s8,       // Kᵀ
-        ev * s8,      // Vᵀ
-        s * e8,       // K
-        s * e8,       // dK
-        s * ev8,      // dV
-        R * e8,       // c·Q of the block
-        R * ev8,      // dO of the block
-        R * e8,       // the block's dQ / c
+        e * sw,       // Kᵀ
+        ev * sw,      // Vᵀ
+        s * ew,       // K
+        s * ew,       // dK
+        s * evw,      // dV
+        R * ew,       // c·Q of the block
+        R * evw,      // dO of the block
+        R * ew,       // the block's dQ / c
         2 * R * KEYS, // a tile of P (then dS) and of dP
     ];
     with_scratch(sizes.iter().sum(), |buf| {
@@ -104,9 +104,9 @@ fn backward_pair(
         }
         let [kt, vt, kp, dkp, dvp, qs, dop, dqa, tiles] = parts;
         let (pt, dpt) = tiles.split_at_mut(R * KEYS);
-        pack_t(x.k, s, e, kt, s8);
-        pack_t(x.v, s, ev, vt, s8);
-        pack(x.k, s, e, kp, e8);
+        pack_t(x.k, s, e, kt, sw);
+        pack_t(x.v, s, ev, vt, sw);
+        pack(x.k, s, e, kp, ew);
         dkp.fill(0.0);
         dvp.fill(0.0);
         for i0 in (0..l).step_by(R) {
@@ -116,30 +116,30 @@ fn backward_pair(
                 let i = i0 + r;
                 let (qrow, orow) = (&x.q[i * e..][..e], &x.out[i * ev..][..ev]);
                 let dorow = &x.dout[i * ev..][..ev];
-                let qd = &mut qs[r * e8..(r + 1) * e8];
+                let qd = &mut qs[r * ew..(r + 1) * ew];
                 for (y, &v) in qd.iter_mut().zip(qrow) {
                     *y = v * scale;
                 }
                 qd[e..].fill(0.0);
-                dop[r * ev8..r * ev8 + ev].copy_from_slice(dorow);
-                dop[r * ev8 + ev..(r + 1) * ev8].fill(0.0);
+                dop[r * evw..r * evw + ev].copy_from_slice(dorow);
+                dop[r * evw + ev..(r + 1) * evw].fill(0.0);
                 dd[r] = dorow.iter().zip(orow).map(|(a, b)| a * b).sum();
             }
             dqa.fill(0.0);
             let end = mask.key_end(i0 + rows, s);
             for j0 in (0..end).step_by(KEYS) {
                 let w = KEYS.min(end - j0);
-                let w8 = up8(w);
+                let w8 = up16(w);
                 rows_by_cols(
                     Rows {
                         data: qs,
-                        stride: e8,
+                        stride: ew,
                     },
                     rows,
                     e,
                     Rows {
                         data: &kt[j0..],
-                        stride: s8,
+                        stride: sw,
                     },
                     w8,
                     RowsMut {
@@ -150,13 +150,13 @@ fn backward_pair(
                 rows_by_cols(
                     Rows {
                         data: dop,
-                        stride: ev8,
+                        stride: evw,
                     },
                     rows,
                     ev,
                     Rows {
                         data: &vt[j0..],
-                        stride: s8,
+                        stride: sw,
                     },
                     w8,
                     RowsMut {
@@ -187,12 +187,12 @@ fn backward_pair(
                     w,
                     Rows {
                         data: dop,
-                        stride: ev8,
+                        stride: evw,
                     },
-                    ev8,
+                    evw,
                     RowsMut {
-                        data: &mut dvp[j0 * ev8..],
-                        stride: ev8,
+                        data: &mut dvp[j0 * evw..],
+                        stride: evw,
                     },
                 );
                 add_rows(
@@ -203,13 +203,13 @@ fn backward_pair(
                     rows,
                     w,
                     Rows {
-                        data: &kp[j0 * e8..],
-                        stride: e8,
+                        data: &kp[j0 * ew..],
+                        stride: ew,
                     },
-                    e8,
+                    ew,
                     RowsMut {
                         data: dqa,
-                        stride: e8,
+                        stride: ew,
                     },
                 );
                 add_cols(
@@ -221,27 +221,27 @@ fn backward_pair(
                     w,
                     Rows {
                         data: qs,
-                        stride: e8,
+                        stride: ew,
                     },
-                    e8,
+                    ew,
                     RowsMut {
-                        data: &mut dkp[j0 * e8..],
-                        stride: e8,
+                        data: &mut dkp[j0 * ew..],
+                        stride: ew,
                     },
                 );
             }
             for r in 0..rows {
                 let g = &mut dq[(i0 + r) * e..][..e];
-                for (g, a) in g.iter_mut().zip(&dqa[r * e8..]) {
+                for (g, a) in g.iter_mut().zip(&dqa[r * ew..]) {
                     *g += a * scale;
                 }
             }
         }
         for j in 0..s {
-            for (g, a) in dk[j * e..][..e].iter_mut().zip(&dkp[j * e8..]) {
+            for (g, a) in dk[j * e..][..e].iter_mut().zip(&dkp[j * ew..]) {
                 *g += a;
             }
-            for (g, a) in dv[j * ev..][..ev].iter_mut().zip(&dvp[j * ev8..]) {
+            for (g, a) in dv[j * ev..][..ev].iter_mut().zip(&dvp[j * evw..]) {
                 *g += a;
             }
         }

@@ -1,16 +1,32 @@
 //! The three small products attention is made of, on row blocks of at most [`R`] query rows
 //! and on operands packed with their row length rounded up to whole vectors (zeros after the
-//! real values, so every load is a full `f32x8`):
+//! real values, so every load is a full vector). The vectors are `f32x16`: one AVX-512
+//! register, or two AVX2 registers elsewhere (wide splits it), so a pass keeps eight
+//! independent accumulators either way:
 //!
 //! - [`rows_by_cols`]: `out[r][j] = Σₑ a[r][e] · bt[e][j]`, the scores `Q·Kᵀ` and `dO·Vᵀ`
-//!   (broadcast `a[r][e]`, one vector of `bt`'s row `e`, four rows at a time);
+//!   (broadcast `a[r][e]` against two vectors of `bt`'s row `e`, four rows at a time);
 //! - [`add_rows`]: `out[r][:] += Σⱼ p[r][j] · b[j][:]`, the products `P·V` and `dS·K`;
 //! - [`add_cols`]: `out[j][:] += Σᵣ p[r][j] · x[r][:]`, the products `Pᵀ·dO` and `dSᵀ·Q`.
 //!
 //! Every multiply-add is a lane FMA ([`fma`](crate::kernels::simd::fma) rounding) and the sums
 //! run in index order, so the scalar twins in `scalar.rs` give the same bits.
 
-use crate::kernels::simd::{f32x8, load, store, LANES};
+use wide::f32x16;
+
+/// Lanes per vector here; packed widths are multiples of it.
+pub(super) const W: usize = 16;
+
+#[inline(always)]
+fn load(s: &[f32]) -> f32x16 {
+    let a: [f32; W] = s[..W].try_into().expect("16 lanes");
+    f32x16::from(a)
+}
+
+#[inline(always)]
+fn store(v: f32x16, d: &mut [f32]) {
+    d[..W].copy_from_slice(v.as_array());
+}
 
 /// Query rows per block.
 pub(super) const R: usize = 4;
@@ -28,8 +44,22 @@ pub(super) struct RowsMut<'a> {
     pub stride: usize,
 }
 
-/// `out[r][j] = Σₑ a[r][e] · bt[e][j]` for `r < rows ≤ R`, `e < n`, `j < w`
-/// (`w` a multiple of 8).
+/// Calls `$f::<N>(args)` with `N = $rows`, a constant in each body, so the row loops unroll
+/// and the accumulators stay in registers.
+macro_rules! by_rows {
+    ($rows:expr, $f:ident($($arg:expr),*)) => {
+        match $rows {
+            4 => $f::<4>($($arg),*),
+            3 => $f::<3>($($arg),*),
+            2 => $f::<2>($($arg),*),
+            1 => $f::<1>($($arg),*),
+            _ => unreachable!("at most R rows per block"),
+        }
+    };
+}
+
+/// `out[r][j] = Σₑ a[r][e] · bt[e][j]` for `r < rows ≤ R`, `e < n`, `j < w` (`w` a multiple
+/// of 16).
 pub(super) fn rows_by_cols(
     a: Rows<'_>,
     rows: usize,
@@ -38,26 +68,47 @@ pub(super) fn rows_by_cols(
     w: usize,
     out: RowsMut<'_>,
 ) {
-    let (a, sa, bt, sb, os, out) = (a.data, a.stride, bt.data, bt.stride, out.stride, out.data);
-    debug_assert!(rows <= R && w % LANES == 0);
+    debug_assert!(rows <= R && w % W == 0);
+    by_rows!(rows, rows_by_cols_n(a, n, bt, w, out))
+}
+
+fn rows_by_cols_n<const N: usize>(a: Rows<'_>, n: usize, bt: Rows<'_>, w: usize, out: RowsMut<'_>) {
+    let a: [&[f32]; N] = std::array::from_fn(|r| &a.data[r * a.stride..][..n]);
     let mut j = 0;
-    while j < w {
-        let mut acc = [f32x8::ZERO; R];
+    while j + 2 * W <= w {
+        let (mut lo, mut hi) = ([f32x16::ZERO; N], [f32x16::ZERO; N]);
         for e in 0..n {
-            let b = load(&bt[e * sb + j..]);
-            for (r, acc) in acc.iter_mut().enumerate().take(rows) {
-                *acc = f32x8::splat(a[r * sa + e]).mul_add(b, *acc);
+            let b = &bt.data[e * bt.stride + j..][..2 * W];
+            let (b0, b1) = (load(b), load(&b[W..]));
+            for r in 0..N {
+                let x = f32x16::splat(a[r][e]);
+                lo[r] = x.mul_add(b0, lo[r]);
+                hi[r] = x.mul_add(b1, hi[r]);
             }
         }
-        for (r, acc) in acc.iter().enumerate().take(rows) {
-            store(*acc, &mut out[r * os + j..]);
+        for r in 0..N {
+            let o = &mut out.data[r * out.stride + j..][..2 * W];
+            store(lo[r], o);
+            store(hi[r], &mut o[W..]);
         }
-        j += LANES;
+        j += 2 * W;
+    }
+    if j < w {
+        let mut lo = [f32x16::ZERO; N];
+        for e in 0..n {
+            let b0 = load(&bt.data[e * bt.stride + j..]);
+            for r in 0..N {
+                lo[r] = f32x16::splat(a[r][e]).mul_add(b0, lo[r]);
+            }
+        }
+        for r in 0..N {
+            store(lo[r], &mut out.data[r * out.stride + j..]);
+        }
     }
 }
 
-/// `out[r][c] += Σⱼ p[r][j] · b[j][c]` for `r < rows ≤ R`, `j < w`, `c < n` (`n` a
-/// multiple of 8, at most 64).
+/// `out[r][c] += Σⱼ p[r][j] · b[j][c]` for `r < rows ≤ R`, `j < w`, `c < n` (`n` a multiple
+/// of 16).
 pub(super) fn add_rows(
     p: Rows<'_>,
     rows: usize,
@@ -66,47 +117,53 @@ pub(super) fn add_rows(
     n: usize,
     out: RowsMut<'_>,
 ) {
-    let (p, sp, b, sb, os, out) = (p.data, p.stride, b.data, b.stride, out.stride, out.data);
-    debug_assert!(rows <= R && n % LANES == 0);
+    debug_assert!(rows <= R && n % W == 0);
+    by_rows!(rows, add_rows_n(p, w, b, n, out))
+}
+
+fn add_rows_n<const N: usize>(p: Rows<'_>, w: usize, b: Rows<'_>, n: usize, out: RowsMut<'_>) {
+    let p: [&[f32]; N] = std::array::from_fn(|r| &p.data[r * p.stride..][..w]);
     let mut c = 0;
     while c < n {
-        // up to two vectors of columns per pass: 2·R accumulators
-        let two = c + 2 * LANES <= n;
-        let mut lo = [f32x8::ZERO; R];
-        let mut hi = [f32x8::ZERO; R];
-        for r in 0..rows {
-            lo[r] = load(&out[r * os + c..]);
+        // two vectors of columns per pass when there are two: 2·N accumulators
+        let two = c + 2 * W <= n;
+        let (mut lo, mut hi) = ([f32x16::ZERO; N], [f32x16::ZERO; N]);
+        for r in 0..N {
+            lo[r] = load(&out.data[r * out.stride + c..]);
             if two {
-                hi[r] = load(&out[r * os + c + LANES..]);
+                hi[r] = load(&out.data[r * out.stride + c + W..]);
             }
         }
-        for j in 0..w {
-            let b0 = load(&b[j * sb + c..]);
-            if two {
-                let b1 = load(&b[j * sb + c + LANES..]);
-                for r in 0..rows {
-                    let s = f32x8::splat(p[r * sp + j]);
+        if two {
+            for j in 0..w {
+                let bj = &b.data[j * b.stride + c..][..2 * W];
+                let (b0, b1) = (load(bj), load(&bj[W..]));
+                for r in 0..N {
+                    let s = f32x16::splat(p[r][j]);
                     lo[r] = s.mul_add(b0, lo[r]);
                     hi[r] = s.mul_add(b1, hi[r]);
                 }
-            } else {
-                for r in 0..rows {
-                    lo[r] = f32x8::splat(p[r * sp + j]).mul_add(b0, lo[r]);
+            }
+        } else {
+            for j in 0..w {
+                let b0 = load(&b.data[j * b.stride + c..]);
+                for r in 0..N {
+                    lo[r] = f32x16::splat(p[r][j]).mul_add(b0, lo[r]);
                 }
             }
         }
-        for r in 0..rows {
-            store(lo[r], &mut out[r * os + c..]);
+        for r in 0..N {
+            store(lo[r], &mut out.data[r * out.stride + c..]);
             if two {
-                store(hi[r], &mut out[r * os + c + LANES..]);
+                store(hi[r], &mut out.data[r * out.stride + c + W..]);
             }
         }
-        c += if two { 2 * LANES } else { LANES };
+        c += if two { 2 * W } else { W };
     }
 }
 
-/// `out[j][c] += Σᵣ p[r][j] · x[r][c]` for `j < w`, `r < rows ≤ R`, `c < n` (`n` a
-/// multiple of 8).
+/// `out[j][c] += Σᵣ p[r][j] · x[r][c]` for `j < w`, `r < rows ≤ R`, `c < n` (`n` a multiple
+/// of 16).
 pub(super) fn add_cols(
     p: Rows<'_>,
     rows: usize,
@@ -115,22 +172,23 @@ pub(super) fn add_cols(
     n: usize,
     out: RowsMut<'_>,
 ) {
-    let (p, sp, x, sx, os, out) = (p.data, p.stride, x.data, x.stride, out.stride, out.data);
-    debug_assert!(rows <= R && n % LANES == 0);
+    debug_assert!(rows <= R && n % W == 0);
+    by_rows!(rows, add_cols_n(p, w, x, n, out))
+}
+
+fn add_cols_n<const N: usize>(p: Rows<'_>, w: usize, x: Rows<'_>, n: usize, out: RowsMut<'_>) {
+    let p: [&[f32]; N] = std::array::from_fn(|r| &p.data[r * p.stride..][..w]);
     let mut c = 0;
     while c < n {
-        let mut xs = [f32x8::ZERO; R];
-        for (r, xs) in xs.iter_mut().enumerate().take(rows) {
-            *xs = load(&x[r * sx + c..]);
-        }
+        let xs: [f32x16; N] = std::array::from_fn(|r| load(&x.data[r * x.stride + c..]));
         for j in 0..w {
-            let o = &mut out[j * os + c..];
+            let o = &mut out.data[j * out.stride + c..][..W];
             let mut acc = load(o);
-            for (r, xs) in xs.iter().enumerate().take(rows) {
-                acc = f32x8::splat(p[r * sp + j]).mul_add(*xs, acc);
+            for r in 0..N {
+                acc = f32x16::splat(p[r][j]).mul_add(xs[r], acc);
             }
             store(acc, o);
         }
-        c += LANES;
+        c += W;
     }
 }
