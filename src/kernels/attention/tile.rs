@@ -12,6 +12,9 @@
 //! Every multiply-add is a lane FMA ([`fma`](crate::kernels::simd::fma) rounding) and the sums
 //! run in index order, so the scalar twins in `scalar.rs` give the same bits.
 
+// The row loops index several arrays at once (accumulators, row slices) by the same `r`.
+#![allow(clippy::needless_range_loop)]
+
 use wide::f32x16;
 
 /// Lanes per vector here; packed widths are multiples of it.
