@@ -148,9 +148,6 @@ const PENDING: &[&str] = &[
     // sequence models
     "scaled_dot_product_attention",
     "rms_norm",
-    "silu",
-    "leaky_relu",
-    "elu",
     "logsumexp",
     "var",
     "where",

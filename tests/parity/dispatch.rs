@@ -214,8 +214,9 @@ pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<V
         | "smooth_l1_loss" => 2,
         "neg" | "exp" | "log" | "sqrt" | "tanh" | "sigmoid" | "relu" | "abs" | "sin" | "cos"
         | "pow_scalar" | "gelu" | "softplus" | "clamp" | "sum" | "mean" | "max" | "transpose"
-        | "reshape" | "permute" | "broadcast_to" | "narrow" | "index_select" | "gather"
-        | "softmax" | "log_softmax" | "cross_entropy" | "nll_loss" | "embedding" => 1,
+        | "silu" | "leaky_relu" | "elu" | "reshape" | "permute" | "broadcast_to" | "narrow"
+        | "index_select" | "gather" | "softmax" | "log_softmax" | "cross_entropy" | "nll_loss"
+        | "embedding" => 1,
         "max_pool2d" | "avg_pool2d" | "adaptive_avg_pool2d" | "pad" => 1,
         _ => return Err(format!("unknown op {op:?}: the harness has no arm for it")),
     };
@@ -255,6 +256,9 @@ pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<V
             opt_float(a, "threshold").unwrap_or(20.0),
         )),
         "clamp" => Ok(x.clamp(opt_float(a, "min"), opt_float(a, "max"))),
+        "silu" => Ok(x.silu()),
+        "leaky_relu" => Ok(x.leaky_relu(opt_float(a, "negative_slope").unwrap_or(0.01))),
+        "elu" => Ok(x.elu(opt_float(a, "alpha").unwrap_or(1.0))),
         "sum" => return reduce(x, a, |x| Ok(x.sum()), Var::try_sum_axis),
         "mean" => return reduce(x, a, Var::try_mean, Var::try_mean_axis),
         "max" => return reduce(x, a, Var::try_max, Var::try_max_axis),
