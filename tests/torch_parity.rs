@@ -150,9 +150,6 @@ const PENDING: &[&str] = &[
     "rms_norm",
     "logsumexp",
     "var",
-    "where",
-    "masked_fill",
-    "stack",
 ];
 
 #[test]

@@ -25,6 +25,7 @@ pub mod par;
 pub mod pool;
 pub mod reduce;
 pub mod rowwise;
+pub mod select;
 pub mod simd;
 pub mod special;
 pub mod strided;
