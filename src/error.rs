@@ -269,6 +269,7 @@ fn shape_rule(op: &str) -> &'static str {
             "all inputs need the same rank and equal sizes except on the concatenation axis; \
              reshape the inputs or pick another axis"
         }
+        "stack" => "all inputs need the same shape; reshape or pad them to one shape",
         "layer_norm" => "weight and bias need shape [D], D being the input's last dimension",
         "batch_norm" => {
             "weight, bias and the running mean and variance need shape [C], C being the \

@@ -94,7 +94,10 @@ pub mod prelude {
     pub use crate::error::{Error, Result};
     pub use crate::graph::{Backward, Graph, Scope, Var};
     pub use crate::loss::{CrossEntropy, Reduction};
-    pub use crate::nn::{Embedding, LayerNorm, Linear, Mlp, Module, Sequential};
+    pub use crate::mask::Mask;
+    pub use crate::nn::{
+        Embedding, LayerNorm, Linear, Mlp, Module, MultiheadAttention, Sequential, TransformerBlock,
+    };
     pub use crate::ops::conv::{Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions};
     pub use crate::ops::{AvgPool2dOptions, BatchNormMode, MaxPool2dOptions};
     pub use crate::optim::{

@@ -129,6 +129,23 @@ fn unary_ops_away_from_kinks() {
         ("powf(0.5)", |x| x.powf(0.5), 0.2, 3.0, &[]),
         ("powf(-1.5)", |x| x.powf(-1.5), 0.5, 3.0, &[]),
         ("powf(2.5)", |x| x.powf(2.5), 0.2, 2.0, &[]),
+        ("silu", |x| x.silu(), -4.0, 4.0, &[]),
+        (
+            "leaky_relu(0.01)",
+            |x| x.leaky_relu(0.01),
+            -2.0,
+            2.0,
+            &[0.0],
+        ),
+        (
+            "leaky_relu(-0.7)",
+            |x| x.leaky_relu(-0.7),
+            -2.0,
+            2.0,
+            &[0.0],
+        ),
+        ("elu(1)", |x| x.elu(1.0), -3.0, 2.0, &[0.0]),
+        ("elu(0.4)", |x| x.elu(0.4), -3.0, 2.0, &[0.0]),
     ];
     let mut c = Checker::new();
     let mut r = XorShift::new(2);

@@ -33,12 +33,13 @@ fn close(what: &str, got: &[f32], want: &Tensor) {
 
 /// The tensors whose keys start with `prefix`, the prefix dropped, without the `.grad` ones.
 fn state(file: &SafeTensorsFile, prefix: &str) -> SafeTensorsFile {
-    let mut f = SafeTensorsFile::default();
-    f.tensors = (file.tensors.iter())
-        .filter(|(k, _)| k.starts_with(prefix) && !k.ends_with(".grad"))
-        .map(|(k, v)| (k[prefix.len()..].to_string(), v.clone()))
-        .collect::<BTreeMap<_, _>>();
-    f
+    SafeTensorsFile {
+        tensors: (file.tensors.iter())
+            .filter(|(k, _)| k.starts_with(prefix) && !k.ends_with(".grad"))
+            .map(|(k, v)| (k[prefix.len()..].to_string(), v.clone()))
+            .collect::<BTreeMap<_, _>>(),
+        ..Default::default()
+    }
 }
 
 #[test]

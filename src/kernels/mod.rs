@@ -27,6 +27,7 @@ pub mod pool;
 pub mod reduce;
 pub mod rowwise;
 mod scratch;
+pub mod select;
 pub mod simd;
 pub mod special;
 pub mod strided;

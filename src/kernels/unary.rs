@@ -3,7 +3,7 @@
 //! ([`eval`](Unary::eval), [`grad`](Unary::grad)) as the reference.
 //!
 //! The lanes are bit-identical to the twins where the maths is exact (neg, abs, relu, clamp,
-//! sqrt, the `g·y`-style backward rules, powers with PyTorch's special exponents); the
+//! sqrt, leaky_relu, the `g·y`-style backward rules, powers with PyTorch's special exponents); the
 //! transcendental ones are within the bounds of [`vmath`] (≤ 2 ulp for each
 //! function; composites like gelu stay within a few ulp of the twin, see the tests).
 //!
@@ -86,6 +86,18 @@ macro_rules! with_const_op {
                 let $k = Unary::Pow(p);
                 $body
             }
+            Unary::Silu => {
+                let $k = Unary::Silu;
+                $body
+            }
+            Unary::LeakyRelu { slope } => {
+                let $k = Unary::LeakyRelu { slope };
+                $body
+            }
+            Unary::Elu { alpha } => {
+                let $k = Unary::Elu { alpha };
+                $body
+            }
         }
     };
 }
@@ -133,6 +145,18 @@ pub enum Unary {
     },
     /// xᵖ
     Pow(f32),
+    /// x·σ(x)
+    Silu,
+    /// x where x > 0, else slope·x (NaN propagating)
+    LeakyRelu {
+        /// the slope below 0 (PyTorch's `negative_slope`, default 0.01)
+        slope: f32,
+    },
+    /// x where x > 0, else α(eˣ − 1)
+    Elu {
+        /// α (PyTorch's default 1.0)
+        alpha: f32,
+    },
 }
 
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
@@ -215,6 +239,21 @@ impl Unary {
                 }
             }
             Unary::Pow(p) => powf(x, p),
+            Unary::Silu => x * sigmoid(x),
+            Unary::LeakyRelu { slope } => {
+                if x > 0.0 {
+                    x
+                } else {
+                    x * slope
+                }
+            }
+            Unary::Elu { alpha } => {
+                if x > 0.0 {
+                    x
+                } else {
+                    alpha * x.exp_m1()
+                }
+            }
         }
     }
 
@@ -245,6 +284,9 @@ impl Unary {
             Unary::Cos => vmath::sin_cos(x).1,
             Unary::Clamp { lo, hi } => x.is_nan().select(x, x.max(s(lo)).min(s(hi))),
             Unary::Pow(p) => powf8(x, p),
+            Unary::Silu => x * vmath::sigmoid(x),
+            Unary::LeakyRelu { slope } => x.simd_gt(f32x8::ZERO).select(x, x * s(slope)),
+            Unary::Elu { alpha } => x.simd_gt(f32x8::ZERO).select(x, s(alpha) * vmath::expm1(x)),
         }
     }
 }
@@ -266,7 +308,12 @@ mod grad;
 pub fn forward(op: Unary, x: &[f32], out: &mut [f32]) {
     assert_eq!(x.len(), out.len(), "unary forward: length mismatch");
     let grain = match op {
-        Unary::Neg | Unary::Relu | Unary::Abs | Unary::Clamp { .. } | Unary::Sqrt => EW_GRAIN,
+        Unary::Neg
+        | Unary::Relu
+        | Unary::Abs
+        | Unary::Clamp { .. }
+        | Unary::Sqrt
+        | Unary::LeakyRelu { .. } => EW_GRAIN,
         Unary::Pow(p) if [0.0, 1.0, 2.0, 3.0, -1.0, -2.0].contains(&p) => EW_GRAIN,
         _ => MATH_GRAIN,
     };

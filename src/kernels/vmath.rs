@@ -11,6 +11,7 @@
 //! | [`ln`] | `x = m·2ᵉ`, `m ∈ [√½, √2)`, Cephes degree-9 polynomial, `e·ln2` in two parts; subnormals pre-scaled by 2²⁵ | [1e-45, MAX] | 0.74 | 1 |
 //! | [`tanh`] | Cephes odd polynomial for \|x\| < 0.625, `1 − 2/(e^{2\|x\|} + 1)` above | [−20, 20] | 1.26 | 2 |
 //! | [`sigmoid`] | `1/(1+e)` or `e/(1+e)` with `e = e^{−\|x\|}`, the rounding of `1+e` divided out | [−103, 30] | 1.73 | 2 |
+//! | [`expm1`] | [`exp`]'s polynomial `r + r²P(r)` on `x` itself for \|x\| < ½ln2, `exp(x) − 1` beyond | [−103, 88.7] | 3.36 (x > ½ln2), ≤ 2 below 0 | 3.5 |
 //! | [`log1p`] | [`ln`]'s polynomial on `u` itself near 0, else `ln(w)·u/(w−1)`, `w = 1+u` | [0, 1e30] | 2.375¹ | 2.5 |
 //! | [`sin_cos`] | in `f64`: `x − k·π/2` (π/2 in two parts, exact for \|x\| < 1.6e6), Taylor to x¹⁴, rounded once; larger \|x\| and non-finite lanes use `f32::sin`/`cos` | [−1e5, 1e5] | 0.50 | 0.51 |
 //! | [`erf`] | in `f64`: the series of [`erf64`](super::special::erf64) with 46 fixed terms for \|x\| < 3, asymptotic `erfc` to 4, then ±1 | [−6, 6] | 0.50 | 0.51 |
@@ -44,6 +45,30 @@ fn pow2i_int(k: i32x8) -> f32x8 {
     cast((k + i32x8::splat(127)) << 23)
 }
 
+/// `eʳ − 1` for `|r| ≤ ½ ln 2`: `r + r²·P(r)`, Cephes `expf`'s degree-5 `P`.
+#[inline(always)]
+fn expm1_core(r: f32x8) -> f32x8 {
+    let p = c(1.987_569_1e-4)
+        .mul_add(r, c(1.398_199_9e-3))
+        .mul_add(r, c(8.333_452e-3))
+        .mul_add(r, c(4.166_579_6e-2))
+        .mul_add(r, c(0.166_666_65))
+        .mul_add(r, c(0.5));
+    p.mul_add(r * r, r)
+}
+
+/// `eˣ − 1` without the cancellation of `exp(x) − 1` near 0: [`exp`]'s own polynomial on `x`
+/// itself for `|x| < ½ ln 2` (no reduction, so no rounding of `x`), `exp(x) − 1` beyond, where
+/// the subtraction is exact (Sterbenz) but scales exp's error by `eˣ/(eˣ − 1)` (≤ 2 ulp below
+/// 0, where elu uses it; up to 3.5 just above ½ ln 2).
+/// `−1` at `−inf`, NaN for NaN; `−0` stays `−0`.
+#[inline(always)]
+pub fn expm1(x: f32x8) -> f32x8 {
+    let small = expm1_core(x).copysign(x);
+    let big = exp(x) - c(1.0);
+    x.abs().simd_lt(c(0.346_573_6)).select(small, big)
+}
+
 /// `eˣ`; `+inf` above ~88.72, `0` below ~−103.97, NaN for NaN.
 #[inline(always)]
 pub fn exp(x: f32x8) -> f32x8 {
@@ -51,13 +76,7 @@ pub fn exp(x: f32x8) -> f32x8 {
     let n = (xc * c(std::f32::consts::LOG2_E)).round_ties_even();
     let r = n.mul_neg_add(c(0.693_359_4), xc); // ln 2 high part: 9 bits, so n·hi is exact
     let r = n.mul_neg_add(c(-2.121_944_4e-4), r);
-    let p = c(1.987_569_1e-4)
-        .mul_add(r, c(1.398_199_9e-3))
-        .mul_add(r, c(8.333_452e-3))
-        .mul_add(r, c(4.166_579_6e-2))
-        .mul_add(r, c(0.166_666_65))
-        .mul_add(r, c(0.5));
-    let e = p.mul_add(r * r, r) + c(1.0);
+    let e = expm1_core(r) + c(1.0);
     // n ∈ [−150, 129] as two halves that are both normal exponents, n1 = ⌊n/2⌋ and n − n1.
     // Two forms with the same bits, chosen by what the build's instruction set makes cheap:
     // with SSE4.1 (or NEON) a float floor, one instruction; without it `floor` is a libm call

@@ -14,6 +14,7 @@ mod norm;
 mod pad;
 mod pool;
 mod reduce;
+mod select;
 mod shape_ops;
 mod softmax;
 #[cfg(test)]

@@ -7,6 +7,8 @@
 //! | broadcast_to(s) | x read with stride 0 on expanded dims | dy summed over them (`put_reduced`) | nothing |
 //! | concat(axis) | the inputs' blocks side by side | each input's block of dy | axis |
 //! | narrow(axis, start, len) | one block | dy into the block, 0 elsewhere | axis, start |
+//! | split(sizes, axis), chunk(n, axis) | one narrow per piece | the pieces' blocks joined | per piece: axis, start |
+//! | stack(axis) | concat of the inputs with a new size-1 dim | each input's slice of dy | axis |
 //! | index_select(axis, idx) | `y[.., j, ..] = x[.., idx_j, ..]` | index_add: repeated ids accumulate | idx |
 //! | embedding(idx) | rows of the weight | index_add into its rows | idx |
 //! | gather(axis, idx) | `y[i] = x[i with i_axis = idx[i]]` | scatter_add | idx |
@@ -18,6 +20,7 @@
 
 mod index;
 mod join;
+mod split;
 
 use crate::error::{or_panic, Error, Result};
 use crate::graph::{Node, Rule, Sink, Var};

@@ -16,6 +16,9 @@
 //! | sin, cos | sin x, cos x | cos x, −sin x |
 //! | clamp(lo, hi) | min(max(x, lo), hi) | [lo < x < hi] (PyTorch 2.15: 0 at a bound) |
 //! | powf(p) | xᵖ | p·xᵖ⁻¹ (0 when p = 0, as PyTorch) |
+//! | silu | x·σ(x) | σ(x)(1 + x(1 − σ(x))) |
+//! | leaky_relu(s) | x, or s·x where x ≤ 0 | 1, or s where x ≤ 0 (s at 0, as PyTorch) |
+//! | elu(α) | x, or α(eˣ − 1) where x ≤ 0 (`expm1`, no cancellation near 0) | 1, or α·eˣ where x ≤ 0 |
 //!
 //! Nothing is saved beyond the input and output values, which live in the arena anyway; rules
 //! read whichever of the two the derivative is cheapest in (dfdx's "uses fx" idea): exp, tanh,
@@ -46,6 +49,9 @@ fn name(op: Un) -> &'static str {
         Un::Cos => "cos",
         Un::Clamp { .. } => "clamp",
         Un::Pow(_) => "pow",
+        Un::Silu => "silu",
+        Un::LeakyRelu { .. } => "leaky_relu",
+        Un::Elu { .. } => "elu",
     }
 }
 
@@ -177,5 +183,61 @@ impl<'g> Var<'g> {
     /// ```
     pub fn powf(self, p: f32) -> Var<'g> {
         unary(self, Un::Pow(p))
+    }
+    /// SiLU (swish), `x·σ(x)` (`F.silu`).
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let x = g.leaf(Tensor::from_slice(&[0.0, 2.0]));
+    ///     let y = x.silu();                  // 2·σ(2) = 1.7616
+    ///     assert_eq!(y.to_vec()[0], 0.0);
+    ///     assert!((y.to_vec()[1] - 1.761_594).abs() < 1e-6);
+    ///     y.sum().backward()?;               // σ(0)(1 + 0) = 1/2 at 0
+    ///     assert_eq!(x.grad().unwrap().to_vec()[0], 0.5);
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    pub fn silu(self) -> Var<'g> {
+        unary(self, Un::Silu)
+    }
+    /// `x` where `x > 0`, else `negative_slope·x` (`F.leaky_relu`; PyTorch's default slope is
+    /// 0.01). The gradient at 0 is `negative_slope`, as in PyTorch.
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let x = g.leaf(Tensor::from_slice(&[-2.0, 0.0, 3.0]));
+    ///     let y = x.leaky_relu(0.5);
+    ///     assert_eq!(y.to_vec(), vec![-1.0, 0.0, 3.0]);
+    ///     y.sum().backward()?;
+    ///     assert_eq!(x.grad().unwrap().to_vec(), vec![0.5, 0.5, 1.0]);
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    pub fn leaky_relu(self, negative_slope: f32) -> Var<'g> {
+        unary(
+            self,
+            Un::LeakyRelu {
+                slope: negative_slope,
+            },
+        )
+    }
+    /// ELU: `x` where `x > 0`, else `α(eˣ − 1)` (`F.elu`; PyTorch's default α is 1). The
+    /// gradient is `α·eˣ` where `x ≤ 0` (so `α` at 0, as PyTorch), 1 above.
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let x = g.leaf(Tensor::from_slice(&[0.0, 1.5]));
+    ///     let y = x.elu(2.0);
+    ///     assert_eq!(y.to_vec(), vec![0.0, 1.5]);
+    ///     y.sum().backward()?;
+    ///     assert_eq!(x.grad().unwrap().to_vec(), vec![2.0, 1.0]);
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    pub fn elu(self, alpha: f32) -> Var<'g> {
+        unary(self, Un::Elu { alpha })
     }
 }

@@ -7,8 +7,8 @@
 //! `reduction` "sum" / "none" and `ignore_index`. An op without an arm is an error.
 
 use arenagrad::loss::{CrossEntropy, Reduction};
-use arenagrad::{AvgPool2dOptions, BatchNormMode, Graph, MaxPool2dOptions, Tensor};
-use arenagrad::{Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions, Mask, Result, Var};
+use arenagrad::{AvgPool2dOptions, BatchNormMode, Graph, Mask, MaxPool2dOptions, Tensor};
+use arenagrad::{Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions, Result, Var};
 use serde_json::Value;
 
 type Attrs<'a> = &'a Value;
@@ -108,6 +108,12 @@ fn floats(a: Attrs<'_>, key: &str) -> std::result::Result<Vec<f32>, String> {
     items.iter().map(f).collect()
 }
 
+/// The case's `mask` (flat 0/1) of shape `mask_shape`.
+fn mask(a: Attrs<'_>) -> std::result::Result<Mask, String> {
+    let bits = usizes(a, "mask")?.iter().map(|&b| b != 0).collect();
+    Mask::new(bits, &usizes(a, "mask_shape")?).map_err(|e| e.to_string())
+}
+
 /// `batch_norm` with the case's running stats (copied: the case keeps the values before the
 /// call); `running` receives them after the call.
 fn batch_norm<'g>(
@@ -197,7 +203,7 @@ fn conv_t_opts(a: Attrs<'_>) -> std::result::Result<ConvTranspose2dOptions, Stri
 /// Runs `op` on the leaves `v` with the case's `attrs`.
 pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<Var<'g>, String> {
     let arity = match op {
-        "concat" => v.len().max(1),
+        "concat" | "stack" => v.len().max(1),
         "layer_norm" | "batch_norm" => v.len().clamp(1, 3),
         "linear" | "conv1d" | "conv2d" | "conv_transpose2d" => v.len().clamp(2, 3),
         "add"
@@ -211,13 +217,16 @@ pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<V
         | "binary_cross_entropy_with_logits"
         | "l1_loss"
         | "huber_loss"
-        | "smooth_l1_loss" => 2,
+        | "smooth_l1_loss"
+        | "where" => 2,
         "neg" | "exp" | "log" | "sqrt" | "tanh" | "sigmoid" | "relu" | "abs" | "sin" | "cos"
         | "pow_scalar" | "gelu" | "softplus" | "clamp" | "sum" | "mean" | "max" | "transpose"
-        | "reshape" | "permute" | "broadcast_to" | "narrow" | "index_select" | "gather"
-        | "softmax" | "log_softmax" | "cross_entropy" | "nll_loss" | "embedding" => 1,
+        | "silu" | "leaky_relu" | "elu" | "reshape" | "permute" | "broadcast_to" | "narrow"
+        | "index_select" | "gather" | "softmax" | "log_softmax" | "cross_entropy" | "nll_loss"
+        | "embedding" => 1,
         "max_pool2d" | "avg_pool2d" | "adaptive_avg_pool2d" | "pad" => 1,
         "scaled_dot_product_attention" => 3,
+        "masked_fill" => 1,
         _ => return Err(format!("unknown op {op:?}: the harness has no arm for it")),
     };
     if v.len() != arity {
@@ -256,6 +265,9 @@ pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<V
             opt_float(a, "threshold").unwrap_or(20.0),
         )),
         "clamp" => Ok(x.clamp(opt_float(a, "min"), opt_float(a, "max"))),
+        "silu" => Ok(x.silu()),
+        "leaky_relu" => Ok(x.leaky_relu(opt_float(a, "negative_slope").unwrap_or(0.01))),
+        "elu" => Ok(x.elu(opt_float(a, "alpha").unwrap_or(1.0))),
         "sum" => return reduce(x, a, |x| Ok(x.sum()), Var::try_sum_axis),
         "mean" => return reduce(x, a, Var::try_mean, Var::try_mean_axis),
         "max" => return reduce(x, a, Var::try_max, Var::try_max_axis),
@@ -288,6 +300,9 @@ pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<V
             &usizes(a, "index_shape")?,
         ),
         "concat" => Var::try_concat(v, int(a, "axis")?),
+        "stack" => Var::try_stack(v, int(a, "axis")?),
+        "where" => Var::try_where_cond(&mask(a)?, x, v[1]),
+        "masked_fill" => x.try_masked_fill(&mask(a)?, float(a, "value")?),
         "softmax" => x.try_softmax(int(a, "axis")?),
         "log_softmax" => x.try_log_softmax(int(a, "axis")?),
         "layer_norm" => {

@@ -71,6 +71,26 @@ impl Unary {
                     g * p * powf(x, p - 1.0)
                 }
             }
+            Unary::Silu => {
+                let s = sigmoid(x);
+                g * s * (1.0 + x * (1.0 - s))
+            }
+            // PyTorch's conditions: `x > 0` for leaky_relu, `x <= 0` for elu (so a NaN input
+            // gets `slope·g` from the one and `g` from the other)
+            Unary::LeakyRelu { slope } => {
+                if x > 0.0 {
+                    g
+                } else {
+                    g * slope
+                }
+            }
+            Unary::Elu { alpha } => {
+                if x <= 0.0 {
+                    g * alpha * x.exp()
+                } else {
+                    g
+                }
+            }
         }
     }
 
@@ -113,6 +133,12 @@ impl Unary {
                     g * s(p) * powf8(x, p - 1.0)
                 }
             }
+            Unary::Silu => {
+                let sg = vmath::sigmoid(x);
+                g * sg * (one + x * (one - sg))
+            }
+            Unary::LeakyRelu { slope } => x.simd_gt(zero).select(g, g * s(slope)),
+            Unary::Elu { alpha } => x.simd_le(zero).select(g * s(alpha) * vmath::exp(x), g),
         }
     }
 }
@@ -171,9 +197,13 @@ pub fn backward_in_place(op: Unary, x: &[f32], y: &[f32], g: &mut [f32]) {
 /// The thread grain of an op's backward.
 fn grain(op: Unary) -> usize {
     match op {
-        Unary::GeluErf | Unary::GeluTanh | Unary::Softplus { .. } | Unary::Sin | Unary::Cos => {
-            MATH_GRAIN
-        }
+        Unary::GeluErf
+        | Unary::GeluTanh
+        | Unary::Softplus { .. }
+        | Unary::Sin
+        | Unary::Cos
+        | Unary::Silu
+        | Unary::Elu { .. } => MATH_GRAIN,
         _ => EW_GRAIN,
     }
 }

@@ -49,6 +49,11 @@ const OPS: &[(Unary, u32)] = &[
     (Unary::Pow(0.0), 0),
     (Unary::Pow(1.0), 0),
     (Unary::Pow(1.7), 0),
+    (Unary::Silu, 4),
+    (Unary::LeakyRelu { slope: 0.01 }, 0),
+    (Unary::LeakyRelu { slope: -1.5 }, 0),
+    (Unary::Elu { alpha: 1.0 }, 3),
+    (Unary::Elu { alpha: 0.3 }, 4),
 ];
 
 const EDGES: &[f32] = &[
