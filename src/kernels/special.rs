@@ -5,6 +5,8 @@
 //! asymptotic expansion of `erfc` beyond, where `erfc(x) < 2.3e-5` and four terms leave a
 //! relative error below 1e-3 of that tail, far under `f32`'s half-ulp of 1.
 
+use super::simd::fma;
+
 /// The error function, accurate to `f32` rounding.
 ///
 /// ```
@@ -31,6 +33,46 @@ pub fn sigmoid(x: f32) -> f32 {
     } else {
         let e = x.exp();
         e / (1.0 + e)
+    }
+}
+
+/// The standard normal CDF `Φ(x)`: the scalar twin of
+/// [`vmath::normal_cdf`](super::vmath::normal_cdf), the same operations in the same order
+/// (multiply-adds rounded as the lanes round them, [`fma`]).
+///
+/// ```
+/// use arenagrad::kernels::special::normal_cdf;
+/// assert_eq!(normal_cdf(0.0), 0.5);
+/// assert!((normal_cdf(1.0) - 0.841_344_7).abs() < 1e-7);
+/// assert!((normal_cdf(-6.0) / 9.865_876e-10 - 1.0).abs() < 1e-6); // no cancellation
+/// ```
+pub fn normal_cdf(x: f32) -> f32 {
+    use super::vmath::{PHI_P, PHI_Q, PHI_SPLIT};
+    let horner = |x: f32, k: &[f32]| {
+        k.iter()
+            .rev()
+            .skip(1)
+            .fold(k[k.len() - 1], |r, &c| fma(r, x, c))
+    };
+    let z = x.abs() * std::f32::consts::FRAC_1_SQRT_2;
+    let neg = x < 0.0;
+    if z.is_nan() {
+        return x;
+    }
+    if z < PHI_SPLIT {
+        let e = z * horner(z * z, &PHI_P);
+        return fma(if neg { -0.5 } else { 0.5 }, e, 0.5);
+    }
+    let h = x * x;
+    let l = if x.abs() < 1e4 { fma(x, x, -h) } else { 0.0 };
+    let g = super::simd::exp(-0.5 * h);
+    let g = fma(g, -0.5 * l, g);
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let half = 0.5 * (g * horner(t, &PHI_Q));
+    if neg {
+        half
+    } else {
+        1.0 - half
     }
 }
 

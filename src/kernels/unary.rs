@@ -16,7 +16,7 @@
 
 use super::par::{EW_GRAIN, MATH_GRAIN};
 use super::simd::{f32x8, par_zip4, Lane4, NONE};
-use super::special::{erf, sigmoid};
+use super::special::{normal_cdf, sigmoid};
 use super::vmath;
 use crate::kernels::Acc;
 
@@ -161,7 +161,6 @@ pub enum Unary {
 
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
 const GELU_C: f32 = 0.044_715;
-const INV_SQRT_2: f32 = std::f32::consts::FRAC_1_SQRT_2;
 const INV_SQRT_2PI: f32 = 0.398_942_3;
 
 /// `xᵖ` with PyTorch's special exponents (see the module doc).
@@ -219,7 +218,7 @@ impl Unary {
                     0.0
                 }
             }
-            Unary::GeluErf => 0.5 * x * (1.0 + erf(x * INV_SQRT_2)),
+            Unary::GeluErf => x * normal_cdf(x),
             Unary::GeluTanh => 0.5 * x * (1.0 + (SQRT_2_OVER_PI * (x + GELU_C * x * x * x)).tanh()),
             Unary::Softplus { beta, threshold } => {
                 if beta * x > threshold {
@@ -269,7 +268,7 @@ impl Unary {
             Unary::Tanh => vmath::tanh(x),
             Unary::Sigmoid => vmath::sigmoid(x),
             Unary::Relu => mask(x.simd_gt(f32x8::ZERO) | x.is_nan(), x),
-            Unary::GeluErf => s(0.5) * x * (f32x8::ONE + vmath::erf(x * s(INV_SQRT_2))),
+            Unary::GeluErf => x * vmath::normal_cdf(x),
             Unary::GeluTanh => {
                 let u = s(SQRT_2_OVER_PI) * (x + s(GELU_C) * x * x * x);
                 s(0.5) * x * (f32x8::ONE + vmath::tanh(u))

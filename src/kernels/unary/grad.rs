@@ -1,12 +1,12 @@
 //! Backward of the unary ops: `dx (=|+=) f'(x)·g`, written from whichever of `x` and
 //! `y = f(x)` is cheaper (the table in `ops/unary.rs`).
 
-use super::{powf, powf8, Unary, GELU_C, INV_SQRT_2, INV_SQRT_2PI, SQRT_2_OVER_PI};
+use super::{powf, powf8, Unary, GELU_C, INV_SQRT_2PI, SQRT_2_OVER_PI};
 use crate::kernels::par::{EW_GRAIN, MATH_GRAIN};
 use crate::kernels::simd::{
     f32x8, par_update4, par_zip4, update4, zip4, Lane4, Operand, Splat, NONE,
 };
-use crate::kernels::special::{erf, sigmoid};
+use crate::kernels::special::{normal_cdf, sigmoid};
 use crate::kernels::vmath;
 use crate::kernels::Acc;
 
@@ -29,7 +29,7 @@ impl Unary {
                 }
             }
             Unary::GeluErf => {
-                let cdf = 0.5 * (1.0 + erf(x * INV_SQRT_2));
+                let cdf = normal_cdf(x);
                 let pdf = INV_SQRT_2PI * (-0.5 * x * x).exp();
                 g * (cdf + x * pdf)
             }
@@ -108,7 +108,7 @@ impl Unary {
             Unary::Sigmoid => g * y * (one - y),
             Unary::Relu => x.simd_gt(zero) & g,
             Unary::GeluErf => {
-                let cdf = s(0.5) * (one + vmath::erf(x * s(INV_SQRT_2)));
+                let cdf = vmath::normal_cdf(x);
                 let pdf = s(INV_SQRT_2PI) * vmath::exp(s(-0.5) * x * x);
                 g * (cdf + x * pdf)
             }

@@ -166,6 +166,11 @@ fn edge_values_match_std() {
     check("sin", &|x| sin_cos(x).0, &f32::sin);
     check("cos", &|x| sin_cos(x).1, &f32::cos);
     check("erf", &erf, &crate::kernels::special::erf);
+    check(
+        "normal_cdf",
+        &normal_cdf,
+        &crate::kernels::special::normal_cdf,
+    );
     let pos: Vec<f32> = edges.iter().map(|x| x.abs()).collect();
     for (x, y) in pos.iter().zip(lanes(log1p, &pos)) {
         same(y, x.ln_1p(), "log1p", *x);
@@ -184,4 +189,51 @@ fn exp_returns_a_quiet_nan_input_itself() {
         let y = exp(f32x8::splat(x)).to_array();
         assert!(y.iter().all(|v| v.to_bits() == bits), "{bits:#x}: {y:?}");
     }
+}
+
+/// `Φ(x)` in f64: `½(1 + erf(x/√2))` where that loses nothing (x ≥ −2), else `½·erfc(|x|/√2)`
+/// by its continued fraction (Lentz), converged to f64 for `|x|/√2 ≥ 1.4`.
+fn normal_cdf64(x: f64) -> f64 {
+    if x >= -2.0 {
+        return 0.5 * (1.0 + crate::kernels::special::erf64(x * std::f64::consts::FRAC_1_SQRT_2));
+    }
+    // erfc z = e^{−z²}/√π · 1/(z + (1/2)/(z + 1/(z + (3/2)/(z + 2/(z + …)))))
+    let z = -x * std::f64::consts::FRAC_1_SQRT_2;
+    let tiny = 1e-300;
+    let (mut f, mut c, mut d) = (z, z, 0.0f64);
+    for n in 1..400 {
+        let a = n as f64 / 2.0;
+        d = z + a * d;
+        d = if d == 0.0 { tiny } else { 1.0 / d };
+        c = z + a / c;
+        let delta = c * d;
+        f *= delta;
+        if (delta - 1.0).abs() < 1e-16 {
+            break;
+        }
+    }
+    0.5 * (-z * z).exp() / (std::f64::consts::PI.sqrt() * f)
+}
+
+#[test]
+fn normal_cdf_within_its_bound_on_both_sides() {
+    // subnormal results (x < −13.2) are left out: their ulp is absolute
+    let w = worst(
+        "normal_cdf",
+        normal_cdf,
+        normal_cdf64,
+        sweep(-13.0, 14.0, n()),
+    );
+    assert!(w <= 6.0, "normal_cdf: {w} ulp");
+    assert_eq!(
+        lanes(normal_cdf, &[f32::INFINITY, f32::NEG_INFINITY]),
+        [1.0, 0.0]
+    );
+    assert!(lanes(normal_cdf, &[f32::NAN])[0].is_nan());
+    // the reference itself: its two routes agree where they meet
+    let (a, b) = (normal_cdf64(-2.0), {
+        let z = 2.0 * std::f64::consts::FRAC_1_SQRT_2;
+        0.5 * (1.0 - crate::kernels::special::erf64(z))
+    });
+    assert!((a / b - 1.0).abs() < 1e-12, "{a} vs {b}");
 }
