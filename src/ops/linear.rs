@@ -93,7 +93,9 @@ pub(crate) fn linear<'g>(
     let shape = scope.alloc_copy(x.shape());
     shape[lead.len()] = out_f;
     let shape: &'g [usize] = shape;
-    let y = scope.alloc(n * out_f);
+    // both branches below write every element (the bias by a Write broadcast, the product of
+    // a positive inner dimension by a Write GEMM), so no zero fill
+    let y = scope.alloc_out(n * out_f);
     let wt = Mat::row_major(w.data(), out_f, in_f).t();
     let xm = Mat::row_major(x.data(), n, in_f);
     let rule = LinearRule;
