@@ -27,6 +27,9 @@ pub struct Gpt {
     pub ln_f: LayerNorm,
     /// `None` when tied.
     pub head: Option<Linear>,
+    /// `0..block`, built once: `forward` passes its first `T` as the position ids, so a
+    /// training step allocates nothing on the heap.
+    pub positions: Vec<usize>,
 }
 
 impl Gpt {
@@ -58,6 +61,7 @@ impl Gpt {
             blocks,
             ln_f,
             head,
+            positions: (0..block).collect(),
         })
     }
 
@@ -70,9 +74,18 @@ impl Gpt {
         t: usize,
     ) -> Result<Var<'g>> {
         let d = self.config.d;
-        let positions: Vec<usize> = (0..t).collect();
         let x = self.tok.forward(g, idx, &[b, t])?;
-        let mut x = x.try_add(self.pos.forward(g, &positions, &[t])?)?;
+        let positions = self
+            .positions
+            .get(..t)
+            .ok_or_else(|| Error::InvalidArgument {
+                op: "Gpt::forward",
+                message: format!(
+                    "context {t} longer than the block size {}",
+                    self.config.block
+                ),
+            })?;
+        let mut x = x.try_add(self.pos.forward(g, positions, &[t])?)?;
         for block in &self.blocks {
             x = block.forward(g, x)?;
         }

@@ -12,8 +12,9 @@
 
 use crate::error::{or_panic, Error, Result};
 use crate::graph::{Node, Rule, Sink, Var};
-use crate::kernels::attention::{backward, forward, Dims, Mask as KMask};
+use crate::kernels::attention::{backward, forward, Dims as KDims, Mask as KMask};
 use crate::mask::Mask;
+use crate::shape::Dims;
 
 /// The mask a node keeps for backward: a copy in the arena.
 #[derive(Clone, Copy)]
@@ -50,7 +51,7 @@ impl<'g> Saved<'g> {
 
 #[derive(Clone, Copy)]
 struct Attention<'g> {
-    dims: Dims,
+    dims: KDims,
     mask: Saved<'g>,
     scale: f32,
     lse: &'g [f32],
@@ -90,20 +91,22 @@ fn broadcast_mask<'g>(
     batch: &[usize],
     (l, s): (usize, usize),
 ) -> Result<Saved<'g>> {
-    let target: Vec<usize> = batch.iter().copied().chain([l, s]).collect();
+    let rank = batch.len() + 2;
+    let mut target = Dims::zeros(rank); // [*batch, L, S], inline like `strides`
+    target[..rank - 2].copy_from_slice(batch);
+    target[rank - 2..].copy_from_slice(&[l, s]);
     let ms = mask.shape();
-    let fits = ms.len() <= target.len()
+    let fits = ms.len() <= rank
         && (ms.iter().rev().zip(target.iter().rev())).all(|(&m, &t)| m == t || m == 1);
     if !fits {
         return Err(Error::ShapeMismatch {
             op: "scaled_dot_product_attention mask",
             lhs: ms.to_vec(),
-            rhs: target,
+            rhs: target.to_vec(),
         });
     }
     // strides of the mask seen with the target's rank, 0 along broadcast dimensions
-    let rank = target.len();
-    let mut strides = vec![0usize; rank];
+    let mut strides = Dims::zeros(rank);
     let mut step = 1;
     for (i, &m) in ms.iter().enumerate().rev() {
         let t = rank - ms.len() + i;
@@ -190,10 +193,10 @@ impl<'g> Var<'g> {
         };
         let scale = scale.unwrap_or(1.0 / (e as f32).sqrt());
         let pairs: usize = batch.iter().product();
-        let dims = Dims { pairs, l, s, e, ev };
+        let dims = KDims { pairs, l, s, e, ev };
         let scope = self.scope();
-        let mut shape: Vec<usize> = batch.to_vec();
-        shape.extend([l, ev]);
+        let mut shape = Dims::from_slice(qs); // [..., L, Ev]: inline, no heap allocation
+        shape[r - 1] = ev;
         let out = scope.alloc_out(pairs * l * ev);
         let lse = scope.alloc_out(pairs * l);
         if s == 0 {

@@ -3,7 +3,8 @@
 //! watches every thread (rayon workers included) while a step runs. The models: an MLP with
 //! Adam and with SGD, a model of scalars (`mlp.rs`), and two CNNs (`cnn.rs`): LeNet with Adam,
 //! and conv + batch norm in training mode (running statistics updated through the store's
-//! buffers) + pooling with SGD momentum.
+//! buffers) + pooling with SGD momentum; and a character GPT with AdamW (`transformer.rs`):
+//! causal transformer blocks through the fused attention kernel.
 //!
 //! The warm-up steps let the arena settle: the first run of a graph spills over several bump
 //! chunks, `Graph::run` then replaces them by one chunk of the total size, and every later run
@@ -34,6 +35,7 @@ use arenagrad::{Graph, ParamStore};
 
 mod cnn;
 mod mlp;
+mod transformer;
 
 struct Counting;
 
