@@ -95,6 +95,7 @@ pub mod prelude {
     pub use crate::graph::{Backward, Graph, Scope, Var};
     pub use crate::loss::{CrossEntropy, Reduction};
     pub use crate::mask::Mask;
+    pub use crate::nn::RMSNorm;
     pub use crate::nn::{Embedding, LayerNorm, Linear, Mlp, Module, Sequential};
     pub use crate::ops::conv::{Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions};
     pub use crate::ops::{AvgPool2dOptions, BatchNormMode, MaxPool2dOptions};

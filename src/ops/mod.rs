@@ -13,6 +13,7 @@ mod norm;
 mod pad;
 mod pool;
 mod reduce;
+mod rms_norm;
 mod select;
 mod shape_ops;
 mod softmax;

@@ -205,6 +205,7 @@ pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<V
     let arity = match op {
         "concat" | "stack" => v.len().max(1),
         "layer_norm" | "batch_norm" => v.len().clamp(1, 3),
+        "rms_norm" => v.len().clamp(1, 2),
         "linear" | "conv1d" | "conv2d" | "conv_transpose2d" => v.len().clamp(2, 3),
         "add"
         | "sub"
@@ -314,6 +315,11 @@ pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<V
             }
             x.try_layer_norm(v.get(1).copied(), v.get(2).copied(), float(a, "eps")?)
         }
+        "rms_norm" => x.try_rms_norm(
+            &usizes(a, "normalized_shape")?,
+            v.get(1).copied(),
+            opt_float(a, "eps"),
+        ),
         "cross_entropy" => x.cross_entropy_with(
             &usizes(a, "targets")?,
             &CrossEntropy {
