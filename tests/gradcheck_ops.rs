@@ -183,6 +183,17 @@ fn reductions_over_all_and_axes() {
                 c.run(&format!("max_axis{name}"), &[r.distinct(&shape)], |_, v| {
                     v[0].try_max_axis(ax, keepdim)
                 });
+                c.run(&format!("logsumexp{name}"), from_ref(&x), |_, v| {
+                    v[0].try_logsumexp(ax, keepdim)
+                });
+                c.run(&format!("var(correction 0){name}"), from_ref(&x), |_, v| {
+                    v[0].try_var(ax, 0, keepdim)
+                });
+                if shape[ax.rem_euclid(rank as isize) as usize] > 1 {
+                    c.run(&format!("var(correction 1){name}"), from_ref(&x), |_, v| {
+                        v[0].try_var(ax, 1, keepdim)
+                    });
+                }
             }
         }
     }

@@ -147,8 +147,6 @@ fn optim_trajectories_match_pytorch() {
 const PENDING: &[&str] = &[
     // sequence models
     "scaled_dot_product_attention",
-    "logsumexp",
-    "var",
 ];
 
 #[test]

@@ -17,6 +17,7 @@ mod rms_norm;
 mod select;
 mod shape_ops;
 mod softmax;
+mod stats;
 #[cfg(test)]
 mod tests;
 pub(crate) mod unary;

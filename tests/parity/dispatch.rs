@@ -226,6 +226,7 @@ pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<V
         | "index_select" | "gather" | "softmax" | "log_softmax" | "cross_entropy" | "nll_loss"
         | "embedding" => 1,
         "max_pool2d" | "avg_pool2d" | "adaptive_avg_pool2d" | "pad" => 1,
+        "logsumexp" | "var" => 1,
         "masked_fill" => 1,
         _ => return Err(format!("unknown op {op:?}: the harness has no arm for it")),
     };
@@ -271,6 +272,12 @@ pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<V
         "sum" => return reduce(x, a, |x| Ok(x.sum()), Var::try_sum_axis),
         "mean" => return reduce(x, a, Var::try_mean, Var::try_mean_axis),
         "max" => return reduce(x, a, Var::try_max, Var::try_max_axis),
+        "logsumexp" => x.try_logsumexp(int(a, "axis")?, flag(a, "keepdim")),
+        "var" => x.try_var(
+            int(a, "axis")?,
+            int(a, "correction")? as usize,
+            flag(a, "keepdim"),
+        ),
         "matmul" => x.try_matmul(v[1]),
         "transpose" => x.try_transpose(int(a, "dim0")?, int(a, "dim1")?),
         "reshape" => x.try_reshape(&usizes(a, "shape")?),
