@@ -6,6 +6,7 @@ mod batch_norm;
 mod binary;
 pub(crate) mod conv;
 mod dropout;
+mod indices;
 pub(crate) mod linear;
 mod matmul;
 mod max;
