@@ -271,6 +271,10 @@ fn shape_rule(op: &str) -> &'static str {
         }
         "stack" => "all inputs need the same shape; reshape or pad them to one shape",
         "layer_norm" => "weight and bias need shape [D], D being the input's last dimension",
+        "rms_norm" => {
+            "normalized_shape must be the input's trailing dimensions and the weight must have \
+             shape normalized_shape"
+        }
         "batch_norm" => {
             "weight, bias and the running mean and variance need shape [C], C being the \
              input's dim 1"

@@ -96,7 +96,8 @@ pub mod prelude {
     pub use crate::loss::{CrossEntropy, Reduction};
     pub use crate::mask::Mask;
     pub use crate::nn::{
-        Embedding, LayerNorm, Linear, Mlp, Module, MultiheadAttention, Sequential, TransformerBlock,
+        Embedding, LayerNorm, Linear, Mlp, Module, MultiheadAttention, RMSNorm, Sequential,
+        TransformerBlock,
     };
     pub use crate::ops::conv::{Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions};
     pub use crate::ops::{AvgPool2dOptions, BatchNormMode, MaxPool2dOptions};

@@ -10,6 +10,8 @@
 //!   with `u₁ ∈ (0, 1]` (so `ln` never sees 0); `z₁` is kept for the next call, so each pair of
 //!   normals costs one `ln`, one `sqrt` and one `sin_cos`.
 //!
+//! - `multinomial(weights, n, replacement)`: category indices (`rng/multinomial.rs`).
+//!
 //! The streams are arenagrad's own: a seed reproduces arenagrad runs, not PyTorch's `manual_seed`
 //! streams (to match PyTorch's initial weights, copy them into the `ParamStore`).
 
@@ -134,6 +136,8 @@ impl Rng {
         }
     }
 }
+
+mod multinomial;
 
 #[cfg(test)]
 mod tests;

@@ -143,6 +143,8 @@ impl Tensor {
     }
 }
 
+pub(crate) mod indices;
+
 impl From<f32> for Tensor {
     fn from(v: f32) -> Self {
         Tensor::scalar(v)

@@ -626,3 +626,76 @@ fn every_variant_is_produced() {
         assert!(e.to_string().len() > 40, "{e:?}: {e}");
     }
 }
+
+#[test]
+fn sequence_ops_name_the_op_and_shapes() {
+    Graph::new()
+        .run(|g| {
+            let x = g.leaf(Tensor::zeros(&[2, 5])?);
+            // split sizes that do not sum to the dim
+            let e = x.try_split(&[2, 2], 1).unwrap_err();
+            let text = text_has(&e, &["split", "[2, 2]", "[2, 5]", "sum exactly to 5"]);
+            assert_eq!(panic_text(|| drop(x.split(&[2, 2], 1))), text);
+            text_has(&x.try_chunk(0, 1).unwrap_err(), &["chunk", "[2, 5]"]);
+            // stack of different shapes
+            let y = g.leaf(Tensor::zeros(&[5, 2])?);
+            let e = Var::try_stack(&[x, y], 0).unwrap_err();
+            text_has(&e, &["stack", "[2, 5]", "[5, 2]", "same shape"]);
+            // masks that do not broadcast
+            let m = Mask::tril(3, 3, 0);
+            let e = x.try_masked_fill(&m, 0.0).unwrap_err();
+            let text = text_has(&e, &["masked_fill", "[2, 5]", "[3, 3]", "broadcast"]);
+            assert_eq!(
+                panic_text(|| {
+                    let _ = x.masked_fill(&m, 0.0);
+                }),
+                text
+            );
+            let e = Var::try_where_cond(&m, x, x).unwrap_err();
+            text_has(&e, &["where", "[3, 3]", "[2, 5]"]);
+            // rms_norm over dims that are not the trailing ones, or a wrong weight
+            let e = x.try_rms_norm(&[2], None, None).unwrap_err();
+            text_has(&e, &["rms_norm", "[2, 5]", "[2]", "trailing"]);
+            let w = g.leaf(Tensor::zeros(&[4])?);
+            text_has(
+                &x.try_rms_norm(&[5], Some(w), None).unwrap_err(),
+                &["rms_norm", "[4]"],
+            );
+            // indices: topk past the dim, argmax of nothing, var of an empty axis
+            text_has(&x.try_topk(6, 1).unwrap_err(), &["topk", "k = 6", "[2, 5]"]);
+            let empty = g.input(Tensor::zeros(&[2, 0])?);
+            assert!(matches!(
+                empty.try_argmax(),
+                Err(Error::Empty { op: "argmax", .. })
+            ));
+            assert!(matches!(
+                empty.try_var(1, 1, false),
+                Err(Error::Empty { op: "var", .. })
+            ));
+            // out-of-range indices into gather and embedding
+            let e = x.try_gather(1, &[0, 5], &[2, 1]).unwrap_err();
+            assert!(matches!(
+                e,
+                Error::IndexOutOfRange {
+                    op: "gather",
+                    index: 5,
+                    size: 5,
+                    ..
+                }
+            ));
+            let e = x.try_embedding(&[1, 2], &[2]).unwrap_err();
+            text_has(&e, &["embedding", "index 2", "size 2", "[2, 5]"]);
+            Ok(())
+        })
+        .unwrap();
+    // sampling from weights that are not a distribution
+    let mut rng = Rng::seed(0);
+    for (w, part) in [
+        (Tensor::from_slice(&[0.5, -1.0]), "-1"),
+        (Tensor::from_slice(&[f32::NAN, 1.0]), "NaN"),
+        (Tensor::from_slice(&[0.0, 0.0]), "sums to 0"),
+    ] {
+        let e = rng.multinomial(&w, 1, true).unwrap_err();
+        text_has(&e, &["multinomial", part, "[2]"]);
+    }
+}

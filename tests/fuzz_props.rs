@@ -122,7 +122,7 @@ fn op_program_property() {
         nonzero > 1000,
         "the reference compared too little: {nonzero} of {done}"
     );
-    // the CNN instructions: every op kind ran, and its outputs were compared
+    // the CNN and sequence-model instructions: every op kind ran, and its outputs were compared
     use op_program::forward::{FWD_COMPARED, KINDS, RAN, REJECTED};
     let ran: Vec<u64> = RAN.iter().map(|n| n.load(Relaxed)).collect();
     let (fwd, rejected) = (FWD_COMPARED.load(Relaxed), REJECTED.load(Relaxed));
@@ -137,7 +137,7 @@ fn op_program_property() {
     );
     assert!(
         ran.iter().all(|&n| n >= 20) && rejected >= 20 && fwd > 5000,
-        "the CNN instructions ran too little"
+        "the CNN or sequence-model instructions ran too little"
     );
 }
 

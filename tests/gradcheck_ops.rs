@@ -183,6 +183,17 @@ fn reductions_over_all_and_axes() {
                 c.run(&format!("max_axis{name}"), &[r.distinct(&shape)], |_, v| {
                     v[0].try_max_axis(ax, keepdim)
                 });
+                c.run(&format!("logsumexp{name}"), from_ref(&x), |_, v| {
+                    v[0].try_logsumexp(ax, keepdim)
+                });
+                c.run(&format!("var(correction 0){name}"), from_ref(&x), |_, v| {
+                    v[0].try_var(ax, 0, keepdim)
+                });
+                if shape[ax.rem_euclid(rank as isize) as usize] > 1 {
+                    c.run(&format!("var(correction 1){name}"), from_ref(&x), |_, v| {
+                        v[0].try_var(ax, 1, keepdim)
+                    });
+                }
             }
         }
     }
@@ -190,7 +201,7 @@ fn reductions_over_all_and_axes() {
 }
 
 #[test]
-fn softmax_log_softmax_layer_norm() {
+fn softmax_log_softmax_layer_norm_rms_norm() {
     let mut c = Checker::new();
     let mut r = XorShift::new(4);
     for rank in 1..=3 {
@@ -219,8 +230,15 @@ fn softmax_log_softmax_layer_norm() {
         c.run("layer_norm(w)", &[x.clone(), w], |_, v| {
             v[0].try_layer_norm(Some(v[1]), None, 1e-5)
         });
-        c.run("layer_norm()", &[x], |_, v| {
+        c.run("layer_norm()", from_ref(&x), |_, v| {
             v[0].try_layer_norm(None, None, 1e-3)
+        });
+        let w = r.tensor(&[d], 0.5, 1.5);
+        c.run("rms_norm(w)", &[x.clone(), w], |_, v| {
+            v[0].try_rms_norm(&[d], Some(v[1]), Some(1e-5))
+        });
+        c.run("rms_norm()", &[x], |_, v| {
+            v[0].try_rms_norm(&[d], None, None)
         });
     }
     c.finish("softmax/norm");

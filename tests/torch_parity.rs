@@ -144,12 +144,7 @@ fn optim_trajectories_match_pytorch() {
 /// The ops of `nn_ops.json` that arenagrad does not have yet, by the issue that adds them. A case
 /// of one of these is counted and listed, not run; any other op must have a dispatch arm and
 /// pass. An op leaves this list when it lands.
-const PENDING: &[&str] = &[
-    // sequence models
-    "rms_norm",
-    "logsumexp",
-    "var",
-];
+const PENDING: &[&str] = &[];
 
 #[test]
 fn ops_match_pytorch() {

@@ -14,7 +14,8 @@
 //!   the stack; blocks (and rows of `outer`) go to different threads, each output keeping its
 //!   own fixed order of additions.
 //!
-//! Max over everything and along an axis are in `max` (its functions re-exported here).
+//! Max over everything and along an axis are in `max`, logsumexp and variance in `stats`,
+//! the k largest in `topk` (their functions re-exported here).
 
 use super::par::{for_chunks, for_rows, sum_parts, EW_GRAIN};
 use super::simd::{add64, f32x8, par_zip4, sum4, zip4, First, Lane4, Splat, NONE};
@@ -23,7 +24,11 @@ use crate::kernels::Acc;
 use rayon::prelude::*;
 
 mod max;
+mod stats;
+mod topk;
 pub use max::{max_all, max_all_backward, max_axis, max_axis_backward};
+pub use stats::{logsumexp, logsumexp_backward, var, var_backward};
+pub use topk::topk;
 
 /// Output columns accumulated together by a strided axis sum (a stack array of `f64`).
 pub const BLOCK: usize = 64;

@@ -1,4 +1,5 @@
-//! Row kernels: softmax, log_softmax and layer norm, each over independent rows.
+//! Row kernels: softmax, log_softmax, layer norm and RMS norm (`rms.rs`), each over
+//! independent rows.
 //!
 //! Softmax rows run along any axis: the input is `[outer, len, inner]`
 //! ([`AxisLayout`]), a row is the `len` elements `(o, ·, i)` at stride `inner` (1 for the last
@@ -26,12 +27,14 @@ use super::simd::each_lane;
 use crate::kernels::Acc;
 
 mod cols;
+mod rms;
 #[cfg(test)]
 pub(crate) mod scalar;
 mod simd;
 #[cfg(test)]
 mod tests;
 
+pub use rms::{rms_norm, rms_norm_backward_w, rms_norm_backward_x};
 pub(crate) use simd::sum_exp;
 
 /// Where row kernels (softmax, log_softmax, layer norm, cross-entropy) go parallel: above

@@ -17,6 +17,7 @@ mod mlp;
 mod module;
 mod norm;
 mod pool;
+mod rms_norm;
 mod sequential;
 mod transformer;
 
@@ -31,6 +32,7 @@ pub use mlp::Mlp;
 pub use module::{key, Module};
 pub use norm::LayerNorm;
 pub use pool::{AdaptiveAvgPool2d, AvgPool2d, Flatten, MaxPool2d};
+pub use rms_norm::RMSNorm;
 pub use sequential::Sequential;
 pub use transformer::TransformerBlock;
 

@@ -205,6 +205,7 @@ pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<V
     let arity = match op {
         "concat" | "stack" => v.len().max(1),
         "layer_norm" | "batch_norm" => v.len().clamp(1, 3),
+        "rms_norm" => v.len().clamp(1, 2),
         "linear" | "conv1d" | "conv2d" | "conv_transpose2d" => v.len().clamp(2, 3),
         "add"
         | "sub"
@@ -226,6 +227,7 @@ pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<V
         | "embedding" => 1,
         "max_pool2d" | "avg_pool2d" | "adaptive_avg_pool2d" | "pad" => 1,
         "scaled_dot_product_attention" => 3,
+        "logsumexp" | "var" => 1,
         "masked_fill" => 1,
         _ => return Err(format!("unknown op {op:?}: the harness has no arm for it")),
     };
@@ -271,6 +273,12 @@ pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<V
         "sum" => return reduce(x, a, |x| Ok(x.sum()), Var::try_sum_axis),
         "mean" => return reduce(x, a, Var::try_mean, Var::try_mean_axis),
         "max" => return reduce(x, a, Var::try_max, Var::try_max_axis),
+        "logsumexp" => x.try_logsumexp(int(a, "axis")?, flag(a, "keepdim")),
+        "var" => x.try_var(
+            int(a, "axis")?,
+            int(a, "correction")? as usize,
+            flag(a, "keepdim"),
+        ),
         "matmul" => x.try_matmul(v[1]),
         "transpose" => x.try_transpose(int(a, "dim0")?, int(a, "dim1")?),
         "reshape" => x.try_reshape(&usizes(a, "shape")?),
@@ -315,6 +323,11 @@ pub fn apply<'g>(op: &str, a: Attrs<'_>, v: &[Var<'g>]) -> std::result::Result<V
             }
             x.try_layer_norm(v.get(1).copied(), v.get(2).copied(), float(a, "eps")?)
         }
+        "rms_norm" => x.try_rms_norm(
+            &usizes(a, "normalized_shape")?,
+            v.get(1).copied(),
+            opt_float(a, "eps"),
+        ),
         "cross_entropy" => x.cross_entropy_with(
             &usizes(a, "targets")?,
             &CrossEntropy {

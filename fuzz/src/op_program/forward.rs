@@ -1,4 +1,4 @@
-//! Forward values of the convolution, pooling and batch-norm instructions, checked against an
+//! Forward values of the convolution, pooling, batch-norm and sequence-model instructions, checked against an
 //! `f64` evaluation of the op's definition on arenagrad's own inputs (not on the tape's values,
 //! which differ from them by the program's earlier roundings); and counters of what those
 //! instructions ran, which `tests/fuzz_props.rs` prints and checks.
@@ -20,7 +20,7 @@ const FWD_ATOL: f64 = 1e-9;
 const FWD_BIG: f64 = 1e30;
 
 /// The instructions' op kinds, in the order of [`RAN`].
-pub const KINDS: [&str; 8] = [
+pub const KINDS: [&str; 17] = [
     "conv1d",
     "conv2d",
     "conv_transpose2d",
@@ -29,10 +29,23 @@ pub const KINDS: [&str; 8] = [
     "adaptive_avg_pool2d",
     "batch_norm (train)",
     "batch_norm (eval)",
+    // the sequence-model instructions (`seq_ops.rs`), from `SEQ` on
+    "silu",
+    "leaky_relu",
+    "elu",
+    "logsumexp",
+    "var",
+    "where",
+    "masked_fill",
+    "stack",
+    "split",
 ];
 
+/// The first of the sequence-model kinds in [`KINDS`].
+pub const SEQ: usize = 8;
+
 /// Successful calls of each kind.
-pub static RAN: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
+pub static RAN: [AtomicU64; 17] = [const { AtomicU64::new(0) }; 17];
 /// Calls that arenagrad and the reference both rejected.
 pub static REJECTED: AtomicU64 = AtomicU64::new(0);
 /// Output elements (and running statistics) compared with the `f64` evaluation.

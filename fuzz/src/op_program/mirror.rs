@@ -97,6 +97,9 @@ pub enum Un {
     Cos,
     Clamp(f32, f32),
     Pow(f32),
+    Silu,
+    LeakyRelu(f32),
+    Elu(f32),
 }
 
 /// How far an `f32` argument may sit from the reference's `f64` one, relative to its size,
@@ -114,7 +117,7 @@ fn trig_ill_conditioned(x: f64, d: f64) -> bool {
 }
 
 /// `(f(x), f'(x), rough)` in PyTorch's definitions.
-fn unary_at(u: Un, x: f64) -> (f64, f64, bool) {
+pub(super) fn unary_at(u: Un, x: f64) -> (f64, f64, bool) {
     let sig = |z: f64| 1.0 / (1.0 + (-z).exp());
     match u {
         Un::Neg => (-x, -1.0, false),
@@ -168,6 +171,21 @@ fn unary_at(u: Un, x: f64) -> (f64, f64, bool) {
             let p = p as f64;
             let d = if p == 0.0 { 0.0 } else { p * x.powf(p - 1.0) };
             (x.powf(p), d, (p.fract() != 0.0 || p < 0.0) && x < 0.05)
+        }
+        Un::Silu => (x * sig(x), sig(x) * (1.0 + x * (1.0 - sig(x))), false),
+        Un::LeakyRelu(s) => {
+            let s = s as f64;
+            let (y, d) = if x > 0.0 { (x, 1.0) } else { (s * x, s) };
+            (y, d, near(x, 0.0))
+        }
+        Un::Elu(a) => {
+            let a = a as f64;
+            let (y, d) = if x > 0.0 {
+                (x, 1.0)
+            } else {
+                (a * x.exp_m1(), a * x.exp())
+            };
+            (y, d, near(x, 0.0))
         }
     }
 }

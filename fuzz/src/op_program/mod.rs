@@ -8,7 +8,9 @@
 //! (reshape, transpose, permute, broadcast_to, concat, narrow) and indexing (index_select,
 //! embedding, gather); the convolutions (conv1d, conv2d, conv_transpose2d with stride,
 //! padding, dilation, groups, output_padding and bias), pooling (max, average, adaptive
-//! average) and batch norm (training with running statistics, evaluation); `detach` and
+//! average) and batch norm (training with running statistics, evaluation); silu, leaky_relu,
+//! elu, logsumexp, var, where and masked_fill with broadcast masks, stack and split
+//! (`seq_ops.rs`, `seq_select.rs`); `detach` and
 //! `no_grad`; `zero_grad` and `set_grad_none`; backward with and without retain_graph or an
 //! explicit output gradient, once or twice. Only `try_` forms are used where an op can fail;
 //! operators appear only where they cannot (a `Var` with an `f32` always broadcasts).
@@ -22,9 +24,10 @@
 //!   `NonScalarBackward` without one on a non-scalar, `GraphFreed` for a second pass through an
 //!   op after a pass without retain_graph (and never after one with it);
 //! - a leaf's gradient has the leaf's shape; a parameter from another store is `ForeignParam`;
-//! - an op of the CNN instructions (`cnn_conv.rs`, `cnn_pool.rs`) accepts exactly the arguments
-//!   PyTorch accepts, with its output shape, and its output and any running statistics equal
-//!   an `f64` evaluation of the definition on the same inputs ([`forward`]);
+//! - an op of the CNN and sequence-model instructions (`cnn_conv.rs`, `cnn_pool.rs`,
+//!   `seq_ops.rs`) accepts exactly the arguments PyTorch accepts, with its output shape, and its
+//!   output and any running statistics equal an `f64` evaluation of the definition on the same
+//!   inputs ([`forward`]);
 //! - the same program run twice on one `Graph` (the arena reset and reused) gives bit-identical
 //!   values, gradients and errors;
 //! - every gradient (each leaf's `.grad()` and each parameter's in the store, after any mix of
@@ -44,6 +47,8 @@ mod norm_ref;
 mod ops;
 mod pool_ref;
 mod reduce;
+mod seq_ops;
+mod seq_select;
 pub mod tape;
 mod tensor_ops;
 
@@ -161,8 +166,15 @@ fn program<'g>(
         }
         let trace_step = crate::reader::tracing();
         let pick = |r: &mut Reader, pool: &[Val<'g>]| pool[r.u8() as usize % pool.len()];
-        let code = r.u8() % 16;
+        let byte = r.u8();
+        let code = byte % 16;
         let new = match code {
+            // the sequence-model ops take the top sixteenth of instruction bytes (an older
+            // input's byte there now decodes to them, the others as before)
+            _ if byte >= 240 => {
+                let (x, y) = (pick(&mut r, &pool), pick(&mut r, &pool));
+                seq_ops::seq_op(&mut r, &mut m, x, y)
+            }
             0 => {
                 let s = r.shape();
                 Some(m.leaf(g.leaf(r.tensor(&s))))

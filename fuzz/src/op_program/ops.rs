@@ -68,6 +68,7 @@ pub fn unary<'g>(r: &mut Reader, x: Var<'g>) -> (Var<'g>, Option<Un>) {
         Un::Softplus(beta, threshold) => x.softplus(beta, threshold),
         Un::Pow(p) => x.powf(p),
         Un::Clamp(..) => unreachable!("handled above"),
+        Un::Silu | Un::LeakyRelu(_) | Un::Elu(_) => unreachable!("seq_ops.rs draws these"),
     };
     (v, Some(u))
 }

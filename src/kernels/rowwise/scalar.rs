@@ -138,3 +138,40 @@ pub fn layer_norm_backward_x(
         }
     }
 }
+
+/// RMS norm over contiguous rows of length `d > 0`: `rstd = 1/√(mean(x²) + eps)`,
+/// `y = x · rstd · w`.
+pub fn rms_norm(x: &[f32], d: usize, w: Option<&[f32]>, eps: f32, y: &mut [f32], rstd: &mut [f32]) {
+    assert!(d > 0 && x.len() == y.len() && x.len() == d * rstd.len());
+    for (r, (xr, yr)) in x.chunks_exact(d).zip(y.chunks_exact_mut(d)).enumerate() {
+        let ms = xr.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / d as f64;
+        let rs = (1.0 / (ms + eps as f64).sqrt()) as f32;
+        rstd[r] = rs;
+        for (j, (o, &v)) in yr.iter_mut().zip(xr).enumerate() {
+            *o = v * rs * w.map_or(1.0, |w| w[j]);
+        }
+    }
+}
+
+/// RMS norm's input gradient: `dx = rstd · (ĝ − x̂ · mean(ĝ · x̂))` per row, `ĝ = g · w`.
+#[allow(clippy::too_many_arguments)] // input, gradient, weight, saved rstd, row length, output
+pub fn rms_norm_backward_x(
+    x: &[f32],
+    g: &[f32],
+    w: Option<&[f32]>,
+    rstd: &[f32],
+    d: usize,
+    dx: &mut [f32],
+    acc: Acc,
+) {
+    assert!(x.len() == g.len() && x.len() == dx.len() && x.len() == d * rstd.len());
+    let gw = |j: usize, gv: f32| gv * w.map_or(1.0, |w| w[j]);
+    for (r, &rs) in rstd.iter().enumerate() {
+        let (xr, gr) = (&x[r * d..(r + 1) * d], &g[r * d..(r + 1) * d]);
+        let s: f64 = (0..d).map(|j| (gw(j, gr[j]) * xr[j] * rs) as f64).sum();
+        let b = (s / d as f64) as f32;
+        for (j, o) in dx[r * d..(r + 1) * d].iter_mut().enumerate() {
+            acc.put(o, rs * (gw(j, gr[j]) - xr[j] * rs * b));
+        }
+    }
+}

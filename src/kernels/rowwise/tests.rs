@@ -273,3 +273,61 @@ fn rows_give_the_same_bits_on_1_and_2_threads() {
     softmax_with(Par::SEQ, &x, l, &mut seq);
     same_bits("sequential vs split", &seq, &one[0]);
 }
+
+#[test]
+fn rms_norm_matches_scalar_twin() {
+    for &d in &LENS[1..] {
+        let rows = 3;
+        let x = values(rows * d, d as u32, 5.0);
+        let g = values(rows * d, 11, 1.0);
+        let w = values(d, 12, 2.0);
+        for w in [None, Some(&w[..])] {
+            let (mut y, mut rstd) = (vec![0.0; rows * d], vec![0.0; rows]);
+            let (mut y2, mut rstd2) = (y.clone(), rstd.clone());
+            rms_norm(&x, d, w, 1e-6, &mut y, &mut rstd);
+            scalar::rms_norm(&x, d, w, 1e-6, &mut y2, &mut rstd2);
+            agree("rstd", &rstd, &rstd2, 1e-6, 0.0);
+            agree(&format!("y d={d}"), &y, &y2, 1e-5, 1e-6);
+            for acc in [Acc::Write, Acc::Add] {
+                let (mut dx, mut dx2) = (g.clone(), g.clone());
+                rms_norm_backward_x(&x, &g, w, &rstd2, d, &mut dx, acc);
+                scalar::rms_norm_backward_x(&x, &g, w, &rstd2, d, &mut dx2, acc);
+                agree(&format!("dx d={d} {acc:?}"), &dx, &dx2, 1e-5, 1e-5);
+            }
+        }
+    }
+}
+
+#[test]
+fn rms_norm_edge_values_match_scalar_twin() {
+    for &e in &EDGES {
+        let mut x = values(19, 5, 3.0);
+        x[7] = e;
+        let (mut y, mut r) = (vec![0.0; 19], [0.0]);
+        let (mut y2, mut r2) = (vec![0.0; 19], [0.0]);
+        rms_norm(&x, 19, None, 1e-5, &mut y, &mut r);
+        scalar::rms_norm(&x, 19, None, 1e-5, &mut y2, &mut r2);
+        // as for layer norm: a huge value overflows the f32 mean of squares (not the f64 one)
+        if x.iter().all(|v| v.abs() < 1e18) {
+            agree(&format!("y e={e}"), &y, &y2, 1e-5, 1e-6);
+        } else {
+            assert!(y
+                .iter()
+                .zip(&y2)
+                .all(|(a, b)| a.is_nan() == b.is_nan() || a.abs() <= 1.0));
+        }
+    }
+}
+
+#[test]
+fn rms_norm_weight_gradient_is_the_column_sum() {
+    // two rows [3, 4] (rstd 1/4 with eps 3.5) and [0, 2] (mean x² = 2, rstd 1/√5.5)
+    let (x, g) = ([3.0, 4.0, 0.0, 2.0], [1.0, 2.0, 3.0, 4.0]);
+    let (mut y, mut rstd) = ([0.0; 4], [0.0; 2]);
+    rms_norm(&x, 2, None, 3.5, &mut y, &mut rstd);
+    let mut dw = [1.0; 2];
+    rms_norm_backward_w(&x, &g, &rstd, 2, &mut dw, Acc::Add);
+    let r2 = 1.0 / 5.5f32.sqrt();
+    assert_eq!(dw[0], 1.0 + 0.75);
+    assert!((dw[1] - (1.0 + 2.0 + 4.0 * 2.0 * r2)).abs() < 1e-6);
+}
