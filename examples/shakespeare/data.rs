@@ -56,7 +56,7 @@ pub fn random_batch(
 ) {
     x.clear();
     y.clear();
-    let starts = (ids.len() - block - 1) as u64;
+    let starts = (ids.len() - block) as u64; // windows of block + 1 ids
     for _ in 0..batch {
         let s = (rng.next_u64() % starts) as usize;
         x.extend_from_slice(&ids[s..s + block]);

@@ -17,15 +17,19 @@ pub struct Recipe {
     pub seed: u64,
 }
 
-/// The learning rate of step `t` (0-based): linear warm-up to `lr`, then a cosine to `lr/10`
-/// at the last step.
+/// The learning rate of step `t` (0-based): linear warm-up to `lr`, then a cosine that reaches
+/// `lr/10` at the last step.
 pub fn lr_at(r: &Recipe, t: usize) -> f32 {
     let min = r.lr / 10.0;
     if t < r.warmup {
         return r.lr * (t + 1) as f32 / r.warmup as f32;
     }
-    let span = (r.steps - r.warmup).max(1) as f32;
-    let progress = ((t - r.warmup) as f32 / span).min(1.0);
+    let span = r.steps.saturating_sub(1 + r.warmup);
+    let progress = if span == 0 {
+        1.0
+    } else {
+        (t - r.warmup) as f32 / span as f32
+    };
     min + 0.5 * (r.lr - min) * (1.0 + (std::f32::consts::PI * progress).cos())
 }
 
@@ -72,15 +76,10 @@ pub fn optimizer(params: &ParamStore, lr: f32) -> Result<AdamW> {
     AdamW::with_groups(params, groups, config)
 }
 
-/// The mean cross-entropy over the first `limit` validation windows (all when `None`).
-pub fn val_loss(
-    model: &Gpt,
-    params: &mut ParamStore,
-    data: &Corpus,
-    limit: Option<usize>,
-) -> Result<f32> {
+/// The mean cross-entropy over every `stride`-th validation window (all of them for 1).
+pub fn val_loss(model: &Gpt, params: &mut ParamStore, data: &Corpus, stride: usize) -> Result<f32> {
     let block = model.config.block;
-    let n = val_windows(&data.val, block).min(limit.unwrap_or(usize::MAX));
+    let n = val_windows(&data.val, block).div_ceil(stride);
     let (mut sum, mut count) = (0.0f64, 0usize);
     let mut graph = Graph::new();
     let (mut x, mut y) = (Vec::new(), Vec::new());
@@ -88,7 +87,7 @@ pub fn val_loss(
         let b = 32.min(n - first);
         x.clear();
         y.clear();
-        for w in first..first + b {
+        for w in (first..first + b).map(|i| i * stride) {
             x.extend_from_slice(&data.val[w * block..(w + 1) * block]);
             y.extend_from_slice(&data.val[w * block + 1..(w + 1) * block + 1]);
         }
@@ -113,26 +112,13 @@ pub fn sample(model: &Gpt, params: &mut ParamStore, n: usize, rng: &mut Rng) -> 
             g.no_grad(|| {
                 let logits = model.forward(g, ctx, 1, ctx.len())?;
                 let last = logits.try_narrow(0, ctx.len() - 1, 1)?;
-                Ok(last.try_softmax(-1)?.to_vec())
+                Ok(last.try_softmax(-1)?.to_tensor())
             })
         })?;
-        debug_assert_eq!(probs.len(), vocab);
-        ids.push(draw(&probs, rng));
+        debug_assert_eq!(probs.numel(), vocab);
+        ids.push(rng.multinomial(&probs, 1, true)?[0]);
     }
     Ok(ids[1..].to_vec())
-}
-
-/// An index drawn with probability `probs[i]` (which sum to 1 up to rounding).
-fn draw(probs: &[f32], rng: &mut Rng) -> usize {
-    let u = rng.uniform() * probs.iter().sum::<f32>();
-    let mut acc = 0.0;
-    for (i, &p) in probs.iter().enumerate() {
-        acc += p;
-        if u < acc {
-            return i;
-        }
-    }
-    probs.len() - 1
 }
 
 /// The model, its store and optimizer, and the buffers a step reuses.
