@@ -6,19 +6,20 @@ int(0.9 * len) characters are the train split, the rest the val split.
 
 Model (nanoGPT's small character config, no dropout; d = 128, 4 layers, 4 heads of 32, context 64):
     h = tok[x] + pos[0..T]
-    4 pre-norm blocks:  h = h + attn(ln1(h));  h = h + mlp(ln2(h))
-        attn: q, k, v = split(z @ in_proj_weight.T + in_proj_bias, 3 x 128), 4 heads of 32,
+    4 pre-norm blocks:  h = h + self_attn(norm1(h));  h = h + linear2(gelu(linear1(norm2(h))))
+        self_attn: q, k, v = split(z @ in_proj_weight.T + in_proj_bias, 3 x 128), 4 heads of 32,
               causal scaled dot-product attention, heads merged, out_proj (Linear 128 -> 128)
-        mlp:  fc (Linear 128 -> 512), exact GELU, proj (Linear 512 -> 128)
+        linear1: Linear 128 -> 512, exact GELU, linear2: Linear 512 -> 128
     logits = ln_f(h) @ tok.weight.T   (the output head is tied to the token embedding: no own
                                        parameter, no bias, no state_dict key)
-state_dict keys: tok.weight, pos.weight, blocks.{i}.ln1.{weight,bias}, blocks.{i}.attn.in_proj_weight,
-blocks.{i}.attn.in_proj_bias, blocks.{i}.attn.out_proj.{weight,bias}, blocks.{i}.ln2.{weight,bias},
-blocks.{i}.mlp.fc.{weight,bias}, blocks.{i}.mlp.proj.{weight,bias}, ln_f.{weight,bias}
+state_dict keys (nn.TransformerEncoderLayer's names inside each block): tok.weight, pos.weight,
+blocks.{i}.norm1.{weight,bias}, blocks.{i}.self_attn.in_proj_weight, blocks.{i}.self_attn.in_proj_bias,
+blocks.{i}.self_attn.out_proj.{weight,bias}, blocks.{i}.norm2.{weight,bias}, blocks.{i}.linear1.{weight,bias},
+blocks.{i}.linear2.{weight,bias}, ln_f.{weight,bias}
 (nn.MultiheadAttention's names for the attention's parameters).
 
 Initialisation (nanoGPT's): every Linear / Embedding weight and in_proj_weight ~ N(0, 0.02^2), the
-residual projections (attn.out_proj.weight, mlp.proj.weight) ~ N(0, (0.02 / sqrt(2 * 4))^2), biases
+residual projections (self_attn.out_proj.weight, linear2.weight) ~ N(0, (0.02 / sqrt(2 * 4))^2), biases
 0, LayerNorm weight 1 and bias 0 (eps 1e-5).
 
 Training: each step a batch of 12 windows of 65 characters whose starts are uniform in
@@ -107,27 +108,18 @@ class Attention(nn.Module):
         return self.out_proj(y.transpose(1, 2).reshape(b, t, D))
 
 
-class Mlp(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(D, HIDDEN)
-        self.proj = nn.Linear(HIDDEN, D)
-
-    def forward(self, x):
-        return self.proj(F.gelu(self.fc(x)))
-
-
 class Block(nn.Module):
     def __init__(self):
         super().__init__()
-        self.ln1 = nn.LayerNorm(D)
-        self.attn = Attention()
-        self.ln2 = nn.LayerNorm(D)
-        self.mlp = Mlp()
+        self.self_attn = Attention()
+        self.linear1 = nn.Linear(D, HIDDEN)
+        self.linear2 = nn.Linear(HIDDEN, D)
+        self.norm1 = nn.LayerNorm(D)
+        self.norm2 = nn.LayerNorm(D)
 
     def forward(self, x):
-        x = x + self.attn(self.ln1(x))
-        return x + self.mlp(self.ln2(x))
+        x = x + self.self_attn(self.norm1(x))
+        return x + self.linear2(F.gelu(self.linear1(self.norm2(x))))
 
 
 class Gpt(nn.Module):
@@ -142,11 +134,11 @@ class Gpt(nn.Module):
     def init_weights(self):
         """nanoGPT's initialisation (the order of the draws is PyTorch's own business)."""
         for name, p in self.named_parameters():
-            if name.endswith(("attn.out_proj.weight", "mlp.proj.weight")):
+            if name.endswith(("self_attn.out_proj.weight", "linear2.weight")):
                 nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * LAYERS))
-            elif name.startswith(("tok.", "pos.")) or name.endswith(("in_proj_weight", "fc.weight")):
+            elif name.startswith(("tok.", "pos.")) or name.endswith(("in_proj_weight", "linear1.weight")):
                 nn.init.normal_(p, 0.0, 0.02)
-            elif ".ln" in name or name.startswith("ln_f."):
+            elif ".norm" in name or name.startswith("ln_f."):
                 nn.init.ones_(p) if name.endswith("weight") else nn.init.zeros_(p)
             elif name.endswith("bias"):
                 nn.init.zeros_(p)
@@ -235,7 +227,7 @@ def train(model, train_data, windows, a):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--steps", type=int, default=5000)
+    p.add_argument("--steps", type=int, default=4500)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--warmup", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
