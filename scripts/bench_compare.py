@@ -36,6 +36,8 @@ WORKLOADS = [
     "stream_triad_16M",
     "cnn_lenet_28x28_b64_adam",
     "cnn_bn_32x32_b32_sgd",
+    "gpt_char_4l_128d_t64_b12_adamw",
+    "attention_causal_b8_h4_t256_e32",
 ]
 # the metric printed next to the time, when the workload has one
 METRIC = {

@@ -54,9 +54,8 @@ fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
         lr: 2e-3,
         warmup: 100,
         batch: 12,
-        eval_every: 250,
-        seed: 0,
     };
+    let (mut eval_every, mut seed) = (250usize, 0u64);
     let (mut plot_path, mut save, mut quiet) = (PathBuf::from("shakespeare.png"), None, false);
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -65,8 +64,8 @@ fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
             "--steps" => recipe.steps = value()?.parse()?,
             "--lr" => recipe.lr = value()?.parse()?,
             "--warmup" => recipe.warmup = value()?.parse()?,
-            "--eval-every" => recipe.eval_every = value()?.parse()?,
-            "--seed" => recipe.seed = value()?.parse()?,
+            "--eval-every" => eval_every = value()?.parse()?,
+            "--seed" => seed = value()?.parse()?,
             "--plot" => plot_path = PathBuf::from(value()?),
             "--save" => save = Some(PathBuf::from(value()?)),
             "--quiet" => quiet = true,
@@ -77,7 +76,7 @@ fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
             _ => return Err(format!("unknown option {flag}\n{USAGE}").into()),
         }
     }
-    if recipe.steps == 0 || recipe.eval_every == 0 {
+    if recipe.steps == 0 || eval_every == 0 {
         return Err("--steps and --eval-every must be positive".into());
     }
     let data = Corpus::load(Path::new(data::DATA_PATH))?;
@@ -97,7 +96,7 @@ fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
         recipe.steps
     );
     let start = Instant::now();
-    let mut rng = Rng::seed(recipe.seed);
+    let mut rng = Rng::seed(seed);
     let mut t = Trainer::new(config, &recipe, &mut rng)?;
     println!("{} parameters", t.params.num_values());
     let bar = if quiet {
@@ -115,13 +114,18 @@ fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
         sum += loss as f64;
         n += 1;
         bar.inc(1);
-        if (step + 1) % recipe.eval_every == 0 || step + 1 == recipe.steps {
+        if (step + 1) % eval_every == 0 || step + 1 == recipe.steps {
             let val = train::val_loss(&t.model, &mut t.params, &data, ESTIMATE_STRIDE)?;
             let train_loss = (sum / n as f64) as f32;
-            bar.println(format!(
+            let line = format!(
                 "step {:>5}: train {train_loss:.4}, val (estimate) {val:.4}",
                 step + 1
-            ));
+            );
+            if quiet {
+                println!("{line}");
+            } else {
+                bar.println(line);
+            }
             bar.set_message(format!("val {val:.3}"));
             points.push((step + 1, train_loss, val));
             (sum, n) = (0.0, 0);
@@ -130,7 +134,7 @@ fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     bar.finish_and_clear();
     let trained = start.elapsed().as_secs_f64();
     let val = train::val_loss(&t.model, &mut t.params, &data, 1)?;
-    let ids = train::sample(&t.model, &mut t.params, 300, &mut Rng::seed(recipe.seed))?;
+    let ids = train::sample(&t.model, &mut t.params, 300, &mut Rng::seed(seed))?;
     let total = start.elapsed().as_secs_f64();
     println!(
         "trained in {trained:.1} s ({:.1} ms per step, estimates included)",
@@ -142,7 +146,7 @@ fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     );
     println!(
         "--- 300 characters sampled with seed {} ---\n{}\n---",
-        recipe.seed,
+        seed,
         data.decode(&ids)
     );
     println!("total {total:.1} s (training, evaluation and sampling)");

@@ -13,8 +13,6 @@ pub struct Recipe {
     pub lr: f32,
     pub warmup: usize,
     pub batch: usize,
-    pub eval_every: usize,
-    pub seed: u64,
 }
 
 /// The learning rate of step `t` (0-based): linear warm-up to `lr`, then a cosine that reaches
