@@ -143,6 +143,7 @@ const HUGE: f32 = 1e15;
 /// o|)`, where `A` bounds the rounding of a score and of its `exp` (the scores' no-cancellation
 /// size, and how far each sits below the row's maximum), so an `f32` evaluation lands within
 /// `FWD_RTOL` of it; NaN (not compared) where an input of the pair is huge (see [`HUGE`]).
+/// Also, per element, whether the output must be NaN (a NaN or `+∞` score the row attends to).
 fn reference(
     q: &[f32],
     k: &[f32],
@@ -150,14 +151,15 @@ fn reference(
     d: Dims,
     scale: f64,
     allowed: &dyn Fn(usize, usize, usize) -> bool,
-) -> Vec<(f64, f64)> {
+) -> (Vec<(f64, f64)>, Vec<bool>) {
     let Dims { pairs, l, s, e, ev } = d;
-    let mut want = Vec::with_capacity(pairs * l * ev);
+    let (mut want, mut nan) = (Vec::with_capacity(pairs * l * ev), vec![]);
     for p in 0..pairs {
         for i in 0..l {
             let js: Vec<usize> = (0..s).filter(|&j| allowed(p, i, j)).collect();
             if js.is_empty() {
                 want.extend((0..ev).map(|_| (0.0, 0.0)));
+                nan.extend((0..ev).map(|_| false));
                 continue;
             }
             // an input beyond `HUGE` (or not finite) anywhere in the row's pair, masked keys
@@ -174,6 +176,11 @@ fn reference(
                 sc.push(scale * dot.sum::<f64>());
                 size.push(scale.abs() * abs.sum::<f64>());
             }
+            // a NaN score among the allowed ones, or one beyond f32's range (a term is +∞ in
+            // f32 then, and the score +∞ or NaN): softmax is NaN in the definition and in
+            // PyTorch's kernel (`exp(∞ − ∞)`), so the row's output must be NaN
+            let row_nan = sc.iter().any(|&x| x.is_nan() || x > 1e40);
+            nan.extend((0..ev).map(|_| row_nan));
             let mx = sc.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let ex: Vec<f64> = sc.iter().map(|&x| (x - mx).exp()).collect();
             let sum: f64 = ex.iter().sum();
@@ -193,7 +200,7 @@ fn reference(
             }
         }
     }
-    want
+    (want, nan)
 }
 
 impl Tape {
@@ -490,8 +497,17 @@ pub fn attention<'g>(
     if k.r == q.r {
         attn_case(AttnCase::SelfAttention);
     }
-    let want = reference(q.v.data(), k.v.data(), v.v.data(), d, scale64, &allowed);
+    let (want, nan) = reference(q.v.data(), k.v.data(), v.v.data(), d, scale64, &allowed);
     compare(name, out.data(), &want);
+    for (k, (&o, _)) in out
+        .data()
+        .iter()
+        .zip(&nan)
+        .enumerate()
+        .filter(|(_, (_, &n))| n)
+    {
+        assert!(o.is_nan(), "{}: output {k} is {o:e}, not NaN", describe());
+    }
     let (rq, rk, rv) = (m.rts[q.r].clone(), m.rts[k.r].clone(), m.rts[v.r].clone());
     let rt = m
         .tape
