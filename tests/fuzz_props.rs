@@ -139,6 +139,19 @@ fn op_program_property() {
         ran.iter().all(|&n| n >= 20) && rejected >= 20 && fwd > 5000,
         "the CNN or sequence-model instructions ran too little"
     );
+    // attention: each form of its arguments ran (and some calls were rejected)
+    use op_program::forward::{ATTN_CASES, ATTN_RAN};
+    let cases: Vec<u64> = ATTN_RAN.iter().map(|n| n.load(Relaxed)).collect();
+    let named: Vec<String> = ATTN_CASES
+        .iter()
+        .zip(&cases)
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    eprintln!("op_program: attention calls: {}", named.join(", "));
+    assert!(
+        cases.iter().all(|&n| n >= 10),
+        "scaled_dot_product_attention covered too little"
+    );
 }
 
 #[test]

@@ -259,3 +259,33 @@ fn op_program_cos_at_a_large_argument_near_a_zero_of_its_derivative() {
         })
         .unwrap();
 }
+
+/// `op_program` property case 6 (`tests/fuzz_inputs/op_program-attn-nan-score.bin`): a query
+/// row of `scaled_dot_product_attention` whose scores include NaN or `+∞` (a NaN or infinite
+/// query or key element, or `q·k` overflowing `f32`) came out as 0, as if the mask allowed no
+/// key, where the definition `softmax(scale·q·kᵀ)·v` and PyTorch's CPU kernel give NaN
+/// (`exp(∞ − ∞)`): the kernel's forward (`src/kernels/attention.rs`, `forward_pair`) takes
+/// `sum > 0.0` for "some key was attended", which NaN fails, so NaN is silently replaced by
+/// zeros (and `lse = +∞`), while backward still gives NaN gradients. Not fixed yet.
+#[test]
+fn op_program_attention_nan_score_is_not_a_masked_row() {
+    op_program::check(include_bytes!("fuzz_inputs/op_program-attn-nan-score.bin"));
+    for (qx, kx) in [
+        (f32::NAN, 1.0),
+        (f32::INFINITY, 1.0),
+        (1.0, f32::NAN),
+        (1e30, 1e30),
+    ] {
+        Graph::new()
+            .run(|g| {
+                let q = g.input(Tensor::new(vec![qx], &[1, 1, 1])?);
+                let k = g.input(Tensor::new(vec![kx], &[1, 1, 1])?);
+                let v = g.input(Tensor::new(vec![2.0], &[1, 1, 1])?);
+                let y = q.try_scaled_dot_product_attention(k, v, None, false, None)?;
+                let y = y.item();
+                assert!(y.is_nan(), "q {qx}, k {kx}: {y} instead of NaN");
+                Ok(())
+            })
+            .unwrap();
+    }
+}

@@ -1,4 +1,5 @@
-//! Forward values of the convolution, pooling, batch-norm and sequence-model instructions, checked against an
+//! Forward values of the convolution, pooling, batch-norm and sequence-model instructions
+//! (attention included), checked against an
 //! `f64` evaluation of the op's definition on arenagrad's own inputs (not on the tape's values,
 //! which differ from them by the program's earlier roundings); and counters of what those
 //! instructions ran, which `tests/fuzz_props.rs` prints and checks.
@@ -20,7 +21,7 @@ const FWD_ATOL: f64 = 1e-9;
 const FWD_BIG: f64 = 1e30;
 
 /// The instructions' op kinds, in the order of [`RAN`].
-pub const KINDS: [&str; 17] = [
+pub const KINDS: [&str; 18] = [
     "conv1d",
     "conv2d",
     "conv_transpose2d",
@@ -39,17 +40,53 @@ pub const KINDS: [&str; 17] = [
     "masked_fill",
     "stack",
     "split",
+    "scaled_dot_product_attention",
 ];
 
 /// The first of the sequence-model kinds in [`KINDS`].
 pub const SEQ: usize = 8;
 
 /// Successful calls of each kind.
-pub static RAN: [AtomicU64; 17] = [const { AtomicU64::new(0) }; 17];
+pub static RAN: [AtomicU64; 18] = [const { AtomicU64::new(0) }; 18];
 /// Calls that arenagrad and the reference both rejected.
 pub static REJECTED: AtomicU64 = AtomicU64::new(0);
 /// Output elements (and running statistics) compared with the `f64` evaluation.
 pub static FWD_COMPARED: AtomicU64 = AtomicU64::new(0);
+
+/// What the attention calls covered (`seq_attn.rs`), in the order of [`ATTN_CASES`].
+#[derive(Clone, Copy)]
+pub enum AttnCase {
+    NoMask,
+    Causal,
+    Mask,
+    FullyMaskedRow,
+    Scale,
+    Rectangular,
+    Rank4,
+    SelfAttention,
+    Rejected,
+}
+
+/// The names of the [`AttnCase`]s.
+pub const ATTN_CASES: [&str; 9] = [
+    "no mask",
+    "is_causal",
+    "boolean mask",
+    "a fully masked row",
+    "explicit scale",
+    "L != S and E != Ev",
+    "rank 4 with several pairs",
+    "k = q",
+    "rejected",
+];
+
+/// Attention calls of each [`AttnCase`].
+pub static ATTN_RAN: [AtomicU64; 9] = [const { AtomicU64::new(0) }; 9];
+
+/// Counts an attention call of case `c`.
+pub fn attn_case(c: AttnCase) {
+    ATTN_RAN[c as usize].fetch_add(1, Relaxed);
+}
 
 /// Counts a successful call of `KINDS[kind]`.
 pub fn ran(kind: usize) {

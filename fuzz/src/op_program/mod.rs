@@ -9,8 +9,9 @@
 //! embedding, gather); the convolutions (conv1d, conv2d, conv_transpose2d with stride,
 //! padding, dilation, groups, output_padding and bias), pooling (max, average, adaptive
 //! average) and batch norm (training with running statistics, evaluation); silu, leaky_relu,
-//! elu, logsumexp, var, where and masked_fill with broadcast masks, stack and split
-//! (`seq_ops.rs`, `seq_select.rs`); `detach` and
+//! elu, logsumexp, var, where and masked_fill with broadcast masks, stack and split, and
+//! scaled_dot_product_attention with causal or boolean masks (`seq_ops.rs`, `seq_select.rs`,
+//! `seq_attn.rs`); `detach` and
 //! `no_grad`; `zero_grad` and `set_grad_none`; backward with and without retain_graph or an
 //! explicit output gradient, once or twice. Only `try_` forms are used where an op can fail;
 //! operators appear only where they cannot (a `Var` with an `f32` always broadcasts).
@@ -25,7 +26,7 @@
 //!   op after a pass without retain_graph (and never after one with it);
 //! - a leaf's gradient has the leaf's shape; a parameter from another store is `ForeignParam`;
 //! - an op of the CNN and sequence-model instructions (`cnn_conv.rs`, `cnn_pool.rs`,
-//!   `seq_ops.rs`) accepts exactly the arguments PyTorch accepts, with its output shape, and its
+//!   `seq_ops.rs`, `seq_attn.rs`) accepts exactly the arguments PyTorch accepts, with its output shape, and its
 //!   output and any running statistics equal an `f64` evaluation of the definition on the same
 //!   inputs ([`forward`]);
 //! - the same program run twice on one `Graph` (the arena reset and reused) gives bit-identical
@@ -47,6 +48,7 @@ mod norm_ref;
 mod ops;
 mod pool_ref;
 mod reduce;
+mod seq_attn;
 mod seq_ops;
 mod seq_select;
 pub mod tape;
@@ -173,7 +175,7 @@ fn program<'g>(
             // input's byte there now decodes to them, the others as before)
             _ if byte >= 240 => {
                 let (x, y) = (pick(&mut r, &pool), pick(&mut r, &pool));
-                seq_ops::seq_op(&mut r, &mut m, x, y)
+                seq_ops::seq_op(g, &mut r, &mut m, x, y)
             }
             0 => {
                 let s = r.shape();

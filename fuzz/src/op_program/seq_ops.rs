@@ -1,5 +1,6 @@
 //! The sequence-model instruction: silu, leaky_relu and elu; logsumexp and var along an axis;
-//! where and masked_fill with broadcast masks, stack and split (`seq_select.rs`).
+//! where and masked_fill with broadcast masks, stack and split (`seq_select.rs`);
+//! scaled_dot_product_attention (`seq_attn.rs`).
 //!
 //! Each op's output is compared with its definition evaluated in `f64` on arenagrad's own
 //! inputs ([`forward`]: within `1e-5` of the output's magnitude, selections exactly), each is
@@ -12,18 +13,31 @@ use super::forward::{self, compare, SEQ};
 use super::layout::axis as resolve;
 use super::mirror::{unary_at, Un, RT};
 use super::reduce::split;
-use super::seq_select;
 use super::tape::{Id, Tape, NEAR};
+use super::{seq_attn, seq_select};
 use super::{Ref, Val};
 use crate::reader::Reader;
 
 /// One sequence-model op on the program's values `x` and `y`.
-pub fn seq_op<'g>(r: &mut Reader, m: &mut Ref<'g>, x: Val<'g>, y: Val<'g>) -> Option<Val<'g>> {
-    let kind = SEQ + (r.u8() % 9) as usize;
+pub fn seq_op<'g>(
+    g: &'g Scope<'g>,
+    r: &mut Reader,
+    m: &mut Ref<'g>,
+    x: Val<'g>,
+    y: Val<'g>,
+) -> Option<Val<'g>> {
+    // attention takes the top bytes (an older input's kind byte below them decodes as before)
+    let b = r.u8();
+    let kind = if b >= 232 {
+        seq_attn::KIND
+    } else {
+        SEQ + (b % 9) as usize
+    };
     let v = match kind - SEQ {
         0..=2 => unary(r, m, x, kind),
         3 | 4 => reduction(r, m, x, kind),
-        _ => seq_select::select(r, m, x, y, kind),
+        5..=8 => seq_select::select(r, m, x, y, kind),
+        _ => seq_attn::attention(g, r, m, x, y),
     }?;
     forward::ran(kind);
     Some(v)
