@@ -14,7 +14,8 @@
 //!
 //! A causal mask skips the key tiles above the diagonal (about half the work for `L = S`).
 //! A query row that may attend to nothing gets the output 0 and passes no gradient (what
-//! PyTorch's CPU kernel returns for it), with `lse = +∞` marking it.
+//! PyTorch's CPU kernel returns for it), with `lse = +∞` marking it. A row with a NaN or +∞
+//! score is not such a row: its output, log-sum-exp and gradients are NaN, as the formula's.
 //!
 //! Pairs run in parallel; each pair is computed by one thread in a fixed order, so the bits do
 //! not depend on the number of threads. The scalar twin (`scalar.rs`) materialises `P` in f64.
@@ -223,10 +224,15 @@ fn forward_pair(
                 for r in 0..rows {
                     let row = &mut sc[r * KEYS..r * KEYS + w8];
                     mask.apply(p, i0 + r, j0, s, row);
-                    let m_new = m[r].max(row_max(row));
+                    let mut m_new = m[r].max(row_max(row));
                     if m_new == f32::NEG_INFINITY {
-                        row.fill(0.0); // nothing to attend to yet
-                        continue;
+                        // no allowed key so far, unless the scores are NaN (`max` skips NaN):
+                        // then the row's sum must become NaN, not a masked row's 0
+                        if !row.iter().any(|x| x.is_nan()) {
+                            row.fill(0.0);
+                            continue;
+                        }
+                        m_new = f32::NAN;
                     }
                     let alpha = exp(m[r] - m_new);
                     let mut t = f32x8::ZERO;
@@ -263,7 +269,9 @@ fn forward_pair(
             }
             for r in 0..rows {
                 let o = &mut out[(i0 + r) * ev..][..ev];
-                if sum[r] > 0.0 {
+                // a NaN sum (a NaN or +∞ score) gives NaN, as the formula does; only a row
+                // that met no allowed key has the sum 0
+                if sum[r] > 0.0 || sum[r].is_nan() {
                     let inv = 1.0 / sum[r];
                     for (o, a) in o.iter_mut().zip(&acc[r * evw..]) {
                         *o = a * inv;
