@@ -5,11 +5,11 @@
 //! or boolean mask forbids it) and `O = P·V`. Backward, with `D = rowsum(dO ∘ O)`:
 //! `dV = Pᵀ·dO`, `dP = dO·Vᵀ`, `dS = P ∘ (dP − D)`, `dQ = c·dS·K`, `dK = c·dSᵀ·Q`.
 //!
-//! `P` ([L, S] per pair) is never stored. The forward pass walks blocks of [`R`](tile::R) query
+//! `P` ([L, S] per pair) is never stored. The forward pass walks blocks of 4 query
 //! rows over tiles of [`KEYS`] keys with the online softmax: each row keeps its running
 //! maximum `m` and sum `l`, and a new tile rescales what was accumulated by `e^(m_old − m)`.
 //! It saves only the per-row log-sum-exp `m + ln l`, from which backward recomputes each
-//! tile's `P` exactly. Everything per pair lives in a thread's [scratch](super::scratch)
+//! tile's `P` exactly. Everything per pair lives in a thread's scratch
 //! buffer, `O((L + S)·E)`, so memory grows linearly with the sequence length.
 //!
 //! A causal mask skips the key tiles above the diagonal (about half the work for `L = S`).
