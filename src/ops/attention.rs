@@ -16,43 +16,11 @@ use crate::kernels::attention::{backward, forward, Dims as KDims, Mask as KMask}
 use crate::mask::Mask;
 use crate::shape::Dims;
 
-/// The mask a node keeps for backward: a copy in the arena.
-#[derive(Clone, Copy)]
-enum Saved<'g> {
-    None,
-    Causal,
-    Bool {
-        data: &'g [bool],
-        offsets: &'g [usize],
-        row: usize,
-        col: usize,
-    },
-}
-
-impl<'g> Saved<'g> {
-    fn kernel(self) -> KMask<'g> {
-        match self {
-            Saved::None => KMask::None,
-            Saved::Causal => KMask::Causal,
-            Saved::Bool {
-                data,
-                offsets,
-                row,
-                col,
-            } => KMask::Bool {
-                data,
-                offsets,
-                row,
-                col,
-            },
-        }
-    }
-}
-
 #[derive(Clone, Copy)]
 struct Attention<'g> {
     dims: KDims,
-    mask: Saved<'g>,
+    /// The mask, its boolean data copied into the arena.
+    mask: KMask<'g>,
     scale: f32,
     lse: &'g [f32],
 }
@@ -64,7 +32,7 @@ impl<'g> Rule<'g> for Attention<'g> {
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let [q, k, v] = [0, 1, 2].map(|i| node.inputs[i].data);
         let [dq, dk, dv] = [q.len(), k.len(), v.len()].map(|n| sink.scratch(n));
-        let (mask, d) = (self.mask.kernel(), self.dims);
+        let (mask, d) = (self.mask, self.dims);
         backward(
             q, k, v, node.data, self.lse, g, d, mask, self.scale, dq, dk, dv,
         );
@@ -90,7 +58,7 @@ fn broadcast_mask<'g>(
     mask: &Mask,
     batch: &[usize],
     (l, s): (usize, usize),
-) -> Result<Saved<'g>> {
+) -> Result<KMask<'g>> {
     let rank = batch.len() + 2;
     let mut target = Dims::zeros(rank); // [*batch, L, S], inline like `strides`
     target[..rank - 2].copy_from_slice(batch);
@@ -123,7 +91,7 @@ fn broadcast_mask<'g>(
             rest /= n;
         }
     }
-    Ok(Saved::Bool {
+    Ok(KMask::Bool {
         data: scope.alloc_copy(mask.data()),
         offsets,
         row: strides[rank - 2],
@@ -188,8 +156,8 @@ impl<'g> Var<'g> {
                 })
             }
             (Some(m), false) => broadcast_mask(self, m, batch, (l, s))?,
-            (None, true) => Saved::Causal,
-            (None, false) => Saved::None,
+            (None, true) => KMask::Causal,
+            (None, false) => KMask::None,
         };
         let scale = scale.unwrap_or(1.0 / (e as f32).sqrt());
         let pairs: usize = batch.iter().product();
@@ -203,16 +171,7 @@ impl<'g> Var<'g> {
             out.fill(0.0); // no key at all: every row is fully masked
             lse.fill(f32::INFINITY);
         } else {
-            forward(
-                self.data(),
-                k.data(),
-                v.data(),
-                dims,
-                mask.kernel(),
-                scale,
-                out,
-                lse,
-            );
+            forward(self.data(), k.data(), v.data(), dims, mask, scale, out, lse);
         }
         let rule = Attention {
             dims,
