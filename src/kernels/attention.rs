@@ -30,7 +30,8 @@ use rayon::prelude::*;
 
 use super::scratch::with_scratch;
 use super::simd::{exp, f32x8, load, row_max, store, LANES};
-use tile::{add_rows, rows_by_cols, Rows, RowsMut, R};
+use super::Acc;
+use tile::{rows_times, Rows, RowsMut, R};
 
 #[cfg(test)]
 pub(crate) use scalar::{backward_ref, forward_ref};
@@ -204,7 +205,7 @@ fn forward_pair(
             for j0 in (0..end).step_by(KEYS) {
                 let w = KEYS.min(end - j0);
                 let w8 = up16(w);
-                rows_by_cols(
+                rows_times(
                     Rows {
                         data: qs,
                         stride: e,
@@ -220,6 +221,7 @@ fn forward_pair(
                         data: sc,
                         stride: KEYS,
                     },
+                    Acc::Write,
                 );
                 for r in 0..rows {
                     let row = &mut sc[r * KEYS..r * KEYS + w8];
@@ -249,7 +251,7 @@ fn forward_pair(
                     }
                     m[r] = m_new;
                 }
-                add_rows(
+                rows_times(
                     Rows {
                         data: sc,
                         stride: KEYS,
@@ -265,6 +267,7 @@ fn forward_pair(
                         data: acc,
                         stride: evw,
                     },
+                    Acc::Add,
                 );
             }
             for r in 0..rows {

@@ -4,10 +4,11 @@
 
 use rayon::prelude::*;
 
-use super::tile::{add_cols, add_rows, rows_by_cols, Rows, RowsMut, R};
+use super::tile::{add_cols, rows_times, Rows, RowsMut, R};
 use super::{pack, pack_t, pairs_per_task, parallel, up16, Dims, Mask, KEYS};
 use crate::kernels::scratch::with_scratch;
 use crate::kernels::simd::{exp, f32x8, load, store, LANES};
+use crate::kernels::Acc;
 
 /// Backward: ADDS the gradients of `q`, `k` and `v` into `dq`, `dk` and `dv` (zero them first
 /// for a fresh gradient). `out` and `lse` are what [`forward`](super::forward) wrote for the
@@ -130,7 +131,7 @@ fn backward_pair(
             for j0 in (0..end).step_by(KEYS) {
                 let w = KEYS.min(end - j0);
                 let w8 = up16(w);
-                rows_by_cols(
+                rows_times(
                     Rows {
                         data: qs,
                         stride: ew,
@@ -146,8 +147,9 @@ fn backward_pair(
                         data: pt,
                         stride: KEYS,
                     },
+                    Acc::Write,
                 );
-                rows_by_cols(
+                rows_times(
                     Rows {
                         data: dop,
                         stride: evw,
@@ -163,6 +165,7 @@ fn backward_pair(
                         data: dpt,
                         stride: KEYS,
                     },
+                    Acc::Write,
                 );
                 for r in 0..rows {
                     let row = &mut pt[r * KEYS..r * KEYS + w8];
@@ -195,7 +198,7 @@ fn backward_pair(
                         stride: evw,
                     },
                 );
-                add_rows(
+                rows_times(
                     Rows {
                         data: dpt,
                         stride: KEYS,
@@ -211,6 +214,7 @@ fn backward_pair(
                         data: dqa,
                         stride: ew,
                     },
+                    Acc::Add,
                 );
                 add_cols(
                     Rows {

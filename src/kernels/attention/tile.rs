@@ -4,18 +4,20 @@
 //! register, or two AVX2 registers elsewhere (wide splits it), so a pass keeps eight
 //! independent accumulators either way:
 //!
-//! - [`rows_by_cols`]: `out[r][j] = Σₑ a[r][e] · bt[e][j]`, the scores `Q·Kᵀ` and `dO·Vᵀ`
-//!   (broadcast `a[r][e]` against two vectors of `bt`'s row `e`, four rows at a time);
-//! - [`add_rows`]: `out[r][:] += Σⱼ p[r][j] · b[j][:]`, the products `P·V` and `dS·K`;
+//! - [`rows_times`]: `out[r][:] (+)= Σⱼ p[r][j] · b[j][:]` (broadcast `p[r][j]` against two
+//!   vectors of `b`'s row `j`, four rows at a time): the scores `Q·Kᵀ` and `dO·Vᵀ` (with
+//!   `b` the packed transpose, written) and the products `P·V` and `dS·K` (added);
 //! - [`add_cols`]: `out[j][:] += Σᵣ p[r][j] · x[r][:]`, the products `Pᵀ·dO` and `dSᵀ·Q`.
 //!
-//! Every multiply-add is a lane FMA ([`fma`](crate::kernels::simd::fma) rounding) and the sums
-//! run in index order, so the scalar twins in `scalar.rs` give the same bits.
+//! Every multiply-add is a lane FMA and the sums run in index order; the kernel as a whole is
+//! tested against the f64 twin in `scalar.rs`.
 
 // The row loops index several arrays at once (accumulators, row slices) by the same `r`.
 #![allow(clippy::needless_range_loop)]
 
 use wide::f32x16;
+
+use crate::kernels::Acc;
 
 /// Lanes per vector here; packed widths are multiples of it.
 pub(super) const W: usize = 16;
@@ -61,80 +63,41 @@ macro_rules! by_rows {
     };
 }
 
-/// `out[r][j] = Σₑ a[r][e] · bt[e][j]` for `r < rows ≤ R`, `e < n`, `j < w` (`w` a multiple
-/// of 16).
-pub(super) fn rows_by_cols(
-    a: Rows<'_>,
-    rows: usize,
-    n: usize,
-    bt: Rows<'_>,
-    w: usize,
-    out: RowsMut<'_>,
-) {
-    debug_assert!(rows <= R && w % W == 0);
-    by_rows!(rows, rows_by_cols_n(a, n, bt, w, out))
-}
-
-fn rows_by_cols_n<const N: usize>(a: Rows<'_>, n: usize, bt: Rows<'_>, w: usize, out: RowsMut<'_>) {
-    let a: [&[f32]; N] = std::array::from_fn(|r| &a.data[r * a.stride..][..n]);
-    let mut j = 0;
-    while j + 2 * W <= w {
-        let (mut lo, mut hi) = ([f32x16::ZERO; N], [f32x16::ZERO; N]);
-        for e in 0..n {
-            let b = &bt.data[e * bt.stride + j..][..2 * W];
-            let (b0, b1) = (load(b), load(&b[W..]));
-            for r in 0..N {
-                let x = f32x16::splat(a[r][e]);
-                lo[r] = x.mul_add(b0, lo[r]);
-                hi[r] = x.mul_add(b1, hi[r]);
-            }
-        }
-        for r in 0..N {
-            let o = &mut out.data[r * out.stride + j..][..2 * W];
-            store(lo[r], o);
-            store(hi[r], &mut o[W..]);
-        }
-        j += 2 * W;
-    }
-    if j < w {
-        let mut lo = [f32x16::ZERO; N];
-        for e in 0..n {
-            let b0 = load(&bt.data[e * bt.stride + j..]);
-            for r in 0..N {
-                lo[r] = f32x16::splat(a[r][e]).mul_add(b0, lo[r]);
-            }
-        }
-        for r in 0..N {
-            store(lo[r], &mut out.data[r * out.stride + j..]);
-        }
-    }
-}
-
-/// `out[r][c] += Σⱼ p[r][j] · b[j][c]` for `r < rows ≤ R`, `j < w`, `c < n` (`n` a multiple
-/// of 16).
-pub(super) fn add_rows(
+/// `out[r][c] = Σⱼ p[r][j] · b[j][c]` (`Acc::Write`) or `+=` it (`Acc::Add`), for
+/// `r < rows ≤ R`, `j < w`, `c < n` (`n` a multiple of 16).
+pub(super) fn rows_times(
     p: Rows<'_>,
     rows: usize,
     w: usize,
     b: Rows<'_>,
     n: usize,
     out: RowsMut<'_>,
+    acc: Acc,
 ) {
     debug_assert!(rows <= R && n % W == 0);
-    by_rows!(rows, add_rows_n(p, w, b, n, out))
+    by_rows!(rows, rows_times_n(p, w, b, n, out, acc))
 }
 
-fn add_rows_n<const N: usize>(p: Rows<'_>, w: usize, b: Rows<'_>, n: usize, out: RowsMut<'_>) {
+fn rows_times_n<const N: usize>(
+    p: Rows<'_>,
+    w: usize,
+    b: Rows<'_>,
+    n: usize,
+    out: RowsMut<'_>,
+    acc: Acc,
+) {
     let p: [&[f32]; N] = std::array::from_fn(|r| &p.data[r * p.stride..][..w]);
     let mut c = 0;
     while c < n {
         // two vectors of columns per pass when there are two: 2·N accumulators
         let two = c + 2 * W <= n;
         let (mut lo, mut hi) = ([f32x16::ZERO; N], [f32x16::ZERO; N]);
-        for r in 0..N {
-            lo[r] = load(&out.data[r * out.stride + c..]);
-            if two {
-                hi[r] = load(&out.data[r * out.stride + c + W..]);
+        if acc == Acc::Add {
+            for r in 0..N {
+                lo[r] = load(&out.data[r * out.stride + c..]);
+                if two {
+                    hi[r] = load(&out.data[r * out.stride + c + W..]);
+                }
             }
         }
         if two {
