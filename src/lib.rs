@@ -79,7 +79,7 @@ pub mod shape;
 pub mod tensor;
 
 pub use error::{Error, Result};
-pub use graph::{Backward, Graph, Scope, Var};
+pub use graph::{grad, Backward, GradOptions, Graph, Scope, Var};
 pub use kernels::simd_level;
 pub use mask::Mask;
 pub use ops::conv::{Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions};
@@ -92,7 +92,7 @@ pub use tensor::Tensor;
 /// Everything a training loop needs, in one import.
 pub mod prelude {
     pub use crate::error::{Error, Result};
-    pub use crate::graph::{Backward, Graph, Scope, Var};
+    pub use crate::graph::{grad, Backward, GradOptions, Graph, Scope, Var};
     pub use crate::loss::{CrossEntropy, Reduction};
     pub use crate::mask::Mask;
     pub use crate::nn::{

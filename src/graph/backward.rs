@@ -34,6 +34,10 @@ pub(crate) fn run(out: Var<'_>, opts: &Backward) -> Result<()> {
             shape: node.shape.to_vec(),
         });
     }
+    if opts.creates_graph() {
+        let given = opts.output_gradient().map(|t| scope.input(t));
+        return super::higher::backward_create(out, given);
+    }
     let seed_given = opts.output_gradient();
     if let Some(t) = seed_given {
         if !crate::shape::same(t.shape(), node.shape) {
@@ -134,7 +138,7 @@ pub(crate) fn run(out: Var<'_>, opts: &Backward) -> Result<()> {
 
 /// Fails if `out` reaches a node released by an earlier backward, writing nothing else than
 /// the reachability marks of this pass.
-fn check_not_released(out: &Node<'_>, pass: u32) -> Result<()> {
+pub(super) fn check_not_released(out: &Node<'_>, pass: u32) -> Result<()> {
     out.mark.set(pass);
     let mut cur = Some(out);
     while let Some(n) = cur {

@@ -30,6 +30,8 @@
 
 mod arena;
 mod backward;
+mod grad_sink;
+mod higher;
 mod node;
 mod pool;
 mod record;
@@ -39,6 +41,8 @@ mod sink;
 mod tests;
 mod var;
 
+pub(crate) use grad_sink::GradSink;
+pub use higher::{grad, GradOptions};
 pub(crate) use node::{Node, Rule};
 pub(crate) use scope::ParamsView;
 pub use scope::Scope;

@@ -53,6 +53,15 @@ impl<'g> Scope<'g> {
         }
     }
 
+    /// A constant of `shape` whose element `i` is `f(i)`, built in the arena (masks and
+    /// derivative factors of the differentiable backward forms).
+    pub(crate) fn const_from_fn(&'g self, shape: &[usize], f: impl FnMut(usize) -> f32) -> Var<'g> {
+        let shape = self.shape_in_arena(shape);
+        let n = shape.iter().product();
+        let data = self.bump.alloc_slice_fill_iter((0..n).map(f));
+        self.wrap(self.bump.alloc(Node::new(shape, data, Kind::Const)))
+    }
+
     /// Records the result of an op. `data` must have `shape`'s element count. If any input
     /// requires grad (and recording is on) the node gets `rule` and joins the tape; otherwise
     /// it is a constant and `rule` is dropped unused.

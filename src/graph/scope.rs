@@ -45,6 +45,9 @@ pub struct Scope<'g> {
     pub(super) written: Written,
     /// The shape of every 0-d node: empty, but pointing into the arena (see `shape_in_arena`).
     pub(super) scalar_shape: &'g [usize],
+    /// The differentiable gradients of leaves and parameters left by backward with
+    /// create_graph ([`Var::grad_var`]), by node.
+    pub(super) grad_vars: RefCell<Vec<(*const Node<'g>, Var<'g>)>>,
     /// `'g` is invariant: vars of two different scopes never unify.
     _invariant: PhantomData<Cell<&'g ()>>,
 }
@@ -60,6 +63,7 @@ impl<'g> Scope<'g> {
             pass: Cell::new(0),
             released: Cell::new(false),
             pool: Pool::new(),
+            grad_vars: RefCell::new(Vec::new()),
             scalar_shape: &bump.alloc_slice_fill_copy(1, 0usize)[..0],
             _invariant: PhantomData,
         }
@@ -241,6 +245,36 @@ impl<'g> Scope<'g> {
 
     pub(crate) fn wrap(&'g self, node: &'g Node<'g>) -> Var<'g> {
         Var::new(node, self)
+    }
+
+    /// A constant of `shape` with `v` in every element.
+    pub(crate) fn full_const(&'g self, shape: &[usize], v: f32) -> Var<'g> {
+        let shape = self.shape_in_arena(shape);
+        let data = self.bump.alloc_slice_fill_copy(shape.iter().product(), v);
+        self.wrap(self.bump.alloc(Node::new(shape, data, Kind::Const)))
+    }
+
+    /// The differentiable gradient backward with create_graph left for `node`.
+    pub(crate) fn grad_var_of(&self, node: &Node<'g>) -> Option<Var<'g>> {
+        let key = node as *const Node<'g>;
+        let vars = self.grad_vars.borrow();
+        vars.iter().find(|(k, _)| *k == key).map(|&(_, v)| v)
+    }
+
+    /// Keeps `g` as `node`'s differentiable gradient.
+    pub(crate) fn set_grad_var(&self, node: &Node<'g>, g: Var<'g>) {
+        let key = node as *const Node<'g>;
+        let mut vars = self.grad_vars.borrow_mut();
+        match vars.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = g,
+            None => vars.push((key, g)),
+        }
+    }
+
+    /// Forgets `node`'s differentiable gradient (its `.grad` was zeroed or cleared).
+    pub(crate) fn clear_grad_var(&self, node: &Node<'g>) {
+        let key = node as *const Node<'g>;
+        self.grad_vars.borrow_mut().retain(|(k, _)| *k != key);
     }
 
     fn node_from(&'g self, shape: &[usize], data: &[f32], kind: Kind<'g>) -> Var<'g> {

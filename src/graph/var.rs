@@ -107,6 +107,13 @@ impl<'g> Var<'g> {
         self.node.grad.set(slot);
         t
     }
+    /// The gradient of this leaf or parameter as a `Var`, left by the last
+    /// [`Backward::create_graph`] pass that reached it: a graph node when that gradient
+    /// depends on values that require grad, so it can be differentiated again (PyTorch's
+    /// `x.grad` after `backward(create_graph=True)`). `None` otherwise.
+    pub fn grad_var(&self) -> Option<Var<'g>> {
+        self.scope.grad_var_of(self.node)
+    }
     /// Sets a leaf's gradient to zeros in place if it has one (`x.grad.zero_()`).
     pub fn zero_grad(&self) {
         if !matches!(self.node.kind, Kind::Leaf) {
@@ -117,12 +124,14 @@ impl<'g> Var<'g> {
             g.fill(0.0);
         }
         self.node.grad.set(slot);
+        self.scope.clear_grad_var(self.node);
     }
     /// Sets a leaf's gradient to `None` (`x.grad = None`, PyTorch's `set_to_none`); the next
     /// backward writes it instead of adding.
     pub fn set_grad_none(&self) {
         if matches!(self.node.kind, Kind::Leaf) {
             self.node.grad.set(None);
+            self.scope.clear_grad_var(self.node);
         }
     }
     /// The same value cut from the graph: a constant that shares the data (no copy).
@@ -180,6 +189,7 @@ impl<'g> Var<'g> {
 #[derive(Clone, Debug, Default)]
 pub struct Backward {
     retain: bool,
+    create: bool,
     gradient: Option<Tensor>,
 }
 
@@ -188,6 +198,31 @@ impl Backward {
     pub fn retain_graph() -> Self {
         Backward {
             retain: true,
+            create: false,
+            gradient: None,
+        }
+    }
+    /// Record the backward pass as graph nodes, so that the gradients it produces can be
+    /// differentiated again (PyTorch's `create_graph=True`; implies retain_graph). Leaves and
+    /// parameters still accumulate the values; their gradients as `Var`s are
+    /// [`Var::grad_var`].
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let x = g.leaf(Tensor::scalar(4.0));
+    ///     x.powf(3.0).backward_with(&Backward::create_graph())?;
+    ///     let dx = x.grad_var().unwrap();                   // 3x² = 48, a graph node
+    ///     x.zero_grad();
+    ///     dx.backward()?;                                   // d(3x²)/dx = 6x = 24
+    ///     assert_eq!(x.grad().unwrap().item(), 24.0);
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    pub fn create_graph() -> Self {
+        Backward {
+            retain: true,
+            create: true,
             gradient: None,
         }
     }
@@ -195,6 +230,7 @@ impl Backward {
     pub fn gradient(g: Tensor) -> Self {
         Backward {
             retain: false,
+            create: false,
             gradient: Some(g),
         }
     }
@@ -203,9 +239,13 @@ impl Backward {
         self.gradient = Some(g);
         self
     }
-    /// Whether these options keep the graph.
+    /// Whether these options keep the graph (create_graph implies it).
     pub fn retains_graph(&self) -> bool {
-        self.retain
+        self.retain || self.create
+    }
+    /// Whether these options record the backward pass.
+    pub fn creates_graph(&self) -> bool {
+        self.create
     }
     pub(crate) fn output_gradient(&self) -> Option<&Tensor> {
         self.gradient.as_ref()

@@ -159,8 +159,8 @@ pub enum Unary {
     },
 }
 
-const SQRT_2_OVER_PI: f32 = 0.797_884_6;
-const GELU_C: f32 = 0.044_715;
+pub(crate) const SQRT_2_OVER_PI: f32 = 0.797_884_6;
+pub(crate) const GELU_C: f32 = 0.044_715;
 const INV_SQRT_2PI: f32 = 0.398_942_3;
 
 /// `xᵖ` with PyTorch's special exponents (see the module doc).

@@ -23,8 +23,9 @@
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
+use super::grad_forms::sum_to;
 use crate::error::{or_panic, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::binary::{
     backward, backward_general, forward, forward_one, forward_same, mul_backward_both,
     Binary as Bin,
@@ -52,6 +53,51 @@ impl<'g> Rule<'g> for BinaryRule {
     }
     fn backward_splat(&self, node: &Node<'g>, g: f32, sink: &mut Sink<'_, 'g>) -> bool {
         splat_backward(self.0, node, g, sink)
+    }
+    fn backward_graph(
+        &self,
+        node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let (a, b) = (sink.input(0), sink.input(1));
+        let scope = sink.scope();
+        // the winner of max/min takes the gradient; a tie gives it to neither (as the fused rule)
+        let wins = |first: bool| -> Result<Var<'g>> {
+            let (wa, wb) = scope.no_grad(|| -> Result<_> {
+                Ok((
+                    a.try_broadcast_to(node.shape)?,
+                    b.try_broadcast_to(node.shape)?,
+                ))
+            })?;
+            let (da, db) = (wa.data(), wb.data());
+            let max = matches!(self.0, Bin::Max);
+            Ok(scope.const_from_fn(node.shape, |i| {
+                let (x, y) = if first {
+                    (da[i], db[i])
+                } else {
+                    (db[i], da[i])
+                };
+                f32::from(if max { x > y } else { x < y })
+            }))
+        };
+        for which in 0..2 {
+            if !sink.needs(which) {
+                continue;
+            }
+            let d = match (self.0, which) {
+                (Bin::Add, _) | (Bin::Sub, 0) => g,
+                (Bin::Sub, _) => -g,
+                (Bin::Mul, 0) => g * b,
+                (Bin::Mul, _) => g * a,
+                (Bin::Div, 0) => g / b,
+                (Bin::Div, _) => -(g * a) / (b * b),
+                (Bin::Max | Bin::Min, w) => g * wins(w == 0)?,
+            };
+            let shape = if which == 0 { a.shape() } else { b.shape() };
+            sink.put(which, sum_to(d, shape)?)?;
+        }
+        Ok(())
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let (a, b) = (node.inputs[0], node.inputs[1]);

@@ -7,6 +7,7 @@ mod batch_norm;
 mod binary;
 pub(crate) mod conv;
 mod dropout;
+pub(crate) mod grad_forms;
 mod indices;
 pub(crate) mod linear;
 mod matmul;

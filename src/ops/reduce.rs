@@ -20,7 +20,7 @@
 //! the mistake where it happens instead).
 
 use crate::error::{or_panic, Error, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::reduce::{broadcast_axis, sum, sum64, sum_axis, AxisLayout};
 use crate::shape::normalize_axis;
 use crate::shape::Dims;
@@ -58,6 +58,25 @@ struct SumRule {
 impl<'g> Rule<'g> for SumRule {
     fn name(&self) -> &'static str {
         self.name
+    }
+    fn backward_graph(
+        &self,
+        _node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        // dx = scale·g, broadcast back along the reduced axis
+        let l = self.l;
+        let x = sink.input(0);
+        let dx = (g.try_reshape(&[l.outer, 1, l.inner])?)
+            .try_broadcast_to(&[l.outer, l.len, l.inner])?
+            .try_reshape(x.shape())?;
+        let dx = if self.scale == 1.0 {
+            dx
+        } else {
+            dx * self.scale
+        };
+        sink.put(0, dx)
     }
     fn backward(&self, _node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         if self.l.outer == 1 && self.l.inner == 1 {

@@ -23,7 +23,7 @@ mod join;
 mod split;
 
 use crate::error::{or_panic, Error, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::layout::strided_copy;
 use crate::kernels::Acc;
 use crate::shape::{normalize_axis, numel, same, Dims};
@@ -34,6 +34,15 @@ struct Reshape;
 impl<'g> Rule<'g> for Reshape {
     fn name(&self) -> &'static str {
         "reshape"
+    }
+    fn backward_graph(
+        &self,
+        _node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let shape = sink.input(0).shape();
+        sink.put(0, g.try_reshape(shape)?)
     }
     fn backward(&self, _node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         sink.put(0, g);
@@ -51,6 +60,19 @@ struct Permute<'g> {
 impl<'g> Rule<'g> for Permute<'g> {
     fn name(&self) -> &'static str {
         self.name
+    }
+    fn backward_graph(
+        &self,
+        _node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        // the inverse permutation: input dim perm[k] is output dim k
+        let mut inverse = Dims::zeros(self.perm.len());
+        for (k, &p) in self.perm.iter().enumerate() {
+            inverse[p] = k;
+        }
+        sink.put(0, g.try_permute(&inverse)?)
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         if self.shared {
@@ -73,6 +95,15 @@ struct BroadcastTo;
 impl<'g> Rule<'g> for BroadcastTo {
     fn name(&self) -> &'static str {
         "broadcast_to"
+    }
+    fn backward_graph(
+        &self,
+        _node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let shape = sink.input(0).shape();
+        sink.put(0, super::grad_forms::sum_to(g, shape)?)
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         sink.put_reduced(0, g, node.shape);

@@ -28,7 +28,9 @@
 //! in [`kernels::vmath`](crate::kernels::vmath)) split over threads above a grain size. Powers
 //! follow PyTorch's special exponents (`x ** 0.5` is `sqrt`, `x ** 2` is `x * x`, ...).
 
-use crate::graph::{Node, Rule, Sink, Var};
+use super::grad_forms::{map_const, normal_cdf, normal_pdf};
+use crate::error::Result;
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::unary::{
     backward, backward_in_place, backward_splat, forward, forward_one, Unary as Un,
 };
@@ -78,6 +80,57 @@ impl<'g> Rule<'g> for UnaryRule {
         let (x, y, op) = (node.inputs[0].data, node.data, self.0);
         sink.with(0, |out, acc| backward_splat(op, x, y, g, out, acc));
         true
+    }
+    fn backward_graph(
+        &self,
+        _node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let dx = graph_backward(self.0, sink.input(0), sink.output(), g);
+        sink.put(0, dx)
+    }
+}
+
+/// `f'(x)·g` in ops, differentiable again in `x`, `y` and `g`. Piecewise-linear ops (relu,
+/// abs, clamp, leaky_relu) multiply by a constant read off `x`: their second derivative is
+/// zero wherever it exists, as in PyTorch.
+fn graph_backward<'g>(op: Un, x: Var<'g>, y: Var<'g>, g: Var<'g>) -> Var<'g> {
+    use crate::kernels::unary::{GELU_C, SQRT_2_OVER_PI};
+    let slope = |x: Var<'g>| map_const(x, |v| op.grad(v, 0.0, 1.0));
+    match op {
+        Un::Neg => -g,
+        Un::Exp => g * y,
+        Un::Log => g / x,
+        Un::Sqrt => g / (y * 2.0),
+        Un::Tanh => g * (1.0 - y * y),
+        Un::Sigmoid => g * (y * (1.0 - y)),
+        Un::Relu | Un::Abs | Un::Clamp { .. } | Un::LeakyRelu { .. } => g * slope(x),
+        Un::GeluErf => g * (normal_cdf(x) + x * normal_pdf(x)),
+        Un::GeluTanh => {
+            let x2 = x * x;
+            let t = ((x + x2 * x * GELU_C) * SQRT_2_OVER_PI).tanh();
+            let du = (x2 * (3.0 * GELU_C) + 1.0) * SQRT_2_OVER_PI;
+            g * ((t + 1.0) * 0.5 + x * 0.5 * (1.0 - t * t) * du)
+        }
+        Un::Softplus { beta, threshold } => {
+            // σ(βx) below the threshold, 1 above it
+            let below = map_const(x, |v| f32::from(beta * v <= threshold));
+            g * ((x * beta).sigmoid() * below + (1.0 - below))
+        }
+        Un::Sin => g * x.cos(),
+        Un::Cos => -(g * x.sin()),
+        Un::Pow(0.0) => g * 0.0,
+        Un::Pow(p) => g * (x.powf(p - 1.0) * p),
+        Un::Silu => {
+            let s = x.sigmoid();
+            g * (s * (x * (1.0 - s) + 1.0))
+        }
+        Un::Elu { alpha } => {
+            // 1 above 0; α·eˣ = y + α at or below it
+            let below = map_const(x, |v| f32::from(v <= 0.0));
+            g * ((y + alpha) * below + (1.0 - below))
+        }
     }
 }
 
