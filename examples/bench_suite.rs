@@ -32,6 +32,8 @@ mod cnn;
 mod gpt;
 #[path = "bench_suite/harness.rs"]
 mod harness;
+#[path = "bench_suite/penalty.rs"]
+mod penalty;
 
 use arenagrad::kernels::gemm::{matmul, Mat};
 use arenagrad::kernels::Acc;
@@ -56,6 +58,12 @@ const WORKLOADS: &[(&str, usize, usize, Workload)] = &[
     ("cnn_bn_32x32_b32_sgd", 10, 2, cnn::cnn),
     ("gpt_char_4l_128d_t64_b12_adamw", 20, 3, gpt::gpt),
     ("attention_causal_b8_h4_t256_e32", 20, 3, gpt::attention),
+    (
+        "grad_penalty_mlp_256_b64_adam",
+        50,
+        5,
+        penalty::grad_penalty,
+    ),
 ];
 
 fn normal(rng: &mut Rng, shape: &[usize]) -> Tensor {

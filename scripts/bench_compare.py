@@ -38,6 +38,7 @@ WORKLOADS = [
     "cnn_bn_32x32_b32_sgd",
     "gpt_char_4l_128d_t64_b12_adamw",
     "attention_causal_b8_h4_t256_e32",
+    "grad_penalty_mlp_256_b64_adam",
 ]
 # the metric printed next to the time, when the workload has one
 METRIC = {

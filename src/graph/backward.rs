@@ -27,6 +27,18 @@ use crate::error::{Error, Result};
 use crate::kernels::Acc;
 
 pub(crate) fn run(out: Var<'_>, opts: &Backward) -> Result<()> {
+    let scope = out.scope();
+    if opts.creates_graph() || !scope.leaf_hooks() {
+        return walk(out, opts);
+    }
+    // leaves and parameters with hooks gather this pass's gradient apart (`hooks.rs`)
+    let stashed = scope.stash_hooked();
+    let r = walk(out, opts);
+    let finished = scope.finish_hooked(stashed);
+    r.and(finished)
+}
+
+fn walk(out: Var<'_>, opts: &Backward) -> Result<()> {
     let node = out.node();
     let scope = out.scope();
     if !node.requires_grad {
@@ -105,7 +117,7 @@ pub(crate) fn run(out: Var<'_>, opts: &Backward) -> Result<()> {
                 let mut sink = Sink::new(scope, n);
                 let grad_out = match n.splat.take() {
                     // one value in every element, read as such by the rule
-                    Some(v) if rule.backward_splat(n, v, &mut sink) => None,
+                    Some(v) if !n.hooked.get() && rule.backward_splat(n, v, &mut sink) => None,
                     Some(v) => {
                         let buf = scope.grad_buffer(n.numel());
                         crate::kernels::elementwise::fill(buf, v, Acc::Write);
@@ -114,6 +126,9 @@ pub(crate) fn run(out: Var<'_>, opts: &Backward) -> Result<()> {
                     None => Some(n.grad.take().expect("a reached node has a gradient")),
                 };
                 if let Some(grad_out) = grad_out {
+                    if n.hooked.get() {
+                        scope.apply_hooks_buf(n, grad_out)?;
+                    }
                     rule.backward_mut(n, grad_out, &mut sink);
                     match sink.moved() {
                         // the rule passed its gradient through: the buffer is now that input's

@@ -155,6 +155,11 @@ pub(crate) fn backward_create<'g>(out: Var<'g>, given: Option<Var<'g>>) -> Resul
     )?;
     let grads = walk(scope, &[out], &seeds, true, true)?;
     for (node, g) in grads.iter() {
+        let g = if node.hooked.get() && !matches!(node.kind, Kind::Op(_)) {
+            scope.apply_hooks(node, g)?
+        } else {
+            g
+        };
         match node.kind {
             Kind::Leaf => {
                 // the gradient Var tracks `.grad`: the earlier one (recorded or plain) plus this
@@ -280,6 +285,11 @@ fn walk<'g>(
             // the entry stays: `grad` may have been asked for this intermediate value
             if let Some(g) = grads.get(n) {
                 grads.pending -= 1;
+                let g = if n.hooked.get() {
+                    scope.apply_hooks(n, g)?
+                } else {
+                    g
+                };
                 let mut sink = GradSink::new(scope, n, &mut grads);
                 if create {
                     rule.backward_graph(n, g, &mut sink)?;

@@ -32,6 +32,7 @@ mod arena;
 mod backward;
 mod grad_sink;
 mod higher;
+mod hooks;
 mod node;
 mod pool;
 mod record;

@@ -89,6 +89,8 @@ pub(crate) struct Node<'g> {
     pub grad_pass: Cell<u32>,
     /// Set when a backward without retain_graph has run this node's rule.
     pub freed: Cell<bool>,
+    /// Set when the node has a gradient hook or retains its gradient (`hooks.rs`).
+    pub hooked: Cell<bool>,
 }
 
 impl<'g> Node<'g> {
@@ -105,6 +107,7 @@ impl<'g> Node<'g> {
             mark: Cell::new(0),
             grad_pass: Cell::new(0),
             freed: Cell::new(false),
+            hooked: Cell::new(false),
         }
     }
 

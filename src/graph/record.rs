@@ -177,6 +177,11 @@ impl<'g> Scope<'g> {
         }
     }
 
+    /// Parameter `index`'s has-grad flag.
+    pub(crate) fn param_flag(&self, index: usize) -> &std::cell::Cell<bool> {
+        &self.params_view().has_grad[index]
+    }
+
     /// The store's flat gradient buffer.
     pub(crate) fn param_grads(&self) -> RefMut<'_, &'g mut [f32]> {
         self.params_view().grads.borrow_mut()

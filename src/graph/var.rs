@@ -94,9 +94,14 @@ impl<'g> Var<'g> {
     }
 
     /// The accumulated gradient of a leaf, `None` before any backward reached it (PyTorch's
-    /// `.grad`). Intermediate values return `None`, like PyTorch without `retain_grad`. For a
+    /// `.grad`). Intermediate values return `None` unless [`retain_grad`](Self::retain_grad)
+    /// was called on them, as in PyTorch. For a
     /// parameter, read the gradient from the `ParamStore` after the scope ends.
     pub fn grad(&self) -> Option<Tensor> {
+        if let Kind::Op(_) = self.node.kind {
+            let g = self.scope.retained(self.node)?;
+            return Some(Tensor::new(g.to_vec(), self.node.shape).expect("grad matches shape"));
+        }
         if !matches!(self.node.kind, Kind::Leaf) {
             return None;
         }
@@ -114,6 +119,58 @@ impl<'g> Var<'g> {
     pub fn grad_var(&self) -> Option<Var<'g>> {
         self.scope.grad_var_of(self.node)
     }
+    /// Keeps this intermediate value's gradient, so that [`grad`](Self::grad) returns it after
+    /// backward (PyTorch's `retain_grad()`); it accumulates over backward passes as a leaf's
+    /// does. Does nothing on a value that does not require grad; a leaf keeps its gradient
+    /// anyway.
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let x = g.leaf(Tensor::scalar(3.0));
+    ///     let h = x * x;
+    ///     h.retain_grad();
+    ///     (h * 2.0).backward()?;
+    ///     assert_eq!(h.grad().unwrap().item(), 2.0);
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    pub fn retain_grad(&self) {
+        if let Kind::Op(_) = self.node.kind {
+            self.scope.add_retain(self.node);
+        }
+    }
+
+    /// Registers a gradient hook (PyTorch's `register_hook`): during each backward that
+    /// reaches this value, `f` receives the gradient flowing into it as a `Var` and may return
+    /// a replacement of the same shape (`None` keeps it). On an op's result the hook runs
+    /// once its gradient is complete, before it flows on; on a leaf or a parameter it runs on
+    /// the pass's whole gradient before that is accumulated into `.grad` (for a parameter, at
+    /// the end of the pass). In a recorded backward (create_graph) the gradient is a graph
+    /// node and what `f` builds is recorded too. A replacement of another shape makes
+    /// backward fail with [`Error::GradShape`](crate::Error::GradShape) (the pass stops
+    /// midway). Does nothing on a value that does not require grad.
+    ///
+    /// The hook is `'static` and works for any scope: it owns what it captures (share state
+    /// through an `Rc<Cell<..>>`), and builds from the gradient `Var` it is given (its
+    /// `scope()` makes constants).
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// Graph::new().run(|g| {
+    ///     let x = g.leaf(Tensor::from_slice(&[1.0, -2.0]));
+    ///     x.register_hook(|grad| Some(grad.clamp(Some(-1.0), Some(1.0))));   // clip what reaches x
+    ///     (x * 5.0).sum().backward()?;
+    ///     assert_eq!(x.grad().unwrap().to_vec(), vec![1.0, 1.0]);
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    pub fn register_hook(&self, f: impl for<'a> Fn(Var<'a>) -> Option<Var<'a>> + 'static) {
+        if self.node.requires_grad {
+            self.scope.add_hook(self.node, std::rc::Rc::new(f));
+        }
+    }
+
     /// Sets a leaf's gradient to zeros in place if it has one (`x.grad.zero_()`).
     pub fn zero_grad(&self) {
         if !matches!(self.node.kind, Kind::Leaf) {
