@@ -61,11 +61,24 @@ pub(crate) struct GradSink<'s, 'g> {
     scope: &'g Scope<'g>,
     node: &'g Node<'g>,
     grads: &'s mut Grads<'g>,
+    /// For `grad`: the mark of the nodes that lead to a requested input (only those need a
+    /// gradient); `None` when every input that requires grad does.
+    wanted: Option<u32>,
 }
 
 impl<'s, 'g> GradSink<'s, 'g> {
-    pub(crate) fn new(scope: &'g Scope<'g>, node: &'g Node<'g>, grads: &'s mut Grads<'g>) -> Self {
-        GradSink { scope, node, grads }
+    pub(crate) fn new(
+        scope: &'g Scope<'g>,
+        node: &'g Node<'g>,
+        grads: &'s mut Grads<'g>,
+        wanted: Option<u32>,
+    ) -> Self {
+        GradSink {
+            scope,
+            node,
+            grads,
+            wanted,
+        }
     }
 
     /// Input `i` of the node, as a `Var` (differentiable when it requires grad).
@@ -84,16 +97,18 @@ impl<'s, 'g> GradSink<'s, 'g> {
         self.scope
     }
 
-    /// Whether input `i` needs a gradient.
+    /// Whether input `i` needs a gradient: it requires grad and, for `grad`, leads to one of
+    /// the requested inputs (a rule computes nothing for the others).
     pub(crate) fn needs(&self, i: usize) -> bool {
-        self.node.inputs[i].requires_grad
+        let input = self.node.inputs[i];
+        input.requires_grad && self.wanted.is_none_or(|m| input.mark.get() == m)
     }
 
     /// Adds `g` to input `i`'s gradient; nothing when the input needs none. `g` must have the
     /// input's shape: a rule that breaks this gets an error naming it, not a wrong sum.
     pub(crate) fn put(&mut self, i: usize, g: Var<'g>) -> Result<()> {
         let input = self.node.inputs[i];
-        if !input.requires_grad {
+        if !self.needs(i) {
             return Ok(());
         }
         if !crate::shape::same(g.shape(), input.shape) {

@@ -124,7 +124,14 @@ pub fn grad<'g>(
         }
     }
     let seeds = seeds("grad", scope, outputs, opts.grad_outputs)?;
-    let grads = walk(scope, outputs, &seeds, opts.create, opts.retains_graph())?;
+    let grads = walk(
+        scope,
+        outputs,
+        &seeds,
+        Some(inputs),
+        opts.create,
+        opts.retains_graph(),
+    )?;
     let mut out = Vec::with_capacity(inputs.len());
     for (index, x) in inputs.iter().enumerate() {
         match grads.get(x.node()) {
@@ -153,7 +160,7 @@ pub(crate) fn backward_create<'g>(out: Var<'g>, given: Option<Var<'g>>) -> Resul
         &[out],
         (!given.is_empty()).then_some(given),
     )?;
-    let grads = walk(scope, &[out], &seeds, true, true)?;
+    let grads = walk(scope, &[out], &seeds, None, true, true)?;
     for (node, g) in grads.iter() {
         let g = if node.hooked.get() && !matches!(node.kind, Kind::Op(_)) {
             scope.apply_hooks(node, g)?
@@ -258,12 +265,14 @@ fn seeds<'g>(
 }
 
 /// Walks the tape from the outputs, running each reached rule's differentiable form; returns
-/// the gradients left at leaves, parameters and (for `grad`) any input node. Nodes are marked
-/// released only once the whole walk has succeeded.
+/// the gradients left at leaves, parameters and (for `grad`) any input node. With `only`,
+/// gradients flow only towards those inputs. Nodes are marked released only once the whole
+/// walk has succeeded.
 fn walk<'g>(
     scope: &'g Scope<'g>,
     outputs: &[Var<'g>],
     seeds: &[Var<'g>],
+    only: Option<&[Var<'g>]>,
     create: bool,
     retain: bool,
 ) -> Result<Grads<'g>> {
@@ -273,6 +282,7 @@ fn walk<'g>(
             check_not_released(o.node(), pass)?;
         }
     }
+    let wanted = only.map(|inputs| mark_wanted(scope, inputs));
     let mut grads = Grads::new();
     for (o, &s) in outputs.iter().zip(seeds) {
         grads.add(o.node(), s)?;
@@ -285,12 +295,16 @@ fn walk<'g>(
             // the entry stays: `grad` may have been asked for this intermediate value
             if let Some(g) = grads.get(n) {
                 grads.pending -= 1;
+                if wanted.is_some_and(|m| n.mark.get() != m) {
+                    cur = n.prev; // leads to no requested input
+                    continue;
+                }
                 let g = if n.hooked.get() {
                     scope.apply_hooks(n, g)?
                 } else {
                     g
                 };
-                let mut sink = GradSink::new(scope, n, &mut grads);
+                let mut sink = GradSink::new(scope, n, &mut grads, wanted);
                 if create {
                     rule.backward_graph(n, g, &mut sink)?;
                 } else {
@@ -308,4 +322,26 @@ fn walk<'g>(
         }
     }
     Ok(grads)
+}
+
+/// Marks, with a fresh pass id that it returns, the requested inputs and every op node that
+/// depends on one of them (in creation order, so an input's mark is set before its consumers
+/// look): the nodes a gradient for `inputs` has to pass through.
+fn mark_wanted<'g>(scope: &'g Scope<'g>, inputs: &[Var<'g>]) -> u32 {
+    let mark = scope.next_pass();
+    for x in inputs {
+        x.node().mark.set(mark);
+    }
+    let mut tape: Vec<&'g Node<'g>> = Vec::new();
+    let mut cur = scope.tape.get();
+    while let Some(n) = cur {
+        tape.push(n);
+        cur = n.prev;
+    }
+    for n in tape.into_iter().rev() {
+        if n.inputs.iter().any(|i| i.mark.get() == mark) {
+            n.mark.set(mark);
+        }
+    }
+    mark
 }
