@@ -35,6 +35,7 @@
 //! `Mean` of nothing is NaN, as PyTorch's.
 
 mod class;
+mod forms;
 mod pointwise;
 #[cfg(test)]
 mod tests;

@@ -17,7 +17,11 @@
 //! Every optim.json trajectory (tests/parity/optim.rs) is replayed step by step with its optimizer
 //! and compared after each step.
 //!
-//! Each autograd.json scenario is its own test that replays the scenario's `torch_code` and
+//! Every higher.json case (tests/parity/higher.rs): the first-order gradients recorded with
+//! create_graph, then the gradient of `Σ <v, G>` with respect to the inputs and to the output
+//! gradient, against PyTorch's double backward.
+//!
+//! Each autograd.json scenario (and each higher.json one) is its own test that replays the scenario's `torch_code` and
 //! checks every expected key; inputs and expected values come from the file.
 
 mod parity;
@@ -457,4 +461,108 @@ fn scenario_l_sgd_minimise_quadratic() {
     sc.value("f trajectory", Tensor::from_slice(&fs));
     sc.value("final x", params.tensor(p));
     sc.finish();
+}
+
+/// Every second-order case of higher.json.
+#[test]
+fn higher_order_matches_pytorch() {
+    let failures = parity::higher::run_higher_file();
+    assert!(
+        failures.is_empty(),
+        "{} higher.json cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Replays higher.json's scenario `name` as [`scenario`] does autograd.json's.
+fn scenario_higher(
+    name: &str,
+    body: impl for<'g> FnOnce(&'g Scope<'g>, &mut Scenario) -> Result<()>,
+) {
+    let Some(mut sc) = Scenario::load_higher(name) else {
+        return;
+    };
+    Graph::new()
+        .run(|g| body(g, &mut sc))
+        .expect("the replay itself");
+    sc.finish();
+}
+
+/// The only gradient of a one-output, one-input `grad` call.
+fn grad1<'g>(f: Var<'g>, x: Var<'g>, opts: &GradOptions<'_, 'g>) -> Result<Var<'g>> {
+    Ok(grad(&[f], &[x], opts)?[0].expect("x is used"))
+}
+
+#[test]
+fn scenario_r_second_derivative_of_cube() {
+    scenario_higher("r_second_derivative_of_cube", |g, sc| {
+        sc.assert_code("f = x**3");
+        let x = sc.var(g, "x");
+        let f = x.powf(3.0);
+        let d1 = grad1(f, x, &GradOptions::new().create_graph(true))?;
+        sc.value("g", d1.to_tensor());
+        sc.flag("g.requires_grad", d1.requires_grad());
+        let h = grad1(d1, x, &GradOptions::new().retain_graph(true))?;
+        sc.value("h", h.to_tensor());
+        d1.backward()?;
+        sc.tensor("x.grad", x.grad());
+        Ok(())
+    });
+}
+
+#[test]
+fn scenario_s_third_derivative() {
+    scenario_higher("s_third_derivative", |g, sc| {
+        sc.assert_code("f = torch.sin(x) * x**2");
+        let x = sc.var(g, "x");
+        let f = x.sin() * x.powf(2.0);
+        let create = GradOptions::new().create_graph(true);
+        let d1 = grad1(f, x, &create)?;
+        let d2 = grad1(d1, x, &create)?;
+        let d3 = grad1(d2, x, &GradOptions::new())?;
+        sc.value("d1", d1.to_tensor());
+        sc.value("d2", d2.to_tensor());
+        sc.value("d3", d3.to_tensor());
+        Ok(())
+    });
+}
+
+#[test]
+fn scenario_t_hessian_vector_product() {
+    scenario_higher("t_hessian_vector_product", |g, sc| {
+        sc.assert_code("f = torch.tanh(A @ w).sum() + 0.5 * (w ** 3).sum()");
+        sc.assert_code("torch.autograd.grad((gw * v).sum(), w)");
+        let (w, a, v) = (sc.var(g, "w"), sc.var(g, "A"), sc.var(g, "v"));
+        let f = a.try_matmul(w)?.tanh().sum() + (w.powf(3.0).sum() * 0.5);
+        let gw = grad1(f, w, &GradOptions::new().create_graph(true))?;
+        sc.value("grad", gw.to_tensor());
+        let hv = grad1((gw * v).sum(), w, &GradOptions::new())?;
+        sc.value("hv", hv.to_tensor());
+        Ok(())
+    });
+}
+
+#[test]
+fn scenario_u_gradient_penalty() {
+    scenario_higher("u_gradient_penalty", |g, sc| {
+        sc.assert_code("out = torch.tanh(x @ W1.T + b1) @ W2.T + b2");
+        sc.assert_code("gp = ((gx.pow(2).sum(1).sqrt() - 1) ** 2).mean()");
+        let x = sc.var(g, "x");
+        let (w1, b1) = (sc.var(g, "W1"), sc.var(g, "b1"));
+        let (w2, b2) = (sc.var(g, "W2"), sc.var(g, "b2"));
+        let hidden = (x.try_matmul(w1.try_transpose(0, 1)?)? + b1).tanh();
+        let out = hidden.try_matmul(w2.try_transpose(0, 1)?)? + b2;
+        let gx = grad1(out.sum(), x, &GradOptions::new().create_graph(true))?;
+        let norm = gx.powf(2.0).try_sum_axis(1, false)?.sqrt();
+        let gp = (norm - 1.0).powf(2.0).try_mean()?;
+        sc.value("gp", gp.to_tensor());
+        gp.backward()?;
+        sc.tensor("W1.grad", w1.grad());
+        sc.tensor("b1.grad", b1.grad());
+        sc.tensor("W2.grad", w2.grad());
+        sc.tensor("b2.grad", b2.grad());
+        sc.tensor("x.grad", x.grad());
+        Ok(())
+    });
 }

@@ -1,9 +1,10 @@
 //! Class losses on `[N, C]` scores and `N` class indices: `cross_entropy` (fused log-sum-exp,
 //! label smoothing) and `nll_loss`. The maths is in the [parent module](super).
 
+use super::forms::class_grad;
 use super::{reduce, upstream, CrossEntropy, Reduction};
 use crate::error::{Error, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::loss::{cross_entropy_backward, cross_entropy_rows, nll_backward, nll_rows};
 
 #[derive(Clone, Copy)]
@@ -36,6 +37,21 @@ struct ClassRule<'g> {
 impl<'g> Rule<'g> for ClassRule<'g> {
     fn name(&self) -> &'static str {
         self.kind.name()
+    }
+    fn backward_graph(
+        &self,
+        _node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let smoothing = match self.kind {
+            Kind::CrossEntropy { eps } => Some(eps),
+            Kind::Nll => None,
+        };
+        let (t, ignore) = (self.targets, self.ignore);
+        let reduce = (self.reduction, self.count);
+        let dx = class_grad(sink.input(0), g, t, ignore, smoothing, reduce)?;
+        sink.put(0, dx)
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let x = node.inputs[0];

@@ -3,9 +3,10 @@
 //!
 //! Nothing is saved: backward reads the two inputs, which live in the arena anyway.
 
+use super::forms::{pointwise_partials, upstream as upstream_var};
 use super::{reduce, upstream, Reduction};
 use crate::error::{Error, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::loss::{pointwise_backward, pointwise_forward, Pointwise};
 
 #[derive(Clone, Copy)]
@@ -18,6 +19,18 @@ struct PointRule {
 impl<'g> Rule<'g> for PointRule {
     fn name(&self) -> &'static str {
         self.op
+    }
+    fn backward_graph(
+        &self,
+        _node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let (x, t) = (sink.input(0), sink.input(1));
+        let u = upstream_var(self.reduction, g, x.shape(), x.numel())?;
+        let (dx, dt) = pointwise_partials(self.kind, x, t)?;
+        sink.put(0, dx.try_mul(u)?)?;
+        sink.put(1, dt.try_mul(u)?)
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let (x, t) = (node.inputs[0].data, node.inputs[1].data);

@@ -7,11 +7,15 @@
 //! online softmax; the node saves only the per-row log-sum-exp (`L` floats per pair), never
 //! the `[L, S]` probabilities, so the arena grows linearly in the sequence length.
 //!
+//! The differentiable form (`backward_graph`, for create_graph and `grad`) materialises the
+//! probabilities with ops instead: see [`attention_graph`](super::attention_graph).
+//!
 //! A query row whose mask allows no key gets the output 0 and passes no gradient: what
 //! PyTorch 2.15's CPU kernel returns for it (its math fallback would give NaN).
 
+use super::attention_graph::attention_grads;
 use crate::error::{or_panic, Error, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::attention::{backward, forward, Dims as KDims, Mask as KMask};
 use crate::mask::Mask;
 use crate::shape::Dims;
@@ -28,6 +32,14 @@ struct Attention<'g> {
 impl<'g> Rule<'g> for Attention<'g> {
     fn name(&self) -> &'static str {
         "scaled_dot_product_attention"
+    }
+    fn backward_graph(
+        &self,
+        _node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        attention_grads(self.dims, self.mask, self.scale, g, sink)
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let [q, k, v] = [0, 1, 2].map(|i| node.inputs[i].data);

@@ -7,14 +7,21 @@
 //! given. Then `y = x̂·w + b` (w = 1, b = 0 when absent). The formulas and the backward are in
 //! [`kernels::batch_norm`](crate::kernels::batch_norm).
 //!
+//! The differentiable form (`backward_graph`) views the input as one row of `N·L` values per
+//! channel (`[N, C, L]` permuted to `[C, N·L]`). Training: the formulas of
+//! [`norm_forms`](super::norm_forms), with the batch mean and `rstd` recomputed from `x` in ops
+//! (they depend on it). Evaluation: the statistics are constants, so `dx = g·w·rstd`,
+//! `dw = Σ g·x̂` with `x̂ = (x − mean)·rstd`, `db = Σ g`.
+//!
 //! The running statistics are plain `f32` slices owned by the caller (a module's non-trainable
 //! buffers), not graph values: they get no gradient, and training mode writes them once per
 //! forward. Saved: the per-channel mean and `rstd` (2·C floats, the batch's or the running
 //! ones), from which backward recomputes `x̂`; the mode decides whether the statistics' own
 //! dependence on `x` enters `dx`.
 
+use super::norm_forms::{norm_dx, normalized};
 use crate::error::{or_panic, Error, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::batch_norm::{
     backward_sums, batch_norm, batch_norm_backward_w, batch_norm_backward_x, batch_stats, rstd_of,
     update_running, ChannelLayout,
@@ -78,6 +85,7 @@ struct BatchNormRule<'g> {
     mean: &'g [f32],
     rstd: &'g [f32],
     train: bool,
+    eps: f32,
     /// Positions of weight and bias among the node's inputs (x is input 0).
     w: Option<usize>,
     b: Option<usize>,
@@ -86,6 +94,53 @@ struct BatchNormRule<'g> {
 impl<'g> Rule<'g> for BatchNormRule<'g> {
     fn name(&self) -> &'static str {
         "batch_norm"
+    }
+    fn backward_graph(
+        &self,
+        node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let l = self.l;
+        let scope = sink.scope();
+        // [N, C, ...] as [C, N·L], and back
+        let rows = |v: Var<'g>| -> Result<Var<'g>> {
+            v.try_reshape(&[l.n, l.c, l.l])?
+                .try_permute(&[1, 0, 2])?
+                .try_reshape(&[l.c, l.n * l.l])
+        };
+        let back = |v: Var<'g>| -> Result<Var<'g>> {
+            v.try_reshape(&[l.c, l.n, l.l])?
+                .try_permute(&[1, 0, 2])?
+                .try_reshape(node.shape)
+        };
+        let (x2, g2) = (rows(sink.input(0))?, rows(g)?);
+        let (xhat, rstd) = if self.train {
+            normalized(x2, self.eps, true)?
+        } else {
+            let mean = scope.try_input_slice(self.mean, &[l.c, 1])?;
+            let rstd = scope.try_input_slice(self.rstd, &[l.c, 1])?;
+            (x2.try_sub(mean)?.try_mul(rstd)?, rstd)
+        };
+        if sink.needs(0) {
+            let gh = match self.w {
+                Some(i) => g2.try_mul(sink.input(i).try_reshape(&[l.c, 1])?)?,
+                None => g2,
+            };
+            let dx = if self.train {
+                norm_dx(gh, xhat, rstd, true)?
+            } else {
+                gh.try_mul(rstd)?
+            };
+            sink.put(0, back(dx)?)?;
+        }
+        if let Some(i) = self.w.filter(|&i| sink.needs(i)) {
+            sink.put(i, g2.try_mul(xhat)?.try_sum_axis(1, false)?)?;
+        }
+        if let Some(i) = self.b.filter(|&i| sink.needs(i)) {
+            sink.put(i, g2.try_sum_axis(1, false)?)?;
+        }
+        Ok(())
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let (x, l, mean, rstd) = (node.inputs[0].data, self.l, self.mean, self.rstd);
@@ -174,7 +229,10 @@ impl<'g> Var<'g> {
         check_len(shape, bias.map(|b| b.shape()), c)?;
         let scope = self.scope();
         let (mean, rstd) = (scope.alloc_out(c), scope.alloc_out(c));
-        let train = matches!(mode, BatchNormMode::Train { .. });
+        let (train, eps) = match mode {
+            BatchNormMode::Train { eps, .. } => (true, eps),
+            BatchNormMode::Eval { eps, .. } => (false, eps),
+        };
         match mode {
             BatchNormMode::Train {
                 running,
@@ -227,6 +285,7 @@ impl<'g> Var<'g> {
             mean,
             rstd,
             train,
+            eps,
             w,
             b,
         };

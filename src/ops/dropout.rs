@@ -1,13 +1,16 @@
 //! Dropout: `y = x · m`, with `m = 1/(1 − p)` with probability `1 − p` and 0 otherwise, drawn
 //! from a seeded [`Rng`]; `dx = dy · m`.
 //!
+//! The differentiable form (`backward_graph`) is `g · m` with `m` a constant: the mask does not
+//! depend on `x`, so the second derivative in `x` is zero and the one in `g` is `m`.
+//!
 //! The mask is saved as its scale factors (one `f32` per element, an arena slice), so backward
 //! is one multiply and needs neither the input nor the generator. Like `F.dropout`: identity
 //! when not training or when `p = 0` (the same var is returned, no node, no random draws), all
 //! zeros (and zero gradient) when `p = 1`.
 
 use crate::error::{Error, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::elementwise::zip_acc;
 use crate::kernels::Acc;
 use crate::rng::Rng;
@@ -21,6 +24,15 @@ struct DropoutRule<'g> {
 impl<'g> Rule<'g> for DropoutRule<'g> {
     fn name(&self) -> &'static str {
         "dropout"
+    }
+    fn backward_graph(
+        &self,
+        node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let mask = sink.scope().try_input_slice(self.mask, node.shape)?;
+        sink.put(0, g.try_mul(mask)?)
     }
     fn backward(&self, _node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         sink.with(0, |out, acc| zip_acc(g, self.mask, out, acc, |g, m| g * m));

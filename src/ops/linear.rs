@@ -13,12 +13,15 @@
 //! | dW | `dyᵀ · x` (GEMM) | `dyᵀ` is `dy` with swapped strides |
 //! | db | the column sums of `dy` | |
 //!
+//! The differentiable form (`backward_graph`) is the same table in `matmul`, `transpose` and
+//! `sum_axis` ops on `dy` and `x` flattened to `[n, out]` and `[n, in]`.
+//!
 //! Saved: nothing; backward reads `x`, `W` and `dy` in place. A fused rule also keeps this op
 //! independent of the general `matmul` op (torch.matmul semantics, batching) and gives one node
 //! per layer instead of three.
 
 use crate::error::{Error, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::gemm::{matmul, Mat};
 use crate::kernels::reduce::{broadcast_axis, sum_axis, AxisLayout};
 use crate::kernels::Acc;
@@ -38,6 +41,28 @@ struct LinearRule;
 impl<'g> Rule<'g> for LinearRule {
     fn name(&self) -> &'static str {
         "linear"
+    }
+    fn backward_graph(
+        &self,
+        node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let (x, w) = (sink.input(0), sink.input(1));
+        let (out_f, in_f) = (w.shape()[0], w.shape()[1]);
+        let n = x.numel() / in_f;
+        let dy = g.try_reshape(&[n, out_f])?;
+        if sink.needs(0) {
+            sink.put(0, dy.try_matmul(w)?.try_reshape(x.shape())?)?;
+        }
+        if sink.needs(1) {
+            let x2 = x.try_reshape(&[n, in_f])?;
+            sink.put(1, dy.try_transpose(0, 1)?.try_matmul(x2)?)?;
+        }
+        if node.inputs.len() == 3 && sink.needs(2) {
+            sink.put(2, dy.try_sum_axis(0, false)?)?;
+        }
+        Ok(())
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let (x, w) = (node.inputs[0], node.inputs[1]);

@@ -6,6 +6,11 @@
 //! dims that broadcast by NumPy rules (`[2,1,3,4]·[5,4,6] → [2,5,3,6]`). Nothing is saved:
 //! backward reads both operands from the arena.
 //!
+//! The differentiable form (`backward_graph`) writes the same two products with `matmul` and
+//! `transpose` ops on `A₂`, `B₂` (the operands with a 1-D one's unit dim restored) and `dC₂`
+//! (`dC` with those dims restored): `dA₂ = dC₂·B₂ᵀ`, `dB₂ = A₂ᵀ·dC₂`, each summed over the batch
+//! dims its operand was broadcast along (`sum_to`) and reshaped back.
+//!
 //! Every product is one call of [`kernels::gemm::matmul`](crate::kernels::gemm::matmul) on strided views; a transpose is a
 //! [`Mat::t`] view, never a copy, and the sink's [`Acc`] is GEMM's write/add mode. Layouts:
 //! - The right operand has no batch (its batch dims are all 1; N-D·2-D, 2-D·2-D, any·1-D): the
@@ -15,8 +20,9 @@
 //!   accumulates in place: the first batch reading a matrix stores with the sink's mode, later
 //!   ones with `Acc::Add` — no temporary, no reduction pass.
 
+use super::grad_forms::sum_to;
 use crate::error::{or_panic, Error, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::gemm::{matmul as gemm, Mat};
 use crate::kernels::Acc;
 use crate::shape::{numel, Dims};
@@ -156,6 +162,38 @@ struct Matmul;
 impl<'g> Rule<'g> for Matmul {
     fn name(&self) -> &'static str {
         "matmul"
+    }
+    fn backward_graph(
+        &self,
+        node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let (a, b) = (sink.input(0), sink.input(1));
+        // a 1-D operand as a row [1, k] (left) or a column [k, 1] (right)
+        let a2 = match a.shape() {
+            &[k] => a.try_reshape(&[1, k])?,
+            _ => a,
+        };
+        let b2 = match b.shape() {
+            &[k] => b.try_reshape(&[k, 1])?,
+            _ => b,
+        };
+        // dC with the dims the 1-D operands dropped: [*batch, m, n]
+        let dropped = usize::from(a.rank() > 1) + usize::from(b.rank() > 1);
+        let batch = &node.shape[..node.shape.len() - dropped];
+        let mut shape = batch.to_vec();
+        shape.extend([a2.shape()[a2.rank() - 2], b2.shape()[b2.rank() - 1]]);
+        let g2 = g.try_reshape(&shape)?;
+        if sink.needs(0) {
+            let da = g2.try_matmul(b2.try_transpose(-1, -2)?)?;
+            sink.put(0, sum_to(da, a2.shape())?.try_reshape(a.shape())?)?;
+        }
+        if sink.needs(1) {
+            let db = a2.try_transpose(-1, -2)?.try_matmul(g2)?;
+            sink.put(1, sum_to(db, b2.shape())?.try_reshape(b.shape())?)?;
+        }
+        Ok(())
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         if node.data.is_empty() {

@@ -3,6 +3,7 @@
 //! [`Result`](crate::Result) plus a panicking `x` with the same message.
 
 mod attention;
+mod attention_graph;
 mod batch_norm;
 mod binary;
 pub(crate) mod conv;
@@ -13,6 +14,7 @@ pub(crate) mod linear;
 mod matmul;
 mod max;
 mod norm;
+mod norm_forms;
 mod pad;
 mod pool;
 mod reduce;

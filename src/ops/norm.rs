@@ -7,11 +7,16 @@
 //! - `dx = rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ · x̂))` per row,
 //! - `dw = Σ_rows g · x̂`, `db = Σ_rows g`.
 //!
+//! The differentiable form (`backward_graph`) is the same in ops ([`norm_forms`](super::norm_forms)),
+//! with `μ` and `rstd` recomputed from `x` so that second derivatives see their dependence on
+//! it.
+//!
 //! Saved: the per-row `μ` and `rstd` (two arena slices of `rows` floats), from which `x̂` is
 //! recomputed from the input rather than stored (`D` times smaller than saving `x̂`).
 
+use super::norm_forms::{norm_dx, normalized};
 use crate::error::{or_panic, Error, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::rowwise::{
     layer_norm, layer_norm_backward_b, layer_norm_backward_w, layer_norm_backward_x,
 };
@@ -21,6 +26,7 @@ struct LayerNormRule<'g> {
     d: usize,
     mean: &'g [f32],
     rstd: &'g [f32],
+    eps: f32,
     /// Positions of weight and bias among the node's inputs (x is input 0).
     w: Option<usize>,
     b: Option<usize>,
@@ -29,6 +35,32 @@ struct LayerNormRule<'g> {
 impl<'g> Rule<'g> for LayerNormRule<'g> {
     fn name(&self) -> &'static str {
         "layer_norm"
+    }
+    fn backward_graph(
+        &self,
+        node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let x = sink.input(0);
+        let rows = [x.numel() / self.d, self.d];
+        let (x2, g2) = (x.try_reshape(&rows)?, g.try_reshape(&rows)?);
+        let (xhat, rstd) = normalized(x2, self.eps, true)?;
+        if sink.needs(0) {
+            let gh = match self.w {
+                Some(i) => g2.try_mul(sink.input(i))?,
+                None => g2,
+            };
+            let dx = norm_dx(gh, xhat, rstd, true)?;
+            sink.put(0, dx.try_reshape(node.shape)?)?;
+        }
+        if let Some(i) = self.w.filter(|&i| sink.needs(i)) {
+            sink.put(i, g2.try_mul(xhat)?.try_sum_axis(0, false)?)?;
+        }
+        if let Some(i) = self.b.filter(|&i| sink.needs(i)) {
+            sink.put(i, g2.try_sum_axis(0, false)?)?;
+        }
+        Ok(())
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let (x, d, mean, rstd) = (node.inputs[0].data, self.d, self.mean, self.rstd);
@@ -119,6 +151,7 @@ impl<'g> Var<'g> {
             d,
             mean,
             rstd,
+            eps,
             w,
             b,
         };

@@ -6,24 +6,54 @@
 //! - `dx = rstd · (ĝ − x̂ · mean(ĝ · x̂))` per row,
 //! - `dw = Σ_rows g · x̂`.
 //!
+//! The differentiable form (`backward_graph`) is the same in ops ([`norm_forms`](super::norm_forms)),
+//! with `rstd` recomputed from `x` so that second derivatives see its dependence on it.
+//!
 //! `ε` defaults to PyTorch's `torch.finfo(float32).eps` (`f32::EPSILON`, 1.19e-7) when `None`.
 //! Saved: the per-row `rstd` (one arena slice of `rows` floats); `x̂` is recomputed from the
 //! input. The loops are [`kernels::rowwise::rms_norm`](crate::kernels::rowwise::rms_norm).
 
+use super::norm_forms::{norm_dx, normalized};
 use crate::error::{or_panic, Error, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::rowwise::{rms_norm, rms_norm_backward_w, rms_norm_backward_x};
 
 #[derive(Clone, Copy)]
 struct RmsNormRule<'g> {
     d: usize,
     rstd: &'g [f32],
+    eps: f32,
     has_weight: bool,
 }
 
 impl<'g> Rule<'g> for RmsNormRule<'g> {
     fn name(&self) -> &'static str {
         "rms_norm"
+    }
+    fn backward_graph(
+        &self,
+        node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let x = sink.input(0);
+        let rows = [x.numel() / self.d, self.d];
+        let (x2, g2) = (x.try_reshape(&rows)?, g.try_reshape(&rows)?);
+        let (xhat, rstd) = normalized(x2, self.eps, false)?;
+        let w = self.has_weight.then(|| sink.input(1));
+        if sink.needs(0) {
+            let gh = match w {
+                Some(w) => g2.try_mul(w.try_reshape(&[self.d])?)?,
+                None => g2,
+            };
+            let dx = norm_dx(gh, xhat, rstd, false)?;
+            sink.put(0, dx.try_reshape(node.shape)?)?;
+        }
+        if let Some(w) = w.filter(|_| sink.needs(1)) {
+            let dw = g2.try_mul(xhat)?.try_sum_axis(0, false)?;
+            sink.put(1, dw.try_reshape(w.shape())?)?;
+        }
+        Ok(())
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let (x, d, rstd) = (node.inputs[0].data, self.d, self.rstd);
@@ -92,6 +122,7 @@ impl<'g> Var<'g> {
         let rule = RmsNormRule {
             d,
             rstd,
+            eps,
             has_weight: weight.is_some(),
         };
         Ok(match weight {

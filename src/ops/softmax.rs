@@ -7,13 +7,17 @@
 //! | softmax | e^{x−m} / Σ e^{x−m} | y · (g − Σ_k g_k y_k) |
 //! | log_softmax | x − m − ln Σ e^{x−m} | g − e^y · Σ_k g_k |
 //!
+//! The differentiable forms (`backward_graph`) are the same two formulas in ops on the tensor
+//! seen as `[outer, len, inner]`, reading `y` as the node itself, so a second derivative goes
+//! through softmax (or log_softmax) again.
+//!
 //! Both backward rules read only the output (dfdx's "uses fx"), so nothing is saved beyond the
 //! output value, which lives in the arena anyway. The axis may be any one: the kernels walk
 //! rows of an `[outer, len, inner]` layout at stride `inner`. As in PyTorch a 0-d input accepts
 //! axis 0 or -1 (softmax gives 1, log_softmax 0), and an empty input gives an empty output.
 
 use crate::error::{or_panic, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::reduce::AxisLayout;
 use crate::kernels::rowwise::{log_softmax, log_softmax_backward, softmax, softmax_backward};
 
@@ -32,6 +36,24 @@ impl<'g> Rule<'g> for SoftmaxRule {
         } else {
             "softmax"
         }
+    }
+    fn backward_graph(
+        &self,
+        _node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let l = self.l;
+        let rows = [l.outer, l.len, l.inner];
+        let (y, g3) = (sink.output().try_reshape(&rows)?, g.try_reshape(&rows)?);
+        let dx = if self.log {
+            // g − e^y · Σ_k g_k
+            g3.try_sub(y.exp().try_mul(g3.try_sum_axis(1, true)?)?)?
+        } else {
+            // y · (g − Σ_k g_k y_k)
+            y.try_mul(g3.try_sub(g3.try_mul(y)?.try_sum_axis(1, true)?)?)?
+        };
+        sink.put(0, dx.try_reshape(g.shape())?)
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let (y, l) = (node.data, self.l);

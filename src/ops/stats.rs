@@ -5,6 +5,10 @@
 //! | `logsumexp(a, keepdim)` | `m + ln Σ_k e^{x_k − m}`, m the max along `a` | `g · e^{x − y}` | nothing (x and y are in the arena) |
 //! | `var(a, c, keepdim)` | `Σ_k (x_k − μ)² / max(0, n − c)` | `g · 2(x − μ)/(n − c)` | μ per output |
 //!
+//! The differentiable forms (`backward_graph`) write the same `dx` in ops on the input seen as
+//! `[outer, len, inner]`: logsumexp reads `y` as the node itself; var recomputes `μ` from the
+//! input (`mean_axis`), so that the second derivative sees `μ`'s dependence on `x`.
+//!
 //! Both accumulate in `f64` ([`kernels::reduce::logsumexp`](crate::kernels::reduce::logsumexp),
 //! [`kernels::reduce::var`](crate::kernels::reduce::var)): logsumexp subtracts the max first so
 //! no exponential overflows, var takes two passes (mean, then squared deviations) so a large
@@ -13,7 +17,7 @@
 
 use super::reduce::reduce_axis;
 use crate::error::{or_panic, Error, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::reduce::{logsumexp, logsumexp_backward, var, var_backward, AxisLayout};
 
 #[derive(Clone, Copy)]
@@ -24,6 +28,20 @@ struct LogSumExp {
 impl<'g> Rule<'g> for LogSumExp {
     fn name(&self) -> &'static str {
         "logsumexp"
+    }
+    fn backward_graph(
+        &self,
+        _node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        // g · e^{x − y}
+        let (x, l) = (sink.input(0), self.l);
+        let x3 = x.try_reshape(&[l.outer, l.len, l.inner])?;
+        let y = sink.output().try_reshape(&[l.outer, 1, l.inner])?;
+        let g3 = g.try_reshape(&[l.outer, 1, l.inner])?;
+        let dx = g3.try_mul(x3.try_sub(y)?.exp())?;
+        sink.put(0, dx.try_reshape(x.shape())?)
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let (x, y) = (node.inputs[0].data, node.data);
@@ -41,6 +59,21 @@ struct Var_<'g> {
 impl<'g> Rule<'g> for Var_<'g> {
     fn name(&self) -> &'static str {
         "var"
+    }
+    fn backward_graph(
+        &self,
+        _node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        // g · 2(x − μ)/(n − c), μ recomputed from x
+        let (x, l) = (sink.input(0), self.l);
+        let x3 = x.try_reshape(&[l.outer, l.len, l.inner])?;
+        let g3 = g.try_reshape(&[l.outer, 1, l.inner])?;
+        let scale = (2.0 / (l.len as f64 - self.correction as f64)) as f32;
+        let centred = x3.try_sub(x3.try_mean_axis(1, true)?)?;
+        let dx = g3.try_mul(centred)? * scale;
+        sink.put(0, dx.try_reshape(x.shape())?)
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let (x, l, c) = (node.inputs[0].data, self.l, self.correction);

@@ -1,4 +1,4 @@
-//! One autograd.json scenario: its inputs, and its expected items checked by key.
+//! One autograd.json (or higher.json) scenario: its inputs, and its expected items checked by key.
 //!
 //! A replay records what arenagrad produced under each key; [`Scenario::finish`] fails if a
 //! value differs, an expected error did not happen, or an expected key was never produced
@@ -28,12 +28,25 @@ impl Scenario {
         let list = file
             .as_array()
             .expect("autograd.json is a list of scenarios");
+        Scenario::find("autograd.json", list, name)
+    }
+
+    /// The scenario named `name` of higher.json (its `"scenarios"` list), as [`Scenario::load`].
+    pub fn load_higher(name: &str) -> Option<Scenario> {
+        let file = load("higher.json")?;
+        let list = file["scenarios"]
+            .as_array()
+            .expect("higher.json has a list of scenarios");
+        Scenario::find("higher.json", list, name)
+    }
+
+    fn find(file: &str, list: &[Value], name: &str) -> Option<Scenario> {
         let Some(v) = list.iter().find(|s| s["name"] == name) else {
             assert!(
                 !super::vectors::dir().1,
-                "scenario {name} missing from the committed file"
+                "scenario {name} missing from the committed {file}"
             );
-            eprintln!("scenario {name} not in this autograd.json: skipped");
+            eprintln!("scenario {name} not in this {file}: skipped");
             return None;
         };
         Some(Scenario {

@@ -1,0 +1,404 @@
+//! Second-order gradient checks of the differentiable backward forms (`Rule::backward_graph`)
+//! of matmul, linear, the softmax family, var, the norms, dropout, attention and the losses.
+//!
+//! [`gradgradcheck`] below is PyTorch's gradgradcheck written on `arenagrad::gradcheck::check`:
+//! for `y = f(x)` it checks the function `(x, u) ↦ Σ_i <∂<y, u>/∂x_i, w_i>`, where the
+//! first-order gradient is recorded with `grad(.., create_graph)`, the output gradient `u` is an
+//! input too, and the `w_i` are fixed weights. Backward through the recorded gradient (the
+//! analytic second derivative, with respect to `x` and to `u`) is compared with central
+//! differences of it. Inputs keep clear of kinks by far more than the step (l1/huber/smooth-l1
+//! differences away from 0 and the switch points).
+//!
+//! Each check also compares the recorded first-order gradients with the fused backward's (which
+//! gradcheck covers elsewhere), since gradgradcheck alone accepts a form that is consistently
+//! wrong at first order; a last test does so for dropout's mask and attention rows with no key,
+//! which no PyTorch vector covers, and checks that such a row passes no gradient.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::slice::from_ref;
+
+use arenagrad::gradcheck::{check, Report, Tolerance};
+use arenagrad::loss::{CrossEntropy, Reduction};
+use arenagrad::prelude::*;
+use arenagrad::rng::Rng;
+
+#[path = "common/xorshift.rs"]
+mod xorshift;
+use xorshift::XorShift;
+
+/// Fixed weights of `shape`, different for each `phase`.
+fn fixed(shape: &[usize], phase: f32) -> Tensor {
+    let n = shape.iter().product::<usize>();
+    let data = (0..n)
+        .map(|k| (0.9 * k as f32 + 1.3 * phase + 0.4).sin() + 0.25)
+        .collect();
+    Tensor::new(data, shape).expect("matching length")
+}
+
+/// PyTorch's gradgradcheck on top of `gradcheck::check` (named so that the library's own
+/// `gradcheck::gradgradcheck` can replace it): see the module doc.
+fn gradgradcheck<F>(inputs: &[Tensor], f: F, tol: &Tolerance) -> Result<Report, String>
+where
+    F: for<'g> Fn(&'g Scope<'g>, &[Var<'g>]) -> Result<Var<'g>>,
+{
+    let out_shape = Graph::new()
+        .run(|g| {
+            let v: Vec<Var<'_>> = inputs.iter().map(|t| g.input(t)).collect();
+            Ok(f(g, &v)?.shape().to_vec())
+        })
+        .map_err(|e| e.to_string())?;
+    let n = inputs.len();
+    let mut all = inputs.to_vec();
+    all.push(fixed(&out_shape, -1.0));
+    check(&all, |g, v| second_order(&f, n, g, v), tol).map_err(|e| e.to_string())
+}
+
+/// `Σ_i <∂<y, u>/∂x_i, w_i>` for `y = f(x)`, `x = v[..n]`, `u = v[n]`, the first-order
+/// gradient recorded with create_graph.
+fn second_order<'g, F>(f: &F, n: usize, g: &'g Scope<'g>, v: &[Var<'g>]) -> Result<Var<'g>>
+where
+    F: Fn(&'g Scope<'g>, &[Var<'g>]) -> Result<Var<'g>>,
+{
+    // gradcheck's finite differences pass constants: `grad` needs leaves of the same values
+    let x: Vec<Var<'g>> = v[..n]
+        .iter()
+        .map(|&x| {
+            if x.requires_grad() {
+                x
+            } else {
+                g.leaf(x.to_tensor())
+            }
+        })
+        .collect();
+    let y = f(g, &x)?;
+    let opts = GradOptions::new()
+        .grad_outputs(from_ref(&v[n]))
+        .create_graph(true)
+        .allow_unused(true);
+    let grads = grad(&[y], &x, &opts)?;
+    let mut s = g.scalar(0.0);
+    for (i, gi) in grads.iter().enumerate() {
+        if let Some(gi) = gi {
+            let w = g.input(fixed(gi.shape(), i as f32));
+            s = s + gi.try_mul(w)?.sum();
+        }
+    }
+    Ok(s)
+}
+
+/// Collects every failing check (errors and panics) for one report.
+struct Checks {
+    tol: Tolerance,
+    passed: usize,
+    failures: Vec<String>,
+}
+
+impl Checks {
+    fn new() -> Self {
+        Checks {
+            tol: Tolerance::default(),
+            passed: 0,
+            failures: Vec::new(),
+        }
+    }
+    fn run<F>(&mut self, name: &str, inputs: &[Tensor], f: F)
+    where
+        F: for<'g> Fn(&'g Scope<'g>, &[Var<'g>]) -> Result<Var<'g>>,
+    {
+        let shapes: Vec<&[usize]> = inputs.iter().map(Tensor::shape).collect();
+        let both = || first_order_matches(inputs, &f).and(gradgradcheck(inputs, &f, &self.tol));
+        match catch_unwind(AssertUnwindSafe(both)) {
+            Ok(Ok(_)) => self.passed += 1,
+            Ok(Err(e)) => self.failures.push(format!("{name} {shapes:?}: {e}")),
+            Err(_) => self.failures.push(format!("{name} {shapes:?}: panicked")),
+        }
+    }
+    fn finish(self, family: &str) {
+        println!("{family}: {} second-order checks passed", self.passed);
+        assert!(
+            self.failures.is_empty(),
+            "{family}: {} failed:\n{}",
+            self.failures.len(),
+            self.failures.join("\n")
+        );
+    }
+}
+
+#[test]
+fn gradgrad_matmul_linear() {
+    let mut c = Checks::new();
+    let mut r = XorShift::new(11);
+    let pairs: [(&[usize], &[usize]); 7] = [
+        (&[3, 4], &[4, 2]),
+        (&[2, 3, 4], &[4, 5]),
+        (&[2, 1, 3, 4], &[3, 4, 2]),
+        (&[4], &[2, 4, 3]),
+        (&[2, 3, 4], &[4]),
+        (&[4], &[4]),
+        (&[3], &[3, 2]),
+    ];
+    for (sa, sb) in pairs {
+        let (a, b) = (r.tensor(sa, -1.0, 1.0), r.tensor(sb, -1.0, 1.0));
+        c.run("matmul", &[a, b], |_, v| v[0].try_matmul(v[1]));
+    }
+    let (x, w, b) = (
+        r.tensor(&[2, 3, 4], -1.0, 1.0),
+        r.tensor(&[5, 4], -1.0, 1.0),
+        r.tensor(&[5], -1.0, 1.0),
+    );
+    c.run("linear", &[x.clone(), w.clone(), b], |_, v| {
+        v[0].try_linear(v[1], Some(v[2]))
+    });
+    c.run("linear (no bias)", &[x, w], |_, v| {
+        v[0].try_linear(v[1], None)
+    });
+    // a second-order use: the product of two linear maps, so d²/dx dW is not zero
+    let (x, w) = (r.tensor(&[3, 4], -1.0, 1.0), r.tensor(&[4, 4], -1.0, 1.0));
+    c.run("linear∘linear", &[x, w], |_, v| {
+        v[0].try_linear(v[1], None)?.try_linear(v[1], None)
+    });
+    c.finish("matmul/linear");
+}
+
+#[test]
+fn gradgrad_softmax_family_and_var() {
+    let mut c = Checks::new();
+    let mut r = XorShift::new(12);
+    for (shape, axis) in [(&[3, 5][..], -1), (&[4, 3][..], 0), (&[2, 3, 4][..], 1)] {
+        let x = r.tensor(shape, -2.0, 2.0);
+        c.run("softmax", from_ref(&x), |_, v| v[0].try_softmax(axis));
+        c.run("log_softmax", from_ref(&x), |_, v| {
+            v[0].try_log_softmax(axis)
+        });
+        c.run("logsumexp", from_ref(&x), |_, v| {
+            v[0].try_logsumexp(axis, false)
+        });
+        c.run("logsumexp keepdim", from_ref(&x), |_, v| {
+            v[0].try_logsumexp(axis, true)
+        });
+        for corr in [0, 1] {
+            c.run("var", from_ref(&x), |_, v| {
+                v[0].try_var(axis, corr, axis == 0)
+            });
+        }
+    }
+    c.finish("softmax/log_softmax/logsumexp/var");
+}
+
+#[test]
+fn gradgrad_norms() {
+    let mut c = Checks::new();
+    let mut r = XorShift::new(13);
+    let (x, w, b) = (
+        r.tensor(&[3, 5], -2.0, 2.0),
+        r.tensor(&[5], 0.5, 1.5),
+        r.tensor(&[5], -1.0, 1.0),
+    );
+    c.run("layer_norm", &[x.clone(), w.clone(), b], |_, v| {
+        v[0].try_layer_norm(Some(v[1]), Some(v[2]), 1e-5)
+    });
+    c.run("layer_norm (no affine)", from_ref(&x), |_, v| {
+        v[0].try_layer_norm(None, None, 1e-3)
+    });
+    c.run("rms_norm", &[x.clone(), w], |_, v| {
+        v[0].try_rms_norm(&[5], Some(v[1]), Some(1e-5))
+    });
+    let x3 = r.tensor(&[2, 2, 3], -2.0, 2.0);
+    c.run("rms_norm [2, 3], no weight", from_ref(&x3), |_, v| {
+        v[0].try_rms_norm(&[2, 3], None, None)
+    });
+    for shape in [&[5, 3][..], &[2, 3, 2, 2][..]] {
+        let x = r.tensor(shape, -2.0, 2.0);
+        let (w, b) = (r.tensor(&[3], 0.5, 1.5), r.tensor(&[3], -1.0, 1.0));
+        let inputs = [x.clone(), w, b];
+        c.run("batch_norm train", &inputs, |_, v| {
+            let mode = BatchNormMode::Train {
+                running: None,
+                momentum: 0.1,
+                eps: 1e-5,
+            };
+            v[0].try_batch_norm(Some(v[1]), Some(v[2]), mode)
+        });
+        c.run("batch_norm train (no affine)", from_ref(&x), |_, v| {
+            v[0].try_batch_norm(None, None, BatchNormMode::train(None))
+        });
+        c.run("batch_norm eval", &inputs, |_, v| {
+            let (mean, var) = ([0.2, -0.1, 0.3], [0.8, 1.5, 1.1]);
+            v[0].try_batch_norm(Some(v[1]), Some(v[2]), BatchNormMode::eval(&mean, &var))
+        });
+    }
+    c.finish("layer_norm/rms_norm/batch_norm");
+}
+
+#[test]
+fn gradgrad_class_losses() {
+    let mut c = Checks::new();
+    let mut r = XorShift::new(14);
+    let x = r.tensor(&[4, 5], -2.0, 2.0);
+    let t = [3, 0, 4, 3];
+    for reduction in [Reduction::Mean, Reduction::Sum, Reduction::None] {
+        for (label_smoothing, ignore_index) in [(0.0, None), (0.2, None), (0.1, Some(3))] {
+            let opts = CrossEntropy {
+                reduction,
+                label_smoothing,
+                ignore_index,
+            };
+            c.run("cross_entropy", from_ref(&x), |_, v| {
+                v[0].cross_entropy_with(&t, &opts)
+            });
+            c.run("nll_loss", from_ref(&x), |_, v| {
+                v[0].try_log_softmax(-1)?
+                    .nll_loss_with(&t, reduction, ignore_index)
+            });
+        }
+    }
+    let row = r.tensor(&[6], -2.0, 2.0);
+    c.run("cross_entropy [C]", from_ref(&row), |_, v| {
+        v[0].cross_entropy(&[2])
+    });
+    c.finish("cross_entropy/nll_loss");
+}
+
+#[test]
+fn gradgrad_pointwise_losses() {
+    let mut c = Checks::new();
+    let mut r = XorShift::new(15);
+    let x = r.tensor(&[2, 4], -2.0, 2.0);
+    // differences x − t of ±0.2..0.4 and ±1.3..1.8: away from 0 and from the switch points 1, 0.5
+    let d: Vec<f32> = [0.3, -0.25, 1.5, -1.7, 0.35, -1.4, 0.22, 1.8].to_vec();
+    let t = Tensor::new(
+        x.data().iter().zip(&d).map(|(a, d)| a - d).collect(),
+        &[2, 4],
+    )
+    .unwrap();
+    let p = r.tensor(&[2, 4], 0.0, 1.0);
+    for red in [Reduction::Mean, Reduction::Sum, Reduction::None] {
+        let xt = [x.clone(), t.clone()];
+        c.run("mse", &xt, |_, v| v[0].mse_loss_with(v[1], red));
+        c.run("l1", &xt, |_, v| v[0].l1_loss_with(v[1], red));
+        c.run("huber", &xt, |_, v| v[0].huber_loss_with(v[1], 1.0, red));
+        c.run("smooth_l1", &xt, |_, v| {
+            v[0].smooth_l1_loss_with(v[1], 0.5, red)
+        });
+        c.run("bce_with_logits", &[x.clone(), p.clone()], |_, v| {
+            v[0].bce_with_logits_with(v[1], red)
+        });
+        // through a nonlinearity, so the constant-factor losses have non-zero second derivatives
+        c.run("l1 of tanh", &xt, |_, v| {
+            v[0].tanh().l1_loss_with(v[1], red)
+        });
+    }
+    c.finish("pointwise losses");
+}
+
+#[test]
+fn gradgrad_dropout_and_attention() {
+    let mut c = Checks::new();
+    let mut r = XorShift::new(16);
+    let x = r.tensor(&[3, 4], -2.0, 2.0);
+    // the same seed in every evaluation: the same mask
+    c.run("dropout∘tanh", from_ref(&x), |_, v| {
+        v[0].tanh().dropout(0.3, &mut Rng::seed(7), true)
+    });
+    let (q, k, v) = (
+        r.tensor(&[2, 3, 4], -1.0, 1.0),
+        r.tensor(&[2, 5, 4], -1.0, 1.0),
+        r.tensor(&[2, 5, 3], -1.0, 1.0),
+    );
+    let qkv = [q, k, v];
+    c.run("attention", &qkv, |_, a| {
+        a[0].try_scaled_dot_product_attention(a[1], a[2], None, false, None)
+    });
+    c.run("attention causal", &qkv, |_, a| {
+        a[0].try_scaled_dot_product_attention(a[1], a[2], None, true, Some(0.7))
+    });
+    // query 1 may attend to no key
+    let mask = Mask::from_fn(3, 5, |i, j| i != 1 && (i + j) % 2 == 0);
+    c.run("attention masked", &qkv, |_, a| {
+        a[0].try_scaled_dot_product_attention(a[1], a[2], Some(&mask), false, None)
+    });
+    c.finish("dropout/attention");
+}
+
+/// The recorded first-order gradients (`grad`) against the fused backward's, element by
+/// element (`|a − b| ≤ 1e-5 + 1e-4·|a|`): gradgradcheck alone would accept a form that is
+/// consistently wrong at first order.
+fn first_order_matches<F>(inputs: &[Tensor], f: F) -> Result<(), String>
+where
+    F: for<'g> Fn(&'g Scope<'g>, &[Var<'g>]) -> Result<Var<'g>>,
+{
+    let mut bad = Vec::new();
+    Graph::new()
+        .run(|g| {
+            let vars: Vec<Var<'_>> = inputs.iter().map(|t| g.leaf(t)).collect();
+            let y = f(g, &vars)?;
+            let u = g.input(fixed(y.shape(), 3.0));
+            let opts = GradOptions::new()
+                .grad_outputs(from_ref(&u))
+                .retain_graph(true)
+                .allow_unused(true);
+            let recorded = grad(&[y], &vars, &opts)?;
+            y.backward_with(&Backward::gradient(u.to_tensor()))?;
+            for (k, (x, rec)) in vars.iter().zip(&recorded).enumerate() {
+                let zeros = || vec![0.0; x.numel()];
+                let fused = x.grad().map_or_else(zeros, Tensor::into_vec);
+                let rec = rec.map_or_else(zeros, |r| r.to_vec());
+                for (i, (a, b)) in fused.iter().zip(&rec).enumerate() {
+                    if (a - b).abs() > 1e-5 + 1e-4 * a.abs() || a.is_nan() != b.is_nan() {
+                        bad.push(format!("input {k} [{i}]: fused {a}, recorded {b}"));
+                    }
+                }
+            }
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
+    if bad.is_empty() {
+        Ok(())
+    } else {
+        bad.truncate(3);
+        Err(format!("first order: {}", bad.join(", ")))
+    }
+}
+
+#[test]
+fn recorded_matches_fused_dropout_and_masked_attention() {
+    let mut r = XorShift::new(17);
+    let x = r.tensor(&[4, 6], -2.0, 2.0);
+    first_order_matches(from_ref(&x), |_, v| {
+        v[0].dropout(0.4, &mut Rng::seed(3), true)
+    })
+    .unwrap();
+    let qkv = [
+        r.tensor(&[2, 1, 4, 3], -1.0, 1.0),
+        r.tensor(&[2, 1, 5, 3], -1.0, 1.0),
+        r.tensor(&[2, 1, 5, 2], -1.0, 1.0),
+    ];
+    // query 0 and query 3 attend to no key: zero output and zero gradient in both paths
+    let mask = Mask::from_fn(4, 5, |i, j| i != 0 && i != 3 && j <= i);
+    first_order_matches(&qkv, |_, a| {
+        a[0].try_scaled_dot_product_attention(a[1], a[2], Some(&mask), false, None)
+    })
+    .unwrap();
+    Graph::new()
+        .run(|g| {
+            let vars: Vec<Var<'_>> = qkv.iter().map(|t| g.leaf(t)).collect();
+            let y = vars[0].try_scaled_dot_product_attention(
+                vars[1],
+                vars[2],
+                Some(&mask),
+                false,
+                None,
+            )?;
+            let opts = GradOptions::new().create_graph(true);
+            let dq = grad(&[y.sum()], &vars[..1], &opts)?[0].unwrap().to_vec();
+            // rows 0 and 3 of each [4, 3] query block
+            for b in 0..2 {
+                for row in [0, 3] {
+                    let start = b * 12 + row * 3;
+                    assert_eq!(&dq[start..start + 3], &[0.0; 3]);
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
