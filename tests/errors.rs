@@ -579,6 +579,9 @@ fn one_of_each() -> Vec<Error> {
             errors.push(g.input(Tensor::zeros(&[0])?).try_max().unwrap_err());
             errors.push(x.try_permute(&[0, 0]).unwrap_err());
             errors.push(x.backward().unwrap_err());
+            // grad with respect to a leaf the output does not use, without allow_unused
+            let unused = g.leaf(Tensor::scalar(1.0));
+            errors.push(grad(&[x.sum()], &[unused], &GradOptions::new()).unwrap_err());
             errors.push(x.sum().detach().backward().unwrap_err());
             let grad = Backward::gradient(Tensor::zeros(&[3])?);
             errors.push((x * 2.0).backward_with(&grad).unwrap_err());

@@ -3,7 +3,8 @@
 //!
 //! Vectors come from `$ARENAGRAD_VECTORS` (default: this crate's `tests/vectors/`), so a file of
 //! the same schema with other seeds and shapes (`scripts/gen_vectors.py`) runs through the same
-//! code: `ARENAGRAD_VECTORS=/tmp/vectors_big cargo test --release --test torch_parity`. Add
+//! code: `ARENAGRAD_VECTORS=/tmp/vectors_big cargo test --release --test torch_parity` (for
+//! higher.json, `scripts/gen_higher_vectors.py`). Add
 //! `-- --nocapture` for the per-op error table.
 //!
 //! Every ops.json case: inputs become leaves, the op runs with the case's attrs

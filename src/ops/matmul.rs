@@ -9,7 +9,8 @@
 //! The differentiable form (`backward_graph`) writes the same two products with `matmul` and
 //! `transpose` ops on `A₂`, `B₂` (the operands with a 1-D one's unit dim restored) and `dC₂`
 //! (`dC` with those dims restored): `dA₂ = dC₂·B₂ᵀ`, `dB₂ = A₂ᵀ·dC₂`, each summed over the batch
-//! dims its operand was broadcast along (`sum_to`) and reshaped back.
+//! dims its operand was broadcast along (`sum_to`) and reshaped back; when `B` has no batch dims
+//! `dB` is one product of the stacked rows, `A₂ᵀ·dC₂` as `[rows, k]ᵀ·[rows, n]`.
 //!
 //! Every product is one call of [`kernels::gemm::matmul`](crate::kernels::gemm::matmul) on strided views; a transpose is a
 //! [`Mat::t`] view, never a copy, and the sink's [`Acc`] is GEMM's write/add mode. Layouts:
@@ -189,7 +190,15 @@ impl<'g> Rule<'g> for Matmul {
             let da = g2.try_matmul(b2.try_transpose(-1, -2)?)?;
             sink.put(0, sum_to(da, a2.shape())?.try_reshape(a.shape())?)?;
         }
-        if sink.needs(1) {
+        if sink.needs(1) && b2.rank() == 2 {
+            // B has no batch, so A's batch is the output's: one product over the stacked rows,
+            // the batch sum inside it
+            let (k, n) = (b2.shape()[0], b2.shape()[1]);
+            let rows: usize = a2.shape()[..a2.rank() - 1].iter().product();
+            let (a_rows, g_rows) = (a2.try_reshape(&[rows, k])?, g2.try_reshape(&[rows, n])?);
+            let db = a_rows.try_transpose(0, 1)?.try_matmul(g_rows)?;
+            sink.put(1, db.try_reshape(b.shape())?)?;
+        } else if sink.needs(1) {
             let db = a2.try_transpose(-1, -2)?.try_matmul(g2)?;
             sink.put(1, sum_to(db, b2.shape())?.try_reshape(b.shape())?)?;
         }
