@@ -48,6 +48,8 @@ pub struct Scope<'g> {
     /// The differentiable gradients of leaves and parameters left by backward with
     /// create_graph ([`Var::grad_var`]), by node.
     pub(super) grad_vars: RefCell<Vec<(*const Node<'g>, Var<'g>)>>,
+    /// The custom ops of this scope that need dropping (see `custom/rule.rs`).
+    pub(super) owned: super::custom::Owned,
     /// `'g` is invariant: vars of two different scopes never unify.
     _invariant: PhantomData<Cell<&'g ()>>,
 }
@@ -64,6 +66,7 @@ impl<'g> Scope<'g> {
             released: Cell::new(false),
             pool: Pool::new(),
             grad_vars: RefCell::new(Vec::new()),
+            owned: Default::default(),
             scalar_shape: &bump.alloc_slice_fill_copy(1, 0usize)[..0],
             _invariant: PhantomData,
         }

@@ -1,0 +1,112 @@
+//! The custom ops the tests apply.
+
+use arenagrad::custom::{CustomOp, Forward, InputGrads, Saved, SavedVars, TensorRef};
+use arenagrad::prelude::*;
+
+fn sigmoid(v: f32) -> f32 {
+    1.0 / (1.0 + (-v).exp())
+}
+
+/// `x·σ(x)` with both backwards; saves `σ(x)`.
+pub struct FusedSilu;
+
+impl CustomOp for FusedSilu {
+    fn name(&self) -> &'static str {
+        "fused_silu"
+    }
+    fn forward(&self, inputs: &[TensorRef<'_>], out: &mut Forward<'_>) -> Result<()> {
+        let x = inputs[0];
+        let s = out.save_with(x.data.len(), |s| {
+            s.iter_mut().zip(x.data).for_each(|(s, &v)| *s = sigmoid(v))
+        });
+        out.output_with(x.shape, |y| {
+            for ((y, &v), &s) in y.iter_mut().zip(x.data).zip(s) {
+                *y = v * s;
+            }
+        })
+    }
+    fn backward(&self, saved: &Saved<'_>, grad: &[f32], grads: &mut InputGrads<'_>) {
+        let (x, s) = (saved.input(0).data, saved.saved(0));
+        if let Some(dx) = grads.get(0) {
+            for (i, dx) in dx.iter_mut().enumerate() {
+                *dx = grad[i] * s[i] * (1.0 + x[i] * (1.0 - s[i]));
+            }
+        }
+    }
+    fn backward_graph<'g>(
+        &self,
+        saved: &SavedVars<'g>,
+        grad: Var<'g>,
+    ) -> Result<Vec<Option<Var<'g>>>> {
+        let x = saved.input(0);
+        let s = x.sigmoid();
+        Ok(vec![Some(grad * (s * (x * (1.0 - s) + 1.0)))])
+    }
+}
+
+/// `x·y` for two inputs of one shape, plain backward only; nothing saved.
+pub struct PlainMul;
+
+impl CustomOp for PlainMul {
+    fn name(&self) -> &'static str {
+        "plain_mul"
+    }
+    fn forward(&self, inputs: &[TensorRef<'_>], out: &mut Forward<'_>) -> Result<()> {
+        let (x, y) = (inputs[0], inputs[1]);
+        if x.shape != y.shape {
+            return Err(Error::ShapeMismatch {
+                op: "plain_mul",
+                lhs: x.shape.to_vec(),
+                rhs: y.shape.to_vec(),
+            });
+        }
+        let prod: Vec<f32> = x.data.iter().zip(y.data).map(|(a, b)| a * b).collect();
+        out.output(x.shape, &prod)
+    }
+    fn backward(&self, saved: &Saved<'_>, grad: &[f32], grads: &mut InputGrads<'_>) {
+        for (i, other) in [(0, 1), (1, 0)] {
+            let o = saved.input(other).data;
+            if let Some(d) = grads.get(i) {
+                d.iter_mut()
+                    .zip(o)
+                    .zip(grad)
+                    .for_each(|((d, o), g)| *d = o * g);
+            }
+        }
+    }
+}
+
+/// What a broken differentiable backward returns.
+#[derive(Clone, Copy)]
+pub enum Broken {
+    /// Two gradients for the one input.
+    Count,
+    /// A gradient of shape `[1]` for an input of another shape.
+    Shape,
+}
+
+/// `2x` whose plain backward is right and whose differentiable one is `Broken`.
+pub struct Double(pub Broken);
+
+impl CustomOp for Double {
+    fn name(&self) -> &'static str {
+        "double"
+    }
+    fn forward(&self, inputs: &[TensorRef<'_>], out: &mut Forward<'_>) -> Result<()> {
+        let x = inputs[0];
+        out.output_with(x.shape, |y| {
+            y.iter_mut().zip(x.data).for_each(|(y, v)| *y = 2.0 * v)
+        })
+    }
+    fn backward(&self, _: &Saved<'_>, grad: &[f32], grads: &mut InputGrads<'_>) {
+        if let Some(d) = grads.get(0) {
+            d.iter_mut().zip(grad).for_each(|(d, g)| *d = 2.0 * g);
+        }
+    }
+    fn backward_graph<'g>(&self, _: &SavedVars<'g>, grad: Var<'g>) -> Result<Vec<Option<Var<'g>>>> {
+        Ok(match self.0 {
+            Broken::Count => vec![Some(grad * 2.0), None],
+            Broken::Shape => vec![Some((grad * 2.0).sum().reshape(&[1]))],
+        })
+    }
+}
