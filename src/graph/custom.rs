@@ -28,11 +28,13 @@
 //! **Lifetimes and memory.** An op is `'static` (it cannot borrow the graph's values or
 //! outside data; share large data through an `Rc` or `Arc`) and is moved in by value. When
 //! the output requires grad the op is moved into the graph's arena next to its node; the arena
-//! runs no `Drop`, so an op with drop glue (a `Vec`, an `Rc`) is also listed in its scope and
-//! dropped when the scope ends, at the end of [`Graph::run`](crate::Graph::run): nothing leaks.
-//! An op without drop glue (the usual unit struct) costs only its arena bytes, and one whose
-//! output needs no gradient is dropped on return. Saved values and the output are arena
-//! buffers too, so applying an op allocates nothing on the heap unless the op itself does.
+//! runs no `Drop`, so an op with drop glue (a `Vec`, an `Rc`) is also put on its scope's drop
+//! list (linked through the arena) and dropped when the scope ends, at the end of
+//! [`Graph::run`](crate::Graph::run), even on an error or a panic: nothing leaks. An op
+//! without drop glue (the usual unit struct) costs only its arena bytes, and one whose output
+//! needs no gradient is dropped on return. Saved values, the output and the plain backward's
+//! gradient buffers are arena (or pooled) buffers too, so a training step through custom ops
+//! allocates nothing on the heap unless the ops themselves do (`tests/custom_op_alloc.rs`).
 //!
 //! A fused SiLU, `x·σ(x)` in one pass, saving `σ(x)` for the plain backward:
 //!

@@ -1,6 +1,6 @@
 //! The backward rule of a custom op, and the list that drops user ops when their scope ends.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::ptr::NonNull;
 
 use bumpalo::Bump;
@@ -115,23 +115,33 @@ impl<'g> Rule<'g> for CustomRule<'g> {
 /// The user ops of one scope that need dropping, dropped when the scope is (at the end of
 /// [`Graph::run`](crate::Graph::run)). The arena runs no `Drop`, so an op holding heap data
 /// (a `Vec`, an `Rc`) is registered here when it is moved into the arena; an op without drop
-/// glue costs no entry.
+/// glue costs no entry. The list is linked through the arena, so registering allocates
+/// nothing on the heap.
+///
+/// A field of [`Scope`](crate::Scope) only: the scope is dropped before its graph resets or
+/// drops the arena that the entries and ops live in, which is what makes the drop sound.
 #[derive(Default)]
-pub(crate) struct Owned(RefCell<Vec<Dropper>>);
+pub(crate) struct Owned(Cell<Option<NonNull<Entry>>>);
 
-/// An op in the arena and the function that drops it in place.
-type Dropper = (NonNull<u8>, unsafe fn(NonNull<u8>));
+/// One registered op: where it is, how to drop it, and the entry registered before it.
+#[derive(Clone, Copy)]
+struct Entry {
+    op: NonNull<u8>,
+    drop: unsafe fn(NonNull<u8>),
+    next: Option<NonNull<Entry>>,
+}
 
 impl Owned {
     /// Moves `op` into `bump` and lends it for the arena's lifetime; registers its drop.
     pub(super) fn keep<'g, O: CustomOp>(&self, bump: &'g Bump, op: O) -> &'g O {
         let raw: *mut O = bump.alloc(op);
         if std::mem::needs_drop::<O>() {
-            // dropped by `Drop for Owned`: registered once, with the drop function of `O`
-            let p = NonNull::new(raw)
-                .expect("an arena allocation is not null")
-                .cast();
-            self.0.borrow_mut().push((p, drop_op::<O>));
+            let entry = bump.alloc(Entry {
+                op: NonNull::new(raw).expect("an arena allocation").cast(),
+                drop: drop_op::<O>,
+                next: self.0.get(),
+            });
+            self.0.set(Some(NonNull::from(entry)));
         }
         // SAFETY: `raw` points to an initialized `O` that lives as long as the arena, which
         // outlives `'g`; nothing writes to it until `Owned` drops it, which happens when the
@@ -153,10 +163,15 @@ unsafe fn drop_op<O>(p: NonNull<u8>) {
 
 impl Drop for Owned {
     fn drop(&mut self) {
-        for (p, drop) in self.0.get_mut().drain(..) {
-            // SAFETY: `keep` registered `p` once, with the drop function of its type, and the
+        let mut cur = self.0.take();
+        while let Some(entry) = cur {
+            // SAFETY: `keep` wrote every entry into the arena, which is still alive (see the
+            // type's doc), and nothing else writes to it.
+            let Entry { op, drop, next } = unsafe { entry.as_ptr().read() };
+            cur = next;
+            // SAFETY: `keep` registered `op` once, with the drop function of its type, and the
             // scope that lent it out is ending (see `keep`).
-            unsafe { drop(p) }
+            unsafe { drop(op) }
         }
     }
 }
