@@ -13,9 +13,10 @@
 //!
 //! **Two backwards.** [`CustomOp::backward`] (required) is the fast path: it reads the inputs,
 //! output and saved values as slices ([`Saved`]) with the output gradient, and writes each
-//! input's gradient into a zeroed buffer of that input's shape ([`InputGrads`]; `None` for an
-//! input that needs none, and a buffer left at zero is a zero gradient), so the number and
-//! shapes of its gradients are right by construction and it allocates nothing on the heap.
+//! input's gradient into a zeroed buffer of that input's shape ([`InputGrads::get`]: `None`
+//! for an input that needs none; an input whose buffer it never asks for gets no gradient
+//! from the op, PyTorch's `None`), so the number and shapes of its gradients are right by
+//! construction and it allocates nothing on the heap.
 //! [`CustomOp::backward_graph`] (optional) is the same vector-Jacobian product written with
 //! `Var` ops ([`SavedVars`] gives the inputs and output as `Var`s) and returns one
 //! `Option<Var>` per input: create_graph records it, so gradients through the op can be

@@ -4,7 +4,7 @@
 use arenagrad::gradcheck::{check, Tolerance};
 use arenagrad::prelude::*;
 
-use crate::ops::{FusedSilu, PlainMul};
+use crate::ops::{DiffMul, First, FusedSilu, PlainMul};
 
 fn x0() -> Tensor {
     Tensor::new(vec![-2.0, -0.7, 0.0, 0.4, 1.3, 2.5], &[2, 3]).unwrap()
@@ -168,4 +168,76 @@ fn parameters_get_the_builtin_gradients_and_no_grad_records_nothing() {
         grads.push(params.grad(w).to_vec());
     }
     assert_close(&grads[0], &grads[1], 1e-6);
+}
+
+/// `v ⊙ ∂(Σ w·x²y)/∂(x or y)` through two [`DiffMul`]s, recorded: gradcheck of it checks the
+/// (mixed) second derivatives. Constants are lifted to leaves as in [`first_derivative`].
+fn mixed<'g>(g: &'g Scope<'g>, v: &[Var<'g>], wrt: usize) -> Result<Var<'g>> {
+    let lift = |x: Var<'g>| {
+        if x.requires_grad() {
+            x
+        } else {
+            g.leaf(x.to_tensor())
+        }
+    };
+    let (x, y) = (lift(v[0]), lift(v[1]));
+    let p = g.custom(DiffMul, &[x, y])?;
+    let q = g.custom(DiffMul, &[p, x])?; // x²y, with x twice in the graph
+    let w = g.input(Tensor::new(vec![0.7, -1.2, 0.9, 1.5, -0.6, 1.1], &[2, 3])?);
+    let opts = GradOptions::new().create_graph(true);
+    let d = grad(&[(q * w).sum()], &[[x, y][wrt]], &opts)?[0].unwrap();
+    Ok(d * g.input(Tensor::new(vec![1.3, 0.8, -1.1, 0.6, 1.4, -0.9], &[2, 3])?))
+}
+
+#[test]
+fn two_inputs_at_second_order() {
+    let y0 = Tensor::new(vec![0.5, -1.5, 2.0, 0.3, -0.2, 1.1], &[2, 3]).unwrap();
+    for wrt in [0, 1] {
+        let inputs = [x0(), y0.clone()];
+        let report = check(&inputs, |g, v| mixed(g, v, wrt), &Tolerance::default()).unwrap();
+        assert_eq!(report.checked, 12);
+    }
+    // and x·x through one op, recorded: d²(x²)/dx² = 2
+    Graph::new()
+        .run(|g| {
+            let x = g.leaf(x0());
+            let opts = GradOptions::new().create_graph(true);
+            let d = grad(&[g.custom(DiffMul, &[x, x])?.sum()], &[x], &opts)?[0].unwrap();
+            assert_close(&d.to_vec(), &(x * 2.0).to_vec(), 0.0);
+            let d2 = grad(&[d.sum()], &[x], &GradOptions::new())?[0].unwrap();
+            assert_eq!(d2.to_vec(), vec![2.0; 6]);
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn an_input_backward_never_asks_for_gets_no_gradient() {
+    Graph::new()
+        .run(|g| {
+            let x = g.leaf(Tensor::from_slice(&[1.0, 2.0]));
+            let y = g.leaf(Tensor::from_slice(&[3.0, 4.0]));
+            let f = g.custom(First, &[x, y * 2.0])?;
+            assert_eq!(f.to_vec(), vec![1.0, 2.0]);
+            let keep = GradOptions::new().retain_graph(true);
+            let err = grad(&[f.sum()], &[x, y], &keep).unwrap_err();
+            assert_eq!(
+                err,
+                Error::UnusedInput {
+                    index: 1,
+                    shape: vec![2]
+                }
+            );
+            let opts = GradOptions::new().allow_unused(true).retain_graph(true);
+            let d = grad(&[f.sum()], &[x, y], &opts)?;
+            assert_eq!(d[0].unwrap().to_vec(), vec![1.0, 1.0]);
+            assert!(d[1].is_none());
+            f.sum().backward()?;
+            assert_eq!(
+                (x.grad().unwrap().to_vec(), y.grad()),
+                (vec![1.0, 1.0], None)
+            );
+            Ok(())
+        })
+        .unwrap();
 }

@@ -76,6 +76,51 @@ impl CustomOp for PlainMul {
     }
 }
 
+/// [`PlainMul`] with a differentiable backward too, which gives no gradient to an input that
+/// needs none.
+pub struct DiffMul;
+
+impl CustomOp for DiffMul {
+    fn name(&self) -> &'static str {
+        "diff_mul"
+    }
+    fn forward(&self, inputs: &[TensorRef<'_>], out: &mut Forward<'_>) -> Result<()> {
+        PlainMul.forward(inputs, out)
+    }
+    fn backward(&self, saved: &Saved<'_>, grad: &[f32], grads: &mut InputGrads<'_>) {
+        PlainMul.backward(saved, grad, grads)
+    }
+    fn backward_graph<'g>(
+        &self,
+        saved: &SavedVars<'g>,
+        grad: Var<'g>,
+    ) -> Result<Vec<Option<Var<'g>>>> {
+        let (x, y) = (saved.input(0), saved.input(1));
+        Ok(vec![
+            saved.needs(0).then(|| grad * y),
+            saved.needs(1).then(|| grad * x),
+        ])
+    }
+}
+
+/// `x`, from inputs `(x, y)`: backward never asks for `y`'s buffer (PyTorch's `None`).
+pub struct First;
+
+impl CustomOp for First {
+    fn name(&self) -> &'static str {
+        "first"
+    }
+    fn forward(&self, inputs: &[TensorRef<'_>], out: &mut Forward<'_>) -> Result<()> {
+        out.output(inputs[0].shape, inputs[0].data)
+    }
+    fn backward(&self, _: &Saved<'_>, grad: &[f32], grads: &mut InputGrads<'_>) {
+        assert!(grads.needs(1));
+        if let Some(d) = grads.get(0) {
+            d.copy_from_slice(grad);
+        }
+    }
+}
+
 /// What a broken differentiable backward returns.
 #[derive(Clone, Copy)]
 pub enum Broken {

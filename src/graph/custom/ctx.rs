@@ -124,18 +124,27 @@ impl<'a> Saved<'a> {
 /// Where the plain [`CustomOp::backward`](super::CustomOp::backward) writes its inputs'
 /// gradients: one zeroed buffer of each input's shape, for the inputs that need one.
 pub struct InputGrads<'g> {
-    pub(super) slots: &'g mut [Option<&'g mut [f32]>],
+    pub(super) slots: &'g mut [Slot<'g>],
+}
+
+/// Input `i`'s gradient buffer (`None`: it needs none) and whether backward asked for it.
+pub(super) struct Slot<'g> {
+    pub buf: Option<&'g mut [f32]>,
+    pub used: bool,
 }
 
 impl InputGrads<'_> {
-    /// Input `i`'s gradient buffer, zeroed, of the input's shape (write or add into it);
-    /// `None` when input `i` needs no gradient. A buffer left at zero is a zero gradient.
+    /// Input `i`'s gradient buffer, zeroed, of the input's shape: write or add into it (left
+    /// at zero it is a zero gradient). `None` when input `i` needs no gradient. An input whose
+    /// buffer is never asked for gets no gradient from this op (PyTorch's `None`).
     pub fn get(&mut self, i: usize) -> Option<&mut [f32]> {
-        self.slots[i].as_deref_mut()
+        let slot = &mut self.slots[i];
+        slot.used = true;
+        slot.buf.as_deref_mut()
     }
     /// Whether input `i` needs a gradient.
     pub fn needs(&self, i: usize) -> bool {
-        self.slots[i].is_some()
+        self.slots[i].buf.is_some()
     }
 }
 

@@ -9,7 +9,7 @@ use super::super::grad_sink::GradSink;
 use super::super::node::{Kind, Node, Rule};
 use super::super::sink::Sink;
 use super::super::var::Var;
-use super::ctx::{InputGrads, Saved, SavedVars, TensorRef};
+use super::ctx::{InputGrads, Saved, SavedVars, Slot, TensorRef};
 use super::CustomOp;
 use crate::error::{Error, Result};
 
@@ -41,14 +41,17 @@ impl<'g> Rule<'g> for CustomRule<'g> {
         let slots = sink
             .scope()
             .bump
-            .alloc_slice_fill_with(node.inputs.len(), |i| {
-                sink.needs(i).then(|| sink.scratch(node.inputs[i].numel()))
+            .alloc_slice_fill_with(node.inputs.len(), |i| Slot {
+                buf: sink.needs(i).then(|| sink.scratch(node.inputs[i].numel())),
+                used: false,
             });
         let mut grads = InputGrads { slots };
         self.op.backward(&self.saved(node), g, &mut grads);
         for (i, slot) in grads.slots.iter_mut().enumerate() {
-            if let Some(buf) = slot.take() {
-                sink.put(i, buf);
+            if let Some(buf) = slot.buf.take() {
+                if slot.used {
+                    sink.put(i, buf);
+                }
                 sink.recycle(buf);
             }
         }
@@ -63,13 +66,16 @@ impl<'g> Rule<'g> for CustomRule<'g> {
         let scope = sink.scope();
         if !scope.grad_enabled() {
             // values only (`grad` without create_graph): the plain backward, as constants
-            let slots = scope.bump.alloc_slice_fill_with(node.inputs.len(), |i| {
-                sink.needs(i).then(|| scope.alloc(node.inputs[i].numel()))
-            });
+            let slots = scope
+                .bump
+                .alloc_slice_fill_with(node.inputs.len(), |i| Slot {
+                    buf: sink.needs(i).then(|| scope.alloc(node.inputs[i].numel())),
+                    used: false,
+                });
             let mut grads = InputGrads { slots };
             self.op.backward(&self.saved(node), g.data(), &mut grads);
             for (i, slot) in grads.slots.iter_mut().enumerate() {
-                if let Some(buf) = slot.take() {
+                if let (Some(buf), true) = (slot.buf.take(), slot.used) {
                     let c = Node::new(node.inputs[i].shape, buf, Kind::Const);
                     sink.put(i, scope.wrap(scope.alloc_node(c)))?;
                 }
