@@ -147,6 +147,57 @@ impl<'g> Scope<'g> {
     /// Applies the custom op `op` to `inputs`: runs its forward now and records its backward
     /// when an input requires grad (outside `no_grad`). Errors are the forward's own, and an
     /// output not declared exactly once or not matching its declared shape.
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// use arenagrad::custom::{CustomOp, Forward, InputGrads, Saved, TensorRef};
+    ///
+    /// /// `x·y` for inputs of one shape, with the plain backward only.
+    /// struct Mul;
+    ///
+    /// impl CustomOp for Mul {
+    ///     fn name(&self) -> &'static str {
+    ///         "mul"
+    ///     }
+    ///     fn forward(&self, v: &[TensorRef<'_>], out: &mut Forward<'_>) -> Result<()> {
+    ///         let (x, y) = (v[0], v[1]);
+    ///         if x.shape != y.shape {
+    ///             let (lhs, rhs) = (x.shape.to_vec(), y.shape.to_vec());
+    ///             return Err(Error::ShapeMismatch { op: "mul", lhs, rhs });
+    ///         }
+    ///         out.output_with(x.shape, |o| {
+    ///             for ((o, a), b) in o.iter_mut().zip(x.data).zip(y.data) {
+    ///                 *o = a * b;
+    ///             }
+    ///         })
+    ///     }
+    ///     fn backward(&self, s: &Saved<'_>, g: &[f32], grads: &mut InputGrads<'_>) {
+    ///         for (i, other) in [(0, 1), (1, 0)] {
+    ///             let o = s.input(other).data;
+    ///             if let Some(d) = grads.get(i) {
+    ///                 for ((d, o), g) in d.iter_mut().zip(o).zip(g) {
+    ///                     *d = o * g;
+    ///                 }
+    ///             }
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// Graph::new().run(|g| {
+    ///     let x = g.leaf(Tensor::from_slice(&[1.0, 2.0]));
+    ///     let y = g.leaf(Tensor::from_slice(&[3.0, 4.0]));
+    ///     let p = g.custom(Mul, &[x, y])?;
+    ///     p.sum().backward_with(&Backward::retain_graph())?;
+    ///     assert_eq!(x.grad().unwrap().to_vec(), vec![3.0, 4.0]);
+    ///     assert_eq!(y.grad().unwrap().to_vec(), vec![1.0, 2.0]);
+    ///     // no Var-based backward: no gradient of a gradient through it
+    ///     let opts = GradOptions::new().create_graph(true);
+    ///     let err = grad(&[p.sum()], &[x], &opts).unwrap_err();
+    ///     assert_eq!(err, Error::CustomNotDifferentiable { op: "mul" });
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), arenagrad::Error>(())
+    /// ```
     pub fn custom<O: CustomOp>(&'g self, op: O, inputs: &[Var<'g>]) -> Result<Var<'g>> {
         let name = op.name();
         let requires_grad = self.grad_enabled() && inputs.iter().any(|v| v.requires_grad());
