@@ -44,6 +44,61 @@ impl CustomOp for FusedSilu {
     }
 }
 
+/// `σ(x)` whose differentiable backward reads only the output.
+pub struct CustomSigmoid;
+
+impl CustomOp for CustomSigmoid {
+    fn name(&self) -> &'static str {
+        "custom_sigmoid"
+    }
+    fn forward(&self, inputs: &[TensorRef<'_>], out: &mut Forward<'_>) -> Result<()> {
+        let x = inputs[0];
+        out.output_with(x.shape, |y| {
+            y.iter_mut().zip(x.data).for_each(|(y, &v)| *y = sigmoid(v))
+        })
+    }
+    fn backward(&self, saved: &Saved<'_>, grad: &[f32], grads: &mut InputGrads<'_>) {
+        let y = saved.output().data;
+        if let Some(dx) = grads.get(0) {
+            for (i, dx) in dx.iter_mut().enumerate() {
+                *dx = grad[i] * y[i] * (1.0 - y[i]);
+            }
+        }
+    }
+    fn backward_graph<'g>(
+        &self,
+        saved: &SavedVars<'g>,
+        grad: Var<'g>,
+    ) -> Result<Vec<Option<Var<'g>>>> {
+        let y = saved.output();
+        Ok(vec![Some(grad * (y * (1.0 - y)))])
+    }
+}
+
+/// [`FusedSilu`] whose differentiable backward applies another custom op, [`CustomSigmoid`].
+pub struct NestedSilu;
+
+impl CustomOp for NestedSilu {
+    fn name(&self) -> &'static str {
+        "nested_silu"
+    }
+    fn forward(&self, inputs: &[TensorRef<'_>], out: &mut Forward<'_>) -> Result<()> {
+        FusedSilu.forward(inputs, out)
+    }
+    fn backward(&self, saved: &Saved<'_>, grad: &[f32], grads: &mut InputGrads<'_>) {
+        FusedSilu.backward(saved, grad, grads)
+    }
+    fn backward_graph<'g>(
+        &self,
+        saved: &SavedVars<'g>,
+        grad: Var<'g>,
+    ) -> Result<Vec<Option<Var<'g>>>> {
+        let x = saved.input(0);
+        let s = x.custom(CustomSigmoid)?;
+        Ok(vec![Some(grad * (s * (x * (1.0 - s) + 1.0)))])
+    }
+}
+
 /// `x·y` for two inputs of one shape, plain backward only; nothing saved.
 pub struct PlainMul;
 
