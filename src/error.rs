@@ -107,6 +107,24 @@ pub enum Error {
         unexpected: Vec<String>,
         mismatched: Vec<(String, Vec<usize>, Vec<usize>)>,
     },
+    /// create_graph (or [`grad`](crate::grad) with create_graph) reached a custom op that has
+    /// only the plain backward ([`CustomOp::backward_graph`](crate::custom::CustomOp) not
+    /// implemented).
+    CustomNotDifferentiable { op: &'static str },
+    /// A custom op's differentiable backward returned `got` gradients for `expected` inputs.
+    CustomGradCount {
+        op: &'static str,
+        expected: usize,
+        got: usize,
+    },
+    /// A custom op's backward returned for input `input` a gradient of shape `got`; the
+    /// input has shape `expected`.
+    CustomGradShape {
+        op: &'static str,
+        input: usize,
+        expected: Vec<usize>,
+        got: Vec<usize>,
+    },
 }
 
 /// Formats a shape the way PyTorch prints sizes: `[2, 3]`, `[]` for a scalar.
@@ -273,6 +291,32 @@ impl fmt::Display for Error {
                      false }} to load the keys that match and get the rest in a LoadReport"
                 )
             }
+            Error::CustomNotDifferentiable { op } => write!(
+                f,
+                "{op}: this custom op has only the plain backward, so create_graph cannot \
+                 record it for a gradient of a gradient; implement CustomOp::backward_graph \
+                 (its backward written with Var ops), or differentiate it once only \
+                 (backward, or grad without create_graph)"
+            ),
+            Error::CustomGradCount { op, expected, got } => write!(
+                f,
+                "{op}: the custom op's backward_graph returned {got} gradients for its \
+                 {expected} inputs; return one Option<Var> per input (None for an input it \
+                 does not differentiate)"
+            ),
+            Error::CustomGradShape {
+                op,
+                input,
+                expected,
+                got,
+            } => write!(
+                f,
+                "{op}: the custom op's backward_graph returned a gradient of shape {} for \
+                 input {input}, which has shape {}; return each input's gradient in that \
+                 input's shape (sum broadcast axes away)",
+                ShapeText(got),
+                ShapeText(expected)
+            ),
         }
     }
 }

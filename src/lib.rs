@@ -79,6 +79,7 @@ pub mod shape;
 pub mod tensor;
 
 pub use error::{Error, Result};
+pub use graph::custom::{self, CustomOp};
 pub use graph::{grad, Backward, GradOptions, Graph, Scope, Var};
 pub use kernels::simd_level;
 pub use mask::Mask;
@@ -92,6 +93,7 @@ pub use tensor::Tensor;
 /// Everything a training loop needs, in one import.
 pub mod prelude {
     pub use crate::error::{Error, Result};
+    pub use crate::graph::custom::CustomOp;
     pub use crate::graph::{grad, Backward, GradOptions, Graph, Scope, Var};
     pub use crate::loss::{CrossEntropy, Reduction};
     pub use crate::mask::Mask;

@@ -604,6 +604,78 @@ fn one_of_each() -> Vec<Error> {
     let bytes = arenagrad::io::to_bytes(&ParamStore::new()).unwrap();
     errors
         .push(arenagrad::io::load_bytes_into(&bytes, &mut store, Default::default()).unwrap_err());
+    errors.extend(recorded_backward_errors());
+    errors
+}
+
+/// The errors of a backward recorded as graph nodes (create_graph, `grad`): an op without a
+/// differentiable form, an unused input, and a custom op without a `Var`-based backward or
+/// whose backward returns the wrong number or shape of gradients.
+fn recorded_backward_errors() -> Vec<Error> {
+    use arenagrad::custom::{CustomOp, Forward, InputGrads, Saved, SavedVars, TensorRef};
+    /// `x` itself; `backward_graph` returns `Some(n)`: `n` gradients of shape `[1]`.
+    struct Ident(Option<usize>);
+    impl CustomOp for Ident {
+        fn name(&self) -> &'static str {
+            "ident"
+        }
+        fn forward(&self, x: &[TensorRef<'_>], out: &mut Forward<'_>) -> Result<()> {
+            out.output(x[0].shape, x[0].data)
+        }
+        fn backward(&self, _: &Saved<'_>, g: &[f32], grads: &mut InputGrads<'_>) {
+            grads.get(0).unwrap().copy_from_slice(g);
+        }
+        fn backward_graph<'g>(
+            &self,
+            s: &SavedVars<'g>,
+            g: Var<'g>,
+        ) -> Result<Vec<Option<Var<'g>>>> {
+            let Some(n) = self.0 else {
+                return Err(Error::CustomNotDifferentiable { op: self.name() });
+            };
+            Ok(vec![Some(s.scope().scalar(0.0).reshape(&[1]) + g.sum()); n])
+        }
+    }
+    /// `x` itself, with the plain backward only.
+    struct Plain;
+    impl CustomOp for Plain {
+        fn name(&self) -> &'static str {
+            "plain"
+        }
+        fn forward(&self, x: &[TensorRef<'_>], out: &mut Forward<'_>) -> Result<()> {
+            out.output(x[0].shape, x[0].data)
+        }
+        fn backward(&self, _: &Saved<'_>, g: &[f32], grads: &mut InputGrads<'_>) {
+            grads.get(0).unwrap().copy_from_slice(g);
+        }
+    }
+    fn create<'g>(y: Var<'g>, x: Var<'g>) -> Error {
+        let opts = GradOptions::new().create_graph(true);
+        grad(&[y.sum()], &[x], &opts).unwrap_err()
+    }
+    let mut errors = vec![];
+    Graph::new()
+        .run(|g| {
+            let x = g.leaf(Tensor::zeros(&[2, 3])?);
+            let e = create(x.softmax(1), x);
+            text_has(&e, &["softmax", "differentiable form"]);
+            errors.push(e);
+            let u = g.leaf(Tensor::zeros(&[4])?);
+            let e = grad(&[x.sum()], &[x, u], &GradOptions::new()).unwrap_err();
+            text_has(&e, &["input 1", "[4]", "allow_unused"]);
+            errors.push(e);
+            let e = create(x.custom(Plain)?, x);
+            text_has(&e, &["plain", "CustomOp::backward_graph"]);
+            errors.push(e);
+            let e = create(x.custom(Ident(Some(2)))?, x);
+            text_has(&e, &["ident", "2 gradients", "1 inputs"]);
+            errors.push(e);
+            let e = create(x.custom(Ident(Some(1)))?, x);
+            text_has(&e, &["ident", "[1]", "input 0", "[2, 3]"]);
+            errors.push(e);
+            Ok(())
+        })
+        .unwrap();
     errors
 }
 

@@ -124,14 +124,7 @@ pub fn grad<'g>(
         }
     }
     let seeds = seeds("grad", scope, outputs, opts.grad_outputs)?;
-    let grads = walk(
-        scope,
-        outputs,
-        &seeds,
-        Some(inputs),
-        opts.create,
-        opts.retains_graph(),
-    )?;
+    let (grads, ran) = walk(scope, outputs, &seeds, Some(inputs), opts.create)?;
     let mut out = Vec::with_capacity(inputs.len());
     for (index, x) in inputs.iter().enumerate() {
         match grads.get(x.node()) {
@@ -144,6 +137,9 @@ pub fn grad<'g>(
                 })
             }
         }
+    }
+    if !opts.retains_graph() {
+        release(scope, &ran);
     }
     Ok(out)
 }
@@ -160,7 +156,7 @@ pub(crate) fn backward_create<'g>(out: Var<'g>, given: Option<Var<'g>>) -> Resul
         &[out],
         (!given.is_empty()).then_some(given),
     )?;
-    let grads = walk(scope, &[out], &seeds, None, true, true)?;
+    let (grads, _) = walk(scope, &[out], &seeds, None, true)?;
     for (node, g) in grads.iter() {
         let g = if node.hooked.get() && !matches!(node.kind, Kind::Op(_)) {
             scope.apply_hooks(node, g)?
@@ -266,16 +262,16 @@ fn seeds<'g>(
 
 /// Walks the tape from the outputs, running each reached rule's differentiable form; returns
 /// the gradients left at leaves, parameters and (for `grad`) any input node. With `only`,
-/// gradients flow only towards those inputs. Nodes are marked released only once the whole
-/// walk has succeeded.
+/// gradients flow only towards those inputs. Releases nothing: it returns the nodes whose
+/// rules ran, for the caller to release once everything has succeeded.
+#[allow(clippy::type_complexity)]
 fn walk<'g>(
     scope: &'g Scope<'g>,
     outputs: &[Var<'g>],
     seeds: &[Var<'g>],
     only: Option<&[Var<'g>]>,
     create: bool,
-    retain: bool,
-) -> Result<Grads<'g>> {
+) -> Result<(Grads<'g>, Vec<&'g Node<'g>>)> {
     let pass = scope.next_pass();
     if scope.any_released() {
         for o in outputs {
@@ -315,13 +311,15 @@ fn walk<'g>(
         }
         cur = n.prev;
     }
-    if !retain {
-        scope.set_released();
-        for n in ran {
-            n.freed.set(true);
-        }
+    Ok((grads, ran))
+}
+
+/// Marks the nodes a backward without retain_graph ran as released.
+fn release<'g>(scope: &'g Scope<'g>, ran: &[&'g Node<'g>]) {
+    scope.set_released();
+    for n in ran {
+        n.freed.set(true);
     }
-    Ok(grads)
 }
 
 /// Marks, with a fresh pass id that it returns, the requested inputs and every op node that

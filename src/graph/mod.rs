@@ -30,6 +30,7 @@
 
 mod arena;
 mod backward;
+pub mod custom;
 mod grad_sink;
 mod higher;
 mod hooks;

@@ -50,6 +50,8 @@ pub struct Scope<'g> {
     pub(super) grad_vars: RefCell<Vec<(*const Node<'g>, Var<'g>)>>,
     /// Gradient hooks and retained gradients (`hooks.rs`).
     pub(super) hooks: super::hooks::Hooks<'g>,
+    /// The custom ops of this scope that need dropping (see `custom/rule.rs`).
+    pub(super) owned: super::custom::Owned,
     /// `'g` is invariant: vars of two different scopes never unify.
     _invariant: PhantomData<Cell<&'g ()>>,
 }
@@ -67,6 +69,7 @@ impl<'g> Scope<'g> {
             pool: Pool::new(),
             grad_vars: RefCell::new(Vec::new()),
             hooks: Default::default(),
+            owned: Default::default(),
             scalar_shape: &bump.alloc_slice_fill_copy(1, 0usize)[..0],
             _invariant: PhantomData,
         }

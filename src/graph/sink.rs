@@ -34,6 +34,11 @@ impl<'s, 'g> Sink<'s, 'g> {
         }
     }
 
+    /// The scope the rule runs in.
+    pub(crate) fn scope(&self) -> &'s Scope<'g> {
+        self.scope
+    }
+
     /// How many op inputs this rule reached for the first time in this pass.
     pub(crate) fn reached(&self) -> usize {
         self.reached.get()
