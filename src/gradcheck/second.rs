@@ -72,7 +72,8 @@ where
 {
     let n = inputs.len();
     let out_shape = Graph::new().run(|g| {
-        let vars: Vec<Var<'_>> = inputs.iter().map(|t| g.input(t)).collect();
+        // leaves, as in every later evaluation: `f` may itself differentiate its inputs
+        let vars: Vec<Var<'_>> = inputs.iter().map(|t| g.leaf(t)).collect();
         Ok(f(g, &vars)?.shape().to_vec())
     })?;
     let mut all = inputs.to_vec();
