@@ -5,7 +5,9 @@
 //! Inputs keep clear of kinks as in `gradcheck_ops.rs` (by at least 0.05, 50 steps). Linear
 //! ops (shape ops, sums) have a gradient that does not depend on their input, so each is also
 //! checked squared, `op(x)·op(x)`, whose gradient `2·opᵀ(op(x)·u)` runs the op's form on a
-//! value that depends on `x`. Each test checks an op family and reports every failure at once.
+//! value that depends on `x`. Unary ops, mul and div are also checked third order: the
+//! recorded gradient of `Σ y`, differentiated twice more, runs the forms of the ops the forms
+//! are written with. Each test checks an op family and reports every failure at once.
 
 use std::slice::from_ref;
 
@@ -22,6 +24,19 @@ fn second() -> Checker {
     let mut c = Checker::new();
     c.second = true;
     c
+}
+
+/// The gradients of `Σ y` with respect to every input, recorded and joined: differentiated
+/// twice more by gradgradcheck, a third-order check of `y`'s ops.
+fn grads_of_sum<'g>(v: &[Var<'g>], y: Var<'g>) -> Result<Var<'g>> {
+    let opts = GradOptions::new().create_graph(true);
+    let g = grad(&[y.sum()], v, &opts)?;
+    let flat = g
+        .iter()
+        .zip(v)
+        .map(|(d, x)| d.expect("every input is used").try_reshape(&[x.numel()]))
+        .collect::<Result<Vec<_>>>()?;
+    Var::try_concat(&flat, 0)
 }
 
 /// Checks `op` on `inputs`, and `op(x)²` (a gradient that depends on the input).
@@ -58,7 +73,13 @@ fn binary_ops_broadcast() {
             v[0].try_sub(v[1])
         });
         c.run("mul", &[a.clone(), b.clone()], |_, v| v[0].try_mul(v[1]));
-        c.run("div", &[a.clone(), den], |_, v| v[0].try_div(v[1]));
+        c.run("div", &[a.clone(), den.clone()], |_, v| v[0].try_div(v[1]));
+        c.run("third order mul", &[a.clone(), b.clone()], |_, v| {
+            grads_of_sum(v, v[0].try_mul(v[1])?.powf(2.0))
+        });
+        c.run("third order div", &[a.clone(), den], |_, v| {
+            grads_of_sum(v, v[0].try_div(v[1])?)
+        });
         // operands on two interleaved grids 0.1 apart: never tied
         let (ga, gb) = (r.grid(sa, 0.0), r.grid(sb, 0.05));
         run_both(&mut c, "maximum", &[ga.clone(), gb.clone()], |v| {
@@ -130,7 +151,13 @@ fn unary_ops_away_from_kinks() {
         }
         // through a product, so the form's output-side factor (y in exp, tanh, ...) is used
         let x = r.tensor_away(&[2, 3], lo, hi, kinks);
-        c.run(&format!("{name} * x"), &[x], |_, v| Ok(op(v[0]) * v[0]));
+        c.run(&format!("{name} * x"), from_ref(&x), |_, v| {
+            Ok(op(v[0]) * v[0])
+        });
+        // times x, so the gradient of a piecewise-linear op is no constant
+        c.run(&format!("third order {name} * x"), &[x], |_, v| {
+            grads_of_sum(v, op(v[0]) * v[0])
+        });
     }
     c.finish("unary (second order)");
 }

@@ -1,10 +1,12 @@
 //! `arenagrad::gradcheck::gradgradcheck` over the ops that move or pick values: max (over all
 //! and along an axis), where/masked_fill, narrow, concat, split, chunk, stack, index_select,
-//! embedding, gather and pad, on random shapes and indices from a seeded generator.
+//! embedding, gather, pad and flatten, on random shapes and indices from a seeded generator.
 //!
 //! These are linear in their input away from ties (max), so each is checked both as is (the
 //! output-gradient part of the check) and squared, `op(x)·op(x)`, whose gradient
-//! `2·opᵀ(op(x)·u)` runs the op's form on a value that depends on `x`. Max gets distinct
+//! `2·opᵀ(op(x)·u)` runs the op's form on a value that depends on `x`, and third order, the
+//! recorded gradient of `Σ op(x)³` differentiated twice more, which runs the forms of the
+//! gradient ops themselves (index_add, scatter_add, keep_where, pad of a narrow, ...). Max gets distinct
 //! values 0.15 apart (no tie, no argmax change within a step). Repeated indices accumulate.
 
 use std::slice::from_ref;
@@ -24,7 +26,24 @@ fn second() -> Checker {
     c
 }
 
-/// Checks `op` on `inputs`, and `op(x)²`.
+/// The gradients of `Σ y³` with respect to every input, recorded and joined: a function
+/// whose gradient runs the forms of the gradient ops (third order in `op`).
+fn grads_of_cube<'g>(v: &[Var<'g>], y: Var<'g>) -> Result<Var<'g>> {
+    let s = y.powf(3.0).sum();
+    let opts = GradOptions::new().create_graph(true).allow_unused(true);
+    let g = grad(&[s], v, &opts)?;
+    let flat = g
+        .iter()
+        .zip(v)
+        .map(|(d, x)| match d {
+            Some(d) => d.try_reshape(&[x.numel()]),
+            None => Ok(x.detach().try_reshape(&[x.numel()])? * 0.0),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Var::try_concat(&flat, 0)
+}
+
+/// Checks `op` on `inputs`, `op(x)²`, and third order (`grads_of_cube`).
 fn run_both<F>(c: &mut Checker, name: &str, inputs: &[Tensor], op: F)
 where
     F: for<'g> Fn(&[Var<'g>]) -> Result<Var<'g>>,
@@ -33,6 +52,9 @@ where
     c.run(&format!("{name} squared"), inputs, |_, v| {
         let y = op(v)?;
         y.try_mul(y)
+    });
+    c.run(&format!("third order {name}"), inputs, |_, v| {
+        grads_of_cube(v, op(v)?)
     });
 }
 
@@ -191,9 +213,15 @@ fn pad_and_crop() {
     ];
     for (shape, pads) in &cases {
         let x = r.tensor(shape, -2.0, 2.0);
-        run_both(&mut c, &format!("pad{pads:?} {shape:?}"), &[x], |v| {
-            v[0].try_pad(pads, 0.5)
+        run_both(
+            &mut c,
+            &format!("pad{pads:?} {shape:?}"),
+            from_ref(&x),
+            |v| v[0].try_pad(pads, 0.5),
+        );
+        run_both(&mut c, &format!("flatten {shape:?}"), &[x], |v| {
+            v[0].try_flatten(0, -1)
         });
     }
-    c.finish("pad (second order)");
+    c.finish("pad/flatten (second order)");
 }
