@@ -225,3 +225,34 @@ fn pad_and_crop() {
     }
     c.finish("pad/flatten (second order)");
 }
+
+#[test]
+fn empty_pieces_and_indices() {
+    let mut c = second();
+    let mut r = XorShift::new(26);
+    let x = r.tensor(&[2, 3], -2.0, 2.0);
+    let empty = r.tensor(&[2, 0], -2.0, 2.0);
+    run_both(&mut c, "narrow to 0", from_ref(&x), |v| {
+        v[0].try_narrow(1, 1, 0)
+    });
+    run_both(
+        &mut c,
+        "concat with an empty part",
+        &[empty, x.clone()],
+        |v| Var::try_concat(v, 1),
+    );
+    c.run("split [0, 3]", from_ref(&x), |_, v| {
+        let p = v[0].try_split(&[0, 3], 1)?;
+        Var::try_concat(&[p[1].sin(), p[0]], 1)
+    });
+    run_both(&mut c, "index_select []", from_ref(&x), |v| {
+        v[0].try_index_select(1, &[])
+    });
+    run_both(&mut c, "gather [2, 0]", from_ref(&x), |v| {
+        v[0].try_gather(1, &[], &[2, 0])
+    });
+    run_both(&mut c, "pad cropping to 0", from_ref(&x), |v| {
+        v[0].try_pad(&[-3, 0], 0.0)
+    });
+    c.finish("empty pieces (second order)");
+}

@@ -13,12 +13,13 @@
 //! `max()` needs no saved buffer (the mask is recomputed from the input and the output value);
 //! `max_axis` saves its argmax indices as an arena slice, the only way to know which tie won.
 //!
-//! Differentiable forms: `dx = (g / c)·[x = y]` for `max()` (PyTorch's
-//! `evenly_distribute_backward`, a product with a constant mask, NaN matching NaN), and for
-//! `max_axis` `g` broadcast along the axis and kept only at the saved argmax
-//! ([`keep_where`](super::select::keep_where), zeros elsewhere, as PyTorch's scatter). Both
-//! are linear in `g` with a mask that carries no gradient: the second derivative in `x` is
-//! zero away from ties, and the argmax stays the one the forward chose.
+//! Differentiable forms: `dx = g / c` where `x = y` and 0 elsewhere for `max()` (PyTorch's
+//! `evenly_distribute_backward`, a masked fill on CPU, NaN matching NaN), and for `max_axis`
+//! `g` broadcast along the axis and kept only at the saved argmax (zeros elsewhere, as
+//! PyTorch's scatter); both route with `keep_where` (select.rs), so a NaN gradient does not
+//! leak into the other positions. Both are linear in `g` with a mask that carries no
+//! gradient: the second derivative in `x` is zero away from ties, and the maxima stay the ones
+//! the forward chose.
 
 use crate::error::{or_panic, Error, Result};
 use crate::graph::{GradSink, Node, Rule, Sink, Var};
@@ -45,11 +46,15 @@ impl<'g> Rule<'g> for MaxAll {
     ) -> Result<()> {
         let (x, y) = (node.inputs[0].data, node.data[0]);
         let hit = |v: f32| if y.is_nan() { v.is_nan() } else { v == y };
-        let count = x.iter().filter(|&&v| hit(v)).count();
         let scope = sink.scope();
-        let mask = scope.const_from_fn(node.inputs[0].shape, |i| f32::from(hit(x[i])));
+        let mask = scope.alloc_fill(x.len(), false);
+        for (m, &v) in mask.iter_mut().zip(x) {
+            *m = hit(v);
+        }
+        let count = mask.iter().filter(|&&m| m).count();
         let share = g.try_div(scope.full_const(&[], count as f32))?;
-        sink.put(0, share.try_mul(mask)?)
+        let spread = share.try_broadcast_to(node.inputs[0].shape)?;
+        sink.put(0, super::select::keep_where(spread, mask, true))
     }
 }
 
