@@ -157,3 +157,55 @@ fn conv_transpose2d_random_geometries() {
     }
     c.finish("conv_transpose2d (second order)");
 }
+
+/// Fixed odd geometries: strides larger than the kernel, dilation with padding, three
+/// groups, non-square kernels, output padding, a 1-wide input.
+#[test]
+fn odd_fixed_geometries() {
+    let (mut r, mut c) = (XorShift::new(34), Checker::new());
+    c.second = true;
+    let o2 = Conv2dOptions::default()
+        .stride([3, 2])
+        .padding([2, 1])
+        .dilation([2, 3])
+        .groups(3);
+    let inputs = tensors(&mut r, &[2, 3, 7, 9], &[6, 1, 2, 3], Some(6));
+    run_all(
+        &mut c,
+        "conv2d stride 3x2 dilation 2x3 groups 3",
+        &inputs,
+        true,
+        |v| v[0].try_conv2d(v[1], v.get(2).copied(), o2),
+    );
+    let o1 = Conv1dOptions::default()
+        .stride(4)
+        .padding(1)
+        .dilation(1)
+        .groups(1);
+    let inputs = tensors(&mut r, &[1, 2, 11], &[3, 2, 2], None);
+    run_all(&mut c, "conv1d stride 4 > kernel 2", &inputs, true, |v| {
+        v[0].try_conv1d(v[1], v.get(2).copied(), o1)
+    });
+    let inputs = tensors(&mut r, &[2, 1, 5, 1], &[2, 1, 3, 1], Some(2));
+    let o = Conv2dOptions::default().padding([1, 0]);
+    run_all(&mut c, "conv2d 1-wide", &inputs, true, |v| {
+        v[0].try_conv2d(v[1], v.get(2).copied(), o)
+    });
+    let ot = ConvTranspose2dOptions::default()
+        .stride([3, 2])
+        .padding([1, 2])
+        .output_padding([2, 1])
+        .dilation([1, 2])
+        .groups(3);
+    // batch 1 and a small input: third-order values grow with the number of outputs summed
+    // and the f32 finite differences' rounding noise with them
+    let inputs = tensors(&mut r, &[1, 3, 2, 3], &[3, 2, 2, 3], Some(6));
+    run_all(
+        &mut c,
+        "conv_transpose2d stride 3x2 groups 3",
+        &inputs,
+        true,
+        |v| v[0].try_conv_transpose2d(v[1], v.get(2).copied(), ot),
+    );
+    c.finish("odd geometries (second and third order)");
+}
