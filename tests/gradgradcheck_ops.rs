@@ -74,6 +74,10 @@ fn binary_ops_broadcast() {
         });
         c.run("mul", &[a.clone(), b.clone()], |_, v| v[0].try_mul(v[1]));
         c.run("div", &[a.clone(), den.clone()], |_, v| v[0].try_div(v[1]));
+        // scalar operands: a 0-d constant on the other side
+        c.run("scalar ops", from_ref(&a), |_, v| {
+            Ok((2.0 - v[0] * 1.5) / 3.0 + (v[0] + 0.5) * v[0] - 1.0 / (v[0] * v[0] + 1.0))
+        });
         c.run("third order mul", &[a.clone(), b.clone()], |_, v| {
             grads_of_sum(v, v[0].try_mul(v[1])?.powf(2.0))
         });
@@ -122,6 +126,27 @@ fn unary_ops_away_from_kinks() {
             -1.0,
             1.0,
             &[-0.5, 0.5],
+        ),
+        (
+            "clamp(None, 0.3)",
+            |x| x.clamp(None, Some(0.3)),
+            -1.0,
+            1.0,
+            &[0.3],
+        ),
+        (
+            "clamp(-0.2, None)",
+            |x| x.clamp(Some(-0.2), None),
+            -1.0,
+            1.0,
+            &[-0.2],
+        ),
+        (
+            "leaky_relu(0.01)",
+            |x| x.leaky_relu(0.01),
+            -2.0,
+            2.0,
+            &[0.0],
         ),
         ("powf(2)", |x| x.powf(2.0), -2.0, 2.0, &[]),
         ("powf(3)", |x| x.powf(3.0), -2.0, 2.0, &[]),
