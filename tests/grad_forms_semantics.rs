@@ -123,3 +123,64 @@ fn recorded_gradients_match_the_fused_backward() {
         }
     }
 }
+
+/// A gradient penalty (WGAN-GP's `Σ (∂D/∂x)²`) on a critic whose weights are parameters in a
+/// `ParamStore`: backward through the recorded input gradient reaches the parameters, and
+/// their gradients match central differences of the penalty.
+#[test]
+fn a_gradient_penalty_reaches_conv_parameters() {
+    let mut params = ParamStore::new();
+    let ramp = |n: usize, s: f32| -> Vec<f32> {
+        (0..n)
+            .map(|k| ((k as f32) * 0.61 + s).sin() * 0.7)
+            .collect()
+    };
+    let w = params
+        .add("w", t(&ramp(3 * 2 * 2 * 3, 0.3), &[3, 2, 2, 3]))
+        .unwrap();
+    let b = params.add("b", t(&ramp(3, 1.1), &[3])).unwrap();
+    let x = t(&ramp(2 * 2 * 5 * 4, 2.0), &[2, 2, 5, 4]);
+    let opts = Conv2dOptions::default()
+        .stride([2, 1])
+        .padding([1, 1])
+        .dilation([1, 2]);
+    let mut graph = Graph::new();
+    // the penalty, with its parameter gradients left in the store when `train`
+    let mut penalty = |params: &mut ParamStore, train: bool| -> f64 {
+        graph
+            .run_with(params, |g| {
+                let xv = g.leaf(&x);
+                let d = xv
+                    .try_conv2d(g.param(w), Some(g.param(b)), opts)?
+                    .tanh()
+                    .sum();
+                let create = GradOptions::new().create_graph(train);
+                let dx = grad(&[d], &[xv], &create)?[0].unwrap();
+                let gp = (dx * dx).sum();
+                if train {
+                    gp.backward()?;
+                }
+                Ok(f64::from(gp.item()))
+            })
+            .unwrap()
+    };
+    params.zero_grad();
+    penalty(&mut params, true);
+    let analytic: Vec<f32> = params.flat_grad().to_vec();
+    let h = 1e-3;
+    for (k, &a) in analytic.iter().enumerate() {
+        let v = params.flat_mut().0[k];
+        params.flat_mut().0[k] = v + h;
+        let up = penalty(&mut params, false);
+        params.flat_mut().0[k] = v - h;
+        let down = penalty(&mut params, false);
+        params.flat_mut().0[k] = v;
+        let numeric = (up - down) / (f64::from(v + h) - f64::from(v - h));
+        let err = (f64::from(a) - numeric).abs();
+        assert!(
+            err <= 1e-3 + 1e-2 * numeric.abs(),
+            "param element {k}: {a} vs {numeric}"
+        );
+    }
+    assert!(analytic.iter().any(|&a| a.abs() > 0.1), "{analytic:?}");
+}
