@@ -78,9 +78,6 @@ pub enum Error {
         expected: Vec<usize>,
         got: Vec<usize>,
     },
-    /// A backward recorded as graph nodes (`create_graph`, or [`grad`](crate::grad)) reached
-    /// an op whose backward has no differentiable form.
-    NotDifferentiable { op: &'static str },
     /// [`grad`](crate::grad) was asked for the gradient of an input (`inputs[index]`, of
     /// `shape`) that the outputs do not depend on, without `allow_unused`.
     UnusedInput { index: usize, shape: Vec<usize> },
@@ -203,12 +200,6 @@ impl fmt::Display for Error {
                 f,
                 "{op}: needs at least one element but got shape {}; pass a non-empty tensor",
                 ShapeText(shape)
-            ),
-            Error::NotDifferentiable { op } => write!(
-                f,
-                "{op}: its backward has no differentiable form, so it cannot be recorded for \
-                 a gradient of a gradient; differentiate this op once only (backward without \
-                 create_graph), or write it as a custom op whose backward uses arenagrad's ops"
             ),
             Error::UnusedInput { index, shape } => write!(
                 f,

@@ -1,4 +1,5 @@
-//! Gradient checking: backward's gradients against central finite differences.
+//! Gradient checking: backward's gradients against central finite differences; second-order
+//! gradients (the recorded backward, differentiated again) with [`gradgradcheck`].
 //!
 //! For inputs `x₀ … xₙ` and a function `y = f(x₀, …, xₙ)` of any shape, [`check`] projects the
 //! output onto a fixed pseudo-random weight tensor `w` of `y`'s shape,
@@ -276,10 +277,15 @@ where
 /// The fixed projection weights: ±[0.5, 1.5), from a splitmix64 stream (no zeros, so every
 /// output element is checked; varied signs and sizes, so errors cannot cancel by symmetry).
 fn weights(shape: &[usize]) -> Tensor {
+    weights_salted(shape, 0)
+}
+
+/// [`weights`] from the stream numbered `salt` (independent streams for independent uses).
+fn weights_salted(shape: &[usize], salt: u64) -> Tensor {
     let n = shape.iter().product::<usize>();
     let data = (0..n as u64)
         .map(|k| {
-            let mut z = (k + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let mut z = (k + 1 + (salt << 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
             z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
             z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
             z ^= z >> 31;
@@ -304,5 +310,8 @@ fn unravel(mut index: usize, shape: &[usize]) -> Vec<usize> {
     out
 }
 
+mod second;
 #[cfg(test)]
 mod tests;
+
+pub use second::gradgradcheck;

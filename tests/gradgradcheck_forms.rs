@@ -1,12 +1,9 @@
 //! Second-order gradient checks of the differentiable backward forms (`Rule::backward_graph`)
 //! of matmul, linear, the softmax family, var, the norms, dropout, attention and the losses.
 //!
-//! [`gradgradcheck`] below is PyTorch's gradgradcheck written on `arenagrad::gradcheck::check`:
-//! for `y = f(x)` it checks the function `(x, u) ↦ Σ_i <∂<y, u>/∂x_i, w_i>`, where the
-//! first-order gradient is recorded with `grad(.., create_graph)`, the output gradient `u` is an
-//! input too, and the `w_i` are fixed weights. Backward through the recorded gradient (the
-//! analytic second derivative, with respect to `x` and to `u`) is compared with central
-//! differences of it. Inputs keep clear of kinks by far more than the step (l1/huber/smooth-l1
+//! `arenagrad::gradcheck::gradgradcheck` checks, for `y = f(x)`, the gradient recorded with
+//! `grad(.., create_graph)` against central differences of it, in the inputs and in the output
+//! gradient (PyTorch's gradgradcheck). Inputs keep clear of kinks by far more than the step (l1/huber/smooth-l1
 //! differences away from 0 and the switch points).
 //!
 //! Each check also compares the recorded first-order gradients with the fused backward's (which
@@ -17,7 +14,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::slice::from_ref;
 
-use arenagrad::gradcheck::{check, Report, Tolerance};
+use arenagrad::gradcheck::{Report, Tolerance};
 use arenagrad::loss::{CrossEntropy, Reduction};
 use arenagrad::prelude::*;
 use arenagrad::rng::Rng;
@@ -35,55 +32,12 @@ fn fixed(shape: &[usize], phase: f32) -> Tensor {
     Tensor::new(data, shape).expect("matching length")
 }
 
-/// PyTorch's gradgradcheck on top of `gradcheck::check` (named so that the library's own
-/// `gradcheck::gradgradcheck` can replace it): see the module doc.
+/// The library's gradgradcheck, its error as text for the report.
 fn gradgradcheck<F>(inputs: &[Tensor], f: F, tol: &Tolerance) -> Result<Report, String>
 where
     F: for<'g> Fn(&'g Scope<'g>, &[Var<'g>]) -> Result<Var<'g>>,
 {
-    let out_shape = Graph::new()
-        .run(|g| {
-            let v: Vec<Var<'_>> = inputs.iter().map(|t| g.input(t)).collect();
-            Ok(f(g, &v)?.shape().to_vec())
-        })
-        .map_err(|e| e.to_string())?;
-    let n = inputs.len();
-    let mut all = inputs.to_vec();
-    all.push(fixed(&out_shape, -1.0));
-    check(&all, |g, v| second_order(&f, n, g, v), tol).map_err(|e| e.to_string())
-}
-
-/// `Σ_i <∂<y, u>/∂x_i, w_i>` for `y = f(x)`, `x = v[..n]`, `u = v[n]`, the first-order
-/// gradient recorded with create_graph.
-fn second_order<'g, F>(f: &F, n: usize, g: &'g Scope<'g>, v: &[Var<'g>]) -> Result<Var<'g>>
-where
-    F: Fn(&'g Scope<'g>, &[Var<'g>]) -> Result<Var<'g>>,
-{
-    // gradcheck's finite differences pass constants: `grad` needs leaves of the same values
-    let x: Vec<Var<'g>> = v[..n]
-        .iter()
-        .map(|&x| {
-            if x.requires_grad() {
-                x
-            } else {
-                g.leaf(x.to_tensor())
-            }
-        })
-        .collect();
-    let y = f(g, &x)?;
-    let opts = GradOptions::new()
-        .grad_outputs(from_ref(&v[n]))
-        .create_graph(true)
-        .allow_unused(true);
-    let grads = grad(&[y], &x, &opts)?;
-    let mut s = g.scalar(0.0);
-    for (i, gi) in grads.iter().enumerate() {
-        if let Some(gi) = gi {
-            let w = g.input(fixed(gi.shape(), i as f32));
-            s = s + gi.try_mul(w)?.sum();
-        }
-    }
-    Ok(s)
+    arenagrad::gradcheck::gradgradcheck(inputs, f, tol).map_err(|e| e.to_string())
 }
 
 /// Collects every failing check (errors and panics) for one report.

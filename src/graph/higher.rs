@@ -11,7 +11,8 @@
 //!
 //! Nothing is written before the walk has succeeded: `grad` touches no `.grad` at all, and
 //! backward with create_graph stores into leaves and parameters only at the end, so an error
-//! (an op with no differentiable form) leaves every gradient as it was.
+//! (a custom op without a differentiable backward, a hook's bad replacement) leaves every
+//! gradient as it was.
 
 use super::backward::check_not_released;
 use super::grad_sink::{GradSink, Grads};

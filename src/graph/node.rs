@@ -13,7 +13,7 @@ use std::cell::Cell;
 use super::grad_sink::GradSink;
 use super::sink::Sink;
 use super::var::Var;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// The backward rule of an op: given the gradient of its output, write its inputs' gradients.
 ///
@@ -40,17 +40,14 @@ pub(crate) trait Rule<'g> {
     /// The differentiable form of [`backward`](Self::backward), used when backward records
     /// its own computation (create_graph, or `grad`): the inputs' gradients as `Var`s built
     /// from the library's ops, stored with [`GradSink::put`]. Recording then depends on the
-    /// scope: inside `no_grad` the same code computes plain values. The default has no such
-    /// form and fails with [`Error::NotDifferentiable`].
+    /// scope: inside `no_grad` the same code computes plain values. Required, so that every
+    /// op can be differentiated again.
     fn backward_graph(
         &self,
         node: &'g Node<'g>,
         grad: Var<'g>,
         sink: &mut GradSink<'_, 'g>,
-    ) -> Result<()> {
-        let _ = (node, grad, sink);
-        Err(Error::NotDifferentiable { op: self.name() })
-    }
+    ) -> Result<()>;
 }
 
 /// What a node is.

@@ -12,15 +12,21 @@
 //! same four kernels with the roles swapped. Saved: nothing; backward reads the inputs in
 //! place and recomputes the im2col matrix.
 //!
+//! Differentiable forms (`graph.rs`): the gradients as the three bilinear maps `F` (conv),
+//! `I` (input gradient, a conv_transpose) and `W` (weight gradient, a correlation) of the
+//! same geometry, ops whose own gradients are again those maps, so convolutions can be
+//! differentiated to any order.
+//!
 //! Options are small `Copy` structs with PyTorch's defaults (`Default`) and builder methods:
 //! [`Conv1dOptions`], [`Conv2dOptions`], [`ConvTranspose2dOptions`].
 
 use crate::error::Result;
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::conv::{backward_bias, backward_input, backward_weight, forward, Conv};
 use crate::kernels::Acc;
 
 mod check;
+mod graph;
 mod options;
 #[cfg(test)]
 mod tests;
@@ -47,6 +53,14 @@ impl<'g> Rule<'g> for ConvRule {
             let o = c.out_channels;
             sink.with(2, |db, acc| backward_bias(g, c.batch, o, db, acc));
         }
+    }
+    fn backward_graph(
+        &self,
+        node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        graph::conv_form(self, node, g, sink)
     }
 }
 

@@ -12,9 +12,17 @@
 //!
 //! `max()` needs no saved buffer (the mask is recomputed from the input and the output value);
 //! `max_axis` saves its argmax indices as an arena slice, the only way to know which tie won.
+//!
+//! Differentiable forms: `dx = g / c` where `x = y` and 0 elsewhere for `max()` (PyTorch's
+//! `evenly_distribute_backward`, a masked fill on CPU, NaN matching NaN), and for `max_axis`
+//! `g` broadcast along the axis and kept only at the saved argmax (zeros elsewhere, as
+//! PyTorch's scatter); both route with `keep_where` (select.rs), so a NaN gradient does not
+//! leak into the other positions. Both are linear in `g` with a mask that carries no
+//! gradient: the second derivative in `x` is zero away from ties, and the maxima stay the ones
+//! the forward chose.
 
 use crate::error::{or_panic, Error, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::reduce::{max_all, max_all_backward, max_axis, max_axis_backward, AxisLayout};
 
 use super::reduce::reduce_axis;
@@ -29,6 +37,24 @@ impl<'g> Rule<'g> for MaxAll {
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let (x, y) = (node.inputs[0].data, node.data[0]);
         sink.with(0, |out, acc| max_all_backward(x, y, g[0], out, acc));
+    }
+    fn backward_graph(
+        &self,
+        node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let (x, y) = (node.inputs[0].data, node.data[0]);
+        let hit = |v: f32| if y.is_nan() { v.is_nan() } else { v == y };
+        let scope = sink.scope();
+        let mask = scope.alloc_fill(x.len(), false);
+        for (m, &v) in mask.iter_mut().zip(x) {
+            *m = hit(v);
+        }
+        let count = mask.iter().filter(|&&m| m).count();
+        let share = g.try_div(scope.full_const(&[], count as f32))?;
+        let spread = share.try_broadcast_to(node.inputs[0].shape)?;
+        sink.put(0, super::select::keep_where(spread, mask, true))
     }
 }
 
@@ -46,6 +72,25 @@ impl<'g> Rule<'g> for MaxAxis<'g> {
         sink.with(0, |out, acc| {
             max_axis_backward(g, self.arg, self.l, out, acc)
         });
+    }
+    fn backward_graph(
+        &self,
+        node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let l = self.l;
+        let at_arg = sink.scope().alloc_fill(l.numel(), false);
+        for o in 0..l.outer {
+            for i in 0..l.inner {
+                at_arg[(o * l.len + self.arg[o * l.inner + i]) * l.inner + i] = true;
+            }
+        }
+        let spread = g
+            .try_reshape(&[l.outer, 1, l.inner])?
+            .try_broadcast_to(&[l.outer, l.len, l.inner])?;
+        let dx = super::select::keep_where(spread, at_arg, true);
+        sink.put(0, dx.try_reshape(node.inputs[0].shape)?)
     }
 }
 

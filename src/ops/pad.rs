@@ -9,9 +9,13 @@
 //! `[left, right, top, bottom]` the last two, and so on; the data loops are in
 //! [`kernels::pad`](crate::kernels::pad). `flatten` is [`Var::try_reshape`] to the merged
 //! shape, so it shares its input's data.
+//!
+//! Differentiable form: pad's gradient is `g` padded with the negated pads and value 0 (what
+//! was added is cropped, what was cropped comes back as zeros), which is pad again: linear in
+//! `g`, and its own form the same rule once more.
 
 use crate::error::{or_panic, Error, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::pad::{pad, pad_backward, padded_shape};
 use crate::shape::{normalize_axis, Dims};
 
@@ -30,6 +34,18 @@ impl<'g> Rule<'g> for Pad<'g> {
         sink.with(0, |out, acc| {
             pad_backward(g, shape, self.before, self.after, out, acc)
         });
+    }
+    fn backward_graph(
+        &self,
+        _node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let undo: Vec<isize> = (0..self.before.len())
+            .rev()
+            .flat_map(|d| [-self.before[d], -self.after[d]])
+            .collect();
+        sink.put(0, g.try_pad(&undo, 0.0)?)
     }
 }
 

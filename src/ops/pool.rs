@@ -12,9 +12,14 @@
 //! here would make a batch of one image and one image of `N` channels look alike). Max pooling
 //! saves its argmax indices in the arena, since ties and NaN decide which element wins and only
 //! the forward knows; the averages recompute their windows in backward.
+//!
+//! Differentiable forms (`adjoint.rs`): each pooling is a linear map `P` (for max pooling, at
+//! the saved argmax), its gradient `Pᵀ g` is an op whose own gradient is `P` again (a gather
+//! at the argmax, or the average pooling itself), so the gradients can be differentiated to
+//! any order.
 
 use crate::error::{or_panic, Error, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::pool::{self, Axis, Pool2d};
 
 /// Options of [`Var::try_max_pool2d`], PyTorch's `F.max_pool2d` arguments: `stride` defaults
@@ -253,6 +258,18 @@ impl<'g> Rule<'g> for MaxPool<'g> {
             pool::max_pool2d_backward(g, self.arg, &self.p, out, acc)
         });
     }
+    fn backward_graph(
+        &self,
+        node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let map = adjoint::Linear::Max {
+            p: self.p,
+            arg: self.arg,
+        };
+        sink.put(0, adjoint::adjoint_op(map, g, node.inputs[0].shape))
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -268,6 +285,15 @@ impl<'g> Rule<'g> for AvgPool {
     fn backward(&self, _node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let (p, inc) = (&self.p, self.count_include_pad);
         sink.with(0, |out, acc| pool::avg_pool2d_backward(g, p, inc, out, acc));
+    }
+    fn backward_graph(
+        &self,
+        node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let map = adjoint::Linear::Avg(*self);
+        sink.put(0, adjoint::adjoint_op(map, g, node.inputs[0].shape))
     }
 }
 
@@ -287,6 +313,15 @@ impl<'g> Rule<'g> for AdaptiveAvgPool {
         sink.with(0, |out, acc| {
             pool::adaptive_avg_pool2d_backward(g, n, i, o, out, acc)
         });
+    }
+    fn backward_graph(
+        &self,
+        node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let map = adjoint::Linear::Adaptive(*self);
+        sink.put(0, adjoint::adjoint_op(map, g, node.inputs[0].shape))
     }
 }
 
@@ -447,5 +482,6 @@ impl<'g> Var<'g> {
     }
 }
 
+mod adjoint;
 #[cfg(test)]
 mod tests;

@@ -9,10 +9,18 @@
 //! broadcast shape, as PyTorch's out-of-place `torch.where` and `Tensor.masked_fill` do. Saved:
 //! the mask expanded to the output's shape, one `bool` per element in the arena; the gradient
 //! of an input that broadcast is reduced back by [`Sink::put_reduced`].
+//!
+//! Differentiable form: the gradient is routed by [`keep_where`], `m == keep ? g : 0`, an op
+//! that is linear in `g` and its own adjoint (its backward is `keep_where` again), then summed
+//! to each input's shape; the mask carries no gradient, so the second derivative in `a`, `b`,
+//! `x` is zero and only the output gradient's part remains. As in PyTorch (`where(m, g, 0)`),
+//! a NaN in `g` does not leak into the positions that were not selected.
 
+use super::grad_forms::sum_to;
 use crate::error::{or_panic, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::select::{expand_mask, select, select_backward};
+use crate::kernels::Acc;
 use crate::mask::Mask;
 use crate::shape::{numel, same, Dims};
 
@@ -45,6 +53,35 @@ impl<'g> Rule<'g> for SelectRule<'g> {
             }
         }
     }
+    fn backward_graph(
+        &self,
+        node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        for (i, input) in node.inputs.iter().enumerate() {
+            if sink.needs(i) {
+                let routed = keep_where(g, self.m, self.keep[i]);
+                sink.put(i, sum_to(routed, input.shape)?)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `m == keep ? g : 0` element by element (`m` holds one flag per element of `g`): the op that
+/// routes a gradient to the selected positions. Linear in `g` and self-adjoint, so its
+/// backward, fused or recorded, is itself.
+pub(crate) fn keep_where<'g>(g: Var<'g>, m: &'g [bool], keep: bool) -> Var<'g> {
+    let scope = g.scope();
+    let out = scope.alloc_out(g.numel());
+    select_backward(m, g.data(), keep, out, Acc::Write);
+    let rule = SelectRule {
+        name: "keep_where",
+        m,
+        keep: [keep, false],
+    };
+    scope.op(&[g], g.shape(), out, rule)
 }
 
 /// What is taken where the mask is true.

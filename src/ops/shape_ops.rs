@@ -17,6 +17,12 @@
 //! a reshape, a permute that only moves size-1 dims, a broadcast that only adds them, a
 //! narrow of a leading block — shares the input's slice instead of copying it. The data loops
 //! live in [`kernels::layout`](crate::kernels::layout); saved indices are arena slices.
+//!
+//! Every op here has a differentiable form (gradients of gradients): each backward in the
+//! table is itself one of these ops applied to `dy` (reshape, the inverse permute, a sum over
+//! the broadcast dims, narrow and zero-pad for concat and narrow), except the index ops',
+//! whose `index_add`/`scatter_add` are small ops of their own whose backward is the read
+//! again (`index/adjoint.rs`).
 
 mod index;
 mod join;

@@ -3,12 +3,14 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use arenagrad::gradcheck::{check, Tolerance};
+use arenagrad::gradcheck::{check, gradgradcheck, Tolerance};
 use arenagrad::prelude::*;
 
 /// Runs checks and collects every failure (errors and panics) for one report.
 pub struct Checker {
     pub tol: Tolerance,
+    /// Check second derivatives ([`gradgradcheck`]) instead of first ones.
+    pub second: bool,
     passed: usize,
     failures: Vec<String>,
 }
@@ -17,6 +19,7 @@ impl Checker {
     pub fn new() -> Self {
         Checker {
             tol: Tolerance::default(),
+            second: false,
             passed: 0,
             failures: Vec::new(),
         }
@@ -26,7 +29,11 @@ impl Checker {
         F: for<'g> Fn(&'g Scope<'g>, &[Var<'g>]) -> Result<Var<'g>>,
     {
         let shapes: Vec<&[usize]> = inputs.iter().map(Tensor::shape).collect();
-        match catch_unwind(AssertUnwindSafe(|| check(inputs, &f, &self.tol))) {
+        let run = || match self.second {
+            false => check(inputs, &f, &self.tol),
+            true => gradgradcheck(inputs, &f, &self.tol),
+        };
+        match catch_unwind(AssertUnwindSafe(run)) {
             Ok(Ok(_)) => self.passed += 1,
             Ok(Err(e)) => self.failures.push(format!("{name} {shapes:?}: {e}")),
             Err(p) => {

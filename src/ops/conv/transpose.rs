@@ -4,7 +4,7 @@
 use super::check::{bias_shape, common, divisible, invalid, Spatial};
 use super::ConvTranspose2dOptions;
 use crate::error::{Error, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::conv::{backward_bias, backward_input, backward_weight, forward, Conv};
 use crate::kernels::Acc;
 
@@ -80,9 +80,9 @@ fn conv_transpose(
 
 /// The transpose of the convolution `geom`: input `x` is `geom`'s output, the result its input.
 #[derive(Clone, Copy)]
-struct ConvTransposeRule {
+pub(super) struct ConvTransposeRule {
     op: &'static str,
-    geom: Conv,
+    pub(super) geom: Conv,
 }
 
 impl<'g> Rule<'g> for ConvTransposeRule {
@@ -97,6 +97,14 @@ impl<'g> Rule<'g> for ConvTransposeRule {
             let o = c.in_channels;
             sink.with(2, |db, acc| backward_bias(g, c.batch, o, db, acc));
         }
+    }
+    fn backward_graph(
+        &self,
+        node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        super::graph::conv_transpose_form(self, node, g, sink)
     }
 }
 

@@ -4,10 +4,14 @@
 //! Embedding is index_select along axis 0 of a `[V, D]` weight with the output reshaped to
 //! `indices_shape + [D]` — same flat layout, so they share one rule. Indices are validated
 //! before anything is computed and saved as arena slices.
+//!
+//! Differentiable forms: `dx = Sᵀ g` as an op of its own (`index_add`, `scatter_add`, in
+//! `adjoint.rs`), whose backward is the read again; the indices carry no gradient, so the
+//! second derivative in `x` is zero and only the output gradient's part remains.
 
 use super::join::split3;
 use crate::error::{or_panic, Error, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::layout::{gather, index_add, index_select, scatter_add};
 use crate::shape::{normalize_axis, numel, Dims};
 
@@ -26,6 +30,14 @@ impl<'g> Rule<'g> for IndexSelect<'g> {
         let (_, a, inner) = split3(node.inputs[0].shape, self.axis);
         sink.with(0, |out, acc| index_add(g, a, inner, self.indices, out, acc));
     }
+    fn backward_graph(
+        &self,
+        node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        sink.put(0, adjoint::index_add_op(g, *self, node.inputs[0].shape))
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -43,6 +55,14 @@ impl<'g> Rule<'g> for Gather<'g> {
         sink.with(0, |out, acc| {
             scatter_add(g, self.index, node.shape, self.axis, x_shape, out, acc)
         });
+    }
+    fn backward_graph(
+        &self,
+        node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        sink.put(0, adjoint::scatter_add_op(g, *self, node.inputs[0].shape))
     }
 }
 
@@ -209,5 +229,6 @@ impl<'g> Var<'g> {
     }
 }
 
+mod adjoint;
 #[cfg(test)]
 mod tests;

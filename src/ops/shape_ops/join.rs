@@ -2,9 +2,14 @@
 //!
 //! On that view both ops copy `outer` rows of `len · inner` contiguous elements, so each is
 //! one [`copy_rows`] per input, forward and backward.
+//!
+//! Differentiable forms: each of concat's inputs gets `narrow(g, axis, start, len)`, and
+//! narrow's input gets `g` zero-padded back to its shape along the axis (`pad` with
+//! `[start, size − start − len]`); the two are each other's adjoints, so the recorded
+//! gradients differentiate again through the same pair.
 
 use crate::error::{or_panic, Error, Result};
-use crate::graph::{Node, Rule, Sink, Var};
+use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::layout::{copy_rows, Rows};
 use crate::kernels::Acc;
 use crate::shape::{normalize_axis, numel, Dims};
@@ -43,6 +48,22 @@ impl<'g> Rule<'g> for Concat {
             start += len;
         }
     }
+    fn backward_graph(
+        &self,
+        node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let mut start = 0;
+        for (i, x) in node.inputs.iter().enumerate() {
+            let len = x.shape[self.axis];
+            if sink.needs(i) {
+                sink.put(i, g.try_narrow(self.axis as isize, start, len)?)?;
+            }
+            start += len;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -72,6 +93,20 @@ impl<'g> Rule<'g> for Narrow {
             }
             copy_rows(g, from, out, to, outer, len * inner, acc)
         });
+    }
+    fn backward_graph(
+        &self,
+        node: &'g Node<'g>,
+        g: Var<'g>,
+        sink: &mut GradSink<'_, 'g>,
+    ) -> Result<()> {
+        let shape = node.inputs[0].shape;
+        let after = shape[self.axis] - self.start - node.shape[self.axis];
+        // pad's list runs from the last dim back: zeros for the dims after the axis
+        let mut pads = vec![0isize; 2 * (shape.len() - self.axis)];
+        let k = pads.len() - 2;
+        (pads[k], pads[k + 1]) = (self.start as isize, after as isize);
+        sink.put(0, g.try_pad(&pads, 0.0)?)
     }
 }
 
