@@ -269,10 +269,7 @@ fn main() {
         value("--only").map_or(vec![], |s| s.split(',').filter(|s| !s.is_empty()).collect());
     if let Some(t) = value("--threads") {
         let n: usize = t.parse().expect("--threads takes a number");
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global()
-            .expect("first pool");
+        arenagrad::set_num_threads(n).expect("first pool");
     }
     let threads = rayon::current_num_threads();
     if args.iter().any(|a| a == "--install") {

@@ -77,6 +77,7 @@ pub mod params;
 pub mod rng;
 pub mod shape;
 pub mod tensor;
+mod threads;
 
 pub use error::{Error, Result};
 pub use graph::custom::{self, CustomOp};
@@ -89,6 +90,7 @@ pub use params::{Buffer, Param, ParamStore};
 pub use rng::Rng;
 pub use shape::Shape;
 pub use tensor::Tensor;
+pub use threads::{num_threads, set_num_threads};
 
 /// Everything a training loop needs, in one import.
 pub mod prelude {
