@@ -192,7 +192,9 @@ pub fn check(data: &[u8]) {
         .iter()
         .flat_map(|(ps, _)| ps)
         .any(|&i| std::mem::replace(&mut seen[i], true));
-    let valid = base.valid() && resolved.iter().all(|(_, c)| c.valid()) && !duplicate;
+    // groups that hold no parameter at all: "optimizer got an empty parameter list"
+    let empty = resolved.iter().all(|(ps, _)| ps.is_empty());
+    let valid = base.valid() && resolved.iter().all(|(_, c)| c.valid()) && !duplicate && !empty;
     let built = build(&store, base, &groups);
     if crate::reader::tracing() {
         eprintln!(
