@@ -17,7 +17,6 @@ mod buffers;
 mod grad;
 mod layout;
 mod names;
-mod values;
 
 pub(crate) use buffers::fits_i64;
 use buffers::Buffers;

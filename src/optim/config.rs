@@ -173,6 +173,36 @@ impl OptimConfig {
     }
 }
 
+/// The text form [`OptimConfig::parse`] reads, every option spelled out (booleans as 0/1):
+/// `sgd lr=0.1 momentum=0 dampening=0 weight_decay=0 nesterov=0 maximize=0`.
+///
+/// ```
+/// use arenagrad::optim::OptimConfig;
+/// let c: OptimConfig = "adamw lr=3e-4 betas=0.9,0.95".parse()?;
+/// let text = c.to_string();
+/// assert!(text.starts_with("adamw lr=0.0003 betas.0=0.9 betas.1=0.95 eps=0.00000001"));
+/// assert_eq!(OptimConfig::parse(&text)?, c);                      // the text round-trips
+/// # Ok::<(), arenagrad::Error>(())
+/// ```
+impl std::fmt::Display for OptimConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.name().to_ascii_lowercase())?;
+        let options = each!(self, c => c.options());
+        for (key, value) in options {
+            // the f32 the option holds, printed shortest: parsing it back gives the same f32
+            write!(f, " {key}={}", value as f32)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for OptimConfig {
+    type Err = crate::error::Error;
+    fn from_str(text: &str) -> Result<OptimConfig> {
+        OptimConfig::parse(text)
+    }
+}
+
 /// The optimizer `name` with keyword `options` over every parameter of `params`:
 /// [`OptimConfig::from_options`] then [`OptimConfig::build`].
 ///

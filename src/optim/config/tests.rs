@@ -134,3 +134,43 @@ fn bad_configs_are_errors_naming_what_is_wrong() {
         .to_string();
     assert!(e.contains("empty parameter list"), "{e}");
 }
+
+#[test]
+fn the_text_form_round_trips_every_option() {
+    let configs = [
+        OptimConfig::Sgd(SgdConfig {
+            lr: 0.3,
+            momentum: 0.9,
+            nesterov: true,
+            ..Default::default()
+        }),
+        OptimConfig::Adam(AdamConfig {
+            lr: 1e-3,
+            betas: (0.85, 0.995),
+            amsgrad: true,
+            decoupled_weight_decay: true,
+            weight_decay: 1e-2,
+            ..Default::default()
+        }),
+        OptimConfig::AdamW(AdamWConfig::default()),
+        OptimConfig::Rmsprop(RmspropConfig {
+            centered: true,
+            alpha: 0.95,
+            eps: 1e-6,
+            ..Default::default()
+        }),
+        OptimConfig::Adagrad(AdagradConfig {
+            lr_decay: 1e-4,
+            initial_accumulator_value: 0.1,
+            ..Default::default()
+        }),
+    ];
+    for c in configs {
+        let text = c.to_string();
+        assert_eq!(text.parse::<OptimConfig>().unwrap(), c, "{text}");
+    }
+    assert_eq!(
+        OptimConfig::Sgd(SgdConfig::default()).to_string(),
+        "sgd lr=0.001 momentum=0 dampening=0 weight_decay=0 nesterov=0 maximize=0"
+    );
+}
