@@ -63,6 +63,16 @@ pub enum Error {
         size: usize,
         shape: Vec<usize>,
     },
+    /// A range `start..start + len` along `axis` (a `narrow`) that does not fit in the
+    /// dimension's `size` (or whose end overflows).
+    RangeOutOfBounds {
+        op: &'static str,
+        axis: usize,
+        start: usize,
+        len: usize,
+        size: usize,
+        shape: Vec<usize>,
+    },
     /// An operation that needs at least one element got an empty tensor.
     Empty { op: &'static str, shape: Vec<usize> },
     /// A second backward through a graph whose saved buffers were released by the first.
@@ -97,9 +107,10 @@ pub enum Error {
     /// io: bytes that are not a valid safetensors file (truncated, corrupt), a tensor whose
     /// dtype does not convert to f32, or an `I64` value that f32 cannot hold exactly.
     Format { op: &'static str, message: String },
-    /// io: a file whose keys or shapes differ from the store's (PyTorch's load_state_dict
-    /// errors). `mismatched` holds `(key, shape in the store, shape in the file)`.
+    /// io: a file or a name -> tensor map whose keys or shapes differ from the store's
+    /// (PyTorch's load_state_dict errors). `mismatched` holds `(key, shape in the store, shape in the file)`.
     StateDict {
+        op: &'static str,
         missing: Vec<String>,
         unexpected: Vec<String>,
         mismatched: Vec<(String, Vec<usize>, Vec<usize>)>,
@@ -196,6 +207,23 @@ impl fmt::Display for Error {
                  indices must be in 0..{size}",
                 ShapeText(shape)
             ),
+            Error::RangeOutOfBounds {
+                op,
+                axis,
+                start,
+                len,
+                size,
+                shape,
+            } => write!(
+                f,
+                "{op}: the range of length {len} starting at {start} (elements {start}..{}) is \
+                 out of bounds for dimension {axis} of size {size} (shape {}); start + length \
+                 must be at most {size}",
+                start
+                    .checked_add(*len)
+                    .map_or("past usize::MAX".to_string(), |end| end.to_string()),
+                ShapeText(shape)
+            ),
             Error::Empty { op, shape } => write!(
                 f,
                 "{op}: needs at least one element but got shape {}; pass a non-empty tensor",
@@ -251,35 +279,42 @@ impl fmt::Display for Error {
             } => write!(f, "{op}: {path:?}: {message}"),
             Error::Format { op, message } => write!(f, "{op}: {message}"),
             Error::StateDict {
+                op,
                 missing,
                 unexpected,
                 mismatched,
             } => {
-                write!(f, "load_into: the file does not match the ParamStore:")?;
+                write!(
+                    f,
+                    "{op}: the state dict (a file's tensors or a name -> Tensor map) does not \
+                     match the ParamStore:"
+                )?;
                 if !missing.is_empty() {
                     write!(
                         f,
-                        " missing keys (in the store, not in the file) {missing:?};"
+                        " missing keys (in the store, not in the state dict) {missing:?};"
                     )?;
                 }
                 if !unexpected.is_empty() {
                     write!(
                         f,
-                        " unexpected keys (in the file, not in the store) {unexpected:?};"
+                        " unexpected keys (in the state dict, not in the store) {unexpected:?};"
                     )?;
                 }
                 for (key, store, file) in mismatched {
                     write!(
                         f,
-                        " size mismatch for {key:?}: the store has {}, the file {};",
+                        " size mismatch for {key:?}: the store has {}, the state dict {};",
                         ShapeText(store),
                         ShapeText(file)
                     )?;
                 }
                 write!(
                     f,
-                    " check the model's sizes and name prefix, or pass LoadOptions {{ strict: \
-                     false }} to load the keys that match and get the rest in a LoadReport"
+                    " check the model's sizes and name prefix, or load non-strictly \
+                     (LoadOptions {{ strict: false }}, or strict = false for \
+                     ParamStore::load_state_dict) to load the keys that match and get the rest \
+                     in a LoadReport"
                 )
             }
             Error::CustomNotDifferentiable { op } => write!(
@@ -334,6 +369,10 @@ fn shape_rule(op: &str) -> &'static str {
         }
         "cross_entropy" | "nll_loss" => {
             "pass one class index per row of the [N, C] input (N targets)"
+        }
+        "ParamStore::set_value" => {
+            "the value must have the parameter's shape exactly; reshape it to the parameter's \
+             shape first"
         }
         o if o.ends_with("_loss") || o.starts_with("binary_cross_entropy") => {
             "input and target need the same shape (losses do not broadcast); reshape the target"

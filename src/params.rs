@@ -16,10 +16,12 @@ use crate::tensor::Tensor;
 mod buffers;
 mod grad;
 mod layout;
+mod names;
 
 pub(crate) use buffers::fits_i64;
 use buffers::Buffers;
 pub use buffers::{Buffer, BufferDtype, BufferMeta};
+pub(crate) use names::describe;
 
 /// Floats per 64-byte line: every parameter starts at a multiple of this offset.
 pub const ALIGN_FLOATS: usize = 16;
@@ -107,6 +109,15 @@ pub struct ParamStore {
     has_grad: Vec<bool>,
     /// Non-trainable state (`buffers.rs`), outside the flat parameter buffers.
     buffers: Buffers,
+    /// The parameter names again, shared with the registry (`names.rs`) for error messages
+    /// about a handle used with another store.
+    names: names::NameList,
+}
+
+impl Drop for ParamStore {
+    fn drop(&mut self) {
+        names::release(self.id, &self.names);
+    }
 }
 
 impl Default for ParamStore {
@@ -118,8 +129,10 @@ impl Default for ParamStore {
 impl ParamStore {
     /// An empty store.
     pub fn new() -> Self {
+        let id = NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed);
         ParamStore {
-            id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
+            id,
+            names: names::register(id),
             metas: Vec::new(),
             by_name: HashMap::new(),
             data: AlignedBuf::zeros(0),
@@ -155,6 +168,7 @@ impl ParamStore {
             numel,
         });
         self.by_name.insert(name.to_string(), index);
+        names::record(&self.names, index, name);
         self.has_grad.push(false);
         Ok(Param {
             store: self.id,
@@ -199,11 +213,13 @@ impl ParamStore {
 
     #[track_caller]
     fn meta(&self, p: Param) -> &ParamMeta {
-        assert!(
-            self.owns(p),
-            "ParamStore: parameter #{} is not from this store; use the store that registered it",
-            p.index
-        );
+        if !self.owns(p) {
+            panic!(
+                "ParamStore: parameter {:?} is not from this store; use the store that \
+                 registered it",
+                names::describe(p)
+            );
+        }
         &self.metas[p.index]
     }
     /// The name of `p`.

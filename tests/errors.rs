@@ -322,7 +322,8 @@ fn foreign_param_from_another_store_or_no_store() {
         .run_with(&mut mine, |g| g.try_param(theirs).map(|_| ()))
         .unwrap_err();
     assert!(matches!(e, Error::ForeignParam { .. }));
-    let text = text_has(&e, &["Scope::param", "#1", "Graph::run_with"]);
+    // the handle is named as its store registered it, not by its index
+    let text = text_has(&e, &["Scope::param", "\"b\"", "Graph::run_with"]);
     let panicked = graph
         .run_with(&mut mine, |g| {
             Ok(panic_text(|| {
@@ -335,7 +336,11 @@ fn foreign_param_from_another_store_or_no_store() {
     // a scope without a store has no parameters at all
     let e = graph.run(|g| g.try_param(theirs).map(|_| ())).unwrap_err();
     assert!(matches!(e, Error::ForeignParam { .. }));
-    text_has(&e, &["Scope::param", "Graph::run_with"]);
+    text_has(&e, &["Scope::param", "\"b\"", "Graph::run_with"]);
+    // once the store that registered it is gone, its index is all there is
+    drop(other);
+    let e = graph.run(|g| g.try_param(theirs).map(|_| ())).unwrap_err();
+    text_has(&e, &["Scope::param", "\"#1\""]);
 }
 
 #[test]
@@ -528,6 +533,7 @@ fn state_dict_names_every_key_and_shape() {
     params.add("0.bias", Tensor::zeros(&[3]).unwrap()).unwrap();
     let e = arenagrad::io::load_bytes_into(&bytes, &mut params, Default::default()).unwrap_err();
     let Error::StateDict {
+        op: "io::load_bytes_into",
         missing,
         unexpected,
         mismatched,
@@ -546,10 +552,10 @@ fn state_dict_names_every_key_and_shape() {
     text_has(
         &e,
         &[
-            "load_into",
-            "missing keys (in the store, not in the file) [\"0.bias\"]",
-            "unexpected keys (in the file, not in the store) [\"extra.bias\"]",
-            "size mismatch for \"0.weight\": the store has [3, 2], the file [4, 2]",
+            "io::load_bytes_into: the state dict",
+            "missing keys (in the store, not in the state dict) [\"0.bias\"]",
+            "unexpected keys (in the state dict, not in the store) [\"extra.bias\"]",
+            "size mismatch for \"0.weight\": the store has [3, 2], the state dict [4, 2]",
             "strict: false",
         ],
     );
@@ -576,6 +582,7 @@ fn one_of_each() -> Vec<Error> {
             errors.push(x.try_reshape(&[7]).unwrap_err());
             errors.push(g.try_input_slice(&[1.0], &[2]).unwrap_err());
             errors.push(x.try_index_select(0, &[9]).unwrap_err());
+            errors.push(x.try_narrow(1, 2, 2).unwrap_err());
             errors.push(g.input(Tensor::zeros(&[0])?).try_max().unwrap_err());
             errors.push(x.try_permute(&[0, 0]).unwrap_err());
             errors.push(x.backward().unwrap_err());

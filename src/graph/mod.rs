@@ -92,6 +92,37 @@ impl Graph {
     /// Runs `f` with a fresh scope; the scope's arena is reset when `f` returns, whether or
     /// not backward ran.
     pub fn run<R>(&mut self, f: impl for<'g> FnOnce(&'g Scope<'g>) -> Result<R>) -> Result<R> {
+        self.run_err(f)
+    }
+
+    /// [`run`](Self::run) for a closure that returns its own error type `E` (typically one
+    /// with `From<arenagrad::Error>`, so `?` converts arenagrad's errors). `run` itself keeps
+    /// [`Error`](crate::Error): were it generic, a closure using `?` on arenagrad's results
+    /// would leave `E` for the compiler to guess, and existing code would stop compiling.
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// #[derive(Debug)]
+    /// enum AppError { Nn(arenagrad::Error), Diverged(f32) }
+    /// impl From<arenagrad::Error> for AppError {
+    ///     fn from(e: arenagrad::Error) -> Self { AppError::Nn(e) }
+    /// }
+    /// let r = Graph::new().run_err(|g| {
+    ///     let x = g.leaf(Tensor::scalar(3.0));
+    ///     let loss = (x * x).try_reshape(&[1])?.sum();    // arenagrad's error, converted
+    ///     if loss.item() > 1.0 {
+    ///         return Err(AppError::Diverged(loss.item())); // the caller's own
+    ///     }
+    ///     Ok(())
+    /// });
+    /// assert!(matches!(r, Err(AppError::Diverged(9.0))));
+    /// let r = Graph::new().run_err(|g| Ok(g.leaf(Tensor::scalar(1.0)).try_reshape(&[2])?.item()));
+    /// assert!(matches!(r, Err(AppError::Nn(Error::ReshapeNumel { .. }))));
+    /// ```
+    pub fn run_err<R, E>(
+        &mut self,
+        f: impl for<'g> FnOnce(&'g Scope<'g>) -> Result<R, E>,
+    ) -> Result<R, E> {
         self.bump.reset();
         let r = {
             let scope = Scope::new(&self.bump, self.written, None);
@@ -121,6 +152,31 @@ impl Graph {
         params: &mut ParamStore,
         f: impl for<'g> FnOnce(&'g Scope<'g>) -> Result<R>,
     ) -> Result<R> {
+        self.run_with_err(params, f)
+    }
+
+    /// [`run_with`](Self::run_with) for a closure that returns its own error type `E` (see
+    /// [`run_err`](Self::run_err)).
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// let mut params = ParamStore::new();
+    /// let w = params.add("w", Tensor::scalar(2.0))?;
+    /// let r: Result<f32, Box<dyn std::error::Error>> = Graph::new().run_with_err(&mut params, |g| {
+    ///     let loss = g.try_param(w)?.powf(2.0);
+    ///     loss.backward()?;
+    ///     let n: u32 = "7".parse()?;                       // another library's error
+    ///     Ok(loss.item() + n as f32)
+    /// });
+    /// assert_eq!(r.unwrap(), 11.0);
+    /// assert_eq!(params.grad(w), &[4.0]);
+    /// # Ok::<(), arenagrad::Error>(())
+    /// ```
+    pub fn run_with_err<R, E>(
+        &mut self,
+        params: &mut ParamStore,
+        f: impl for<'g> FnOnce(&'g Scope<'g>) -> Result<R, E>,
+    ) -> Result<R, E> {
         self.bump.reset();
         let r = {
             let b = params.split_for_graph();

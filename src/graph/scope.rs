@@ -122,13 +122,13 @@ impl<'g> Scope<'g> {
         let Some(view) = &self.params else {
             return Err(Error::ForeignParam {
                 op: "Scope::param",
-                name: format!("#{}", p.index()),
+                name: crate::params::describe(p),
             });
         };
         let Some(meta) = view.store.meta(p) else {
             return Err(Error::ForeignParam {
                 op: "Scope::param",
-                name: format!("#{}", p.index()),
+                name: crate::params::describe(p),
             });
         };
         let offset = meta.offset;

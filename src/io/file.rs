@@ -101,7 +101,7 @@ impl SafeTensorsFile {
     /// # Ok::<(), arenagrad::Error>(())
     /// ```
     pub fn load_into(&self, params: &mut ParamStore, options: LoadOptions) -> Result<LoadReport> {
-        load::from_tensors(&self.tensors, params, options)
+        load::from_tensors("SafeTensorsFile::load_into", &self.tensors, params, options)
     }
 }
 

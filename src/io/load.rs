@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::read;
 use crate::error::{Error, Result};
-use crate::params::{Buffer, Param, ParamStore};
+use crate::params::{fits_i64, Buffer, BufferDtype, Param, ParamStore};
 use crate::tensor::Tensor;
 
 /// How [`load_into`](super::load_into) treats a file that does not match the store.
@@ -135,9 +135,10 @@ fn plan(params: &ParamStore, file: &[(&str, &[usize])]) -> (Vec<(Slot, usize)>, 
 }
 
 /// In strict mode, a report that is not exact becomes an [`Error::StateDict`].
-fn check(report: &LoadReport, options: LoadOptions) -> Result<()> {
+fn check(op: &'static str, report: &LoadReport, options: LoadOptions) -> Result<()> {
     if options.strict && !report.is_exact() {
         return Err(Error::StateDict {
+            op,
             missing: report.missing.clone(),
             unexpected: report.unexpected.clone(),
             mismatched: report.mismatched.clone(),
@@ -183,7 +184,7 @@ pub(crate) fn from_bytes(
         .map(|t| (t.name.as_str(), t.shape.as_slice()))
         .collect();
     let (copies, report) = plan(params, &keys);
-    check(&report, options)?;
+    check(op, &report, options)?;
     // every dtype (and every I64 value) first: a bad one fails before anything is written
     let decoders = copies
         .iter()
@@ -195,8 +196,11 @@ pub(crate) fn from_bytes(
     Ok(report)
 }
 
-/// Loads from tensors already converted to f32.
+/// Loads from tensors already converted to f32. A value copied into an `I64` buffer must be a
+/// whole number in int64's range (as [`ParamStore::add_buffer_as`] requires), checked before
+/// anything is written.
 pub(crate) fn from_tensors(
+    op: &'static str,
     tensors: &BTreeMap<String, Tensor>,
     params: &mut ParamStore,
     options: LoadOptions,
@@ -204,7 +208,23 @@ pub(crate) fn from_tensors(
     let entries: Vec<(&str, &Tensor)> = tensors.iter().map(|(k, t)| (k.as_str(), t)).collect();
     let keys: Vec<(&str, &[usize])> = entries.iter().map(|e| (e.0, e.1.shape())).collect();
     let (copies, report) = plan(params, &keys);
-    check(&report, options)?;
+    check(op, &report, options)?;
+    for &(slot, i) in &copies {
+        let Slot::Buffer(b) = slot else { continue };
+        if params.buffer_dtype(b) != BufferDtype::I64 {
+            continue;
+        }
+        let (key, t) = entries[i];
+        if let Some((at, v)) = t.data().iter().enumerate().find(|e| !fits_i64(*e.1)) {
+            return Err(Error::InvalidArgument {
+                op,
+                message: format!(
+                    "key {key:?}: the buffer is int64 but element {at} is {v}, not a whole \
+                     number in int64's range; nothing was loaded"
+                ),
+            });
+        }
+    }
     for (p, i) in copies {
         p.values(params).copy_from_slice(entries[i].1.data());
     }

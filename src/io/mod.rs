@@ -107,6 +107,7 @@ mod dtype;
 mod file;
 mod load;
 mod read;
+mod state_dict;
 mod write;
 
 #[cfg(test)]

@@ -89,7 +89,7 @@ impl Par {
 /// Calls `f(start, chunk)` over `out` split into chunks of `grain` elements (a multiple of 8),
 /// in parallel when `out` is longer than `grain`. `start` is the chunk's offset in `out`.
 pub fn for_chunks(out: &mut [f32], grain: usize, f: impl Fn(usize, &mut [f32]) + Sync + Send) {
-    debug_assert!(grain % 8 == 0 && grain > 0);
+    debug_assert!(grain.is_multiple_of(8) && grain > 0);
     if out.len() <= grain || rayon::current_num_threads() == 1 {
         return f(0, out);
     }

@@ -61,7 +61,7 @@ impl MultiheadAttention {
         num_heads: usize,
         rng: &mut Rng,
     ) -> Result<MultiheadAttention> {
-        if embed_dim == 0 || num_heads == 0 || embed_dim % num_heads != 0 {
+        if embed_dim == 0 || num_heads == 0 || !embed_dim.is_multiple_of(num_heads) {
             return Err(Error::InvalidArgument {
                 op: "MultiheadAttention::new",
                 message: format!(

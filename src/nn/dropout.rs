@@ -2,12 +2,13 @@
 //! and 0 otherwise (so `E[y] = x`); in evaluation mode `y = x`. PyTorch's `nn.Dropout(p)`.
 //!
 //! Design: the layer owns its generator, a stream forked from the model's [`Rng`] at
-//! construction, in a `RefCell`, so that `forward` takes `&self` like every other
-//! [`Module`] and a [`Sequential`](super::Sequential) holding dropout layers is used exactly like
-//! one without. A model built from one seed therefore gives the same masks run after run.
+//! construction, in a `Mutex` (so the layer is `Send + Sync` like every nn type), so that
+//! `forward` takes `&self` like every other [`Module`] and a [`Sequential`](super::Sequential)
+//! holding dropout layers is used exactly like one without. Two threads running the same layer
+//! in training mode take turns drawing masks from the one stream. A model built from one seed therefore gives the same masks run after run.
 //! Modes switch with [`Module::set_training`] (training at construction, as PyTorch's modules).
 
-use std::cell::RefCell;
+use std::sync::Mutex;
 
 use super::Module;
 use crate::error::{Error, Result};
@@ -39,7 +40,7 @@ use crate::rng::Rng;
 pub struct Dropout {
     p: f32,
     training: bool,
-    rng: RefCell<Rng>,
+    rng: Mutex<Rng>,
 }
 
 impl Dropout {
@@ -55,7 +56,7 @@ impl Dropout {
         Ok(Dropout {
             p,
             training: true,
-            rng: RefCell::new(Rng::seed(rng.next_u64())),
+            rng: Mutex::new(Rng::seed(rng.next_u64())),
         })
     }
     /// The drop probability.
@@ -70,7 +71,9 @@ impl Dropout {
 
 impl Module for Dropout {
     fn forward<'g>(&self, _g: &'g Scope<'g>, x: Var<'g>) -> Result<Var<'g>> {
-        x.dropout(self.p, &mut self.rng.borrow_mut(), self.training)
+        // a panic elsewhere while the lock was held leaves the generator valid: use it as is
+        let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
+        x.dropout(self.p, &mut rng, self.training)
     }
     fn set_training(&mut self, training: bool) {
         self.training = training;

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::graph::{Scope, Var};
 use crate::params::{Param, ParamStore};
 use crate::rng::Rng;
+use crate::tensor::Tensor;
 
 /// A fully connected layer, `y = x · Wᵀ + b` on the last dimension of `x`.
 ///
@@ -56,7 +57,32 @@ impl Linear {
         out_features: usize,
         rng: &mut Rng,
     ) -> Result<Linear> {
-        Self::build(params, name, in_features, out_features, rng, true)
+        Self::build(params, name, in_features, out_features, Some(rng), true)
+    }
+
+    /// A layer whose weight (and bias, when `bias`) are registered as zeros, with no `Rng`: for
+    /// a model whose weights will be loaded next ([`ParamStore::load_state_dict`],
+    /// `io::load_into`), PyTorch's `torch.nn.utils.skip_init`. Same
+    /// names, shapes and errors as [`Linear::new`].
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// use arenagrad::nn::Linear;
+    /// let mut params = ParamStore::new();
+    /// let layer = Linear::zeros(&mut params, "fc", 3, 2, true)?;
+    /// assert_eq!(params.shape(layer.weight), &[2, 3]);
+    /// assert!(params.flat_data().iter().all(|&v| v == 0.0));
+    /// params.set_value(layer.weight, &Tensor::ones(&[2, 3])?)?;        // or load_state_dict
+    /// # Ok::<(), arenagrad::Error>(())
+    /// ```
+    pub fn zeros(
+        params: &mut ParamStore,
+        name: &str,
+        in_features: usize,
+        out_features: usize,
+        bias: bool,
+    ) -> Result<Linear> {
+        Self::build(params, name, in_features, out_features, None, bias)
     }
 
     /// A layer without bias (`nn.Linear(.., bias=False)`): `y = x · Wᵀ`.
@@ -77,7 +103,7 @@ impl Linear {
         out_features: usize,
         rng: &mut Rng,
     ) -> Result<Linear> {
-        Self::build(params, name, in_features, out_features, rng, false)
+        Self::build(params, name, in_features, out_features, Some(rng), false)
     }
 
     fn build(
@@ -85,7 +111,7 @@ impl Linear {
         name: &str,
         in_features: usize,
         out_features: usize,
-        rng: &mut Rng,
+        rng: Option<&mut Rng>,
         bias: bool,
     ) -> Result<Linear> {
         if in_features == 0 {
@@ -98,10 +124,15 @@ impl Linear {
             });
         }
         let bound = 1.0 / (in_features as f32).sqrt();
-        let w = rng.uniform_tensor(&[out_features, in_features], -bound, bound);
+        let mut rng = rng;
+        let mut init = |shape: &[usize]| match rng.as_deref_mut() {
+            Some(rng) => Ok(rng.uniform_tensor(shape, -bound, bound)),
+            None => Tensor::zeros(shape),
+        };
+        let w = init(&[out_features, in_features])?;
         let weight = params.add(&format!("{name}.weight"), w)?;
         let bias = if bias {
-            let b = rng.uniform_tensor(&[out_features], -bound, bound);
+            let b = init(&[out_features])?;
             Some(params.add(&format!("{name}.bias"), b)?)
         } else {
             None

@@ -46,6 +46,45 @@ impl Mlp {
         Self::with_prefix(params, "", sizes, rng)
     }
 
+    /// A top-level MLP whose parameters are registered as zeros, with no `Rng`: for weights
+    /// that will be loaded next ([`ParamStore::load_state_dict`],
+    /// `io::load_into`). Same names, shapes and errors as
+    /// [`Mlp::new`]; [`Mlp::zeros_with_prefix`] for one inside a bigger model.
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// use arenagrad::nn::Mlp;
+    /// let mut trained = ParamStore::new();
+    /// Mlp::new(&mut trained, &[3, 4, 2], &mut Rng::seed(0))?;
+    /// let mut params = ParamStore::new();
+    /// let model = Mlp::zeros(&mut params, &[3, 4, 2])?;
+    /// params.load_state_dict(&trained.state_dict(), true)?;
+    /// assert_eq!(params.flat_data(), trained.flat_data());
+    /// # let _ = model;
+    /// # Ok::<(), arenagrad::Error>(())
+    /// ```
+    pub fn zeros(params: &mut ParamStore, sizes: &[usize]) -> Result<Mlp> {
+        Self::build(params, "", sizes, None)
+    }
+
+    /// [`Mlp::zeros`] registered as `prefix` inside a bigger model.
+    ///
+    /// ```
+    /// use arenagrad::prelude::*;
+    /// use arenagrad::nn::Mlp;
+    /// let mut params = ParamStore::new();
+    /// Mlp::zeros_with_prefix(&mut params, "head", &[8, 2])?;
+    /// assert!(params.get("head.0.bias").is_some());
+    /// # Ok::<(), arenagrad::Error>(())
+    /// ```
+    pub fn zeros_with_prefix(
+        params: &mut ParamStore,
+        prefix: &str,
+        sizes: &[usize],
+    ) -> Result<Mlp> {
+        Self::build(params, prefix, sizes, None)
+    }
+
     /// An MLP registered as `prefix` inside a bigger model (`"encoder"` gives
     /// `"encoder.0.weight"`, …).
     ///
@@ -65,6 +104,15 @@ impl Mlp {
         sizes: &[usize],
         rng: &mut Rng,
     ) -> Result<Mlp> {
+        Self::build(params, prefix, sizes, Some(rng))
+    }
+
+    fn build(
+        params: &mut ParamStore,
+        prefix: &str,
+        sizes: &[usize],
+        mut rng: Option<&mut Rng>,
+    ) -> Result<Mlp> {
         if sizes.len() < 2 {
             return Err(Error::InvalidArgument {
                 op: "Mlp::new",
@@ -79,7 +127,11 @@ impl Mlp {
             if k > 0 {
                 seq.push(Relu);
             }
-            let layer = Linear::new(params, &seq.next_name(), io[0], io[1], rng)?;
+            let name = seq.next_name();
+            let layer = match rng.as_deref_mut() {
+                Some(rng) => Linear::new(params, &name, io[0], io[1], rng)?,
+                None => Linear::zeros(params, &name, io[0], io[1], true)?,
+            };
             linears.push(layer);
             seq.push(layer);
         }

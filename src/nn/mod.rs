@@ -5,6 +5,17 @@
 //! `"{name}.weight"`, `"{name}.bias"`: the state_dict keys PyTorch gives the same structure
 //! (checked against PyTorch 2.15 in this module's tests). Containers
 //! ([`Sequential`], [`Mlp`]) name their children by index.
+//!
+//! Loading weights instead of drawing them: [`Linear::zeros`], [`Mlp::zeros`] and
+//! [`Mlp::zeros_with_prefix`] register the same parameters as zeros and take no `Rng`; fill them
+//! with [`ParamStore::load_state_dict`](crate::ParamStore::load_state_dict) or a file loader.
+//! The other layers that draw their initial weights (convolutions, `Embedding`,
+//! `MultiheadAttention`, `TransformerBlock`) still take an `Rng`: pass any seed, the load
+//! overwrites every value it draws (a strict load fails if one is left out).
+//!
+//! Threads: [`Module`] requires `Send + Sync`, so every layer and container (including
+//! `Box<dyn Module>`) can move to another thread or be shared by several
+//! (`tests/send_sync.rs` keeps it so).
 
 mod activation;
 mod attention;

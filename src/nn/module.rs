@@ -4,7 +4,8 @@
 //! Design: `forward` takes `&self`, so a model is shared read-only while a graph is built and
 //! the store can be lent to the graph at the same time. The one layer with state that changes
 //! during a forward pass, [`Dropout`](super::Dropout), keeps its own seeded generator in a
-//! `RefCell` (graph building is single-threaded anyway); the train/eval switch changes between
+//! `Mutex`; `Module` requires `Send + Sync`, so a model (containers of `Box<dyn Module>`
+//! included) can move to a worker thread or be shared by several; the train/eval switch changes between
 //! steps, so it takes `&mut self` ([`Module::set_training`], PyTorch's `module.train(mode)`).
 //! Parameter names follow PyTorch's state_dict keys: a layer registered under `name` owns
 //! `"{name}.weight"` etc., and a container hands its children `"{prefix}.{index}"`.
@@ -35,7 +36,11 @@ use crate::graph::{Scope, Var};
 /// })?;
 /// # Ok::<(), arenagrad::Error>(())
 /// ```
-pub trait Module: Debug {
+///
+/// `Send + Sync` is required so that every model, including a [`Sequential`](super::Sequential)
+/// of boxed layers, crosses threads: keep per-forward state in a `Mutex` or an atomic rather
+/// than a `RefCell` or `Cell`.
+pub trait Module: Debug + Send + Sync {
     /// The layer applied to `x`, in the graph of `g` (which must run with the store the layer
     /// registered its parameters in).
     fn forward<'g>(&self, g: &'g Scope<'g>, x: Var<'g>) -> Result<Var<'g>>;

@@ -72,7 +72,7 @@ impl<'g> Var<'g> {
     pub fn try_pad(self, pads: &[isize], value: f32) -> Result<Var<'g>> {
         let (shape, rank) = (self.shape(), self.rank());
         let invalid = |message: String| Error::InvalidArgument { op: "pad", message };
-        if pads.len() % 2 != 0 || pads.len() > 2 * rank {
+        if !pads.len().is_multiple_of(2) || pads.len() > 2 * rank {
             return Err(invalid(format!(
                 "the pad list {pads:?} must hold [before, after] pairs for at most all {rank} \
                  dims of shape {shape:?} (even length <= {}); pass pairs, last dim first",

@@ -111,7 +111,9 @@ pub(crate) struct Groups<C> {
 
 impl<C: GroupConfig> Groups<C> {
     /// Resolves `groups` against `base`; a handle of another store or a parameter in two
-    /// groups is an error, as is any invalid option.
+    /// groups is an error, as is any invalid option, and so are groups that hold no parameter
+    /// at all (PyTorch's "optimizer got an empty parameter list"; options are checked first,
+    /// as PyTorch does).
     pub fn new(
         op: &'static str,
         params: &ParamStore,
@@ -129,7 +131,7 @@ impl<C: GroupConfig> Groups<C> {
                 if !params.owns(p) {
                     return Err(Error::ForeignParam {
                         op,
-                        name: format!("#{}", p.index()),
+                        name: crate::params::describe(p),
                     });
                 }
                 if let Some(first) = owner[p.index()].replace(gi) {
@@ -146,6 +148,24 @@ impl<C: GroupConfig> Groups<C> {
                 slots.push((p.index(), o..o + params.numel_of(p)));
             }
             resolved.push(Group { config, slots });
+        }
+        if resolved.iter().all(|g| g.slots.is_empty()) {
+            let why = if params.is_empty() {
+                "the ParamStore has no parameters; build the model (register its parameters) \
+                 before the optimizer"
+                    .to_string()
+            } else {
+                format!(
+                    "the {} param group(s) hold none of the store's {} parameters; list the \
+                     parameters to optimize in the groups",
+                    resolved.len(),
+                    params.len()
+                )
+            };
+            return Err(invalid(
+                op,
+                format!("optimizer got an empty parameter list: {why}"),
+            ));
         }
         Ok(Groups {
             op,

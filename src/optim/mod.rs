@@ -2,7 +2,8 @@
 //! flat gradient buffer in one fused pass, outside any graph (a graph borrows the store, so no
 //! step can happen while one is alive).
 //!
-//! [`Sgd`], [`Adam`], [`AdamW`], [`Rmsprop`] and [`Adagrad`] follow PyTorch's single-tensor
+//! [`Sgd`], [`Adam`], [`AdamW`], [`Rmsprop`] and [`Adagrad`] (also by name with keyword
+//! options: [`OptimConfig`], [`from_config`]) follow PyTorch's single-tensor
 //! code paths formula for formula (each module's doc states its maths); their configs default
 //! to PyTorch's defaults. State (momentum, moments, accumulators) lives in flat buffers of the
 //! store's layout, step counts are per parameter, and parameters without a gradient
@@ -20,6 +21,7 @@ pub mod adagrad;
 pub mod adam;
 mod adamw;
 pub mod clip;
+mod config;
 mod group;
 mod options;
 pub mod rmsprop;
@@ -32,6 +34,7 @@ pub use adagrad::{Adagrad, AdagradConfig};
 pub use adam::{Adam, AdamConfig};
 pub use adamw::{AdamW, AdamWConfig};
 pub use clip::{clip_grad_norm, clip_grad_norm_p, clip_grad_value};
+pub use config::{from_config, OptimConfig, OPTIMIZER_NAMES};
 pub use group::ParamGroup;
 pub use options::GroupConfig;
 pub use rmsprop::{Rmsprop, RmspropConfig};
@@ -50,7 +53,8 @@ use crate::params::ParamStore;
 /// ```
 /// use arenagrad::prelude::*;
 /// use arenagrad::optim::{Optimizer, Sgd, SgdConfig};
-/// let params = ParamStore::new();
+/// let mut params = ParamStore::new();
+/// params.add("w", Tensor::zeros(&[3])?)?;
 /// let mut opt = Sgd::new(&params, SgdConfig { lr: 0.1, ..Default::default() })?;
 /// opt.set_group_lr(0, 0.05)?;
 /// assert_eq!((opt.num_groups(), opt.group_lr(0)), (1, 0.05));

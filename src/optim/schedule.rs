@@ -78,7 +78,8 @@ impl<S: LrSchedule + ?Sized> LrSchedule for Box<S> {
 /// ```
 /// use arenagrad::prelude::*;
 /// use arenagrad::optim::{CosineAnnealingLr, LinearLr, LrScheduler, Optimizer, SequentialLr, Sgd, SgdConfig};
-/// let params = ParamStore::new();
+/// let mut params = ParamStore::new();
+/// params.add("w", Tensor::zeros(&[3])?)?;
 /// let mut opt = Sgd::new(&params, SgdConfig { lr: 0.5, ..Default::default() })?;
 /// // 2 epochs of linear warm-up from 0.5·0.5, then cosine annealing to 0 over 4 epochs
 /// let warmup = LinearLr { start_factor: 0.5, end_factor: 1.0, total_iters: 2 };

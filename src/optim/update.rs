@@ -128,7 +128,7 @@ fn twin_inputs(n: usize, seed: u32) -> (Vec<f32>, Vec<Vec<f32>>, Vec<f32>) {
         .map(|s| {
             let mut g = values(n, seed + 10 + s, 1.5);
             for (k, e) in EDGES.iter().enumerate() {
-                if n > 0 && (k + s as usize) % 3 == 0 {
+                if n > 0 && (k + s as usize).is_multiple_of(3) {
                     g[(k * 7 + s as usize) % n] = *e;
                 }
             }

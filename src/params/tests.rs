@@ -24,3 +24,17 @@ fn foreign_handles_are_rejected() {
     let p = s1.add("w", Tensor::scalar(1.0)).unwrap();
     assert!(s1.owns(p) && !s2.owns(p));
 }
+
+#[test]
+fn a_foreign_handle_is_named_in_the_panic() {
+    let mut s1 = ParamStore::new();
+    s1.add("w", Tensor::scalar(1.0)).unwrap();
+    let p = s1.add("enc.bias", Tensor::scalar(1.0)).unwrap();
+    let s2 = ParamStore::new();
+    let msg = std::panic::catch_unwind(|| s2.data(p).len()).unwrap_err();
+    let msg = msg.downcast_ref::<String>().unwrap();
+    assert!(
+        msg.contains("parameter \"enc.bias\" is not from this store"),
+        "{msg}"
+    );
+}

@@ -69,7 +69,7 @@ fn groups(r: &mut Reader, c: usize) -> usize {
     if b >= 224 {
         return b % 4;
     }
-    let divisors: Vec<usize> = (1..=c.max(1)).filter(|d| c % d == 0).collect();
+    let divisors: Vec<usize> = (1..=c.max(1)).filter(|d| c.is_multiple_of(*d)).collect();
     divisors[b % divisors.len()]
 }
 

@@ -309,7 +309,7 @@ pub fn attention<'g>(
     };
     let rank = 3 + (r.u8() % 2) as usize;
     // q from x, v from y: with batch dims of 1, their rows and widths from their own shapes
-    let (from_x, from_y) = (r.u8() % 3 == 0, r.u8() % 3 == 0);
+    let (from_x, from_y) = (r.u8().is_multiple_of(3), r.u8().is_multiple_of(3));
     let qx = as_operand(x.v).filter(|_| from_x);
     let vy = as_operand(y.v).filter(|_| from_y);
     let batch: Vec<usize> = if qx.is_some() || vy.is_some() {
@@ -319,7 +319,7 @@ pub fn attention<'g>(
     };
     let (l, e) = qx.unwrap_or_else(|| (dim(r, 1), dim(r, 0)));
     // self-attention: k is q itself (so S = L, unless v's rows come from y and differ)
-    let self_attn = r.u8() % 4 == 0;
+    let self_attn = r.u8().is_multiple_of(4);
     let (s, ev) = vy.unwrap_or_else(|| {
         let (s, ev) = (dim(r, 1), dim(r, 0));
         (if self_attn { l } else { s }, ev)

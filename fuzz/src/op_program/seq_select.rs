@@ -131,7 +131,7 @@ pub fn select<'g>(
             let mut sizes: Vec<usize> =
                 (0..1 + r.u8() % 3).map(|_| (r.u8() % 3) as usize).collect();
             let a = resolve(ax, xs.len(), false);
-            if let (Some(a), true) = (a, r.u8() % 4 != 0) {
+            if let (Some(a), true) = (a, !r.u8().is_multiple_of(4)) {
                 // mostly make them sum to the dim
                 let rest: usize = sizes[1..].iter().sum();
                 sizes[0] = xs[a].saturating_sub(rest);

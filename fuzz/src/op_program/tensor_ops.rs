@@ -202,6 +202,7 @@ pub fn shape_op<'g>(
             | Error::BadAxis { .. }
             | Error::ReshapeNumel { .. }
             | Error::IndexOutOfRange { .. }
+            | Error::RangeOutOfBounds { .. }
             | Error::InvalidArgument { .. },
         ) => None,
         Err(e) => panic!(

@@ -173,10 +173,10 @@ pub fn check(data: &[u8]) {
         let n = store.len();
         (0..1 + r.u8() % 3)
             .map(|_| Spec {
-                params: (0..n).filter(|_| r.u8() % 3 == 0).collect(),
+                params: (0..n).filter(|_| r.u8().is_multiple_of(3)).collect(),
                 lr: r.bool().then(|| hyper(&mut r, 0.05)),
                 wd: r.bool().then(|| hyper(&mut r, 0.0)),
-                config: (r.u8() % 4 == 0).then(|| config(&mut r, kind)),
+                config: r.u8().is_multiple_of(4).then(|| config(&mut r, kind)),
             })
             .collect::<Vec<_>>()
     });
@@ -192,7 +192,9 @@ pub fn check(data: &[u8]) {
         .iter()
         .flat_map(|(ps, _)| ps)
         .any(|&i| std::mem::replace(&mut seen[i], true));
-    let valid = base.valid() && resolved.iter().all(|(_, c)| c.valid()) && !duplicate;
+    // groups that hold no parameter at all: "optimizer got an empty parameter list"
+    let empty = resolved.iter().all(|(ps, _)| ps.is_empty());
+    let valid = base.valid() && resolved.iter().all(|(_, c)| c.valid()) && !duplicate && !empty;
     let built = build(&store, base, &groups);
     if crate::reader::tracing() {
         eprintln!(

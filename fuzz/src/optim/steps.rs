@@ -90,7 +90,7 @@ fn grads(r: &mut Reader, store: &mut ParamStore) -> Vec<Option<Vec<f32>>> {
     handles
         .into_iter()
         .map(|p| {
-            (r.u8() % 4 != 0).then(|| {
+            (!r.u8().is_multiple_of(4)).then(|| {
                 let g: Vec<f32> = (0..store.numel_of(p)).map(|_| value(r)).collect();
                 store
                     .set_grad(p, &g)
@@ -148,7 +148,7 @@ pub fn run(
         opt.step(store);
         reference_step(&mut refs, &g, &groups);
         compare(store, opt.as_ref(), &refs, &groups);
-        if r.u8() % 4 == 0 {
+        if r.u8().is_multiple_of(4) {
             let (gi, lr) = (r.u8() as usize % (groups.len() + 1), hyper(r, 0.01));
             let res = opt.set_group_lr(gi, lr);
             assert_eq!(

@@ -217,7 +217,7 @@ pub fn file(r: &mut Reader) -> Vec<u8> {
         };
         end = stop.max(end);
         let shape: Vec<&str> = dims.iter().map(|d| d.0.as_str()).collect();
-        let dtype_json = if r.u8() % 16 == 0 {
+        let dtype_json = if r.u8().is_multiple_of(16) {
             "7".to_string()
         } else {
             format!("\"{dtype}\"")

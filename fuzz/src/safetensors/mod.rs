@@ -100,7 +100,7 @@ pub fn check(data: &[u8]) {
 
 /// `load_checkpoint_bytes` with the checkpoint's own optimizer kind, or another.
 fn checkpoint(bytes: &[u8], kind: u8, other: u8, pristine: bool) {
-    let same_kind = other % 4 != 0 || pristine;
+    let same_kind = !other.is_multiple_of(4) || pristine;
     let kind = if same_kind { kind } else { other };
     let mut params = build::store(-1.0);
     let mut opt = build::optimizer(kind, &params);

@@ -23,6 +23,7 @@ pub enum Kind {
     DataLength,
     SizeOverflow,
     IndexOutOfRange,
+    RangeOutOfBounds,
     Empty,
     InvalidArgument,
 }
@@ -37,6 +38,7 @@ pub fn kind(e: &Error) -> Kind {
         Error::DataLength { .. } => Kind::DataLength,
         Error::SizeOverflow { .. } => Kind::SizeOverflow,
         Error::IndexOutOfRange { .. } => Kind::IndexOutOfRange,
+        Error::RangeOutOfBounds { .. } => Kind::RangeOutOfBounds,
         Error::Empty { .. } => Kind::Empty,
         Error::InvalidArgument { .. } => Kind::InvalidArgument,
         e => panic!("a shape op returned {e:?}"),
@@ -222,7 +224,7 @@ pub fn narrow(shape: &[usize], axis_: isize, start: usize, len: usize) -> Expect
             out[a] = len;
             Ok(out)
         }
-        _ => Err(vec![Kind::IndexOutOfRange]),
+        _ => Err(vec![Kind::RangeOutOfBounds]),
     }
 }
 

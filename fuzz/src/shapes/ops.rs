@@ -134,7 +134,7 @@ fn layout<'g>(r: &mut Reader, x: Val<'g>) -> Option<Val<'g>> {
             for i in (1..perm.len()).rev() {
                 perm.swap(i, r.below(i + 1));
             }
-            if r.u8() % 4 == 0 {
+            if r.u8().is_multiple_of(4) {
                 let n = r.u8() as usize % 6;
                 perm = indices(r, n);
             }
@@ -177,7 +177,7 @@ fn layout<'g>(r: &mut Reader, x: Val<'g>) -> Option<Val<'g>> {
             let ax = axis(r);
             let idx_shape = derive(r, s);
             let n = expect::numel(&idx_shape).unwrap_or(0).min(SMALL);
-            let n = if r.u8() % 8 == 0 { n + 1 } else { n };
+            let n = if r.u8().is_multiple_of(8) { n + 1 } else { n };
             let idx = indices(r, n);
             let want = expect::gather(s, ax, &idx, &idx_shape);
             op("gather", want, c, || v.try_gather(ax, &idx, &idx_shape))

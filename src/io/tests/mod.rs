@@ -187,6 +187,7 @@ fn strict_errors_list_everything_and_change_nothing() {
     let before = params.flat_data().to_vec();
     let err = load_bytes_into(&bytes, &mut params, LoadOptions::default()).unwrap_err();
     let Error::StateDict {
+        op: "io::load_bytes_into",
         missing,
         unexpected,
         mismatched,
@@ -206,7 +207,7 @@ fn strict_errors_list_everything_and_change_nothing() {
         "\"extra.w\"",
         "unexpected keys",
         "\"scale\"",
-        "size mismatch for \"layer.weight\": the store has [3, 2], the file [2, 3]",
+        "size mismatch for \"layer.weight\": the store has [3, 2], the state dict [2, 3]",
         "strict: false",
     ] {
         assert!(msg.contains(part), "{part:?} not in {msg}");

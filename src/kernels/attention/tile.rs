@@ -74,7 +74,7 @@ pub(super) fn rows_times(
     out: RowsMut<'_>,
     acc: Acc,
 ) {
-    debug_assert!(rows <= R && n % W == 0);
+    debug_assert!(rows <= R && n.is_multiple_of(W));
     by_rows!(rows, rows_times_n(p, w, b, n, out, acc))
 }
 
@@ -138,7 +138,7 @@ pub(super) fn add_cols(
     n: usize,
     out: RowsMut<'_>,
 ) {
-    debug_assert!(rows <= R && n % W == 0);
+    debug_assert!(rows <= R && n.is_multiple_of(W));
     by_rows!(rows, add_cols_n(p, w, x, n, out))
 }
 

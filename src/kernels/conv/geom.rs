@@ -140,8 +140,8 @@ impl Conv {
             && reach(1)
             && pos(self.kernel)
             && self.groups > 0
-            && self.in_channels % self.groups == 0
-            && self.out_channels % self.groups == 0
+            && self.in_channels.is_multiple_of(self.groups)
+            && self.out_channels.is_multiple_of(self.groups)
             && sizes.iter().all(|s| {
                 s.iter()
                     .try_fold(1usize, |a, &d| a.checked_mul(d))

@@ -100,7 +100,7 @@ pub(super) fn divisible(
     x: &[usize],
     w: &[usize],
 ) -> Result<()> {
-    if channels % groups == 0 {
+    if channels.is_multiple_of(groups) {
         return Ok(());
     }
     let message = format!(

@@ -181,7 +181,7 @@ impl<'g> Var<'g> {
     }
 
     /// Elements `start..start + len` along `axis` (`torch.narrow`); a range past the dim is
-    /// [`Error::IndexOutOfRange`]. A leading block (all dims before `axis` of size 1) shares
+    /// [`Error::RangeOutOfBounds`], naming the start, the length and the dim's size. A leading block (all dims before `axis` of size 1) shares
     /// this var's data.
     ///
     /// ```
@@ -201,18 +201,13 @@ impl<'g> Var<'g> {
         let axis = normalize_axis("narrow", axis, shape)?;
         let (outer, size, inner) = split3(shape, axis);
         if !matches!(start.checked_add(len), Some(end) if end <= size) {
-            // report the first index past the dim: start itself, or the block's last element
-            let index = if len == 0 || start >= size {
-                start
-            } else {
-                start.saturating_add(len - 1)
-            };
-            let shape = shape.to_vec();
-            return Err(Error::IndexOutOfRange {
+            return Err(Error::RangeOutOfBounds {
                 op: "narrow",
-                index,
+                axis,
+                start,
+                len,
                 size,
-                shape,
+                shape: shape.to_vec(),
             });
         }
         let mut out_shape = Dims::from_slice(shape);

@@ -28,13 +28,26 @@ fn bad_groups_are_errors() {
         "{err}"
     );
     let (other, foreign, _) = store();
+    // a handle of a live store is named ("a"), of a dropped one numbered ("#0")
+    let r = Sgd::with_groups(
+        &s,
+        vec![ParamGroup::new(vec![foreign])],
+        SgdConfig::default(),
+    );
+    assert_eq!(
+        r.unwrap_err(),
+        Error::ForeignParam {
+            op: "SGD",
+            name: "a".into()
+        }
+    );
     drop(other);
     let r = Rmsprop::with_groups(
         &s,
         vec![ParamGroup::new(vec![foreign])],
         RmspropConfig::default(),
     );
-    assert!(matches!(r, Err(Error::ForeignParam { op: "RMSprop", .. })));
+    assert!(matches!(r, Err(Error::ForeignParam { op: "RMSprop", name }) if name == "#0"));
     let r = AdamW::with_groups(
         &s,
         vec![ParamGroup::new(vec![a]).lr(-1.0)],
@@ -48,7 +61,7 @@ fn bad_groups_are_errors() {
 
 #[test]
 fn invalid_options_name_the_optimizer_and_value() {
-    let s = ParamStore::new();
+    let (s, _, _) = store();
     let e = |r: Result<()>| r.unwrap_err().to_string();
     let adam = |c| Adam::new(&s, c).map(|_| ());
     assert!(e(adam(AdamConfig {
@@ -124,4 +137,74 @@ fn invalid_options_name_the_optimizer_and_value() {
         .to_string()
         .contains("group 1 out of range"));
     assert_eq!(opt.group_lr(0), 1e-2); // unchanged
+}
+
+/// PyTorch: `torch.optim.SGD([], lr=0.1)` raises "optimizer got an empty parameter list";
+/// every optimizer's constructor, with or without groups.
+#[test]
+fn an_empty_parameter_list_is_an_error() {
+    let empty = ParamStore::new();
+    let (s, _, _) = store();
+    let check = |r: Result<()>, op: &str, part: &str| {
+        let e = r.unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidArgument { op: o, .. } if *o == op),
+            "{e:?}"
+        );
+        let text = e.to_string();
+        assert!(
+            text.contains("optimizer got an empty parameter list"),
+            "{text}"
+        );
+        assert!(text.contains(part), "{text}");
+    };
+    let none = "the ParamStore has no parameters";
+    check(
+        Sgd::new(&empty, SgdConfig::default()).map(drop),
+        "SGD",
+        none,
+    );
+    check(
+        Adam::new(&empty, AdamConfig::default()).map(drop),
+        "Adam",
+        none,
+    );
+    check(
+        AdamW::new(&empty, AdamWConfig::default()).map(drop),
+        "AdamW",
+        none,
+    );
+    check(
+        Rmsprop::new(&empty, RmspropConfig::default()).map(drop),
+        "RMSprop",
+        none,
+    );
+    check(
+        Adagrad::new(&empty, AdagradConfig::default()).map(drop),
+        "Adagrad",
+        none,
+    );
+    // groups that hold nothing, over a store that has parameters
+    let groups = "the 1 param group(s) hold none of the store's 2 parameters";
+    let r = Sgd::with_groups(&s, vec![ParamGroup::new(vec![])], SgdConfig::default());
+    check(r.map(drop), "SGD", groups);
+    let r = Adam::with_groups(&s, vec![], AdamConfig::default());
+    check(r.map(drop), "Adam", "the 0 param group(s)");
+    let r = AdamW::with_groups(&s, vec![ParamGroup::new(vec![])], AdamWConfig::default());
+    check(r.map(drop), "AdamW", groups);
+    let r = Rmsprop::with_groups(&s, vec![ParamGroup::new(vec![])], RmspropConfig::default());
+    check(r.map(drop), "RMSprop", groups);
+    let r = Adagrad::with_groups(&s, vec![ParamGroup::new(vec![])], AdagradConfig::default());
+    check(r.map(drop), "Adagrad", groups);
+    // one empty group beside a non-empty one is fine (PyTorch accepts it too)
+    let a = s.get("a").unwrap();
+    let groups = vec![ParamGroup::new(vec![]), ParamGroup::new(vec![a])];
+    assert!(Sgd::with_groups(&s, groups, SgdConfig::default()).is_ok());
+    // a bad option is reported before the empty list, as in PyTorch
+    let bad = SgdConfig {
+        lr: -1.0,
+        ..Default::default()
+    };
+    let e = Sgd::new(&empty, bad).unwrap_err().to_string();
+    assert!(e.starts_with("SGD: invalid learning rate -1"), "{e}");
 }

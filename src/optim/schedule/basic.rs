@@ -41,7 +41,7 @@ impl LrSchedule for StepLr {
         Ok(())
     }
     fn lr(&self, t: usize, lr: f64, _base: f64) -> f64 {
-        if t == 0 || t % self.step_size != 0 {
+        if t == 0 || !t.is_multiple_of(self.step_size) {
             lr
         } else {
             lr * self.gamma
@@ -168,7 +168,7 @@ impl LrSchedule for CosineAnnealingLr {
             return lr;
         }
         // Python's (t − 1 − T) % 2T == 0 with t ≥ 1: t − 1 = T, 3T, 5T, ...
-        if t > tm && (t - 1 - tm) % (2 * tm) == 0 {
+        if t > tm && (t - 1 - tm).is_multiple_of(2 * tm) {
             return lr + (base - eta) * (1.0 - (PI / tm as f64).cos()) / 2.0;
         }
         let tm = tm as f64;

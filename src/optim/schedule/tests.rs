@@ -216,7 +216,9 @@ fn invalid_settings_are_errors_at_construction() {
 #[test]
 fn drives_sgd() {
     use crate::optim::{Sgd, SgdConfig};
-    let mut opt = Sgd::new(&ParamStore::new(), SgdConfig::default()).unwrap();
+    let mut params = ParamStore::new();
+    params.add("w", crate::tensor::Tensor::scalar(0.0)).unwrap();
+    let mut opt = Sgd::new(&params, SgdConfig::default()).unwrap();
     opt.set_group_lr(0, 0.5).unwrap();
     let mut s = LrScheduler::new(
         &mut opt,

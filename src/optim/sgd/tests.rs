@@ -5,7 +5,8 @@ use crate::tensor::Tensor;
 
 #[test]
 fn bad_options_are_errors_naming_the_value() {
-    let params = ParamStore::new();
+    let mut params = ParamStore::new();
+    params.add("w", Tensor::scalar(0.0)).unwrap();
     for lr in [-0.1, f32::NAN] {
         let err = Sgd::new(
             &params,

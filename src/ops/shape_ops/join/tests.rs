@@ -96,18 +96,40 @@ fn narrow_out_of_range_is_an_error() {
             let e = x.try_narrow(1, 3, 2).unwrap_err();
             assert_eq!(
                 e,
-                Error::IndexOutOfRange {
+                Error::RangeOutOfBounds {
                     op: "narrow",
-                    index: 4,
+                    axis: 1,
+                    start: 3,
+                    len: 2,
                     size: 4,
                     shape: vec![2, 4]
                 }
             );
-            assert!(e.to_string().contains("narrow") && e.to_string().contains("[2, 4]"));
+            let text = e.to_string();
+            for part in [
+                "narrow",
+                "length 2",
+                "at 3",
+                "3..5",
+                "dimension 1 of size 4",
+                "[2, 4]",
+            ] {
+                assert!(text.contains(part), "{part:?} not in {text}");
+            }
+            // an empty range must still start inside the dim (or at its end)
             assert!(matches!(
                 x.try_narrow(0, 3, 0),
-                Err(Error::IndexOutOfRange { index: 3, .. })
+                Err(Error::RangeOutOfBounds {
+                    start: 3,
+                    len: 0,
+                    size: 2,
+                    ..
+                })
             ));
+            assert_eq!(x.try_narrow(0, 2, 0)?.shape(), &[0, 4]);
+            // an end past usize::MAX is reported, not wrapped
+            let e = x.try_narrow(-1, 1, usize::MAX).unwrap_err();
+            assert!(e.to_string().contains("past usize::MAX"), "{e}");
             assert!(x.try_narrow(0, usize::MAX, 2).is_err());
             assert!(matches!(x.try_narrow(2, 0, 1), Err(Error::BadAxis { .. })));
             Ok(())
