@@ -21,6 +21,7 @@
 //! step) never pays for that walk.
 
 use super::node::{Kind, Node};
+use super::scope::Scope;
 use super::sink::Sink;
 use super::var::{Backward, Var};
 use crate::error::{Error, Result};
@@ -108,6 +109,22 @@ fn walk(out: Var<'_>, opts: &Backward) -> Result<()> {
     if !retain {
         scope.set_released();
     }
+    // one copy of the loop without the hook checks, for the usual backward that has none
+    if scope.any_hooks() {
+        rules::<true>(scope, node, pass, retain)
+    } else {
+        rules::<false>(scope, node, pass, retain)
+    }
+}
+
+/// Runs the rules of the nodes reached from `node` (whose gradient is seeded), newest first;
+/// `HOOKS`: whether nodes may carry hooks or retained gradients.
+fn rules<'g, const HOOKS: bool>(
+    scope: &'g Scope<'g>,
+    node: &'g Node<'g>,
+    pass: u32,
+    retain: bool,
+) -> Result<()> {
     // Reached op nodes whose rule has not run yet.
     let mut pending = 1usize;
     let mut cur = Some(node);
@@ -117,7 +134,11 @@ fn walk(out: Var<'_>, opts: &Backward) -> Result<()> {
                 let mut sink = Sink::new(scope, n);
                 let grad_out = match n.splat.take() {
                     // one value in every element, read as such by the rule
-                    Some(v) if !n.hooked.get() && rule.backward_splat(n, v, &mut sink) => None,
+                    Some(v)
+                        if !(HOOKS && n.hooked.get()) && rule.backward_splat(n, v, &mut sink) =>
+                    {
+                        None
+                    }
                     Some(v) => {
                         let buf = scope.grad_buffer(n.numel());
                         crate::kernels::elementwise::fill(buf, v, Acc::Write);
@@ -126,7 +147,7 @@ fn walk(out: Var<'_>, opts: &Backward) -> Result<()> {
                     None => Some(n.grad.take().expect("a reached node has a gradient")),
                 };
                 if let Some(grad_out) = grad_out {
-                    if n.hooked.get() {
+                    if HOOKS && n.hooked.get() {
                         scope.apply_hooks_buf(n, grad_out)?;
                     }
                     rule.backward_mut(n, grad_out, &mut sink);

@@ -52,6 +52,11 @@ pub(crate) enum Stashed<'g> {
 }
 
 impl<'g> Scope<'g> {
+    /// Whether any value of the scope has a hook or retains its gradient.
+    pub(crate) fn any_hooks(&self) -> bool {
+        !(self.hooks.hooks.borrow().is_empty() && self.hooks.retained.borrow().is_empty())
+    }
+
     pub(crate) fn add_hook(&self, node: &'g Node<'g>, f: HookFn) {
         node.hooked.set(true);
         self.hooks.hooks.borrow_mut().push((node, f));

@@ -58,10 +58,15 @@ impl<'g> Pool<'g> {
 
     /// A released buffer of `n` floats if the pool has one (its contents are stale; poisoned
     /// with NaN in debug builds); `None` means: take a fresh one from the arena.
+    #[inline] // the small-buffer test, on every 0-d op's path, stays in the caller
     pub(crate) fn acquire(&self, n: usize) -> Option<&'g mut [f32]> {
         if n < MIN_POOLED {
             return None;
         }
+        self.acquire_listed(n)
+    }
+
+    fn acquire_listed(&self, n: usize) -> Option<&'g mut [f32]> {
         let list = &self.lists[bucket(n)];
         let mut prev: Option<&'g FreeCell<'g>> = None;
         let mut cur = list.get();
@@ -87,11 +92,16 @@ impl<'g> Pool<'g> {
     }
 
     /// Gives `buf` back for later [`acquire`](Self::acquire)s.
+    #[inline]
     pub(crate) fn release(&self, bump: &'g Bump, buf: &'g mut [f32]) {
-        let n = buf.len();
-        if n < MIN_POOLED {
+        if buf.len() < MIN_POOLED {
             return;
         }
+        self.release_listed(bump, buf)
+    }
+
+    fn release_listed(&self, bump: &'g Bump, buf: &'g mut [f32]) {
+        let n = buf.len();
         let cell = match self.spare.get() {
             Some(c) => {
                 self.spare.set(c.next.get());
