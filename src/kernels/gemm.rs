@@ -150,10 +150,11 @@ pub fn matmul_seq(a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: Acc) {
 }
 
 /// Products of at least this many multiply-adds (`m·k·n`) run on all rayon threads; smaller
-/// ones stay on the calling thread. 2²² (≈ 8 MFLOP, ≈ 50 µs on one core) keeps the small
-/// layers of an MLP sequential, where splitting lost two thirds of the speed, and splits the
-/// big ones (`docs/perf.md`, "Grain sizes").
-pub const PAR_MIN_MACS: usize = 1 << 22;
+/// ones stay on the calling thread. 2²³ (≈ 17 MFLOP, ≈ 100 µs on one core) keeps the small
+/// layers of an MLP sequential, where waking a parked worker costs more than the split saves
+/// (a 64×256×256 product is one such), and splits the big ones (`docs/perf.md`, "Grain
+/// sizes").
+pub const PAR_MIN_MACS: usize = 1 << 23;
 
 /// The backend [`matmul`] uses for `a · b` (the routing table in the module doc). It depends on
 /// the shape and layout only, never on the thread count, so results are bitwise identical
