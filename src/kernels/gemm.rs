@@ -131,7 +131,7 @@ pub fn matmul_on(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: A
 /// ```
 /// use arenagrad::kernels::Acc;
 /// use arenagrad::kernels::gemm::{matmul, matmul_seq, Mat, PAR_MIN_MACS};
-/// let (m, k, n) = (64, 256, 256); // 2²² multiply-adds: `matmul` splits the columns
+/// let (m, k, n) = (128, 256, 256); // 2²³ multiply-adds: `matmul` splits the columns
 /// assert!(m * k * n >= PAR_MIN_MACS);
 /// let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
 /// let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();

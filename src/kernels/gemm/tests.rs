@@ -99,6 +99,7 @@ fn the_routed_path_matches_on_the_shapes_that_switch_backend() {
         (129, 256, 33),
         (200, 512, 17),
         (129, 256, 129),
+        (257, 256, 129),
     ] {
         check(m, k, n, &matmul);
     }
