@@ -3,7 +3,7 @@
 //!
 //! Implement [`CustomOp`] and apply it with [`Scope::custom`] (or [`Var::custom`] for one
 //! input). The op then behaves as a built-in one: backward, [`grad`](crate::grad),
-//! create_graph and [`gradcheck::check`](crate::gradcheck::check) go through it.
+//! create_graph and `gradcheck::check` go through it.
 //!
 //! **Forward** reads its inputs as [`TensorRef`]s (row-major data and shape) and declares its
 //! output once through [`Forward`]: [`Forward::output`] copies a slice,
