@@ -10,7 +10,7 @@
 //! 3. trains a tiny MLP, `Linear(3, 16) → fused SiLU → Linear(16, 1)`, printing the loss.
 
 use arenagrad::custom::{CustomOp, Forward, InputGrads, Saved, SavedVars, TensorRef};
-use arenagrad::gradcheck::{check, Tolerance};
+use arenagrad::gradcheck::{check, gradgradcheck, Tolerance};
 use arenagrad::nn::Linear;
 use arenagrad::prelude::*;
 
@@ -96,9 +96,16 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
         |g, v| first_derivative(g, v[0], true),
         &tol,
     )?;
+    // the library's gradgradcheck: second derivatives in the input and in the output gradient
+    let gg = gradgradcheck(
+        std::slice::from_ref(&x0),
+        |_g, v| v[0].custom(FusedSilu),
+        &tol,
+    )?;
     println!(
-        "gradcheck: first order max |err| {:.1e}, second order max |err| {:.1e}",
-        first.max_abs_err, second.max_abs_err
+        "gradcheck: first order max |err| {:.1e}, second order max |err| {:.1e}; \
+         gradgradcheck max |err| {:.1e}",
+        first.max_abs_err, second.max_abs_err, gg.max_abs_err
     );
     let gap = Graph::new().run(|g| {
         let x = g.leaf(&x0);
