@@ -20,12 +20,6 @@ mod xorshift;
 use checker::Checker;
 use xorshift::XorShift;
 
-fn second() -> Checker {
-    let mut c = Checker::new();
-    c.second = true;
-    c
-}
-
 /// The gradients of `Σ y` with respect to every input, recorded and joined: differentiated
 /// twice more by gradgradcheck, a third-order check of `y`'s ops.
 fn grads_of_sum<'g>(v: &[Var<'g>], y: Var<'g>) -> Result<Var<'g>> {
@@ -53,7 +47,7 @@ where
 
 #[test]
 fn binary_ops_broadcast() {
-    let mut c = second();
+    let mut c = Checker::second();
     let mut r = XorShift::new(11);
     let pairs: [(Vec<usize>, Vec<usize>); 6] = [
         (vec![2, 3], vec![2, 3]),
@@ -166,7 +160,7 @@ fn unary_ops_away_from_kinks() {
         ("elu(1)", |x| x.elu(1.0), -3.0, 2.0, &[0.0]),
         ("elu(0.4)", |x| x.elu(0.4), -3.0, 2.0, &[0.0]),
     ];
-    let mut c = second();
+    let mut c = Checker::second();
     let mut r = XorShift::new(12);
     for &(name, op, lo, hi, kinks) in ops {
         for rank in [0, 1, 2, 3] {
@@ -189,7 +183,7 @@ fn unary_ops_away_from_kinks() {
 
 #[test]
 fn reductions_over_all_and_axes() {
-    let mut c = second();
+    let mut c = Checker::second();
     let mut r = XorShift::new(13);
     for rank in 0..=3 {
         let shape = r.shape(rank, 4);
@@ -214,7 +208,7 @@ fn reductions_over_all_and_axes() {
 
 #[test]
 fn reshape_permute_broadcast() {
-    let mut c = second();
+    let mut c = Checker::second();
     let mut r = XorShift::new(14);
     for rank in 1..=4 {
         let shape = r.shape(rank, 4);

@@ -55,15 +55,9 @@ fn distinct_unit(r: &mut XorShift, shape: &[usize]) -> Tensor {
     Tensor::new(data, shape).unwrap()
 }
 
-fn second() -> Checker {
-    let mut c = Checker::new();
-    c.second = true;
-    c
-}
-
 #[test]
 fn max_pool2d() {
-    let (mut r, mut c) = (XorShift::new(41), second());
+    let (mut r, mut c) = (XorShift::new(41), Checker::second());
     for k in 1..=3 {
         for (s, p, d, ceil) in [
             (1, 0, 1, false),
@@ -87,7 +81,7 @@ fn max_pool2d() {
 
 #[test]
 fn avg_pool2d() {
-    let (mut r, mut c) = (XorShift::new(42), second());
+    let (mut r, mut c) = (XorShift::new(42), Checker::second());
     for k in 1..=3 {
         for (s, ceil) in [(1, false), (2, true), (3, true)] {
             for include in [true, false] {
@@ -108,7 +102,7 @@ fn avg_pool2d() {
 
 #[test]
 fn adaptive_avg_pool2d() {
-    let (mut r, mut c) = (XorShift::new(43), second());
+    let (mut r, mut c) = (XorShift::new(43), Checker::second());
     for out in [[1, 1], [2, 3], [3, 2], [5, 4], [1, 6]] {
         let shape = nchw(&mut r, 1);
         let x = r.tensor(&shape, -2.0, 2.0);

@@ -20,12 +20,6 @@ mod xorshift;
 use checker::Checker;
 use xorshift::XorShift;
 
-fn second() -> Checker {
-    let mut c = Checker::new();
-    c.second = true;
-    c
-}
-
 /// The gradients of `Σ y³` with respect to every input, recorded and joined: a function
 /// whose gradient runs the forms of the gradient ops (third order in `op`).
 fn grads_of_cube<'g>(v: &[Var<'g>], y: Var<'g>) -> Result<Var<'g>> {
@@ -60,7 +54,7 @@ where
 
 #[test]
 fn max_over_all_and_axes() {
-    let mut c = second();
+    let mut c = Checker::second();
     let mut r = XorShift::new(21);
     for rank in 0..=4 {
         let shape = r.shape(rank, 4);
@@ -83,7 +77,7 @@ fn max_over_all_and_axes() {
 
 #[test]
 fn where_and_masked_fill_broadcast() {
-    let mut c = second();
+    let mut c = Checker::second();
     let mut r = XorShift::new(22);
     // (mask, a, b) shapes that broadcast together
     let cases: [[Vec<usize>; 3]; 5] = [
@@ -116,7 +110,7 @@ fn where_and_masked_fill_broadcast() {
 
 #[test]
 fn narrow_concat_split_stack() {
-    let mut c = second();
+    let mut c = Checker::second();
     let mut r = XorShift::new(23);
     for rank in 1..=4 {
         let shape = r.shape(rank, 4);
@@ -167,7 +161,7 @@ fn narrow_concat_split_stack() {
 
 #[test]
 fn index_select_gather_embedding() {
-    let mut c = second();
+    let mut c = Checker::second();
     let mut r = XorShift::new(24);
     for rank in 1..=4 {
         let shape = r.shape(rank, 4);
@@ -202,7 +196,7 @@ fn index_select_gather_embedding() {
 
 #[test]
 fn pad_and_crop() {
-    let mut c = second();
+    let mut c = Checker::second();
     let mut r = XorShift::new(25);
     let cases: [(Vec<usize>, Vec<isize>); 5] = [
         (vec![2, 3], vec![1, 2]),
@@ -228,7 +222,7 @@ fn pad_and_crop() {
 
 #[test]
 fn empty_pieces_and_indices() {
-    let mut c = second();
+    let mut c = Checker::second();
     let mut r = XorShift::new(26);
     let x = r.tensor(&[2, 3], -2.0, 2.0);
     let empty = r.tensor(&[2, 0], -2.0, 2.0);
