@@ -133,6 +133,10 @@ pub enum Error {
         expected: Vec<usize>,
         got: Vec<usize>,
     },
+    /// `op` needs what an evaluation scope ([`Graph::eval_with`](crate::Graph::eval_with))
+    /// does not lend: a backward pass, or a buffer to write. The scope shares the store
+    /// read-only and records no gradient.
+    EvalScope { op: &'static str },
 }
 
 /// Formats a shape the way PyTorch prints sizes: `[2, 3]`, `[]` for a scalar.
@@ -262,11 +266,17 @@ impl fmt::Display for Error {
                 ShapeText(got),
                 ShapeText(expected)
             ),
+            Error::EvalScope { op } => write!(
+                f,
+                "{op}: this graph runs under Graph::eval_with (no_grad and evaluation mode, on a \
+                 shared &ParamStore), which records no backward and changes no buffer; build \
+                 the graph with Graph::run_with(&mut store, ..) to train or to update buffers"
+            ),
             Error::ForeignParam { op, name } => write!(
                 f,
                 "{op}: parameter {name:?} does not belong to the ParamStore this graph runs \
-                 with; run the graph with Graph::run_with(&mut store, ..) on the store that \
-                 registered it"
+                 with; run the graph with Graph::run_with(&mut store, ..) or \
+                 Graph::eval_with(&store, ..) on the store that registered it"
             ),
             Error::DuplicateParam { name } => write!(
                 f,

@@ -293,6 +293,17 @@ impl ParamStore {
             buffers: &mut self.buffers.data,
         }
     }
+    /// For `Graph::eval_with`: the store (values, layout) and the buffers' flat values, all
+    /// read-only, so any number of scopes on any number of threads may hold them at once.
+    pub(crate) fn view_for_eval(&self) -> (StoreView<'_>, &[f32]) {
+        let view = StoreView {
+            id: self.id,
+            metas: &self.metas,
+            buffer_metas: &self.buffers.metas,
+            data: self.data.as_slice(),
+        };
+        (view, &self.buffers.data)
+    }
 }
 
 /// What a graph scope borrows of a store: see [`ParamStore::split_for_graph`].

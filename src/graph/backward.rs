@@ -29,6 +29,9 @@ use crate::kernels::Acc;
 
 pub(crate) fn run(out: Var<'_>, opts: &Backward) -> Result<()> {
     let scope = out.scope();
+    if scope.is_eval() {
+        return Err(Error::EvalScope { op: "backward" });
+    }
     if opts.creates_graph() || !scope.leaf_hooks() {
         return walk(out, opts);
     }

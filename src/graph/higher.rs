@@ -106,6 +106,9 @@ pub fn grad<'g>(
         });
     };
     let scope = first.scope();
+    if scope.is_eval() {
+        return Err(Error::EvalScope { op: "grad" });
+    }
     for (k, x) in inputs.iter().enumerate() {
         if !std::ptr::eq(x.scope(), scope) {
             return Err(Error::InvalidArgument {

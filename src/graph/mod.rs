@@ -31,6 +31,7 @@
 mod arena;
 mod backward;
 pub mod custom;
+mod eval;
 mod grad_sink;
 mod higher;
 mod hooks;
@@ -58,6 +59,7 @@ use bumpalo::Bump;
 use crate::error::Result;
 use crate::params::ParamStore;
 use arena::Written;
+use scope::Access;
 
 /// Owns the arena that holds one step's graph at a time.
 ///
@@ -195,9 +197,11 @@ impl Graph {
                 self.written,
                 Some(ParamsView {
                     store: b.view,
-                    grads: RefCell::new(b.grads),
-                    has_grad: Cell::from_mut(b.has_grad).as_slice_of_cells(),
-                    buffers,
+                    access: Access::Lent {
+                        grads: RefCell::new(b.grads),
+                        has_grad: Cell::from_mut(b.has_grad).as_slice_of_cells(),
+                        buffers,
+                    },
                 }),
             );
             f(&scope)

@@ -2,7 +2,7 @@
 //! the pass counter backward uses. Crate-internal; the public side of [`Scope`] is in
 //! `scope.rs`.
 
-use std::cell::RefMut;
+use std::cell::{Cell, RefCell, RefMut};
 
 use super::node::{Kind, Node, Rule};
 use super::scope::Scope;
@@ -170,7 +170,7 @@ impl<'g> Scope<'g> {
     /// equals adding without reading it: see `ParamStore::zero_grad`), later ones add. Marks
     /// the parameter as having a gradient (PyTorch's `p.grad` is no longer None).
     pub(crate) fn param_acc(&self, index: usize) -> Acc {
-        if self.params_view().has_grad[index].replace(true) {
+        if self.lent().1[index].replace(true) {
             Acc::Add
         } else {
             Acc::Write
@@ -178,18 +178,23 @@ impl<'g> Scope<'g> {
     }
 
     /// Parameter `index`'s has-grad flag.
-    pub(crate) fn param_flag(&self, index: usize) -> &std::cell::Cell<bool> {
-        &self.params_view().has_grad[index]
+    pub(crate) fn param_flag(&self, index: usize) -> &Cell<bool> {
+        &self.lent().1[index]
     }
 
     /// The store's flat gradient buffer.
     pub(crate) fn param_grads(&self) -> RefMut<'_, &'g mut [f32]> {
-        self.params_view().grads.borrow_mut()
+        self.lent().0.borrow_mut()
     }
 
-    fn params_view(&self) -> &super::scope::ParamsView<'g> {
-        self.params
-            .as_ref()
-            .expect("a Param node exists only in a scope with a store")
+    /// The store's gradient buffer and has-grad flags.
+    fn lent(&self) -> (&RefCell<&'g mut [f32]>, &'g [Cell<bool>]) {
+        match self.params.as_ref().map(|v| &v.access) {
+            Some(super::scope::Access::Lent {
+                grads, has_grad, ..
+            }) => (grads, has_grad),
+            // an evaluation scope records no gradient, so it holds no Param node
+            _ => unreachable!("a Param node exists only in a scope with a lent store"),
+        }
     }
 }

@@ -17,19 +17,32 @@ use crate::params::{Buffer, Param, StoreView};
 use crate::shape::numel;
 use crate::tensor::Tensor;
 
-/// The parameters a scope runs with: read-only values, the writable flat gradient buffer and
-/// the per-parameter has-grad flags backward sets.
+/// The parameters a scope runs with: the store's layout and values (read in place), and what
+/// the scope may change in it.
 pub(crate) struct ParamsView<'g> {
     pub store: StoreView<'g>,
-    pub grads: RefCell<&'g mut [f32]>,
-    pub has_grad: &'g [Cell<bool>],
-    /// Each buffer's values, lent out one at a time (`Scope::buffer_mut`).
-    pub buffers: &'g [RefCell<&'g mut [f32]>],
+    pub access: Access<'g>,
+}
+
+/// How a scope holds its store: lent for training (`Graph::run_with`) or shared for
+/// evaluation (`Graph::eval_with`, see `eval.rs`).
+pub(crate) enum Access<'g> {
+    /// The writable flat gradient buffer, the per-parameter has-grad flags backward sets, and
+    /// each buffer's values, lent out one at a time (`Scope::buffer_mut`).
+    Lent {
+        grads: RefCell<&'g mut [f32]>,
+        has_grad: &'g [Cell<bool>],
+        buffers: &'g [RefCell<&'g mut [f32]>],
+    },
+    /// Nothing to write: the buffers' flat values, read in place (a `&ParamStore` shared by
+    /// any number of scopes).
+    Shared { buffers: &'g [f32] },
 }
 
 /// The builder of one graph: creates leaves, inputs and parameters, and (through `Var`'s
-/// methods) op nodes. Obtained from [`Graph::run`](crate::Graph::run) or
-/// [`Graph::run_with`](crate::Graph::run_with); it cannot outlive that call.
+/// methods) op nodes. Obtained from [`Graph::run`](crate::Graph::run),
+/// [`Graph::run_with`](crate::Graph::run_with) or [`Graph::eval_with`](crate::Graph::eval_with);
+/// it cannot outlive that call.
 pub struct Scope<'g> {
     pub(super) bump: &'g Bump,
     pub(super) params: Option<ParamsView<'g>>,
@@ -58,12 +71,20 @@ pub struct Scope<'g> {
 
 impl<'g> Scope<'g> {
     pub(crate) fn new(bump: &'g Bump, written: Written, params: Option<ParamsView<'g>>) -> Self {
+        // an evaluation scope is a no_grad block that never ends
+        let eval = matches!(
+            params,
+            Some(ParamsView {
+                access: Access::Shared { .. },
+                ..
+            })
+        );
         Scope {
             bump,
             written,
             params,
             tape: Cell::new(None),
-            no_grad: Cell::new(0),
+            no_grad: Cell::new(u32::from(eval)),
             pass: Cell::new(0),
             released: Cell::new(false),
             pool: Pool::new(),
@@ -166,18 +187,15 @@ impl<'g> Scope<'g> {
     /// ```
     pub fn buffer_mut(&'g self, b: Buffer) -> Result<RefMut<'g, [f32]>> {
         let op = "Scope::buffer_mut";
-        let cell = self
-            .params
-            .as_ref()
-            .and_then(|v| Some(&v.buffers[v.store.buffer_index(b)?]))
-            .ok_or_else(|| Error::InvalidArgument {
-                op,
-                message: format!(
-                    "buffer #{} does not belong to the ParamStore this graph runs with; run the \
-                     graph with Graph::run_with(&mut store, ..) on the store that registered it",
-                    b.index()
-                ),
-            })?;
+        let cells = match self.params.as_ref().map(|v| &v.access) {
+            Some(Access::Lent { buffers, .. }) => Some(buffers),
+            Some(Access::Shared { .. }) => return Err(Error::EvalScope { op }),
+            None => None,
+        };
+        let cell = cells
+            .zip(self.params.as_ref())
+            .and_then(|(cells, v)| Some(&cells[v.store.buffer_index(b)?]))
+            .ok_or_else(|| foreign_buffer(op, b))?;
         let buf = cell.try_borrow_mut().map_err(|_| Error::InvalidArgument {
             op,
             message: format!(
@@ -292,5 +310,18 @@ impl<'g> Scope<'g> {
             kind
         };
         self.wrap(self.bump.alloc(Node::new(shape, data, kind)))
+    }
+}
+
+/// The error for a buffer handle of another store (or a scope without one).
+pub(super) fn foreign_buffer(op: &'static str, b: Buffer) -> Error {
+    Error::InvalidArgument {
+        op,
+        message: format!(
+            "buffer #{} does not belong to the ParamStore this graph runs with; run the graph \
+             with Graph::run_with(&mut store, ..) or Graph::eval_with(&store, ..) on the store \
+             that registered it",
+            b.index()
+        ),
     }
 }

@@ -13,6 +13,10 @@
 //! hold it as `int64`): PyTorch's state_dict entries and dtypes, so files move between the
 //! two. The buffers live in the [`ParamStore`] and are updated through the scope during
 //! `forward` (`Scope::buffer_mut`); a forward that fails leaves them unchanged.
+//!
+//! Mode: the `training` flag ([`Module::set_training`]) decides in `Graph::run` and
+//! `Graph::run_with` scopes; a `Graph::eval_with` scope ([`Scope::is_eval`]) always means
+//! evaluation mode, with the running statistics read in place from the shared store.
 
 use crate::error::{Error, Result};
 use crate::graph::{Scope, Var};
@@ -97,14 +101,12 @@ impl BatchNorm {
             });
         }
         let (w, b) = (g.try_param(self.weight)?, g.try_param(self.bias)?);
-        if !self.training {
-            let (mean, var) = (
-                g.buffer_mut(self.running_mean)?,
-                g.buffer_mut(self.running_var)?,
-            );
+        // an evaluation scope (Graph::eval_with) means evaluation mode, whatever the flag
+        if !self.training || g.is_eval() {
+            let (mean, var) = (g.buffer(self.running_mean)?, g.buffer(self.running_var)?);
             let mode = BatchNormMode::Eval {
-                mean: &mean,
-                var: &var,
+                mean,
+                var,
                 eps: self.eps,
             };
             return x.try_batch_norm(Some(w), Some(b), mode);

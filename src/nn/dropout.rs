@@ -6,7 +6,9 @@
 //! `forward` takes `&self` like every other [`Module`] and a [`Sequential`](super::Sequential)
 //! holding dropout layers is used exactly like one without. Two threads running the same layer
 //! in training mode take turns drawing masks from the one stream. A model built from one seed therefore gives the same masks run after run.
-//! Modes switch with [`Module::set_training`] (training at construction, as PyTorch's modules).
+//! Modes switch with [`Module::set_training`] (training at construction, as PyTorch's modules);
+//! in a `Graph::eval_with` scope ([`Scope::is_eval`]) the layer is the identity whatever its
+//! mode, and draws nothing.
 
 use std::sync::Mutex;
 
@@ -70,10 +72,14 @@ impl Dropout {
 }
 
 impl Module for Dropout {
-    fn forward<'g>(&self, _g: &'g Scope<'g>, x: Var<'g>) -> Result<Var<'g>> {
+    fn forward<'g>(&self, g: &'g Scope<'g>, x: Var<'g>) -> Result<Var<'g>> {
+        // an evaluation scope (Graph::eval_with) means evaluation mode: the identity, no draw
+        if !self.training || g.is_eval() {
+            return Ok(x);
+        }
         // a panic elsewhere while the lock was held leaves the generator valid: use it as is
         let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
-        x.dropout(self.p, &mut rng, self.training)
+        x.dropout(self.p, &mut rng, true)
     }
     fn set_training(&mut self, training: bool) {
         self.training = training;

@@ -45,7 +45,9 @@ pub trait Module: Debug + Send + Sync {
     /// registered its parameters in).
     fn forward<'g>(&self, g: &'g Scope<'g>, x: Var<'g>) -> Result<Var<'g>>;
     /// Switches training mode (on at construction) and evaluation mode, for this layer and
-    /// every layer inside it; only layers such as dropout behave differently.
+    /// every layer inside it; only layers such as dropout behave differently. A
+    /// [`Graph::eval_with`](crate::Graph::eval_with) scope means evaluation mode whatever this
+    /// switch: a layer with a mode of its own should test `self.training && !g.is_eval()`.
     fn set_training(&mut self, _training: bool) {}
 }
 
