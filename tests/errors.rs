@@ -611,6 +611,10 @@ fn one_of_each() -> Vec<Error> {
     let bytes = arenagrad::io::to_bytes(&ParamStore::new()).unwrap();
     errors
         .push(arenagrad::io::load_bytes_into(&bytes, &mut store, Default::default()).unwrap_err());
+    // backward in an evaluation scope (shared store, no grad)
+    let w = store.get("w").unwrap();
+    let e = Graph::new().eval_with(&store, |g| g.param(w).sum().backward());
+    errors.push(e.unwrap_err());
     errors.extend(recorded_backward_errors());
     errors
 }
