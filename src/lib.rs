@@ -31,6 +31,9 @@
 //! # Ok::<(), arenagrad::Error>(())
 //! ```
 //!
+//! Coming from PyTorch? [The guide](guide) maps PyTorch's calls to arenagrad's, explains the
+//! lifetime errors a first program meets, and lists what arenagrad does differently.
+//!
 //! Training, with parameters in a flat [`ParamStore`] and the arena reused every step:
 //!
 //! ```
@@ -114,6 +117,13 @@ pub mod prelude {
     pub use crate::shape::Shape;
     pub use crate::tensor::Tensor;
 }
+
+/// arenagrad for PyTorch users: `docs/guide.md`, rendered here and its Rust examples run as
+/// doctests. Only documentation builds contain it (a module with no items), so the library
+/// itself does not recompile when the guide changes.
+#[cfg(any(doc, doctest))]
+#[doc = include_str!("../docs/guide.md")]
+pub mod guide {}
 
 /// The README's code blocks, compiled and run as doctests so the README stays true.
 #[cfg(doctest)]
