@@ -78,8 +78,8 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     }
     // the solution it found, against sin(πx), on a grid of 101 points
     let grid = Tensor::new((0..=100).map(|i| i as f32 / 100.0).collect(), &[101, 1])?;
-    let worst = graph.run_with(&mut params, |g| {
-        let u = g.no_grad(|| net.forward(g, g.input(&grid)))?;
+    let worst = graph.eval_with(&params, |g| {
+        let u = net.forward(g, g.input(&grid))?;
         let err = (u.data().iter().zip(grid.data()))
             .map(|(u, x)| (u - (PI * x).sin()).abs())
             .fold(0.0f32, f32::max);

@@ -40,21 +40,21 @@ fn a_short_run_learns_and_the_saved_file_loads_back() {
     let mut rng = Rng::seed(0);
     let mut t = Trainer::new(config, &recipe, &mut rng).unwrap();
     // every 16th validation window: a quick estimate
-    let before = train::val_loss(&t.model, &mut t.params, &data, 16).unwrap();
+    let before = train::val_loss(&t.model, &t.params, &data, 16).unwrap();
     assert!((before - 76f32.ln()).abs() < 0.2, "initial loss {before}");
     let losses: Vec<f32> = (0..60)
         .map(|s| t.step(&data, &recipe, s, &mut rng).unwrap())
         .collect();
     let late: f32 = losses[50..].iter().sum::<f32>() / 10.0;
     assert!(late < 3.3, "mean loss of steps 50-59: {late}");
-    let after = train::val_loss(&t.model, &mut t.params, &data, 16).unwrap();
+    let after = train::val_loss(&t.model, &t.params, &data, 16).unwrap();
     assert!(
         after < before - 0.8,
         "validation estimate {before} -> {after}"
     );
 
-    let a = train::sample(&t.model, &mut t.params, 40, &mut Rng::seed(5)).unwrap();
-    let b = train::sample(&t.model, &mut t.params, 40, &mut Rng::seed(5)).unwrap();
+    let a = train::sample(&t.model, &t.params, 40, &mut Rng::seed(5)).unwrap();
+    let b = train::sample(&t.model, &t.params, 40, &mut Rng::seed(5)).unwrap();
     assert_eq!(a, b);
     assert!(a.iter().all(|&i| i < 76));
     assert_eq!(data.decode(&a).chars().count(), 40);
@@ -67,6 +67,6 @@ fn a_short_run_learns_and_the_saved_file_loads_back() {
     let mut fresh = Trainer::new(config, &recipe, &mut Rng::seed(9)).unwrap();
     io::load_into(&path, &mut fresh.params, LoadOptions { strict: true }).unwrap();
     std::fs::remove_file(&path).ok();
-    let reloaded = train::val_loss(&fresh.model, &mut fresh.params, &data, 16).unwrap();
+    let reloaded = train::val_loss(&fresh.model, &fresh.params, &data, 16).unwrap();
     assert_eq!(reloaded, after);
 }

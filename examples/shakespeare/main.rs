@@ -118,7 +118,7 @@ fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
         n += 1;
         bar.inc(1);
         if (step + 1) % eval_every == 0 || step + 1 == recipe.steps {
-            let val = train::val_loss(&t.model, &mut t.params, &data, ESTIMATE_STRIDE)?;
+            let val = train::val_loss(&t.model, &t.params, &data, ESTIMATE_STRIDE)?;
             let train_loss = (sum / n as f64) as f32;
             let line = format!(
                 "step {:>5}: train {train_loss:.4}, val (estimate) {val:.4}",
@@ -136,8 +136,8 @@ fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     }
     bar.finish_and_clear();
     let trained = start.elapsed().as_secs_f64();
-    let val = train::val_loss(&t.model, &mut t.params, &data, 1)?;
-    let ids = train::sample(&t.model, &mut t.params, 300, &mut Rng::seed(seed))?;
+    let val = train::val_loss(&t.model, &t.params, &data, 1)?;
+    let ids = train::sample(&t.model, &t.params, 300, &mut Rng::seed(seed))?;
     let total = start.elapsed().as_secs_f64();
     println!(
         "trained in {trained:.1} s ({:.1} ms per step, estimates included)",

@@ -75,7 +75,7 @@ pub fn optimizer(params: &ParamStore, lr: f32) -> Result<AdamW> {
 }
 
 /// The mean cross-entropy over every `stride`-th validation window (all of them for 1).
-pub fn val_loss(model: &Gpt, params: &mut ParamStore, data: &Corpus, stride: usize) -> Result<f32> {
+pub fn val_loss(model: &Gpt, params: &ParamStore, data: &Corpus, stride: usize) -> Result<f32> {
     let block = model.config.block;
     let n = val_windows(&data.val, block).div_ceil(stride);
     let (mut sum, mut count) = (0.0f64, 0usize);
@@ -89,8 +89,9 @@ pub fn val_loss(model: &Gpt, params: &mut ParamStore, data: &Corpus, stride: usi
             x.extend_from_slice(&data.val[w * block..(w + 1) * block]);
             y.extend_from_slice(&data.val[w * block + 1..(w + 1) * block + 1]);
         }
-        let loss = graph.run_with(params, |g| {
-            g.no_grad(|| Ok(model.forward(g, &x, b, block)?.cross_entropy(&y)?.item()))
+        // evaluation: a shared store, no gradient recorded
+        let loss = graph.eval_with(params, |g| {
+            Ok(model.forward(g, &x, b, block)?.cross_entropy(&y)?.item())
         })?;
         sum += loss as f64 * (b * block) as f64;
         count += b * block;
@@ -100,18 +101,16 @@ pub fn val_loss(model: &Gpt, params: &mut ParamStore, data: &Corpus, stride: usi
 
 /// `n` characters sampled after a newline, each from the softmax of the last position's
 /// logits (the context cropped to the model's block).
-pub fn sample(model: &Gpt, params: &mut ParamStore, n: usize, rng: &mut Rng) -> Result<Vec<usize>> {
+pub fn sample(model: &Gpt, params: &ParamStore, n: usize, rng: &mut Rng) -> Result<Vec<usize>> {
     let GptConfig { block, vocab, .. } = model.config;
     let mut ids = vec![0usize]; // id 0 is '\n', the smallest character
     let mut graph = Graph::new();
     for _ in 0..n {
         let ctx = &ids[ids.len().saturating_sub(block)..];
-        let probs = graph.run_with(params, |g| {
-            g.no_grad(|| {
-                let logits = model.forward(g, ctx, 1, ctx.len())?;
-                let last = logits.try_narrow(0, ctx.len() - 1, 1)?;
-                Ok(last.try_softmax(-1)?.to_tensor())
-            })
+        let probs = graph.eval_with(params, |g| {
+            let logits = model.forward(g, ctx, 1, ctx.len())?;
+            let last = logits.try_narrow(0, ctx.len() - 1, 1)?;
+            Ok(last.try_softmax(-1)?.to_tensor())
         })?;
         debug_assert_eq!(probs.numel(), vocab);
         ids.push(rng.multinomial(&probs, 1, true)?[0]);
