@@ -22,7 +22,8 @@ macro_rules! maps {
 }
 
 maps! {
-    /// `−x` (also the operator `-&x`).
+    /// `−x` (also the operator `-&x`). On an owned `x`, method syntax `x.neg()` resolves to
+    /// `Neg::neg` and consumes `x` (same value); write `-&x` to keep it.
     ///
     /// ```
     /// use arenagrad::Tensor;
