@@ -3,6 +3,23 @@
 //! Tensors are what goes into a graph (`g.input`, `g.leaf`) and what comes out of it
 //! (`var.to_tensor()`, `var.grad()`). Inside a graph, values live in the arena instead; a
 //! `Tensor` is the owned form a user keeps across steps.
+//!
+//! Tensors also compute on their own, eagerly and without a scope: constructors (`arange`,
+//! `linspace`, `from_fn`, `rand`, `randn`), element-wise arithmetic with broadcasting and the
+//! operators `&a + &b`, comparisons into a [`Mask`](crate::Mask), reductions, `argmax`, shape
+//! ops, and conversions (`Vec`, slices, `ndarray` behind its feature). The design choice: these
+//! call the very kernels the graph's ops call, dispatched the same way, so an eager result has
+//! the bits of the same op inside `Graph::run` — there is no second implementation to drift.
+//!
+//! ```
+//! use arenagrad::Tensor;
+//! let x = Tensor::linspace(-1.0, 1.0, 5);                 // [-1, -0.5, 0, 0.5, 1]
+//! let y = &(&x * &x) * 2.0 + 1.0;                         // 2x² + 1
+//! assert_eq!(y.to_vec(), vec![3.0, 1.5, 1.0, 1.5, 3.0]);
+//! assert_eq!(y.try_argmax()?, 0);                         // the first maximum
+//! assert_eq!(Tensor::from(&y.gt(&Tensor::scalar(1.0))).sum().item(), 4.0);
+//! # Ok::<(), arenagrad::Error>(())
+//! ```
 
 use crate::error::{Error, Result};
 use crate::shape::{numel, Shape};
@@ -143,7 +160,20 @@ impl Tensor {
     }
 }
 
+mod arith;
+mod compare;
+mod convert;
+#[cfg(feature = "ndarray")]
+mod convert_ndarray;
+mod create;
 pub(crate) mod indices;
+mod layout;
+mod math;
+mod ops;
+pub(crate) mod reduce;
+
+pub use compare::Compare;
+pub use create::MAX_RANGE_LEN;
 
 impl From<f32> for Tensor {
     fn from(v: f32) -> Self {

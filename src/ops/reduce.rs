@@ -22,29 +22,9 @@
 use crate::error::{or_panic, Error, Result};
 use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::reduce::{broadcast_axis, sum, sum64, sum_axis, AxisLayout};
-use crate::shape::normalize_axis;
-use crate::shape::Dims;
 
-/// Resolves `axis` of `shape` for a reduction named `op`: the `[outer, len, inner]` layout and
-/// the output shape (the axis dropped, or kept as 1 with `keepdim`).
-pub(crate) fn reduce_axis(
-    op: &'static str,
-    shape: &[usize],
-    axis: isize,
-    keepdim: bool,
-) -> Result<(AxisLayout, Dims)> {
-    if shape.is_empty() && (axis == 0 || axis == -1) {
-        return Ok((AxisLayout::new(shape, 0), Dims::zeros(0)));
-    }
-    let a = normalize_axis(op, axis, shape)?;
-    // the output shape on the stack (no heap allocation per op for ranks up to 8)
-    let mut out = Dims::zeros(shape.len() - usize::from(!keepdim));
-    let kept = shape.iter().enumerate().filter(|&(i, _)| keepdim || i != a);
-    for (o, (i, &d)) in out.iter_mut().zip(kept) {
-        *o = if i == a { 1 } else { d };
-    }
-    Ok((AxisLayout::new(shape, a), out))
-}
+/// Resolves `axis` of `shape` for a reduction (shared with the eager reductions on `Tensor`).
+pub(crate) use crate::tensor::reduce::reduce_axis;
 
 /// Backward of a sum or mean: `dx[o, k, i] = scale · g[o, i]`. A whole-tensor reduction is
 /// the layout `[1, n, 1]`.
