@@ -150,33 +150,53 @@ pub fn sum_axis(x: &[f32], l: AxisLayout, scale: f64, out: &mut [f32], acc: Acc)
 
 /// `out[o, i] (=|+=) scale · Σ_k f(e)` where `e = (o * len + k) * inner + i` is the flat
 /// index of an input element: an axis sum of a value computed on the fly (layer norm's
-/// weight gradient sums `g · x̂` over rows without storing the product).
+/// weight gradient sums `g · x̂` over rows without storing the product). Column blocks (or
+/// rows of the output) run as parallel pieces above [`EW_GRAIN`] elements; each output sums
+/// its `k` in ascending order either way.
 pub fn sum_axis_map(
     l: AxisLayout,
     scale: f64,
     out: &mut [f32],
     acc: Acc,
-    f: impl Fn(usize) -> f64,
+    f: impl Fn(usize) -> f64 + Sync,
 ) {
     assert_eq!(out.len(), l.reduced(), "sum_axis: output length");
-    for o in 0..l.outer {
+    if out.is_empty() {
+        return;
+    }
+    // out[o, i0..i0+w] from the values of rows (o, k, i0..i0+w), k ascending
+    let col = |o: usize, i0: usize, dst: &mut [f32]| {
+        let w = dst.len();
         let base = o * l.len * l.inner;
-        let mut i0 = 0;
-        while i0 < l.inner {
-            let w = BLOCK.min(l.inner - i0);
-            let mut s = [0.0f64; BLOCK];
-            for k in 0..l.len {
-                let row = base + k * l.inner + i0;
-                for (j, sj) in s[..w].iter_mut().enumerate() {
-                    *sj += f(row + j);
-                }
+        let mut s = [0.0f64; BLOCK];
+        for k in 0..l.len {
+            let row = base + k * l.inner + i0;
+            for (j, sj) in s[..w].iter_mut().enumerate() {
+                *sj += f(row + j);
             }
-            let dst = &mut out[o * l.inner + i0..o * l.inner + i0 + w];
-            for (d, &v) in dst.iter_mut().zip(&s[..w]) {
-                acc.put(d, (v * scale) as f32);
-            }
-            i0 += w;
         }
+        for (d, &v) in dst.iter_mut().zip(&s[..w]) {
+            acc.put(d, (v * scale) as f32);
+        }
+    };
+    let row = |o: usize, r: &mut [f32]| {
+        r.chunks_mut(BLOCK)
+            .enumerate()
+            .for_each(|(b, d)| col(o, b * BLOCK, d))
+    };
+    if l.numel() <= EW_GRAIN || par::count::threads() == 1 {
+        out.chunks_mut(l.inner)
+            .enumerate()
+            .for_each(|(o, r)| row(o, r));
+    } else if l.outer >= 2 {
+        par::for_units([out], [l.inner], l.outer, 1, 2, &|o0, [rows]| {
+            rows.chunks_mut(l.inner)
+                .enumerate()
+                .for_each(|(k, r)| row(o0 + k, r))
+        });
+    } else {
+        let n = out.len();
+        par::for_units([out], [1], n, BLOCK, 2, &|i0, [d]| col(0, i0, d));
     }
 }
 

@@ -293,6 +293,8 @@ fn bitwise_identical_on_1_and_2_threads() {
             let mut out = vec![0.0; l.reduced()];
             sum_axis(&x, l, 1.0, &mut out, Acc::Write);
             bits.extend(out.iter().map(|v| v.to_bits() as u64));
+            sum_axis_map(l, 0.5, &mut out, Acc::Add, |e| (x[e] * x[e]) as f64);
+            bits.extend(out.iter().map(|v| v.to_bits() as u64));
         }
         // binary backward reductions: scalar, row and column operands
         let (y, g) = (vals(n, 12), vals(n, 13));
