@@ -3,16 +3,15 @@
 //! "min_ms", ...extra metrics}`), so a comparison is two commands run back to back:
 //!
 //! ```text
-//! cargo run --release --example bench_suite -- --threads 2 [--only mlp,scalar] [--quick] [--reps N] [--install]
+//! cargo run --release --example bench_suite -- --threads 2 [--only mlp,scalar] [--quick] [--reps N]
 //! python3 torch_ref.py --threads 2 [--only mlp,scalar] [--quick]
 //! ```
 //!
-//! `--threads N` sizes the global rayon pool (default: rayon's, one thread per core, as
-//! torch's default is); `--only a,b` keeps the workloads whose name contains one of the
+//! `--threads N` sets the kernels' thread count (`arenagrad::set_num_threads`; default one
+//! thread per core, as torch's default is) and sizes rayon's pool for `stream_triad`; `--only a,b` keeps the workloads whose name contains one of the
 //! substrings; `--quick` cuts repetitions to `max(3, reps / 5)` and warm-up to
 //! `max(1, warmup / 2)`, as torch_ref does; `--reps N` sets every workload's repetitions (for
-//! profiling under `perf`, not for comparisons); `--install` runs the workloads on a worker of
-//! the pool instead of the main thread. torch_ref times Adam three ways
+//! profiling under `perf`, not for comparisons). torch_ref times Adam three ways
 //! (`adam_10M_100t_{fused,foreach,loop}`); arenagrad has one (`adam_10M_100t`).
 //!
 //! Extra metrics on the MLP workloads, in MiB: `arena_peak_mb` (the graph arena's capacity
@@ -269,16 +268,14 @@ fn main() {
         value("--only").map_or(vec![], |s| s.split(',').filter(|s| !s.is_empty()).collect());
     if let Some(t) = value("--threads") {
         let n: usize = t.parse().expect("--threads takes a number");
-        arenagrad::set_num_threads(n).expect("first pool");
+        arenagrad::set_num_threads(n).expect("--threads takes a count of at least 1");
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .expect("rayon's pool for stream_triad, built first");
     }
-    let threads = rayon::current_num_threads();
-    if args.iter().any(|a| a == "--install") {
-        // the loop on one of the pool's workers, as README "Performance" recommends for a
-        // training loop (parallel kernels then start without waking a worker to take them)
-        rayon::scope(|_| run_all(&args, threads, quick, &only))
-    } else {
-        run_all(&args, threads, quick, &only)
-    }
+    let threads = arenagrad::num_threads();
+    run_all(&args, threads, quick, &only)
 }
 
 fn run_all(args: &[String], threads: usize, quick: bool, only: &[&str]) {

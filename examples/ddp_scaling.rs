@@ -155,7 +155,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             params.num_values(),
             (4 * len) as f64 / 1e6,
             args.batch,
-            rayon::current_num_threads()
+            arenagrad::num_threads()
         );
         println!(
             "µs (p10/median): step {step}  compute {compute}  allreduce {allreduce}  \

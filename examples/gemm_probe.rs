@@ -112,21 +112,8 @@ fn main() {
     let threads: usize = arg(&args, "--threads").map_or(1, |s| s.parse().expect("--threads N"));
     let rounds: usize = arg(&args, "--rounds").map_or(5, |s| s.parse().expect("--rounds N"));
     let only = arg(&args, "--only").unwrap_or_default();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("a pool");
-    // `--install`: the caller runs inside the pool (a worker itself), as a training loop under
-    // `pool.install` would; by default it calls in from outside, like plain `fn main` code.
-    if args.iter().any(|a| a == "--install") {
-        pool.install(|| probe(&args, threads, rounds, &only))
-    } else {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build_global()
-            .expect("first pool");
-        probe(&args, threads, rounds, &only)
-    }
+    arenagrad::set_num_threads(threads).expect("--threads N with N >= 1");
+    probe(&args, threads, rounds, &only)
 }
 
 fn probe(args: &[String], threads: usize, rounds: usize, only: &str) {
@@ -144,7 +131,7 @@ fn probe(args: &[String], threads: usize, rounds: usize, only: &str) {
     backends.insert(0, (Backend::Matrixmultiply, mm_label.as_str()));
     if threads > 1 {
         backends.push((Backend::PackedCols, "packed-cols"));
-        backends.push((Backend::GemmRayon, "gemm-rayon"));
+        backends.push((Backend::GemmSplit, "gemm-split"));
         #[cfg(feature = "matrixmultiply")]
         backends.push((Backend::MatrixmultiplyCols, "mm-cols"));
     }

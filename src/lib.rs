@@ -93,7 +93,7 @@ pub use params::{Buffer, Param, ParamStore};
 pub use rng::Rng;
 pub use shape::Shape;
 pub use tensor::Tensor;
-pub use threads::{num_threads, set_num_threads};
+pub use threads::{num_threads, set_num_threads, with_num_threads};
 
 /// Everything a training loop needs, in one import.
 pub mod prelude {

@@ -1,59 +1,63 @@
 //! How many threads the kernels use: PyTorch's `torch.set_num_threads` / `get_num_threads`.
 //!
-//! Kernels split work over rayon's global pool (above grain sizes chosen so that results are
-//! bitwise the same for any thread count). rayon sizes that pool once, on first use, from
-//! `RAYON_NUM_THREADS` or the number of CPUs; [`set_num_threads`] sizes it explicitly and must
-//! therefore run before the first parallel kernel, typically first thing in `main`. Unlike
-//! PyTorch's, it cannot resize a pool that is already running: calling it later, with a
-//! different count, is an error that says so (the same count is accepted). A program that needs
-//! several sizes runs work inside its own pools (`rayon::ThreadPoolBuilder::build` and
-//! `ThreadPool::install`): kernels use the pool they are called from.
+//! Kernels split work over the crate's own team of threads (above grain sizes chosen so that
+//! results are bitwise the same for any thread count): the thread that calls a kernel takes
+//! part, and helper threads, started on first need, spin for about a millisecond after each
+//! kernel before they park, so the kernels of a training step start at once (`docs/perf.md`,
+//! "Threads"). The count starts from `ARENAGRAD_NUM_THREADS` (or `RAYON_NUM_THREADS`), else one
+//! thread per core; [`set_num_threads`] changes it at any time, and [`with_num_threads`] sets it
+//! for a block of one thread's code (a server evaluating several requests at once, each on one
+//! thread). One kernel runs on the team at a time: a kernel called from another thread
+//! meanwhile runs on its caller alone, with the same results.
 
 use crate::error::{Error, Result};
+use crate::kernels::par::count;
 
-/// Sizes the pool the kernels run on to `n` threads (`torch.set_num_threads(n)`); call it
-/// before any op runs. `n = 0` is an error, as is a count different from that of a pool
-/// already started (rayon's global pool cannot be resized).
+/// Sets the number of threads kernels use (`torch.set_num_threads(n)`), for every thread of
+/// the process that has not set its own with [`with_num_threads`]; takes effect from the next
+/// kernel. `n = 0` is an error; counts above 256 are capped.
 ///
 /// ```
-/// // a fresh process would call this first thing in main; here other tests may have started
-/// // the pool already, so only a call with its current size is sure to succeed
-/// let n = arenagrad::num_threads();
-/// arenagrad::set_num_threads(n).unwrap();
+/// arenagrad::set_num_threads(2).unwrap();
+/// assert_eq!(arenagrad::num_threads(), 2);
 /// assert!(arenagrad::set_num_threads(0).is_err());
 /// ```
 pub fn set_num_threads(n: usize) -> Result<()> {
+    check("set_num_threads", n)?;
+    count::set_threads(n);
+    Ok(())
+}
+
+/// Runs `f` with kernels called from this thread using `n` threads, then restores the previous
+/// count (also if `f` panics). Other threads keep theirs. `n = 0` is an error.
+///
+/// ```
+/// let total = arenagrad::with_num_threads(1, || {
+///     assert_eq!(arenagrad::num_threads(), 1);
+///     arenagrad::Tensor::from_slice(&[1.0, 2.0]).data().iter().sum::<f32>()
+/// }).unwrap();
+/// assert_eq!(total, 3.0);
+/// ```
+pub fn with_num_threads<R>(n: usize, f: impl FnOnce() -> R) -> Result<R> {
+    check("with_num_threads", n)?;
+    Ok(count::with_threads(n, f))
+}
+
+fn check(op: &'static str, n: usize) -> Result<()> {
     if n == 0 {
         return Err(Error::InvalidArgument {
-            op: "set_num_threads",
+            op,
             message: "0 threads requested; pass at least 1".into(),
         });
     }
-    match rayon::ThreadPoolBuilder::new()
-        .num_threads(n)
-        .build_global()
-    {
-        Ok(()) => Ok(()),
-        // the global pool exists already: fine if it has the requested size
-        Err(_) if rayon::current_num_threads() == n => Ok(()),
-        Err(_) => Err(Error::InvalidArgument {
-            op: "set_num_threads",
-            message: format!(
-                "the thread pool already runs with {} threads and cannot be resized to {n}; \
-                 call set_num_threads before the first op (first thing in main), or run the \
-                 work inside a rayon::ThreadPool of {n} threads (ThreadPool::install)",
-                rayon::current_num_threads()
-            ),
-        }),
-    }
+    Ok(())
 }
 
-/// The number of threads kernels called from here use (`torch.get_num_threads()`): the size of
-/// the rayon pool this thread runs in, or of the global pool.
+/// The number of threads kernels called from this thread use (`torch.get_num_threads()`).
 ///
 /// ```
 /// assert!(arenagrad::num_threads() >= 1);
 /// ```
 pub fn num_threads() -> usize {
-    rayon::current_num_threads()
+    count::threads()
 }

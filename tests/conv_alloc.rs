@@ -63,15 +63,14 @@ fn conv_kernels_do_not_allocate() {
     let cs = geometries();
     assert!(cs.iter().all(|c| c.macs() >= PAR_MIN_MACS));
     let mut bufs = buffers(&cs);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .build()
-        .unwrap();
-    // Warm-up on every worker: each runs every kernel itself at least once (the first half of
-    // every split stays on the thread that splits), so every thread's im2col and GEMM buffers
-    // reach their sizes whichever tasks it steals later.
-    pool.broadcast(|_| run_all(&cs, &mut buffers(&cs)));
-    let count = pool.install(|| {
+    // Warm-up on every thread of the team: each runs every kernel itself (its nested splits
+    // stay on it), so every thread's im2col and GEMM buffers reach their sizes whichever
+    // pieces it takes later.
+    let count = arenagrad::with_num_threads(2, || {
+        assert!(arenagrad::kernels::par::team::broadcast(&|_| run_all(
+            &cs,
+            &mut buffers(&cs)
+        )));
         run_all(&cs, &mut bufs);
         let ((), count) = allocations(|| {
             for _ in 0..3 {
@@ -79,7 +78,8 @@ fn conv_kernels_do_not_allocate() {
             }
         });
         count
-    });
+    })
+    .unwrap();
     assert_eq!(count, 0, "conv kernels allocated {count} times");
 }
 

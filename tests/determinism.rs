@@ -40,11 +40,7 @@ fn train() -> (Vec<f32>, Vec<f32>, Vec<f32>) {
 }
 
 fn in_pool(threads: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("a thread pool")
-        .install(train)
+    arenagrad::with_num_threads(threads, train).expect("a thread count")
 }
 
 fn bits(v: &[f32]) -> Vec<u32> {

@@ -43,11 +43,7 @@ fn step(transpose: bool) -> Vec<Vec<u32>> {
 }
 
 fn in_pool(threads: usize, transpose: bool) -> Vec<Vec<u32>> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("a thread pool")
-        .install(|| step(transpose))
+    arenagrad::with_num_threads(threads, || step(transpose)).expect("a thread count")
 }
 
 #[test]

@@ -95,15 +95,9 @@ fn kernels_do_not_allocate() {
     };
     let (x, y, g) = (v(1), v(2).iter().map(|t| t + 3.0).collect::<Vec<_>>(), v(3));
     let (mut o1, mut o2, mut arg) = (vec![0.0; N], vec![0.0; N], vec![0usize; N]);
-    // On a worker thread of a pool the splits go to the worker's own deque. Called from
-    // outside any pool, rayon injects each call through its global queue, whose blocks of 63
-    // slots are heap-allocated: about one allocation per 63 parallel calls, made by rayon, not
-    // by these kernels (a training loop that must not allocate runs inside `pool.install`).
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .build()
-        .unwrap();
-    let count = pool.install(|| {
+    // Two threads: the splits run as the team's pieces, on this thread and a helper (started,
+    // with its own buffers, during the warm-up).
+    let count = arenagrad::with_num_threads(2, || {
         for _ in 0..2 {
             all_kernels(&x, &y, &g, &mut o1, &mut o2, &mut arg); // warm-up
         }
@@ -113,6 +107,7 @@ fn kernels_do_not_allocate() {
             }
         });
         count
-    });
+    })
+    .unwrap();
     assert_eq!(count, 0, "kernels allocated {count} times");
 }

@@ -64,10 +64,10 @@ fn long_run_memory_stays_flat() {
     .unwrap();
     let x = rng.normal_tensor(&[32, 16], 0.0, 1.0);
     let y: Vec<usize> = (0..32).map(|i| (i * 7) % 4).collect();
-    // start every worker of rayon's global pool and let each run a job now: a worker that
+    // start every helper thread of the team and let each run a job now: a helper that
     // starts late (a loaded machine) would otherwise make its thread-local allocations after
     // step 100 and read as ~10 KB of growth
-    rayon::broadcast(|_| ());
+    arenagrad::kernels::par::team::broadcast(&|_| ());
     let mut graph = Graph::new();
     let (mut at_100, mut first_loss, mut last_loss) = (None, 0.0, 0.0);
     let mut trace = vec![];

@@ -42,10 +42,7 @@ usage: cargo run --release --example shakespeare -- [options]
 const ESTIMATE_STRIDE: usize = 4;
 
 fn main() {
-    // The whole run on a worker of rayon's pool: each parallel kernel then forks from a worker
-    // instead of handing its work to the pool from outside and sleeping until it is done
-    // (about 10 ms per step of this model at 2 threads).
-    if let Err(e) = rayon::scope(|_| run().map_err(|e| e.to_string())) {
+    if let Err(e) = run() {
         eprintln!("shakespeare: {e}");
         std::process::exit(1);
     }

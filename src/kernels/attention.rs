@@ -26,8 +26,7 @@ mod scalar;
 mod tests;
 mod tile;
 
-use rayon::prelude::*;
-
+use super::par;
 use super::scratch::with_scratch;
 use super::simd::{exp, f32x8, load, row_max, store, LANES};
 use super::Acc;
@@ -123,7 +122,7 @@ fn up16(n: usize) -> usize {
 /// Whether a call's pairs run as parallel tasks: several pairs, enough work, several threads.
 fn parallel(d: &Dims) -> bool {
     let work = d.l * d.s * (d.e + d.ev);
-    d.pairs > 1 && work * d.pairs >= 2 * GRAIN && rayon::current_num_threads() > 1
+    d.pairs > 1 && work * d.pairs >= 2 * GRAIN && par::count::threads() > 1
 }
 
 /// Pairs per rayon task: at least [`GRAIN`] multiply-adds each.
@@ -160,10 +159,19 @@ pub fn forward(
         return;
     }
     if parallel(&d) {
-        (out.par_chunks_mut(l * ev).zip(lse.par_chunks_mut(l)))
-            .with_min_len(pairs_per_task(&d))
-            .enumerate()
-            .for_each(pair);
+        let units = [l * ev, l];
+        par::for_units(
+            [out, lse],
+            units,
+            d.pairs,
+            pairs_per_task(&d),
+            2,
+            &|p0, [o, s]| {
+                (o.chunks_mut(l * ev).zip(s.chunks_mut(l)))
+                    .enumerate()
+                    .for_each(|(k, b)| pair((p0 + k, b)))
+            },
+        );
     } else {
         out.chunks_mut(l * ev)
             .zip(lse.chunks_mut(l))

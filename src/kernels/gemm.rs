@@ -18,8 +18,8 @@
 //!
 //! | layout | backend |
 //! |---|---|
-//! | `k ≤ 2` (the bias broadcast `1ₘ·b`), `n = 1` with `a.rs = 1` or `a.cs = b.rs = 1` (the bias gradient `dyᵀ·1ₘ`), `m = 1` with `b.cs = 1` or `b.rs = a.cs = 1`, `x·Wᵀ` with `m·n ≤ 256` | `gemm` (its gevv, gemv and horizontal kernels, which allocate nothing); its own rayon split from [`PAR_MIN_MACS`] |
-//! | everything else | the packed driver; columns of `C` split over rayon from [`PAR_MIN_MACS`] |
+//! | `k ≤ 2` (the bias broadcast `1ₘ·b`), `n = 1` with `a.rs = 1` or `a.cs = b.rs = 1` (the bias gradient `dyᵀ·1ₘ`), `m = 1` with `b.cs = 1` or `b.rs = a.cs = 1`, `x·Wᵀ` with `m·n ≤ 256` | `gemm` (its gevv, gemv and horizontal kernels, which allocate nothing); on fixed blocks of 256 output columns or rows from [`PAR_MIN_MACS`] |
+//! | everything else | the packed driver; columns of `C` split over the team from [`PAR_MIN_MACS`] |
 //!
 //! Why this split: the packed driver matches or beats the `gemm` crate on every product of the
 //! standard workloads once its panels start on a cache line and are packed just before their
@@ -123,10 +123,9 @@ pub fn matmul_on(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: A
     backend::run(backend, a, b, c, acc)
 }
 
-/// [`matmul`] on the calling thread: the backend [`route`] picks, without its rayon split (the
-/// same bits, as for one thread). For callers that already run their work as rayon tasks
-/// (the convolutions' images): a product split again inside a task lets the waiting thread
-/// run another task on top of the first, which then needs its own scratch buffers.
+/// [`matmul`] on the calling thread: the backend [`route`] picks, as on one thread (the same
+/// bits). For callers that already run their work as the team's pieces (the convolutions'
+/// images), where a nested split would run on the calling thread anyway.
 ///
 /// ```
 /// use arenagrad::kernels::Acc;
@@ -141,20 +140,14 @@ pub fn matmul_on(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: A
 /// assert_eq!(c, c_seq); // bit for bit
 /// ```
 pub fn matmul_seq(a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: Acc) {
-    let backend = match route(&a, &b) {
-        Backend::PackedCols => Backend::Packed,
-        Backend::GemmRayon => Backend::GemmSeq,
-        other => other,
-    };
-    matmul_on(backend, a, b, c, acc)
+    crate::kernels::par::count::with_threads(1, || matmul_on(route(&a, &b), a, b, c, acc))
 }
 
-/// Products of at least this many multiply-adds (`m·k·n`) run on all rayon threads; smaller
-/// ones stay on the calling thread. 2²³ (≈ 17 MFLOP, ≈ 100 µs on one core) keeps the small
-/// layers of an MLP sequential, where waking a parked worker costs more than the split saves
-/// (a 64×256×256 product is one such), and splits the big ones (`docs/perf.md`, "Grain
-/// sizes").
-pub const PAR_MIN_MACS: usize = 1 << 23;
+/// Products of at least this many multiply-adds (`m·k·n`) run on all the kernels' threads;
+/// smaller ones stay on the calling thread. 2²¹ (≈ 4 MFLOP, ≈ 25 µs on one core): a
+/// 64×128×128 product (1M) gains nothing from a second thread, a 64×256×256 one (4M) runs in
+/// 34 instead of 56 µs (`docs/perf.md`, "Grain sizes").
+pub const PAR_MIN_MACS: usize = 1 << 21;
 
 /// The backend [`matmul`] uses for `a · b` (the routing table in the module doc). It depends on
 /// the shape and layout only, never on the thread count, so results are bitwise identical
@@ -172,7 +165,7 @@ pub fn route(a: &Mat<'_>, b: &Mat<'_>) -> Backend {
         || (a.cs == 1 && b.rs == 1 && m * n <= 256);
     match (gemm_alloc_free, par) {
         (true, false) => Backend::GemmSeq,
-        (true, true) => Backend::GemmRayon,
+        (true, true) => Backend::GemmSplit,
         (false, false) => Backend::Packed,
         (false, true) => Backend::PackedCols,
     }

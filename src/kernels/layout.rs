@@ -7,13 +7,18 @@
 //! add. Indices are trusted here (ops validate them); a bad one is a bounds-check panic, never
 //! UB.
 
-use super::strided::for_each1;
+use super::par::{self, EW_GRAIN};
+use super::strided::{for_each1, for_rows2};
 use crate::kernels::Acc;
 use crate::shape::Dims;
 
 /// `out[o] (=|+=) src[Σ_d idx_d · src_strides[d]]` where `idx` is the row-major index of `o` in
 /// `out_shape`. A permutation passes the source strides permuted; a broadcast passes 0 on
 /// broadcast dimensions.
+///
+/// Above [`EW_GRAIN`] elements the first dimension is split over threads (each piece a copy of
+/// its own); rows whose source is contiguous (last stride 1, as in a head permute) are copied
+/// as slices. A copy computes nothing, so the bits never depend on the split.
 pub fn strided_copy(
     src: &[f32],
     src_strides: &[usize],
@@ -21,10 +26,36 @@ pub fn strided_copy(
     out: &mut [f32],
     acc: Acc,
 ) {
-    match acc {
-        Acc::Write => for_each1(out_shape, src_strides, |o, s| out[o] = src[s]),
-        Acc::Add => for_each1(out_shape, src_strides, |o, s| out[o] += src[s]),
+    let n = out.len();
+    if out_shape.len() < 2 || n <= EW_GRAIN || out_shape[0] < 2 || par::count::threads() == 1 {
+        return copy_seq(src, src_strides, out_shape, out, acc);
     }
+    let per = n / out_shape[0];
+    let chunk = EW_GRAIN.div_ceil(per.max(1)).max(1);
+    par::for_units([out], [per], out_shape[0], chunk, 2, &|i0, [o]| {
+        let mut shape = Dims::from_slice(out_shape);
+        shape[0] = o.len() / per;
+        copy_seq(&src[i0 * src_strides[0]..], src_strides, &shape, o, acc)
+    });
+}
+
+/// [`strided_copy`] on the calling thread.
+fn copy_seq(src: &[f32], strides: &[usize], shape: &[usize], out: &mut [f32], acc: Acc) {
+    let r = shape.len();
+    if r == 0 || strides[r - 1] != 1 {
+        return match acc {
+            Acc::Write => for_each1(shape, strides, |o, s| out[o] = src[s]),
+            Acc::Add => for_each1(shape, strides, |o, s| out[o] += src[s]),
+        };
+    }
+    let inner = shape[r - 1];
+    for_rows2(shape, strides, strides, |o, s, _| {
+        let (to, from) = (&mut out[o..o + inner], &src[s..s + inner]);
+        match acc {
+            Acc::Write => to.copy_from_slice(from),
+            Acc::Add => to.iter_mut().zip(from).for_each(|(t, f)| *t += f),
+        }
+    });
 }
 
 /// A set of rows inside a flat buffer: row `r` starts at `offset + r * stride`.

@@ -2,9 +2,10 @@
 //! number of threads: one splitter (`par/split.rs`) serves the element-wise, row-wise, loss,
 //! optimizer, clipping and reduction kernels.
 //!
-//! Work over `n` units is halved recursively with `rayon::join`, always at a multiple of a
-//! fixed `chunk`, so where the cuts fall depends only on `n` and `chunk`. Below a grain
-//! everything runs on the calling thread with no rayon call.
+//! Work over `n` units is halved recursively, always at a multiple of a fixed `chunk`, so
+//! where the cuts fall depends only on `n` and `chunk`; the pieces run on the team
+//! (`par/team.rs`: the calling thread and helpers that spin between kernels). Below a grain
+//! everything runs on the calling thread.
 //!
 //! - Element-wise kernels ([`for_chunks`], [`for_rows`]) and per-row kernels (`for_units`,
 //!   several output buffers cut at the same row) only gain speed from the split: each
@@ -16,24 +17,26 @@
 //!   order on the calling thread; `tree_sum` (gradient clipping) adds its partials up the
 //!   binary tree of cuts. Either way the result is bitwise the same for 1 and N threads.
 //!
-//! The grain sizes are set where a kernel's sequential time is about 3× the cost of one
-//! fork-join (6–8 µs on a 2-vCPU VM), so a free second core pays for the hand-off: ~64K
-//! elements for memory-bound kernels, ~16K for a transcendental per element. Every grain of
-//! the crate, with the sweep behind it, is in `docs/perf.md` ("Grain sizes").
+//! The grain sizes are where splitting in two starts to win on the team, whose hand-off costs
+//! about a microsecond while the helpers spin (`examples/team_sweep.rs`): 32K elements for
+//! memory-bound kernels, 8K for a transcendental per element. Every grain of the crate, with
+//! the sweep behind it, is in `docs/perf.md` ("Grain sizes").
 
+pub mod count;
 mod split;
+pub mod team;
 
 #[cfg(test)]
 pub(crate) use split::on_1_and_2_threads;
-pub(crate) use split::{for_units, tree_sum};
+pub(crate) use split::{for_pair, for_units, tree_sum};
 
 /// Grain of cheap element-wise kernels (add, mul, relu, the `g·y`-style backward rules, fills,
 /// axis sums): below this many output elements a kernel stays on the calling thread.
-pub const EW_GRAIN: usize = 64 * 1024;
+pub const EW_GRAIN: usize = 32 * 1024;
 
 /// Grain of element-wise kernels that evaluate a transcendental function (exp, tanh, sigmoid,
 /// log, sin, erf …) per element.
-pub const MATH_GRAIN: usize = 16 * 1024;
+pub const MATH_GRAIN: usize = 8 * 1024;
 
 /// Elements per part of a parallel reduction (the fixed boundaries).
 pub const SUM_CHUNK: usize = 64 * 1024;
@@ -41,32 +44,14 @@ pub const SUM_CHUNK: usize = 64 * 1024;
 /// At most this many partials (a stack array); longer inputs get longer parts.
 pub const MAX_PARTS: usize = 256;
 
-/// Runs `op` on a worker of the current rayon pool when the caller is outside it, the pool has
-/// more than one thread and `work` (elements) reaches `grain`; else on the calling thread.
-///
-/// A parallel kernel called from outside the pool (plain `fn main` code) hands its work to the
-/// pool through rayon's injector and sleeps until a worker, often asleep itself, has taken and
-/// finished it: tens of microseconds per call on this machine. A step that makes many such
-/// calls (an optimizer over 100 parameters: 100 kernels) enters the pool once here instead,
-/// and its kernels then fork from a worker, which starts on its half at once. The thread that
-/// runs `op` changes nothing in the results (every kernel's splits are fixed by the sizes).
-pub(crate) fn in_pool<R: Send>(work: usize, grain: usize, op: impl FnOnce() -> R + Send) -> R {
-    if work >= grain && rayon::current_thread_index().is_none() && rayon::current_num_threads() > 1
-    {
-        rayon::scope(|_| op())
-    } else {
-        op()
-    }
-}
-
 /// Where a row-wise, loss, optimizer or clipping kernel goes parallel: work of fewer than
-/// `grain` elements stays on the calling thread; above it, rayon tasks of about `chunk`
+/// `grain` elements stays on the calling thread; above it, pieces of about `chunk`
 /// elements (whole rows: never fewer than one). Each kernel family has its tuned constant
 /// (`rowwise::ROWS`, `optim::update::UPDATES`, ...); the `*_with` variants that take one exist for the
 /// grain sweep (`examples/grain_sweep.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Par {
-    /// Elements per rayon task.
+    /// Elements per piece.
     pub chunk: usize,
     /// Elements below which nothing is split.
     pub grain: usize,
@@ -90,7 +75,7 @@ impl Par {
 /// in parallel when `out` is longer than `grain`. `start` is the chunk's offset in `out`.
 pub fn for_chunks(out: &mut [f32], grain: usize, f: impl Fn(usize, &mut [f32]) + Sync + Send) {
     debug_assert!(grain.is_multiple_of(8) && grain > 0);
-    if out.len() <= grain || rayon::current_num_threads() == 1 {
+    if out.len() <= grain || count::threads() == 1 {
         return f(0, out);
     }
     let n = out.len();
@@ -105,7 +90,7 @@ pub fn for_rows(
     grain: usize,
     f: impl Fn(usize, &mut [f32]) + Sync + Send,
 ) {
-    if row_len == 0 || out.len() <= grain || rayon::current_num_threads() == 1 {
+    if row_len == 0 || out.len() <= grain || count::threads() == 1 {
         return f(0, out);
     }
     let rows = grain.div_ceil(row_len).max(1);

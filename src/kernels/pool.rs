@@ -41,7 +41,7 @@ pub use avg::{adaptive_avg_pool2d, adaptive_avg_pool2d_backward};
 pub use avg::{avg_pool2d, avg_pool2d_backward};
 pub use max::{max_pool2d, max_pool2d_backward, NO_ARG};
 
-use super::par::EW_GRAIN;
+use super::par::{self, EW_GRAIN};
 
 /// One spatial axis of a pooling window: input size, output size, kernel, stride, padding
 /// and dilation (1 for average pooling).
@@ -131,7 +131,7 @@ pub const GRAIN: usize = EW_GRAIN;
 
 /// Calls `f(plane, a, b)` for each plane, where `a` and `b` are that plane's pieces of two
 /// buffers holding `pa` and `pb` elements per plane (`b` may be empty: then `f` gets empty
-/// slices). Whole planes go to rayon tasks when `work · planes` reaches [`GRAIN`]; each plane's
+/// slices). Whole planes go to the team's pieces when `work · planes` reaches [`GRAIN`]; each plane's
 /// result depends only on its own inputs, so the split never changes the bits.
 pub(crate) fn for_planes<A: Send, B: Send>(
     planes: usize,
@@ -142,22 +142,9 @@ pub(crate) fn for_planes<A: Send, B: Send>(
 ) {
     assert!(a.len() == planes * pa && (b.is_empty() || b.len() == planes * pb));
     let per_task = (GRAIN / 4 / work.max(1)).max(1);
-    let par =
-        planes > 1 && work.saturating_mul(planes) >= GRAIN && rayon::current_num_threads() > 1;
-    split(0, planes, per_task, par, (a, pa), (b, pb), f);
-}
-
-fn split<A: Send, B: Send>(
-    first: usize,
-    n: usize,
-    per_task: usize,
-    par: bool,
-    (a, pa): (&mut [A], usize),
-    (b, pb): (&mut [B], usize),
-    f: &(impl Fn(usize, &mut [A], &mut [B]) + Sync),
-) {
-    if !par || n <= per_task {
-        for p in 0..n {
+    let each = |planes: std::ops::Range<usize>, a: &mut [A], b: &mut [B]| {
+        let first = planes.start;
+        for p in 0..planes.len() {
             let bp: &mut [B] = if b.is_empty() {
                 &mut []
             } else {
@@ -165,13 +152,10 @@ fn split<A: Send, B: Send>(
             };
             f(first + p, &mut a[p * pa..(p + 1) * pa], bp);
         }
-        return;
+    };
+    if planes > 1 && work.saturating_mul(planes) >= GRAIN && par::count::threads() > 1 {
+        par::for_pair((a, b), (pa, pb), planes, per_task, 2, &each);
+    } else {
+        each(0..planes, a, b);
     }
-    let mid = n / 2;
-    let (a0, a1) = a.split_at_mut(mid * pa);
-    let (b0, b1) = b.split_at_mut(if b.is_empty() { 0 } else { mid * pb });
-    rayon::join(
-        || split(first, mid, per_task, par, (a0, pa), (b0, pb), f),
-        || split(first + mid, n - mid, per_task, par, (a1, pa), (b1, pb), f),
-    );
 }

@@ -7,7 +7,7 @@
 //!
 //! - contiguous sums (everything, or `inner = 1`) keep 16 `f64` accumulators fed from f32x8
 //!   lanes (`simd::sum4`); a sum over everything is split at fixed
-//!   boundaries ([`par::sum_parts`](super::par::sum_parts)) so it is bitwise the same on 1 or N
+//!   boundaries ([`par::sum_parts`]) so it is bitwise the same on 1 or N
 //!   threads;
 //! - when `inner > 1` the sums run over a block of up to [`BLOCK`] output columns at once,
 //!   reading the input row by row, so memory is walked in order and the accumulators stay on
@@ -17,11 +17,10 @@
 //! Max over everything and along an axis are in `max`, logsumexp and variance in `stats`,
 //! the k largest in `topk` (their functions re-exported here).
 
-use super::par::{for_chunks, for_rows, sum_parts, EW_GRAIN};
+use super::par::{self, for_chunks, for_rows, sum_parts, EW_GRAIN};
 use super::simd::{add64, f32x8, par_zip4, sum4, zip4, First, Lane4, Splat, NONE};
 use super::strided::for_each1;
 use crate::kernels::Acc;
-use rayon::prelude::*;
 
 mod max;
 mod stats;
@@ -135,46 +134,69 @@ pub fn sum_axis(x: &[f32], l: AxisLayout, scale: f64, out: &mut [f32], acc: Acc)
             .enumerate()
             .for_each(|(b, d)| col(o, b * BLOCK, d))
     };
-    if l.numel() <= EW_GRAIN || rayon::current_num_threads() == 1 {
+    if l.numel() <= EW_GRAIN || par::count::threads() == 1 {
         out.chunks_mut(l.inner).enumerate().for_each(row);
     } else if l.outer >= 2 {
-        out.par_chunks_mut(l.inner).enumerate().for_each(row);
+        par::for_units([out], [l.inner], l.outer, 1, 2, &|o0, [rows]| {
+            rows.chunks_mut(l.inner)
+                .enumerate()
+                .for_each(|(k, r)| row((o0 + k, r)))
+        });
     } else {
-        out.par_chunks_mut(BLOCK)
-            .enumerate()
-            .for_each(|(b, d)| col(0, b * BLOCK, d));
+        let n = out.len();
+        par::for_units([out], [1], n, BLOCK, 2, &|i0, [d]| col(0, i0, d));
     }
 }
 
 /// `out[o, i] (=|+=) scale · Σ_k f(e)` where `e = (o * len + k) * inner + i` is the flat
 /// index of an input element: an axis sum of a value computed on the fly (layer norm's
-/// weight gradient sums `g · x̂` over rows without storing the product).
+/// weight gradient sums `g · x̂` over rows without storing the product). Column blocks (or
+/// rows of the output) run as parallel pieces above [`EW_GRAIN`] elements; each output sums
+/// its `k` in ascending order either way.
 pub fn sum_axis_map(
     l: AxisLayout,
     scale: f64,
     out: &mut [f32],
     acc: Acc,
-    f: impl Fn(usize) -> f64,
+    f: impl Fn(usize) -> f64 + Sync,
 ) {
     assert_eq!(out.len(), l.reduced(), "sum_axis: output length");
-    for o in 0..l.outer {
+    if out.is_empty() {
+        return;
+    }
+    // out[o, i0..i0+w] from the values of rows (o, k, i0..i0+w), k ascending
+    let col = |o: usize, i0: usize, dst: &mut [f32]| {
+        let w = dst.len();
         let base = o * l.len * l.inner;
-        let mut i0 = 0;
-        while i0 < l.inner {
-            let w = BLOCK.min(l.inner - i0);
-            let mut s = [0.0f64; BLOCK];
-            for k in 0..l.len {
-                let row = base + k * l.inner + i0;
-                for (j, sj) in s[..w].iter_mut().enumerate() {
-                    *sj += f(row + j);
-                }
+        let mut s = [0.0f64; BLOCK];
+        for k in 0..l.len {
+            let row = base + k * l.inner + i0;
+            for (j, sj) in s[..w].iter_mut().enumerate() {
+                *sj += f(row + j);
             }
-            let dst = &mut out[o * l.inner + i0..o * l.inner + i0 + w];
-            for (d, &v) in dst.iter_mut().zip(&s[..w]) {
-                acc.put(d, (v * scale) as f32);
-            }
-            i0 += w;
         }
+        for (d, &v) in dst.iter_mut().zip(&s[..w]) {
+            acc.put(d, (v * scale) as f32);
+        }
+    };
+    let row = |o: usize, r: &mut [f32]| {
+        r.chunks_mut(BLOCK)
+            .enumerate()
+            .for_each(|(b, d)| col(o, b * BLOCK, d))
+    };
+    if l.numel() <= EW_GRAIN || par::count::threads() == 1 {
+        out.chunks_mut(l.inner)
+            .enumerate()
+            .for_each(|(o, r)| row(o, r));
+    } else if l.outer >= 2 {
+        par::for_units([out], [l.inner], l.outer, 1, 2, &|o0, [rows]| {
+            rows.chunks_mut(l.inner)
+                .enumerate()
+                .for_each(|(k, r)| row(o0 + k, r))
+        });
+    } else {
+        let n = out.len();
+        par::for_units([out], [1], n, BLOCK, 2, &|i0, [d]| col(0, i0, d));
     }
 }
 

@@ -44,7 +44,7 @@ pub(crate) use simd::sum_exp;
 /// them to rebalance when another process takes a core (`docs/perf.md`, "Grain sizes").
 pub const ROWS: Par = Par {
     chunk: 8 * 1024,
-    grain: 128 * 1024,
+    grain: 32 * 1024,
 };
 
 /// `y = e^{x − max} / Σ e^{x − max}` along the axis of `l`.

@@ -14,9 +14,7 @@
 use std::ops::Range;
 
 use super::options::{invalid, GroupConfig};
-use super::update::UPDATES;
 use crate::error::{Error, Result};
-use crate::kernels::par::in_pool;
 use crate::params::{Param, ParamStore};
 
 /// A set of parameters with its own options (PyTorch's param group), for an optimizer's
@@ -204,31 +202,26 @@ impl<C: GroupConfig> Groups<C> {
     }
 
     /// Calls `f(config, range, step, values, grads)` for every parameter that has a gradient,
-    /// after incrementing its step count; parameters without one are skipped. The loop runs
-    /// inside rayon's pool when its kernels would split ([`in_pool`]): one hand-off per step,
-    /// not one per parameter.
+    /// after incrementing its step count; parameters without one are skipped.
     #[track_caller]
     pub fn step(
         &mut self,
         params: &mut ParamStore,
-        mut f: impl FnMut(&C, Range<usize>, u64, &mut [f32], &[f32]) + Send,
+        mut f: impl FnMut(&C, Range<usize>, u64, &mut [f32], &[f32]),
     ) {
         self.check_store(params);
         let (data, grad, has_grad) = params.split_for_step();
         let (groups, steps) = (&self.groups, &mut self.steps);
-        let largest = groups.iter().flat_map(|g| &g.slots).map(|(_, r)| r.len());
-        in_pool(largest.max().unwrap_or(0), UPDATES.grain, || {
-            for group in groups {
-                for (index, r) in &group.slots {
-                    if !has_grad[*index] {
-                        continue;
-                    }
-                    steps[*index] += 1;
-                    let (p, g) = (&mut data[r.clone()], &grad[r.clone()]);
-                    f(&group.config, r.clone(), steps[*index], p, g);
+        for group in groups {
+            for (index, r) in &group.slots {
+                if !has_grad[*index] {
+                    continue;
                 }
+                steps[*index] += 1;
+                let (p, g) = (&mut data[r.clone()], &grad[r.clone()]);
+                f(&group.config, r.clone(), steps[*index], p, g);
             }
-        })
+        }
     }
 
     pub fn lr(&self, i: usize) -> f32 {

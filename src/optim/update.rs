@@ -38,7 +38,7 @@ use crate::kernels::simd::Vector;
 /// µs per rayon task). Measurements: `docs/perf.md`, "Optimizer updates and clipping".
 pub const UPDATES: Par = Par {
     chunk: 8 * 1024,
-    grain: 64 * 1024,
+    grain: 32 * 1024,
 };
 
 /// A hyper-parameter as PyTorch holds it: the `f64` of the decimal literal the user wrote.

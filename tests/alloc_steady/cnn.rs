@@ -2,8 +2,8 @@
 //! sizes: LeNet on 28×28 images with Adam (convolutions with bias, max pooling, linear layers)
 //! and the conv + batch-norm net on 32×32 images with SGD momentum and weight decay (batch norm
 //! in training mode, whose running statistics and counter are written through the store's
-//! buffers every step; max pooling, adaptive average pooling). Both run their training loop
-//! inside rayon's pool (`in_pool`), where the convolutions split their batch over the workers.
+//! buffers every step; max pooling, adaptive average pooling). At 2 threads the
+//! convolutions split their batch over the team's threads.
 
 use arenagrad::nn::{
     AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, Module, Relu, Sequential,
@@ -11,7 +11,7 @@ use arenagrad::nn::{
 use arenagrad::optim::Optimizer;
 use arenagrad::{Conv2dOptions, Graph, MaxPool2dOptions, ParamStore, Rng};
 
-use super::{adam, assert_steady, in_pool, sgd};
+use super::{adam, assert_steady, serial, sgd};
 
 /// A square conv layer (`[in, out, kernel]`) named for its place in `net`.
 fn conv(net: &Sequential, p: &mut ParamStore, c: [usize; 3], pad: usize, bias: bool) -> Conv2d {
@@ -61,7 +61,7 @@ fn steps(net: &Sequential, params: &mut ParamStore, opt: &mut dyn Optimizer, ima
 /// flatten-linear(1568→128)-relu-linear(128→10), batch 64, Adam lr 1e-3.
 #[test]
 fn lenet_adam_step_allocates_nothing() {
-    in_pool(|| {
+    serial(|| {
         let (mut p, mut net) = (ParamStore::new(), Sequential::new());
         let pool = MaxPool2d(MaxPool2dOptions::square(2));
         let c = conv(&net, &mut p, [1, 16, 5], 2, true);
@@ -83,7 +83,7 @@ fn lenet_adam_step_allocates_nothing() {
 /// batches and moved its running statistics off their initial zeros and ones.
 #[test]
 fn conv_batch_norm_sgd_step_allocates_nothing() {
-    in_pool(|| {
+    serial(|| {
         let (mut p, mut net) = (ParamStore::new(), Sequential::new());
         let mut norms = Vec::new();
         for (i, (c_in, c_out)) in [(3, 32), (32, 32), (32, 64)].into_iter().enumerate() {

@@ -1,6 +1,6 @@
 //! After warm-up, a full training step makes zero heap allocations: `params.zero_grad()`, the
 //! forward pass into a loss, `backward`, and the optimizer step. A counting global allocator
-//! watches every thread (rayon workers included) while a step runs. The models: an MLP with
+//! watches the test's thread and the team's helper threads while a step runs. The models: an MLP with
 //! Adam and with SGD, a model of scalars (`mlp.rs`), and two CNNs (`cnn.rs`): LeNet with Adam,
 //! and conv + batch norm in training mode (running statistics updated through the store's
 //! buffers) + pooling with SGD momentum; and a character GPT with AdamW (`transformer.rs`):
@@ -15,12 +15,10 @@
 //! its buffers on its first product, during warm-up. The `gemm` crate only keeps the shapes
 //! where it allocates nothing (see the routing in `src/kernels/gemm.rs`).
 //!
-//! Run with `RAYON_NUM_THREADS=1` and `=2` (CI runs the default, one thread per core). The MLP
-//! kernels all stay below the parallel grain sizes, so rayon is not entered and the steps run
-//! on the test's thread. The CNN kernels split over rayon at 2 threads; a parallel kernel
-//! called from a thread outside the pool pushes a job onto rayon's injector queue, which
-//! allocates a new block every 63 jobs, so the CNN tests run their training loop inside the
-//! pool, as a training loop should (`in_pool`; the README says so too).
+//! Run with `ARENAGRAD_NUM_THREADS=1` and `=2` (CI runs the default, one thread per core). The
+//! kernels that split hand their pieces to the team (`src/kernels/par/team.rs`), which
+//! allocates nothing per kernel: the training loops run from the test's own thread, as plain
+//! `fn main` code does.
 //!
 //! To find an allocation, run with `ARENAGRAD_ALLOC_TRACE=1`: each allocation inside a
 //! measured step prints its size and a backtrace (to stderr; add `-- --nocapture`).
@@ -45,14 +43,17 @@ static ACTIVE: AtomicBool = AtomicBool::new(false);
 static TRACE: AtomicBool = AtomicBool::new(false);
 
 thread_local! {
-    /// Whether this thread's allocations count: the test's thread and rayon's workers.
+    /// Whether this thread's allocations count: the test's thread (the team's helpers always
+    /// count).
     static WATCHED: Cell<bool> = const { Cell::new(false) };
     /// Set while this thread prints a backtrace, whose own allocations are not counted.
     static IN_TRACE: Cell<bool> = const { Cell::new(false) };
 }
 
 fn record(size: usize) {
-    if !ACTIVE.load(Ordering::Relaxed) || !WATCHED.with(Cell::get) {
+    let watched =
+        WATCHED.with(Cell::get) || arenagrad::kernels::par::count::worker_index().is_some();
+    if !ACTIVE.load(Ordering::Relaxed) || !watched {
         return;
     }
     if IN_TRACE.with(|t| t.replace(true)) {
@@ -95,29 +96,15 @@ static GLOBAL: Counting = Counting;
 /// The tests count process-wide, so they run one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
 
-/// Runs a test's body alone, after building rayon's global pool (before anything else uses
-/// it) with a start handler that marks its workers as watched.
+/// Runs a test's body alone, after starting the team's helper threads (their start-up
+/// allocations happen here, not while a step is counted).
 fn serial<R>(body: impl FnOnce() -> R) -> R {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    static POOL: Once = Once::new();
-    POOL.call_once(|| {
-        rayon::ThreadPoolBuilder::new()
-            .start_handler(|_| WATCHED.with(|w| w.set(true)))
-            .build_global()
-            .expect("the global pool is built once, before any use");
-        // Each worker allocates once for itself when it first looks for work (crossbeam's
-        // epoch handle): let that happen now, not while a step is counted.
-        for _ in 0..2 {
-            rayon::broadcast(|_| ());
-        }
+    static TEAM: Once = Once::new();
+    TEAM.call_once(|| {
+        arenagrad::kernels::par::team::broadcast(&|_| ());
     });
     body()
-}
-
-/// [`serial`], with `body` run on a worker of the global pool: one hand-off for the whole
-/// training loop, as `pool.install` around a loop does.
-fn in_pool(body: impl FnOnce() + Send) {
-    serial(|| rayon::scope(|_| body()));
 }
 
 /// Heap allocations made by `f`, on the watched threads.
@@ -139,7 +126,7 @@ fn count(f: impl FnOnce()) -> usize {
 
 /// Runs `step` a few times to warm up, then a few more under the counter: each of those must
 /// make no heap allocation and leave the arena's size unchanged. Returns the losses. Call it
-/// inside [`serial`] or [`in_pool`].
+/// inside [`serial`].
 fn assert_steady(graph: &mut Graph, mut step: impl FnMut(&mut Graph) -> f32) -> Vec<f32> {
     let mut losses = Vec::with_capacity(8);
     for _ in 0..3 {

@@ -4,7 +4,7 @@
 //! batch 4. Every op kind of the workload runs: embeddings, layer norm, the fused projection
 //! cut into q, k and v, head permutes, causal attention, GELU, residual adds, the untied head
 //! and cross-entropy. At 2 threads the attention kernel splits its 16 (batch, head) pairs over
-//! rayon's workers, so the loop runs inside the pool (`in_pool`).
+//! the team's threads.
 //!
 //! Also: the arena of an attention forward + backward grows linearly in the sequence length,
 //! since the node saves the per-row log-sum-exp and never the `[L, S]` probabilities.
@@ -12,7 +12,7 @@
 use arenagrad::optim::{AdamW, AdamWConfig};
 use arenagrad::{Graph, ParamStore, Rng};
 
-use super::{assert_steady, in_pool, serial};
+use super::{assert_steady, serial};
 
 #[path = "../../examples/common/gpt.rs"]
 mod gpt;
@@ -22,7 +22,7 @@ use gpt::{Gpt, GptConfig};
 /// same vocabulary, head count, untied head and AdamW lr 1e-3, weight decay 0.1).
 #[test]
 fn gpt_adamw_step_allocates_nothing() {
-    in_pool(|| {
+    serial(|| {
         let (batch, block, vocab) = (4, 32, 65);
         let config = GptConfig {
             vocab,

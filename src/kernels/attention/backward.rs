@@ -2,10 +2,9 @@
 //! `P` from the saved log-sum-exp, then `dV += Pᵀ·dO`, `dP = dO·Vᵀ`, `dS = P ∘ (dP − D)`,
 //! `dQ = c·dS·K` (finished per block) and `dK += dSᵀ·(c·Q)` (finished after the last block).
 
-use rayon::prelude::*;
-
 use super::tile::{add_cols, rows_times, Rows, RowsMut, R};
 use super::{pack, pack_t, pairs_per_task, parallel, up16, Dims, Mask, KEYS};
+use crate::kernels::par;
 use crate::kernels::scratch::with_scratch;
 use crate::kernels::simd::{exp, f32x8, load, store, LANES};
 use crate::kernels::Acc;
@@ -48,11 +47,20 @@ pub fn backward(
         backward_pair(p, &ins, &d, mask, scale, dq, dk, dv)
     };
     if parallel(&d) {
-        (dq.par_chunks_mut(l * e).zip(dk.par_chunks_mut(s * e)))
-            .zip(dv.par_chunks_mut(s * ev))
-            .with_min_len(pairs_per_task(&d))
-            .enumerate()
-            .for_each(pair);
+        let units = [l * e, s * e, s * ev];
+        par::for_units(
+            [dq, dk, dv],
+            units,
+            d.pairs,
+            pairs_per_task(&d),
+            2,
+            &|p0, [q, k, v]| {
+                (q.chunks_mut(l * e).zip(k.chunks_mut(s * e)))
+                    .zip(v.chunks_mut(s * ev))
+                    .enumerate()
+                    .for_each(|(i, b)| pair((p0 + i, b)))
+            },
+        );
     } else {
         (dq.chunks_mut(l * e).zip(dk.chunks_mut(s * e)))
             .zip(dv.chunks_mut(s * ev))

@@ -1,10 +1,8 @@
 //! Backward of the binary ops: the partial `∂y/∂(input) · g` per element (lanes and scalar
 //! twin), reduced to the input's shape inside the kernel for the planned layouts.
 
-use rayon::prelude::*;
-
 use super::{rows4, Binary, RowSrc, Rows};
-use crate::kernels::par::{for_chunks, sum_parts, EW_GRAIN};
+use crate::kernels::par::{self, for_chunks, sum_parts, EW_GRAIN};
 use crate::kernels::simd::{add64, f32x8, load, store, sum4, zip4, Lane4, Operand, LANES};
 use crate::kernels::strided::{for_rows2, Plan, Role};
 use crate::kernels::Acc;
@@ -109,13 +107,12 @@ pub fn mul_backward_both(
             (Acc::Add, Acc::Add) => mul2::<true, true>((g, a, b), ga, gb),
         }
     };
-    if n <= EW_GRAIN || rayon::current_num_threads() == 1 {
+    if n <= EW_GRAIN || par::count::threads() == 1 {
         return part(0, ga, gb);
     }
-    ga.par_chunks_mut(EW_GRAIN)
-        .zip(gb.par_chunks_mut(EW_GRAIN))
-        .enumerate()
-        .for_each(|(k, (x, y))| part(k * EW_GRAIN, x, y));
+    par::for_units([ga, gb], [1, 1], n, EW_GRAIN, 2, &|i0, [x, y]| {
+        part(i0, x, y)
+    });
 }
 
 /// The loop of [`mul_backward_both`], one instance per pair of modes (`true` = add).
@@ -247,9 +244,8 @@ fn col_sums<G: RowSrc, A: RowSrc, B: RowSrc, Y: RowSrc>(
         }
     };
     if outer * inner > EW_GRAIN && inner > BLOCK {
-        out.par_chunks_mut(BLOCK)
-            .enumerate()
-            .for_each(|(k, d)| block(k * BLOCK, d));
+        let n = out.len();
+        par::for_units([out], [1], n, BLOCK, 2, &|i0, [d]| block(i0, d));
     } else {
         out.chunks_mut(BLOCK)
             .enumerate()

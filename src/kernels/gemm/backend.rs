@@ -1,6 +1,6 @@
 //! The GEMM implementations behind [`super::matmul`], over the same strided views: this
-//! crate's packed driver ([`super::packed`], sequential or on column blocks over rayon),
-//! the `gemm` crate (sequential, or its own rayon parallelism) and, with the cargo feature
+//! crate's packed driver ([`super::packed`], sequential or on column blocks run as the team's pieces),
+//! the `gemm` crate (sequential, or on fixed blocks run as the team's pieces) and, with the cargo feature
 //! `matrixmultiply`, `matrixmultiply::sgemm` (the same two ways, for the GEMM probe's
 //! comparison only). Routing among them lives in [`super::route`]; this file only maps [`Mat`]
 //! views and [`Acc`] onto each entry point. The `gemm` crate stays for the products where it
@@ -12,7 +12,7 @@
 //! So results are bitwise identical for 1 and N threads (tested), provided the backend chosen
 //! for a product does not depend on the thread count either — [`super::route`] keeps that rule.
 
-use rayon::prelude::*;
+use crate::kernels::par::team;
 
 use super::{packed, Mat};
 use crate::kernels::Acc;
@@ -22,25 +22,30 @@ use crate::kernels::Acc;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     /// `matrixmultiply::sgemm` on the calling thread (this crate does not enable its
-    /// `threading` feature: that pool is sized apart from rayon's). Only with the cargo feature
+    /// `threading` feature: that pool is sized apart from the kernels' threads). Only with the cargo feature
     /// `matrixmultiply` (for the GEMM probe; never routed to).
     #[cfg(feature = "matrixmultiply")]
     Matrixmultiply,
-    /// `matrixmultiply::sgemm` on one block of columns of `B` and `C` per rayon thread
+    /// `matrixmultiply::sgemm` on one block of columns of `B` and `C` per thread
     /// (blocks of a multiple of 16 columns). Only with the cargo feature `matrixmultiply`.
     #[cfg(feature = "matrixmultiply")]
     MatrixmultiplyCols,
     /// The `gemm` crate, `Parallelism::None`.
     GemmSeq,
-    /// The `gemm` crate, `Parallelism::Rayon(n)` with `n` the current rayon pool's size.
-    GemmRayon,
+    /// The `gemm` crate, `Parallelism::None`, on fixed blocks of 256 output columns (or
+    /// rows, for a tall output) run as the team's pieces. The blocks depend on the shape only,
+    /// so one thread computes the same blocks, with the same bits, as several.
+    GemmSplit,
     /// This crate's packed driver over `gemm-f32`'s micro-kernels, with per-thread buffers
     /// kept across calls (`super::packed`), on the calling thread. The `gemm` crate where the
     /// CPU has no AVX2+FMA.
     Packed,
-    /// [`Backend::Packed`] on one block of columns of `B` and `C` per rayon thread.
+    /// [`Backend::Packed`] on one block of columns of `B` and `C` per thread.
     PackedCols,
 }
+
+/// Output columns (or rows) per block of [`Backend::GemmSplit`].
+pub const SPLIT: usize = 256;
 
 /// The output: element `(i, j)` at `ptr + i * ldc + j`.
 #[derive(Clone, Copy)]
@@ -48,8 +53,9 @@ struct Out {
     ptr: *mut f32,
     ldc: usize,
 }
-// SAFETY: `Out` is only shared between the rayon tasks of `mm_cols`, which write disjoint
-// column ranges of one exclusively borrowed slice, and are all joined before it is released.
+// SAFETY: `Out` is only shared between the pieces of `split_cols` / `split_rows`, which write
+// disjoint column (or row) blocks of one exclusively borrowed slice, and all finish before it
+// is released.
 unsafe impl Send for Out {}
 // SAFETY: as above.
 unsafe impl Sync for Out {}
@@ -63,7 +69,7 @@ pub(super) fn run(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: 
         ptr: c.as_mut_ptr(),
         ldc: n,
     };
-    let threads = rayon::current_num_threads();
+    let threads = crate::kernels::par::count::threads();
     // SAFETY (all arms): `out` addresses exactly the m·n elements of `c`, which is uniquely
     // borrowed for this call, and the views are within their slices (the caller's check).
     match backend {
@@ -72,10 +78,19 @@ pub(super) fn run(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: 
         #[cfg(feature = "matrixmultiply")]
         Backend::MatrixmultiplyCols => unsafe { mm_cols(a, b, out, acc, threads) },
         Backend::GemmSeq => unsafe { gemm_crate(a, b, out, acc, gemm::Parallelism::None) },
-        Backend::GemmRayon if threads > 1 => unsafe {
-            gemm_crate(a, b, out, acc, gemm::Parallelism::Rayon(threads))
-        },
-        Backend::GemmRayon => unsafe { gemm_crate(a, b, out, acc, gemm::Parallelism::None) },
+        Backend::GemmSplit => {
+            let f = |a: Mat<'_>, b: Mat<'_>, out: Out| {
+                // SAFETY: `split_cols` / `split_rows` hand each piece its own block of `out`.
+                unsafe { gemm_crate(a, b, out, acc, gemm::Parallelism::None) }
+            };
+            if n >= m {
+                // SAFETY: as above.
+                unsafe { split_cols(a, b, out, SPLIT, &f) }
+            } else {
+                // SAFETY: as above.
+                unsafe { split_rows(a, b, out, SPLIT, &f) }
+            }
+        }
         Backend::Packed | Backend::PackedCols => match packed::kernels() {
             Some(kern) if backend == Backend::PackedCols && threads > 1 => {
                 // whole registers, not whole 64-row tiles: 784 columns split 400 + 384 (a
@@ -109,7 +124,7 @@ unsafe fn mm_cols(a: Mat<'_>, b: Mat<'_>, out: Out, acc: Acc, threads: usize) {
     unsafe { split_cols(a, b, out, block, &f) }
 }
 
-/// Runs `f` on column blocks `[j0, j0 + block)` of `B` and `C` in parallel over rayon.
+/// Runs `f` on column blocks `[j0, j0 + block)` of `B` and `C`, the blocks as the team's pieces.
 ///
 /// # Safety
 /// As [`gemm_crate`], for `f` on each block; blocks are disjoint, so no element of `out` is touched
@@ -122,7 +137,7 @@ unsafe fn split_cols(
     f: &(dyn Fn(Mat<'_>, Mat<'_>, Out) + Sync),
 ) {
     let n = b.cols;
-    (0..n.div_ceil(block)).into_par_iter().for_each(|i| {
+    team::run(n.div_ceil(block), &|i| {
         let out: Out = out; // capture the Send + Sync wrapper, not its raw pointer field
         let j0 = i * block;
         let b = Mat {
@@ -137,6 +152,39 @@ unsafe fn split_cols(
         };
         // The block's elements (i, j) for i < m, j < w lie at i·ldc + j0 + j < m·n, written by
         // this task only; the sub-view of `b` lies within `b`'s slice because the whole view
+        // does: `f`'s contract holds.
+        f(a, b, out)
+    });
+}
+
+/// Runs `f` on row blocks `[i0, i0 + block)` of `A` and `C`, the blocks as the team's pieces.
+///
+/// # Safety
+/// As [`gemm_crate`], for `f` on each block; blocks are disjoint, so no element of `out` is
+/// touched by two tasks.
+unsafe fn split_rows(
+    a: Mat<'_>,
+    b: Mat<'_>,
+    out: Out,
+    block: usize,
+    f: &(dyn Fn(Mat<'_>, Mat<'_>, Out) + Sync),
+) {
+    let m = a.rows;
+    team::run(m.div_ceil(block), &|i| {
+        let out: Out = out; // capture the Send + Sync wrapper, not its raw pointer field
+        let i0 = i * block;
+        let a = Mat {
+            data: &a.data[i0 * a.rs..],
+            rows: block.min(m - i0),
+            ..a
+        };
+        let out = Out {
+            // SAFETY: i0 < m, so the offset stays inside the output (row i0, column 0).
+            ptr: unsafe { out.ptr.add(i0 * out.ldc) },
+            ..out
+        };
+        // The block's elements (i, j) for i < h, j < n lie at (i0 + i)·ldc + j < m·n, written
+        // by this task only; the sub-view of `a` lies within `a`'s slice because the whole view
         // does: `f`'s contract holds.
         f(a, b, out)
     });

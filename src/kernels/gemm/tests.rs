@@ -1,4 +1,5 @@
 use super::*;
+use crate::kernels::par::count::with_threads;
 
 const BACKENDS: &[Backend] = &[
     Backend::Packed,
@@ -8,7 +9,7 @@ const BACKENDS: &[Backend] = &[
     #[cfg(feature = "matrixmultiply")]
     Backend::MatrixmultiplyCols,
     Backend::GemmSeq,
-    Backend::GemmRayon,
+    Backend::GemmSplit,
 ];
 /// Odd sizes, the empty and the unit dimension included.
 const SIZES: [usize; 4] = [0, 1, 33, 129];
@@ -110,7 +111,7 @@ fn the_routed_path_matches_on_the_shapes_that_switch_backend() {
     assert_eq!(bt(128, 512, 512), Backend::PackedCols);
     assert_eq!(bt(8, 32, 32), Backend::GemmSeq);
     assert_eq!(bt(8, 32, 1), Backend::GemmSeq);
-    assert_eq!(bt(2048, 2, 2048), Backend::GemmRayon);
+    assert_eq!(bt(2048, 2, 2048), Backend::GemmSplit);
     assert_eq!(bt(32, 300, 64), Backend::Packed);
 }
 
@@ -155,30 +156,25 @@ fn results_are_bitwise_identical_for_1_2_and_3_threads() {
         (512, 128, 784),
         (129, 257, 131),
     ];
-    let pools: Vec<rayon::ThreadPool> = [1, 2, 3]
-        .iter()
-        .map(|&t| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(t)
-                .build()
-                .unwrap()
-        })
-        .collect();
     for (m, k, n) in shapes {
         let (a, b) = (noisy(m * k, 1), noisy(k * n, 2));
         for [va, vb] in layouts(&a, &b, m, k, n) {
             for be in BACKENDS.iter().copied().map(Some).chain([None]) {
-                let run = |pool: &rayon::ThreadPool| {
+                let run = |threads: usize| {
                     let mut c = noisy(m * n, 3);
-                    pool.install(|| match be {
+                    with_threads(threads, || match be {
                         Some(be) => matmul_on(be, va, vb, &mut c, Acc::Add),
                         None => matmul(va, vb, &mut c, Acc::Add),
                     });
                     c.iter().map(|v| v.to_bits()).collect::<Vec<u32>>()
                 };
-                let one = run(&pools[0]);
-                for pool in &pools[1..] {
-                    assert!(one == run(pool), "{be:?} m={m} k={k} n={n} b.rs={}", vb.rs);
+                let one = run(1);
+                for threads in [2, 3] {
+                    assert!(
+                        one == run(threads),
+                        "{be:?} m={m} k={k} n={n} b.rs={}",
+                        vb.rs
+                    );
                 }
             }
         }

@@ -15,6 +15,56 @@ fn strided_copy_transposes_and_broadcasts() {
     assert_eq!(b, [1.0, 2.0, 3.0, 1.0, 2.0, 3.0]);
 }
 
+/// The scalar twin of `strided_copy`: each output index unravelled on its own.
+fn strided_copy_ref(src: &[f32], strides: &[usize], shape: &[usize], out: &mut [f32], acc: Acc) {
+    for (o, v) in out.iter_mut().enumerate() {
+        let (mut rest, mut at) = (o, 0);
+        for d in (0..shape.len()).rev() {
+            at += rest % shape[d] * strides[d];
+            rest /= shape[d];
+        }
+        match acc {
+            Acc::Write => *v = src[at],
+            Acc::Add => *v += src[at],
+        }
+    }
+}
+
+#[test]
+fn strided_copy_matches_its_scalar_twin_split_or_not() {
+    use crate::kernels::par::on_1_and_2_threads;
+    // a head permute [B, T, H, D] -> [B, H, T, D] (contiguous rows), a full transpose
+    // (strided rows), a broadcast, odd sizes, and sizes on both sides of the grain
+    let cases: [(&[usize], &[usize]); 5] = [
+        (&[12, 4, 64, 32], &[8192, 32, 128, 1]),
+        (&[3, 5, 7], &[1, 3, 15]),
+        (&[7, 300, 33], &[33, 231, 1]),
+        (&[2, 40000], &[1, 2]),
+        (&[9, 5000], &[0, 1]),
+    ];
+    for (shape, strides) in cases {
+        let n: usize = shape.iter().product();
+        let len = shape
+            .iter()
+            .zip(strides)
+            .map(|(d, s)| (d - 1) * s)
+            .sum::<usize>()
+            + 1;
+        let src: Vec<f32> = (0..len).map(|i| (i as f32 * 0.37).sin()).collect();
+        for acc in [Acc::Write, Acc::Add] {
+            let start: Vec<f32> = (0..n).map(|i| i as f32).collect();
+            let mut want = start.clone();
+            strided_copy_ref(&src, strides, shape, &mut want, acc);
+            let (one, two) = on_1_and_2_threads(|| {
+                let mut out = start.clone();
+                strided_copy(&src, strides, shape, &mut out, acc);
+                out
+            });
+            assert!(one == want && two == want, "{shape:?} {strides:?} {acc:?}");
+        }
+    }
+}
+
 #[test]
 fn copy_rows_moves_blocks() {
     // columns 1..3 of a 2x4 into columns 0..2 of a 2x3 (narrow / concat)

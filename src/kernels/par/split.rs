@@ -1,5 +1,6 @@
-//! The one splitter: work over `n` units (elements, rows, partial sums) is halved recursively
-//! with `rayon::join`, always at a multiple of a fixed `chunk` (`mid = ⌈n/chunk⌉/2 · chunk`).
+//! The one splitter: work over `n` units (elements, rows, partial sums) is halved recursively,
+//! always at a multiple of a fixed `chunk` (`mid = ⌈n/chunk⌉/2 · chunk`), and the subtrees
+//! below the top few cuts run on the team (`team.rs`).
 //! Where the cuts fall depends only on `n` and `chunk`, never on the number of threads; each
 //! piece holds at most `chunk` units and all but the last exactly `chunk`.
 //!
@@ -10,6 +11,9 @@
 //! optional state buffer not in use) stays empty in both halves.
 
 use std::ops::Range;
+use std::sync::Mutex;
+
+use super::{count, team};
 
 /// What a piece of work carries, cut in two at a unit boundary.
 trait Cut: Sized + Send {
@@ -44,9 +48,27 @@ impl<T: Send, const K: usize> Cut for Bufs<'_, T, K> {
     }
 }
 
+/// Pairs of cuts, for kernels whose outputs have different element types (values and
+/// indices): both halves cut at the same unit.
+impl<A: Cut, B: Cut> Cut for (A, B) {
+    fn cut(self, mid: usize) -> (Self, Self) {
+        let (a0, a1) = self.0.cut(mid);
+        let (b0, b1) = self.1.cut(mid);
+        ((a0, b0), (a1, b1))
+    }
+}
+
+/// At most this many subtrees go to the team at once.
+const SLOTS: usize = 64;
+
+/// One subtree waiting for a thread: its units and what it carries.
+type Slot<P> = Mutex<Option<(Range<usize>, P)>>;
+
 /// `leaf` on each piece of `r` (cut at multiples of `chunk` from `r.start`), the results
-/// combined up the binary tree of cuts: `combine(left, right)`. The halves run under
-/// `rayon::join` when `par`, one after the other otherwise — the same tree either way.
+/// combined up the binary tree of cuts: `combine(left, right)`. When `par`, the top of the tree
+/// is cut into subtrees (about four per thread, at most [`SLOTS`]) that the team runs in any
+/// order, and their results are combined up the same top levels on the calling thread: the
+/// same tree, so the same result, as one after the other.
 fn halve<P, R, L, C>(r: Range<usize>, p: P, chunk: usize, par: bool, leaf: &L, combine: &C) -> R
 where
     P: Cut,
@@ -54,32 +76,104 @@ where
     L: Fn(Range<usize>, P) -> R + Sync,
     C: Fn(R, R) -> R + Sync,
 {
-    let n = r.len();
-    if n <= chunk {
+    let threads = count::threads();
+    if !par || threads <= 1 || r.len() <= chunk {
+        return seq(r, p, chunk, leaf, combine);
+    }
+    let depth = (4 * threads)
+        .next_power_of_two()
+        .trailing_zeros()
+        .min(SLOTS.trailing_zeros());
+    let slots: [Slot<P>; SLOTS] = std::array::from_fn(|_| Mutex::new(None));
+    let results: [Mutex<Option<R>>; SLOTS] = std::array::from_fn(|_| Mutex::new(None));
+    let mut used = 0;
+    top(r.clone(), p, chunk, depth, &mut |piece| {
+        *take(&slots[used]) = Some(piece);
+        used += 1;
+    });
+    team::run(used, &|i| {
+        let (r, p) = take(&slots[i]).take().expect("each subtree runs once");
+        let v = seq(r, p, chunk, leaf, combine);
+        *take(&results[i]) = Some(v);
+    });
+    let mut next = 0;
+    join_top(
+        r,
+        chunk,
+        depth,
+        &mut || {
+            next += 1;
+            take(&results[next - 1]).take().expect("each subtree ran")
+        },
+        combine,
+    )
+}
+
+fn take<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The cut of `r` at a multiple of `chunk`: `mid = r.start + ⌈n/chunk⌉/2 · chunk`.
+fn mid(r: &Range<usize>, chunk: usize) -> usize {
+    r.start + r.len().div_ceil(chunk) / 2 * chunk
+}
+
+/// The whole tree under `r` on this thread.
+fn seq<P, R, L, C>(r: Range<usize>, p: P, chunk: usize, leaf: &L, combine: &C) -> R
+where
+    P: Cut,
+    L: Fn(Range<usize>, P) -> R,
+    C: Fn(R, R) -> R,
+{
+    if r.len() <= chunk {
         return leaf(r, p);
     }
-    let mid = r.start + n.div_ceil(chunk) / 2 * chunk;
-    let (lo, hi) = p.cut(mid - r.start);
-    let (a, b) = if par {
-        rayon::join(
-            || halve(r.start..mid, lo, chunk, par, leaf, combine),
-            || halve(mid..r.end, hi, chunk, par, leaf, combine),
-        )
-    } else {
-        (
-            halve(r.start..mid, lo, chunk, par, leaf, combine),
-            halve(mid..r.end, hi, chunk, par, leaf, combine),
-        )
-    };
+    let m = mid(&r, chunk);
+    let (lo, hi) = p.cut(m - r.start);
+    let a = seq(r.start..m, lo, chunk, leaf, combine);
+    let b = seq(m..r.end, hi, chunk, leaf, combine);
+    combine(a, b)
+}
+
+/// Hands `put` the subtrees `depth` levels down (or leaves, where the tree ends sooner), in
+/// order.
+fn top<P: Cut>(
+    r: Range<usize>,
+    p: P,
+    chunk: usize,
+    depth: u32,
+    put: &mut impl FnMut((Range<usize>, P)),
+) {
+    if depth == 0 || r.len() <= chunk {
+        return put((r, p));
+    }
+    let m = mid(&r, chunk);
+    let (lo, hi) = p.cut(m - r.start);
+    top(r.start..m, lo, chunk, depth - 1, put);
+    top(m..r.end, hi, chunk, depth - 1, put);
+}
+
+/// Combines the subtrees' results (from `next`, in [`top`]'s order) up the same levels.
+fn join_top<R>(
+    r: Range<usize>,
+    chunk: usize,
+    depth: u32,
+    next: &mut impl FnMut() -> R,
+    combine: &impl Fn(R, R) -> R,
+) -> R {
+    if depth == 0 || r.len() <= chunk {
+        return next();
+    }
+    let m = mid(&r, chunk);
+    let a = join_top(r.start..m, chunk, depth - 1, next, combine);
+    let b = join_top(m..r.end, chunk, depth - 1, next, combine);
     combine(a, b)
 }
 
 /// Calls `f(first_unit, bufs)` on consecutive pieces of `n` units covering `[0, n)`: one call
 /// with everything when `n < grain` (or `n <= chunk`), else pieces of at most `chunk` units,
 /// cut at multiples of `chunk` and run in parallel — or one after the other on the calling
-/// thread when the pool has one thread: then a `rayon::join` from outside the pool would only
-/// hand each call to the pool's worker and block until it is done (Adam over 100 parameters
-/// paid that hand-off 100 times a step). Same pieces either way. Buffer `k` holds `units[k]` elements per
+/// thread when kernels use one thread. Same pieces either way. Buffer `k` holds `units[k]` elements per
 /// unit (`n · units[k]` in all) or is empty.
 pub(crate) fn for_units<T: Send, const K: usize, F>(
     bufs: [&mut [T]; K],
@@ -102,7 +196,7 @@ pub(crate) fn for_units<T: Send, const K: usize, F>(
         0..n,
         Bufs { bufs, units },
         chunk.max(1),
-        rayon::current_num_threads() > 1,
+        count::threads() > 1,
         &leaf,
         &|(), ()| (),
     );
@@ -116,20 +210,62 @@ where
     F: Fn(Range<usize>) -> f64 + Sync,
 {
     let leaf = |r: Range<usize>, ()| leaf(r);
-    let par = n >= grain && rayon::current_num_threads() > 1;
+    let par = n >= grain && count::threads() > 1;
     halve(0..n, (), chunk.max(1), par, &leaf, &|a, b| a + b)
 }
 
-/// Runs `f` once on a rayon pool of 1 thread and once on a pool of 2, for determinism tests.
+/// Calls `f(units, a, b)` on consecutive pieces of `n` units as [`for_units`] does, for two
+/// outputs of different element types: `a` holds `units.0` elements per unit, `b` `units.1`
+/// (or is empty).
+pub(crate) fn for_pair<A: Send, B: Send, F>(
+    (a, b): (&mut [A], &mut [B]),
+    units: (usize, usize),
+    n: usize,
+    chunk: usize,
+    grain: usize,
+    f: &F,
+) where
+    F: Fn(Range<usize>, &mut [A], &mut [B]) + Sync,
+{
+    assert!(
+        a.is_empty() || a.len() == n * units.0,
+        "for_pair: first buffer length"
+    );
+    assert!(
+        b.is_empty() || b.len() == n * units.1,
+        "for_pair: second buffer length"
+    );
+    if n < grain.max(1) || n <= chunk {
+        return f(0..n, a, b);
+    }
+    let p = (
+        Bufs {
+            bufs: [a],
+            units: [units.0],
+        },
+        Bufs {
+            bufs: [b],
+            units: [units.1],
+        },
+    );
+    let leaf = |r: Range<usize>, (pa, pb): (Bufs<'_, A, 1>, Bufs<'_, B, 1>)| {
+        let ([a], [b]) = (pa.bufs, pb.bufs);
+        f(r, a, b)
+    };
+    halve(
+        0..n,
+        p,
+        chunk.max(1),
+        count::threads() > 1,
+        &leaf,
+        &|(), ()| (),
+    );
+}
+
+/// Runs `f` once with kernels on 1 thread and once on 2, for determinism tests.
 #[cfg(test)]
 pub(crate) fn on_1_and_2_threads<T: Send>(f: impl Fn() -> T + Sync) -> (T, T) {
-    let pool = |t| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(t)
-            .build()
-            .expect("thread pool")
-    };
-    (pool(1).install(&f), pool(2).install(&f))
+    (count::with_threads(1, &f), count::with_threads(2, &f))
 }
 
 #[cfg(test)]

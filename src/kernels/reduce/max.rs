@@ -6,10 +6,9 @@
 //! maximum, when `+0` and `−0` both occur, may differ from a sequential left-to-right scan).
 
 use super::AxisLayout;
-use crate::kernels::par::{reduce_parts, EW_GRAIN};
+use crate::kernels::par::{self, reduce_parts, EW_GRAIN};
 use crate::kernels::simd::{f32x8, load, par_zip4, LANES, NONE};
 use crate::kernels::Acc;
-use rayon::prelude::*;
 
 /// `(max, saw NaN)` of a non-empty slice, NaNs left out of the max.
 fn max_lanes(x: &[f32]) -> (f32, bool) {
@@ -135,16 +134,16 @@ pub fn max_axis(x: &[f32], l: AxisLayout, out: &mut [f32], arg: &mut [usize]) {
             }
         }
     };
-    if l.numel() <= EW_GRAIN || rayon::current_num_threads() == 1 {
+    let rows = |o: std::ops::Range<usize>, out: &mut [f32], arg: &mut [usize]| {
         let rows = out.chunks_mut(inner).zip(arg.chunks_mut(inner));
-        return rows.enumerate().for_each(|(o, (v, a))| row(o, v, a));
+        rows.enumerate()
+            .for_each(|(k, (v, a))| row(o.start + k, v, a));
+    };
+    if l.numel() <= EW_GRAIN || par::count::threads() == 1 {
+        return rows(0..l.outer, out, arg);
     }
     let min_rows = (EW_GRAIN / (len * inner)).max(1);
-    out.par_chunks_mut(inner)
-        .zip(arg.par_chunks_mut(inner))
-        .enumerate()
-        .with_min_len(min_rows)
-        .for_each(|(o, (v, a))| row(o, v, a));
+    par::for_pair((out, arg), (inner, inner), l.outer, min_rows, 2, &rows);
 }
 
 /// `out[o, k, i] (=|+=) g[o, i]` where `k = arg[o, i]`, 0 elsewhere: the gradient of

@@ -279,12 +279,6 @@ fn max_matches_twins_on_every_length_and_edge_values() {
 fn bitwise_identical_on_1_and_2_threads() {
     use crate::kernels::binary::{backward, Binary};
     use crate::kernels::strided::plan;
-    let pools = [1, 2].map(|t| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(t)
-            .build()
-            .unwrap()
-    });
     let n = 3 << 20; // 3M: several fixed parts, several tasks
     let x = vals(n, 11);
     let run = || {
@@ -299,6 +293,8 @@ fn bitwise_identical_on_1_and_2_threads() {
             let mut out = vec![0.0; l.reduced()];
             sum_axis(&x, l, 1.0, &mut out, Acc::Write);
             bits.extend(out.iter().map(|v| v.to_bits() as u64));
+            sum_axis_map(l, 0.5, &mut out, Acc::Add, |e| (x[e] * x[e]) as f64);
+            bits.extend(out.iter().map(|v| v.to_bits() as u64));
         }
         // binary backward reductions: scalar, row and column operands
         let (y, g) = (vals(n, 12), vals(n, 13));
@@ -311,6 +307,6 @@ fn bitwise_identical_on_1_and_2_threads() {
         }
         bits
     };
-    let [one, two] = pools.map(|p| p.install(run));
+    let (one, two) = crate::kernels::par::on_1_and_2_threads(run);
     assert!(one == two, "results differ between 1 and 2 threads");
 }

@@ -208,12 +208,6 @@ fn a_training_graph_gives_the_same_bits_on_1_and_2_threads() {
             .unwrap();
         bits
     };
-    let [one, two] = [1, 2].map(|t| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(t)
-            .build()
-            .unwrap();
-        pool.install(run)
-    });
+    let [one, two] = [1, 2].map(|t| crate::with_num_threads(t, run).unwrap());
     assert!(one == two, "1 and 2 threads differ");
 }
