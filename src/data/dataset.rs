@@ -53,7 +53,7 @@ impl TensorDataset<f32> {
 
 impl TensorDataset<usize> {
     /// Features `[N, ...]` and `N` class labels (indices in `0..C`, as cross-entropy takes
-    /// them; [`io::npy::load_labels`](crate::io::npy::load_labels) reads them from NumPy's
+    /// them; `io::npy::load_labels` reads them from NumPy's
     /// `int64`). Errors if the features have rank 0 or the counts differ.
     ///
     /// ```

@@ -56,8 +56,8 @@
 //! # Ok::<(), arenagrad::Error>(())
 //! ```
 //!
-//! Arrays saved by NumPy load with [`io::npy`](crate::io::npy): `load` for features and
-//! `load_labels` for `int64` class labels.
+//! Arrays saved by NumPy load with `io::npy` (`load` for features, `load_labels` for `int64`
+//! class labels): io sits above this module, so it is named here without a link.
 
 mod dataset;
 mod loader;
