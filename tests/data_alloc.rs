@@ -16,7 +16,12 @@ fn run<T: Copy>(loader: &mut DataLoader<'_, T>, epochs: usize) -> (usize, f64) {
         while let Some(b) = loader.next_batch() {
             batches += 1;
             let row = b.features().len() / b.len();
-            sum += b.features().iter().step_by(row).map(|&v| v as f64).sum::<f64>();
+            sum += b
+                .features()
+                .iter()
+                .step_by(row)
+                .map(|&v| v as f64)
+                .sum::<f64>();
         }
     }
     (batches, sum)

@@ -11,7 +11,9 @@ use arenagrad::io::npy;
 use arenagrad::{Error, Tensor};
 
 fn path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/npy").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/npy")
+        .join(name)
 }
 
 fn load(name: &str) -> Tensor {
@@ -53,7 +55,10 @@ fn numpy_float32_files_read_with_their_shapes() {
 #[test]
 fn version_2_and_3_headers_read() {
     let t = load("f32_v2");
-    assert_eq!((t.shape(), t.data()), (&[2, 2][..], &[1.5, -2.0, 0.25, 8.0][..]));
+    assert_eq!(
+        (t.shape(), t.data()),
+        (&[2, 2][..], &[1.5, -2.0, 0.25, 8.0][..])
+    );
     let t = load("f32_v3");
     assert_eq!((t.shape(), t.data()), (&[3][..], &[1.5, -2.0, 0.25][..]));
 }
@@ -75,7 +80,10 @@ fn int64_reads_as_labels_and_exact_floats() {
         .unwrap()
         .is_empty());
     let t = load("i64_2x2");
-    assert_eq!(t.data(), [0.0, -7.0, 16_777_216.0, 3.0 * (1u64 << 40) as f32]);
+    assert_eq!(
+        t.data(),
+        [0.0, -7.0, 16_777_216.0, 3.0 * (1u64 << 40) as f32]
+    );
 }
 
 #[test]
@@ -93,9 +101,21 @@ fn bad_numpy_files_are_errors_that_say_what_to_do() {
     let cases = [
         ("bad_big_endian", "load", "big-endian ('>f4')"),
         ("bad_fortran", "load", "Fortran"),
-        ("bad_int32", "load", "'<i4' is not supported; arenagrad reads '<f4'"),
-        ("bad_truncated", "load", "needs 24 bytes of data but 23 follow"),
-        ("bad_inexact_i64", "load", "16777217, which f32 cannot hold exactly"),
+        (
+            "bad_int32",
+            "load",
+            "'<i4' is not supported; arenagrad reads '<f4'",
+        ),
+        (
+            "bad_truncated",
+            "load",
+            "needs 24 bytes of data but 23 follow",
+        ),
+        (
+            "bad_inexact_i64",
+            "load",
+            "16777217, which f32 cannot hold exactly",
+        ),
         ("bad_negative_label", "load_labels", "label 1 is -100"),
         ("bad_labels_2d", "load_labels", "rank 1"),
         ("f32_2x3", "load_labels", "labels must be int64"),
@@ -113,7 +133,14 @@ fn bad_numpy_files_are_errors_that_say_what_to_do() {
         assert!(text.contains(want), "{name}: {text}");
     }
     let e = npy::load(path("no_such_file.npy")).unwrap_err();
-    assert!(matches!(e, Error::Io { op: "npy::load", kind: std::io::ErrorKind::NotFound, .. }));
+    assert!(matches!(
+        e,
+        Error::Io {
+            op: "npy::load",
+            kind: std::io::ErrorKind::NotFound,
+            ..
+        }
+    ));
 }
 
 #[test]

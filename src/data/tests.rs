@@ -63,7 +63,10 @@ fn shuffle_is_the_seeded_in_place_fisher_yates() {
             let j = (rng.next_u64() % (i as u64 + 1)) as usize;
             order.swap(i, j);
         }
-        let got: Vec<usize> = epoch(&mut loader).into_iter().flat_map(|(y, _)| y).collect();
+        let got: Vec<usize> = epoch(&mut loader)
+            .into_iter()
+            .flat_map(|(y, _)| y)
+            .collect();
         assert_eq!(got, order);
     }
 }
@@ -75,7 +78,7 @@ fn two_samples_swap_exactly_when_the_draw_is_even() {
     for seed in 0..8 {
         let u = Rng::seed(seed).next_u64();
         let mut loader = DataLoader::new(&ds, 2).unwrap().shuffle(Rng::seed(seed));
-        let want = if u % 2 == 0 { [1, 0] } else { [0, 1] };
+        let want = if u.is_multiple_of(2) { [1, 0] } else { [0, 1] };
         assert_eq!(loader.next_batch().unwrap().targets(), want, "seed {seed}");
     }
 }
@@ -88,8 +91,14 @@ fn float_targets_keep_their_trailing_shape() {
     let mut loader = DataLoader::new(&ds, 2).unwrap();
     loader.next_batch();
     let b = loader.next_batch().unwrap();
-    assert_eq!((b.features_shape(), b.features()), (&[1, 1, 2][..], &[4.0, 5.0][..]));
-    assert_eq!((b.target_shape(), b.targets()), (&[1, 3][..], &[-6.0, -7.0, -8.0][..]));
+    assert_eq!(
+        (b.features_shape(), b.features()),
+        (&[1, 1, 2][..], &[4.0, 5.0][..])
+    );
+    assert_eq!(
+        (b.target_shape(), b.targets()),
+        (&[1, 3][..], &[-6.0, -7.0, -8.0][..])
+    );
 }
 
 #[test]
@@ -106,7 +115,16 @@ fn empty_dataset_gives_empty_epochs() {
 fn bad_input_is_an_error_naming_the_op() {
     let ds = ds(3);
     let e = DataLoader::new(&ds, 0).unwrap_err();
-    assert!(matches!(e, Error::InvalidArgument { op: "DataLoader::new", .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            Error::InvalidArgument {
+                op: "DataLoader::new",
+                ..
+            }
+        ),
+        "{e}"
+    );
     let x = Tensor::zeros(&[3, 2]).unwrap();
     let e = TensorDataset::with_labels(x.clone(), vec![0; 4]).unwrap_err();
     let text = e.to_string();

@@ -106,7 +106,9 @@ pub fn train<M: Module>(
             params.zero_grad();
             let loss = graph.run_with(&mut params, |g| {
                 let x = g.try_input_slice(batch.features(), &shape)?;
-                let loss = net.forward(g, x)?.cross_entropy_with(batch.targets(), &loss_fn)?;
+                let loss = net
+                    .forward(g, x)?
+                    .cross_entropy_with(batch.targets(), &loss_fn)?;
                 loss.backward()?;
                 Ok(loss.item())
             })?;
@@ -141,7 +143,7 @@ pub fn accuracy<M: Module>(
     graph: &mut Graph,
     split: &Split,
 ) -> Result<f32> {
-    if split.len() == 0 {
+    if split.is_empty() {
         return Ok(0.0);
     }
     let shape = [&[split.len()][..], image].concat();

@@ -42,7 +42,10 @@ pub(super) fn parse(op: &'static str, bytes: &[u8]) -> Result<Header> {
         )));
     }
     let (len, start) = match bytes[6] {
-        1 => (usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10usize),
+        1 => (
+            usize::from(u16::from_le_bytes([bytes[8], bytes[9]])),
+            10usize,
+        ),
         2 | 3 if bytes.len() >= 12 => {
             let len = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
             (usize::try_from(len).unwrap_or(usize::MAX), 12)
@@ -83,7 +86,14 @@ pub(super) fn parse(op: &'static str, bytes: &[u8]) -> Result<Header> {
 pub(super) fn format(dtype: Dtype, shape: &[usize]) -> Vec<u8> {
     let dims = match shape {
         [d] => format!("({d},)"),
-        _ => format!("({})", shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     };
     let mut dict = format!(
         "{{'descr': '{}', 'fortran_order': False, 'shape': {dims}, }}",
@@ -94,7 +104,7 @@ pub(super) fn format(dtype: Dtype, shape: &[usize]) -> Vec<u8> {
         dict.push_str(&" ".repeat(GROWTH_DIGITS.saturating_sub(digits)));
     }
     let text_len = dict.len() + 1; // and the closing '\n'
-    // NumPy pads by ALIGN - (n % ALIGN): a whole ALIGN when n is already aligned
+                                   // NumPy pads by ALIGN - (n % ALIGN): a whole ALIGN when n is already aligned
     let pad_for = |prefix: usize| ALIGN - (prefix + text_len) % ALIGN;
     let (version, prefix) = if text_len + pad_for(10) <= usize::from(u16::MAX) {
         (1, 10)
@@ -168,15 +178,16 @@ impl Parser<'_> {
     fn structured(&self) -> Error {
         Error::Format {
             op: self.op,
-            message: format!(
-                "the array has a structured dtype; {}",
-                Dtype::SUPPORTED
-            ),
+            message: format!("the array has a structured dtype; {}", Dtype::SUPPORTED),
         }
     }
 
     fn skip_space(&mut self) {
-        while self.text.get(self.at).is_some_and(|c| c.is_ascii_whitespace()) {
+        while self
+            .text
+            .get(self.at)
+            .is_some_and(|c| c.is_ascii_whitespace())
+        {
             self.at += 1;
         }
     }
@@ -230,7 +241,9 @@ impl Parser<'_> {
         let mut dims = Vec::new();
         while !self.eat(b')') {
             self.skip_space();
-            let digits = self.text[self.at..].iter().take_while(|c| c.is_ascii_digit());
+            let digits = self.text[self.at..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit());
             let n = digits.count();
             let text = std::str::from_utf8(&self.text[self.at..self.at + n]).unwrap_or("");
             let Ok(d) = text.parse::<usize>() else {

@@ -17,7 +17,10 @@ pub(super) fn tensor(op: &'static str, bytes: &[u8]) -> Result<Tensor> {
         Dtype::F64 => decode(data, |b| f64::from_le_bytes(b) as f32),
         Dtype::I64 => {
             let ints = decode(data, i64::from_le_bytes);
-            if let Some((i, v)) = ints.iter().enumerate().find(|(_, &v)| i64_to_f32(v).is_none())
+            if let Some((i, v)) = ints
+                .iter()
+                .enumerate()
+                .find(|(_, &v)| i64_to_f32(v).is_none())
             {
                 return Err(Error::Format {
                     op,
@@ -92,7 +95,7 @@ fn data<'a>(op: &'static str, bytes: &'a [u8], h: &Header) -> Result<&'a [u8]> {
         }
     };
     let have = bytes.len() - h.data_start;
-    let need = numel.checked_mul(h.dtype.size()).unwrap_or(usize::MAX);
+    let need = numel.saturating_mul(h.dtype.size());
     if have != need {
         let what = if have < need {
             "the file is truncated (cut short): save it again"
@@ -110,5 +113,7 @@ fn data<'a>(op: &'static str, bytes: &'a [u8], h: &Header) -> Result<&'a [u8]> {
 
 fn decode<T, const N: usize>(bytes: &[u8], f: impl Fn([u8; N]) -> T) -> Vec<T> {
     let chunks = bytes.chunks_exact(N);
-    chunks.map(|b| f(b.try_into().expect("chunks_exact yields N bytes"))).collect()
+    chunks
+        .map(|b| f(b.try_into().expect("chunks_exact yields N bytes")))
+        .collect()
 }
