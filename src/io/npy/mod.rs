@@ -147,7 +147,7 @@ pub fn load_labels(path: impl AsRef<Path>) -> Result<Vec<usize>> {
 /// let path = std::env::temp_dir().join("arenagrad-doc-npy-save.npy");
 /// npy::save(&path, &Tensor::scalar(2.5))?;
 /// assert_eq!(npy::load(&path)?.item(), 2.5);
-/// # std::fs::remove_file(&path)?;
+/// # std::fs::remove_file(&path).unwrap();
 /// # Ok::<(), arenagrad::Error>(())
 /// ```
 pub fn save(path: impl AsRef<Path>, tensor: &Tensor) -> Result<()> {
@@ -162,7 +162,7 @@ pub fn save(path: impl AsRef<Path>, tensor: &Tensor) -> Result<()> {
 /// let path = std::env::temp_dir().join("arenagrad-doc-npy-save-labels.npy");
 /// npy::save_labels(&path, &[])?;
 /// assert!(npy::load_labels(&path)?.is_empty());
-/// # std::fs::remove_file(&path)?;
+/// # std::fs::remove_file(&path).unwrap();
 /// # Ok::<(), arenagrad::Error>(())
 /// ```
 pub fn save_labels(path: impl AsRef<Path>, labels: &[usize]) -> Result<()> {
