@@ -141,7 +141,8 @@ impl Parser<'_> {
             message: format!(
                 "the header {:?} is not a NumPy array header: {what} at byte {}; save the \
                  array with numpy.save",
-                String::from_utf8_lossy(self.text).trim_end(),
+                // the first 200 bytes say enough
+                String::from_utf8_lossy(&self.text[..self.text.len().min(200)]).trim_end(),
                 self.at
             ),
         }
