@@ -59,11 +59,13 @@
 //! Arrays saved by NumPy load with `io::npy` (`load` for features, `load_labels` for `int64`
 //! class labels): io sits above this module, so it is named here without a link.
 
+mod batch;
 mod dataset;
 mod loader;
 
 #[cfg(test)]
 mod tests;
 
+pub use batch::Batch;
 pub use dataset::TensorDataset;
-pub use loader::{Batch, DataLoader};
+pub use loader::DataLoader;

@@ -43,6 +43,7 @@
 //! anything is allocated, so a header claiming a huge shape costs nothing; the only
 //! allocations are the file's bytes and the result.
 
+mod dict;
 mod header;
 mod read;
 mod write;
