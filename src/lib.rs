@@ -64,6 +64,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+pub mod data;
 #[cfg(feature = "mpi")]
 pub mod distributed;
 pub mod error;

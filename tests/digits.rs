@@ -17,8 +17,9 @@ fn three_epochs_of_digits_exceed_ninety_percent() {
     let data = data::load(Path::new(DATA_PATH)).unwrap();
     // 1,797 rows: indices 4, 9, ..., 1794 are the test set
     assert_eq!((data.train.len(), data.test.len()), (1438, 359));
-    assert_eq!(data.train.x.len(), 1438 * PIXELS);
-    assert!(data.train.x.iter().all(|&p| (0.0..=1.0).contains(&p)));
+    assert_eq!(data.train.features().shape(), [1438, PIXELS]);
+    let pixels = data.train.features().data();
+    assert!(pixels.iter().all(|&p| (0.0..=1.0).contains(&p)));
     let cfg = Config {
         epochs: 3,
         batch_size: 32,

@@ -12,6 +12,9 @@
 //! Replaying one input (a crash file from `fuzz/artifacts/`), with each step printed:
 //! `FUZZ_TRACE=1 FUZZ_REPLAY=shapes:path/to/crash cargo test --test fuzz_props replay -- --nocapture`.
 
+#[path = "../fuzz/src/npy.rs"]
+#[allow(dead_code)]
+mod npy;
 #[path = "../fuzz/src/op_program/mod.rs"]
 #[allow(dead_code)]
 mod op_program;
@@ -177,6 +180,24 @@ fn safetensors_property() {
     property("safetensors_load", 400, 1024, safetensors_bounded);
 }
 
+/// The `.npy` readers allocate at most the file's size again (f32 values from `<f4`/`<f8`,
+/// labels from `<i8`), the header's dims (8 bytes per at-least-one-byte dim) and the write-back
+/// copy the target makes: 16 times the input plus 64 KiB bounds every single allocation.
+fn npy_bounded(data: &[u8]) {
+    LARGEST.with(|m| m.set(0));
+    npy::check(data);
+    let largest = LARGEST.with(|m| m.get());
+    assert!(
+        largest <= 16 * data.len() + (64 << 10),
+        "{largest} bytes in one allocation"
+    );
+}
+
+#[test]
+fn npy_property() {
+    property("npy_load", 1000, 512, npy_bounded);
+}
+
 /// Inputs on which the reference itself was wrong (a fuzz finding that was not arenagrad's
 /// bug), kept so it stays right. (Re-encoded when the instruction byte went from `% 14` to
 /// `% 16` for the CNN instructions: each instruction byte reduced `% 14`, the same programs.)
@@ -242,6 +263,7 @@ fn replay() {
         "op_program" => op_program::check(&data),
         "optim" => optim::check(&data),
         "safetensors_load" => safetensors_bounded(&data),
+        "npy_load" => npy_bounded(&data),
         "shapes" => shapes::check(&data),
         _ => panic!("unknown target {target}"),
     }

@@ -1,4 +1,5 @@
-//! Saving and loading a [`ParamStore`] as safetensors, the format of `safetensors.torch`.
+//! Saving and loading a [`ParamStore`] as safetensors, the format of `safetensors.torch`; and
+//! single arrays as NumPy's `.npy` files ([`npy`]).
 //!
 //! ## The format
 //!
@@ -106,6 +107,7 @@ mod checkpoint;
 mod dtype;
 mod file;
 mod load;
+pub mod npy;
 mod read;
 mod state_dict;
 mod write;

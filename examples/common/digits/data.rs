@@ -4,10 +4,13 @@
 //! 4.0), 1,797 rows of 64 pixels (8x8, integers 0..=16) and a label 0..=9. Rows whose index
 //! % 5 == 4 are the test set (359 rows), the rest train (1,438); pixels are divided by 16.
 //! `scripts/digits_torch.py` and `scripts/digits_cnn_torch.py` split and scale the same way.
+//! Each split is an arenagrad [`TensorDataset`]: pixels `[N, 64]` and class labels.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
+use arenagrad::data::TensorDataset;
+use arenagrad::Tensor;
 use flate2::read::GzDecoder;
 
 /// Pixels per image (8x8).
@@ -18,15 +21,20 @@ pub const CLASSES: usize = 10;
 /// The data file shipped with the repository.
 pub const DATA_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/digits.csv.gz");
 
-/// Images as rows of `PIXELS` values in `[0, 1]`, with their labels.
-pub struct Split {
-    pub x: Vec<f32>,
-    pub y: Vec<usize>,
+/// Images as rows of `PIXELS` values in `[0, 1]` (features `[N, PIXELS]`), with their labels.
+pub type Split = TensorDataset<usize>;
+
+/// A split's rows as read, before they become a [`Split`].
+#[derive(Default)]
+struct Rows {
+    x: Vec<f32>,
+    y: Vec<usize>,
 }
 
-impl Split {
-    pub fn len(&self) -> usize {
-        self.y.len()
+impl Rows {
+    fn into_split(self) -> Result<Split, String> {
+        let x = Tensor::new(self.x, &[self.y.len(), PIXELS]).map_err(|e| e.to_string())?;
+        TensorDataset::with_labels(x, self.y).map_err(|e| e.to_string())
     }
 }
 
@@ -39,11 +47,7 @@ pub struct Digits {
 /// Reads the gzipped CSV (64 pixel values, then the label, per line) and splits it.
 pub fn load(path: &Path) -> Result<Digits, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let empty = || Split {
-        x: Vec::new(),
-        y: Vec::new(),
-    };
-    let (mut train, mut test) = (empty(), empty());
+    let (mut train, mut test) = (Rows::default(), Rows::default());
     for (i, line) in BufReader::new(GzDecoder::new(file)).lines().enumerate() {
         let line = line.map_err(|e| format!("{}: {e}", path.display()))?;
         let bad = |what: &str| format!("{} line {}: {what}", path.display(), i + 1);
@@ -66,5 +70,8 @@ pub fn load(path: &Path) -> Result<Digits, String> {
         }
         split.y.push(label);
     }
-    Ok(Digits { train, test })
+    Ok(Digits {
+        train: train.into_split()?,
+        test: test.into_split()?,
+    })
 }

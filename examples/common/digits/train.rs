@@ -3,7 +3,7 @@
 //!
 //! Recipe: cross-entropy with label smoothing, Adam, cosine annealing of the lr to 0 stepped
 //! once per minibatch, minibatches reshuffled every epoch by a seeded [`Rng`] (drawn after the
-//! model's initialisation, from the same generator). The model is in training mode for the
+//! model's initialisation, from the same generator, by arenagrad's [`DataLoader`]). The model is in training mode for the
 //! steps and in evaluation mode (PyTorch's `model.eval()`: batch norm uses its running
 //! statistics) for the test accuracy after every epoch.
 //!
@@ -12,11 +12,12 @@
 //! arenagrad and PyTorch alike: the net grows over-confident on the training set. Smoothing 0.1
 //! lifts the MLP's default recipe to 97.8-98.9% over seeds 0-15 (mean 98.4%) at no cost in time.
 
+use arenagrad::data::DataLoader;
 use arenagrad::nn::Module;
 use arenagrad::optim::{CosineAnnealingLr, LrScheduler};
 use arenagrad::prelude::*;
 
-use super::data::{Digits, Split, CLASSES, PIXELS};
+use super::data::{Digits, Split, CLASSES};
 
 /// What an example trains: its model, and how the model sees an image.
 pub struct Model<M> {
@@ -93,25 +94,21 @@ pub fn train<M: Module>(
         ..Default::default()
     };
     let mut graph = Graph::new();
-    let mut order: Vec<usize> = (0..n).collect();
-    let (mut xb, mut yb) = (Vec::new(), Vec::new());
-    let mut shape: Vec<usize> = [&[0][..], model.image].concat(); // [batch, image...]
+    // the generator's remaining stream shuffles the minibatches
+    let mut loader = DataLoader::new(&data.train, cfg.batch_size)?.shuffle(rng);
+    // the loader's rows are [batch, PIXELS]; the model sees [batch, image...]
+    let mut shape: Vec<usize> = [&[0][..], model.image].concat();
     let mut history = Vec::with_capacity(cfg.epochs);
     for epoch in 1..=cfg.epochs {
-        shuffle(&mut order, &mut rng);
         let (mut loss_sum, mut seen) = (0.0f64, 0);
-        for batch in order.chunks(cfg.batch_size) {
-            xb.clear();
-            yb.clear();
-            for &i in batch {
-                xb.extend_from_slice(&data.train.x[i * PIXELS..(i + 1) * PIXELS]);
-                yb.push(data.train.y[i]);
-            }
+        while let Some(batch) = loader.next_batch() {
             shape[0] = batch.len();
             params.zero_grad();
             let loss = graph.run_with(&mut params, |g| {
-                let x = g.try_input_slice(&xb, &shape)?;
-                let loss = net.forward(g, x)?.cross_entropy_with(&yb, &loss_fn)?;
+                let x = g.try_input_slice(batch.features(), &shape)?;
+                let loss = net
+                    .forward(g, x)?
+                    .cross_entropy_with(batch.targets(), &loss_fn)?;
                 loss.backward()?;
                 Ok(loss.item())
             })?;
@@ -146,7 +143,7 @@ pub fn accuracy<M: Module>(
     graph: &mut Graph,
     split: &Split,
 ) -> Result<f32> {
-    if split.len() == 0 {
+    if split.is_empty() {
         return Ok(0.0);
     }
     let shape = [&[split.len()][..], image].concat();
@@ -154,11 +151,10 @@ pub fn accuracy<M: Module>(
     let net = &*model;
     let correct = graph.run_with(params, |g| {
         g.no_grad(|| {
-            let logits = net.forward(g, g.try_input_slice(&split.x, &shape)?)?;
-            let right = logits
-                .data()
+            let x = g.try_input_slice(split.features().data(), &shape)?;
+            let right = (net.forward(g, x)?.data())
                 .chunks(CLASSES)
-                .zip(&split.y)
+                .zip(split.targets())
                 .filter(|(row, &y)| argmax(row) == y)
                 .count();
             Ok(right)
@@ -176,12 +172,4 @@ fn argmax(row: &[f32]) -> usize {
         }
     }
     best
-}
-
-/// Fisher-Yates with the seeded generator (the modulo bias of `u64 % (i + 1)` is < 2^-50 here).
-fn shuffle(v: &mut [usize], rng: &mut Rng) {
-    for i in (1..v.len()).rev() {
-        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
-        v.swap(i, j);
-    }
 }
