@@ -201,3 +201,55 @@ pub fn normalize_axis(op: &'static str, axis: isize, shape: &[usize]) -> Result<
 
 #[cfg(test)]
 mod tests;
+
+/// `shape` as `[outer, shape[axis], inner]`.
+pub(crate) fn split3(shape: &[usize], axis: usize) -> (usize, usize, usize) {
+    let outer = shape[..axis].iter().product();
+    (outer, shape[axis], shape[axis + 1..].iter().product())
+}
+
+/// Errors unless `perm` lists each dim of `shape` exactly once (`permute`'s check, for the
+/// graph op and the eager one alike).
+pub(crate) fn check_permutation(op: &'static str, perm: &[usize], shape: &[usize]) -> Result<()> {
+    let rank = shape.len();
+    // no duplicate among the earlier entries: quadratic in the rank, and no heap
+    let valid = perm.len() == rank
+        && perm
+            .iter()
+            .enumerate()
+            .all(|(i, &p)| p < rank && !perm[..i].contains(&p));
+    if valid {
+        return Ok(());
+    }
+    Err(Error::InvalidArgument {
+        op,
+        message: format!(
+            "{perm:?} is not a permutation of the dims of shape {shape:?}; list each of \
+             0..{rank} exactly once"
+        ),
+    })
+}
+
+/// The dim and the `[outer, size, inner]` split of a `narrow` of `start..start + len` along
+/// `axis`, or [`Error::RangeOutOfBounds`] when the range does not fit in the dim.
+pub(crate) fn narrow_split(
+    op: &'static str,
+    axis: isize,
+    start: usize,
+    len: usize,
+    shape: &[usize],
+) -> Result<(usize, (usize, usize, usize))> {
+    let axis = normalize_axis(op, axis, shape)?;
+    let (outer, size, inner) = split3(shape, axis);
+    if !matches!(start.checked_add(len), Some(end) if end <= size) {
+        return Err(Error::RangeOutOfBounds {
+            op,
+            axis,
+            start,
+            len,
+            size,
+            shape: shape.to_vec(),
+        });
+    }
+    Ok((axis, (outer, size, inner)))
+}

@@ -32,7 +32,7 @@ use crate::error::{or_panic, Error, Result};
 use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::layout::strided_copy;
 use crate::kernels::Acc;
-use crate::shape::{normalize_axis, numel, same, Dims};
+use crate::shape::{check_permutation, normalize_axis, numel, same, Dims};
 
 #[derive(Clone, Copy)]
 struct Reshape;
@@ -222,23 +222,7 @@ impl<'g> Var<'g> {
     /// }).unwrap();
     /// ```
     pub fn try_permute(self, perm: &[usize]) -> Result<Var<'g>> {
-        let rank = self.rank();
-        // no duplicate among the earlier entries: quadratic in the rank, and no heap
-        let valid = perm.len() == rank
-            && perm
-                .iter()
-                .enumerate()
-                .all(|(i, &p)| p < rank && !perm[..i].contains(&p));
-        if !valid {
-            return Err(Error::InvalidArgument {
-                op: "permute",
-                message: format!(
-                    "{perm:?} is not a permutation of the dims of shape {:?}; list each of \
-                     0..{rank} exactly once",
-                    self.shape()
-                ),
-            });
-        }
+        check_permutation("permute", perm, self.shape())?;
         Ok(permuted(self, "permute", perm))
     }
     /// Panicking form of [`Var::try_permute`].

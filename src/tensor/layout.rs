@@ -11,14 +11,8 @@
 use crate::error::{or_panic, Error, Result};
 use crate::kernels::layout::{copy_rows, index_select, strided_copy, Rows};
 use crate::kernels::Acc;
-use crate::shape::{normalize_axis, numel, same, Dims};
+use crate::shape::{check_permutation, narrow_split, normalize_axis, numel, same, split3, Dims};
 use crate::tensor::Tensor;
-
-/// `shape` as `[outer, shape[axis], inner]`.
-fn split3(shape: &[usize], axis: usize) -> (usize, usize, usize) {
-    let outer = shape[..axis].iter().product();
-    (outer, shape[axis], shape[axis + 1..].iter().product())
-}
 
 /// `x` with its dims reordered by a validated permutation (output dim `k` is input dim `perm[k]`).
 fn permuted(x: &Tensor, perm: &[usize]) -> Result<Tensor> {
@@ -86,22 +80,7 @@ impl Tensor {
     /// # Ok::<(), arenagrad::Error>(())
     /// ```
     pub fn try_permute(&self, perm: &[usize]) -> Result<Tensor> {
-        let rank = self.rank();
-        let valid = perm.len() == rank
-            && perm
-                .iter()
-                .enumerate()
-                .all(|(i, &p)| p < rank && !perm[..i].contains(&p));
-        if !valid {
-            return Err(Error::InvalidArgument {
-                op: "permute",
-                message: format!(
-                    "{perm:?} is not a permutation of the dims of shape {:?}; list each of \
-                     0..{rank} exactly once",
-                    self.shape()
-                ),
-            });
-        }
+        check_permutation("permute", perm, self.shape())?;
         permuted(self, perm)
     }
     /// Panicking form of [`Tensor::try_permute`].
@@ -127,18 +106,7 @@ impl Tensor {
     /// ```
     pub fn try_narrow(&self, axis: isize, start: usize, len: usize) -> Result<Tensor> {
         let shape = self.shape();
-        let axis = normalize_axis("narrow", axis, shape)?;
-        let (outer, size, inner) = split3(shape, axis);
-        if !matches!(start.checked_add(len), Some(end) if end <= size) {
-            return Err(Error::RangeOutOfBounds {
-                op: "narrow",
-                axis,
-                start,
-                len,
-                size,
-                shape: shape.to_vec(),
-            });
-        }
+        let (axis, (outer, size, inner)) = narrow_split("narrow", axis, start, len, shape)?;
         let mut out_shape = Dims::from_slice(shape);
         out_shape[axis] = len;
         let mut out = vec![0.0; numel("narrow", &out_shape)?];

@@ -53,7 +53,7 @@ struct Out {
     ptr: *mut f32,
     ldc: usize,
 }
-// SAFETY: `Out` is only shared between the pieces of `split_cols` / `split_rows`, which write
+// SAFETY: `Out` is only shared between the pieces of `split`, which write
 // disjoint column (or row) blocks of one exclusively borrowed slice, and all finish before it
 // is released.
 unsafe impl Send for Out {}
@@ -80,15 +80,15 @@ pub(super) fn run(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: 
         Backend::GemmSeq => unsafe { gemm_crate(a, b, out, acc, gemm::Parallelism::None) },
         Backend::GemmSplit => {
             let f = |a: Mat<'_>, b: Mat<'_>, out: Out| {
-                // SAFETY: `split_cols` / `split_rows` hand each piece its own block of `out`.
+                // SAFETY: `split` hand each piece its own block of `out`.
                 unsafe { gemm_crate(a, b, out, acc, gemm::Parallelism::None) }
             };
             if n >= m {
                 // SAFETY: as above.
-                unsafe { split_cols(a, b, out, SPLIT, &f) }
+                unsafe { split(a, b, out, Along::Cols, SPLIT, &f) }
             } else {
                 // SAFETY: as above.
-                unsafe { split_rows(a, b, out, SPLIT, &f) }
+                unsafe { split(a, b, out, Along::Rows, SPLIT, &f) }
             }
         }
         Backend::Packed | Backend::PackedCols => match packed::kernels() {
@@ -97,11 +97,11 @@ pub(super) fn run(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: 
                 // partial tile each), not 448 + 336
                 let block = b.cols.div_ceil(threads).next_multiple_of(kern.lanes());
                 let f = |a: Mat<'_>, b: Mat<'_>, out: Out| {
-                    // SAFETY: `split_cols` hands each task its own block of `out`.
+                    // SAFETY: `split` hands each piece its own block of `out`.
                     unsafe { packed::run_seq(kern, a, b, out.ptr, out.ldc, acc) }
                 };
                 // SAFETY: as above.
-                unsafe { split_cols(a, b, out, block, &f) }
+                unsafe { split(a, b, out, Along::Cols, block, &f) }
             }
             Some(kern) => unsafe { packed::run_seq(kern, a, b, out.ptr, out.ldc, acc) },
             None => unsafe { gemm_crate(a, b, out, acc, gemm::Parallelism::None) },
@@ -117,75 +117,71 @@ pub(super) fn run(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: 
 unsafe fn mm_cols(a: Mat<'_>, b: Mat<'_>, out: Out, acc: Acc, threads: usize) {
     let block = b.cols.div_ceil(threads).next_multiple_of(16);
     let f = |a: Mat<'_>, b: Mat<'_>, out: Out| {
-        // SAFETY: `split_cols` hands each task its own block of `out`.
+        // SAFETY: `split` hands each piece its own block of `out`.
         unsafe { mm(a, b, out, acc) }
     };
     // SAFETY: the caller's contract, passed on.
-    unsafe { split_cols(a, b, out, block, &f) }
+    unsafe { split(a, b, out, Along::Cols, block, &f) }
 }
 
-/// Runs `f` on column blocks `[j0, j0 + block)` of `B` and `C`, the blocks as the team's pieces.
-///
-/// # Safety
-/// As [`gemm_crate`], for `f` on each block; blocks are disjoint, so no element of `out` is touched
-/// by two tasks.
-unsafe fn split_cols(
-    a: Mat<'_>,
-    b: Mat<'_>,
-    out: Out,
-    block: usize,
-    f: &(dyn Fn(Mat<'_>, Mat<'_>, Out) + Sync),
-) {
-    let n = b.cols;
-    team::run(n.div_ceil(block), &|i| {
-        let out: Out = out; // capture the Send + Sync wrapper, not its raw pointer field
-        let j0 = i * block;
-        let b = Mat {
-            data: &b.data[j0 * b.cs..],
-            cols: block.min(n - j0),
-            ..b
-        };
-        let out = Out {
-            // SAFETY: j0 < n, so the offset stays inside row 0 of the output.
-            ptr: unsafe { out.ptr.add(j0) },
-            ..out
-        };
-        // The block's elements (i, j) for i < m, j < w lie at i·ldc + j0 + j < m·n, written by
-        // this task only; the sub-view of `b` lies within `b`'s slice because the whole view
-        // does: `f`'s contract holds.
-        f(a, b, out)
-    });
+/// Which dimension of the output [`split`] cuts into blocks.
+#[derive(Clone, Copy)]
+enum Along {
+    /// Columns `[j0, j0 + block)` of `B` and `C`.
+    Cols,
+    /// Rows `[i0, i0 + block)` of `A` and `C`.
+    Rows,
 }
 
-/// Runs `f` on row blocks `[i0, i0 + block)` of `A` and `C`, the blocks as the team's pieces.
+/// Runs `f` on blocks of `block` output columns (or rows), the blocks as the team's pieces.
 ///
 /// # Safety
 /// As [`gemm_crate`], for `f` on each block; blocks are disjoint, so no element of `out` is
-/// touched by two tasks.
-unsafe fn split_rows(
+/// touched by two pieces.
+unsafe fn split(
     a: Mat<'_>,
     b: Mat<'_>,
     out: Out,
+    along: Along,
     block: usize,
     f: &(dyn Fn(Mat<'_>, Mat<'_>, Out) + Sync),
 ) {
-    let m = a.rows;
-    team::run(m.div_ceil(block), &|i| {
+    let n = match along {
+        Along::Cols => b.cols,
+        Along::Rows => a.rows,
+    };
+    team::run(n.div_ceil(block), &|i| {
         let out: Out = out; // capture the Send + Sync wrapper, not its raw pointer field
-        let i0 = i * block;
-        let a = Mat {
-            data: &a.data[i0 * a.rs..],
-            rows: block.min(m - i0),
-            ..a
+        let (k0, w) = (i * block, block.min(n - i * block));
+        let (a, b, offset) = match along {
+            Along::Cols => (
+                a,
+                Mat {
+                    data: &b.data[k0 * b.cs..],
+                    cols: w,
+                    ..b
+                },
+                k0,
+            ),
+            Along::Rows => (
+                Mat {
+                    data: &a.data[k0 * a.rs..],
+                    rows: w,
+                    ..a
+                },
+                b,
+                k0 * out.ldc,
+            ),
         };
         let out = Out {
-            // SAFETY: i0 < m, so the offset stays inside the output (row i0, column 0).
-            ptr: unsafe { out.ptr.add(i0 * out.ldc) },
+            // SAFETY: k0 < n, so the offset (column k0 of row 0, or row k0) stays inside the
+            // output.
+            ptr: unsafe { out.ptr.add(offset) },
             ..out
         };
-        // The block's elements (i, j) for i < h, j < n lie at (i0 + i)·ldc + j < m·n, written
-        // by this task only; the sub-view of `a` lies within `a`'s slice because the whole view
-        // does: `f`'s contract holds.
+        // The block's elements lie at (i, j) with i < rows, j < cols of the sub-views, that is
+        // inside the m × n output and written by this piece only; the sub-views lie within
+        // their slices because the whole views do: `f`'s contract holds.
         f(a, b, out)
     });
 }

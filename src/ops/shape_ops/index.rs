@@ -9,10 +9,10 @@
 //! `adjoint.rs`), whose backward is the read again; the indices carry no gradient, so the
 //! second derivative in `x` is zero and only the output gradient's part remains.
 
-use super::join::split3;
 use crate::error::{or_panic, Error, Result};
 use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::layout::{gather, index_add, index_select, scatter_add};
+use crate::shape::split3;
 use crate::shape::{normalize_axis, numel, Dims};
 
 #[derive(Clone, Copy)]

@@ -12,13 +12,7 @@ use crate::error::{or_panic, Error, Result};
 use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::layout::{copy_rows, Rows};
 use crate::kernels::Acc;
-use crate::shape::{normalize_axis, numel, Dims};
-
-/// `shape` as `[outer, shape[axis], inner]`.
-pub(super) fn split3(shape: &[usize], axis: usize) -> (usize, usize, usize) {
-    let outer = shape[..axis].iter().product();
-    (outer, shape[axis], shape[axis + 1..].iter().product())
-}
+use crate::shape::{narrow_split, normalize_axis, numel, split3, Dims};
 
 #[derive(Clone, Copy)]
 struct Concat {
@@ -198,18 +192,7 @@ impl<'g> Var<'g> {
     /// ```
     pub fn try_narrow(self, axis: isize, start: usize, len: usize) -> Result<Var<'g>> {
         let shape = self.shape();
-        let axis = normalize_axis("narrow", axis, shape)?;
-        let (outer, size, inner) = split3(shape, axis);
-        if !matches!(start.checked_add(len), Some(end) if end <= size) {
-            return Err(Error::RangeOutOfBounds {
-                op: "narrow",
-                axis,
-                start,
-                len,
-                size,
-                shape: shape.to_vec(),
-            });
-        }
+        let (axis, (outer, size, inner)) = narrow_split("narrow", axis, start, len, shape)?;
         let mut out_shape = Dims::from_slice(shape);
         out_shape[axis] = len;
         let scope = self.scope();

@@ -13,7 +13,7 @@ use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::layout::{gather, index_add, index_select, scatter_add};
 use crate::kernels::Acc;
 
-use super::super::join::split3;
+use crate::shape::split3;
 
 /// `Sᵀ g` of an index_select or embedding `read` whose input had shape `x_shape`.
 pub(super) fn index_add_op<'g>(g: Var<'g>, read: IndexSelect<'g>, x_shape: &[usize]) -> Var<'g> {
