@@ -70,7 +70,7 @@ fn one_epoch_trains_and_the_saved_file_loads_back_exactly() {
 
     // a model built from another seed, then loaded: every value comes back
     let mut fresh = ParamStore::new();
-    let mut net = (model::CNN.build)(&mut fresh, &mut Rng::seed(1)).unwrap();
+    let net = (model::CNN.build)(&mut fresh, &mut Rng::seed(1)).unwrap();
     assert_ne!(fresh.flat_data(), params.flat_data());
     let report = io::load_bytes_into(&bytes, &mut fresh, LoadOptions::default()).unwrap();
     assert!(report.is_exact() && report.loaded.len() == 16, "{report:?}");
@@ -84,12 +84,6 @@ fn one_epoch_trains_and_the_saved_file_loads_back_exactly() {
         );
     }
     let mut graph = Graph::new();
-    let again = train::accuracy(
-        &mut net,
-        model::CNN.image,
-        &mut fresh,
-        &mut graph,
-        &data.test,
-    );
+    let again = train::accuracy(&net, model::CNN.image, &fresh, &mut graph, &data.test);
     assert_eq!(again.unwrap(), accuracy);
 }

@@ -17,7 +17,7 @@ use arenagrad::nn::Module;
 use arenagrad::optim::{CosineAnnealingLr, LrScheduler};
 use arenagrad::prelude::*;
 
-use super::data::{Digits, Split, CLASSES};
+use super::data::{Digits, Split};
 
 /// What an example trains: its model, and how the model sees an image.
 pub struct Model<M> {
@@ -77,7 +77,7 @@ pub fn train<M: Module>(
     }
     let mut rng = Rng::seed(cfg.seed);
     let mut params = ParamStore::new();
-    let mut net = (model.build)(&mut params, &mut rng)?;
+    let net = (model.build)(&mut params, &mut rng)?;
     let adam = AdamConfig {
         lr: cfg.lr,
         ..Default::default()
@@ -118,7 +118,7 @@ pub fn train<M: Module>(
             seen += batch.len();
             on_step(epoch, (loss_sum / seen as f64) as f32);
         }
-        let test_accuracy = accuracy(&mut net, model.image, &mut params, &mut graph, &data.test)?;
+        let test_accuracy = accuracy(&net, model.image, &params, &mut graph, &data.test)?;
         let stats = EpochStats {
             epoch,
             train_loss: (loss_sum / n as f64) as f32,
@@ -134,12 +134,13 @@ pub fn train<M: Module>(
     })
 }
 
-/// The fraction of `split` that `model` classifies right, in evaluation mode (switched back to
-/// training mode after); ties go to the lowest class, as `torch.argmax` does.
+/// The fraction of `split` that `model` classifies right, in evaluation mode
+/// ([`Graph::eval_with`]: `model.eval()` and `torch.no_grad()`); ties go to the lowest class,
+/// as `torch.argmax` does.
 pub fn accuracy<M: Module>(
-    model: &mut M,
+    model: &M,
     image: &[usize],
-    params: &mut ParamStore,
+    params: &ParamStore,
     graph: &mut Graph,
     split: &Split,
 ) -> Result<f32> {
@@ -147,29 +148,15 @@ pub fn accuracy<M: Module>(
         return Ok(0.0);
     }
     let shape = [&[split.len()][..], image].concat();
-    model.set_training(false);
-    let net = &*model;
-    let correct = graph.run_with(params, |g| {
-        g.no_grad(|| {
-            let x = g.try_input_slice(split.features().data(), &shape)?;
-            let right = (net.forward(g, x)?.data())
-                .chunks(CLASSES)
-                .zip(split.targets())
-                .filter(|(row, &y)| argmax(row) == y)
-                .count();
-            Ok(right)
-        })
-    });
-    model.set_training(true);
-    Ok(correct? as f32 / split.len() as f32)
-}
-
-fn argmax(row: &[f32]) -> usize {
-    let mut best = 0;
-    for (k, &v) in row.iter().enumerate() {
-        if v > row[best] {
-            best = k;
-        }
-    }
-    best
+    // `eval_with`: the store borrowed shared, batch norm on its running statistics, no tape
+    let predicted = graph.eval_with(params, |g| {
+        let x = g.try_input_slice(split.features().data(), &shape)?;
+        model.forward(g, x)?.try_argmax_axis(1, false)
+    })?;
+    let correct = predicted
+        .iter()
+        .zip(split.targets())
+        .filter(|(p, y)| p == y)
+        .count();
+    Ok(correct as f32 / split.len() as f32)
 }
