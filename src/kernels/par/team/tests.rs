@@ -108,3 +108,15 @@ fn helpers_take_the_callers_flush_setting() {
     });
     assert!(seen.into_inner().unwrap().iter().all(|&f| !f));
 }
+
+#[test]
+fn helpers_that_park_at_once_are_woken_for_every_job() {
+    // spin 0: a helper parks as soon as it finds no job, so each job below has to unpark it
+    set_spin(Duration::ZERO);
+    for tasks in [2, 3, 17, 64] {
+        for _ in 0..50 {
+            assert_eq!(counts(2, tasks), vec![1; tasks]);
+        }
+    }
+    set_spin(Duration::from_millis(1));
+}
