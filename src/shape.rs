@@ -253,3 +253,29 @@ pub(crate) fn narrow_split(
     }
     Ok((axis, (outer, size, inner)))
 }
+
+/// The permutation that swaps dims `d0` and `d1` of `shape` (`transpose`'s), or an empty one for
+/// a rank-0 shape, where PyTorch accepts the dims 0 and -1 only.
+pub(crate) fn transpose_perm(
+    op: &'static str,
+    d0: isize,
+    d1: isize,
+    shape: &[usize],
+) -> Result<Dims> {
+    if shape.is_empty() {
+        if let Some(&axis) = [d0, d1].iter().find(|&&d| d != 0 && d != -1) {
+            return Err(Error::BadAxis {
+                op,
+                axis,
+                shape: vec![],
+            });
+        }
+        return Ok(Dims::zeros(0));
+    }
+    let a = normalize_axis(op, d0, shape)?;
+    let b = normalize_axis(op, d1, shape)?;
+    let mut perm = Dims::zeros(shape.len());
+    perm.iter_mut().enumerate().for_each(|(i, p)| *p = i);
+    perm.swap(a, b);
+    Ok(perm)
+}

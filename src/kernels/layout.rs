@@ -88,6 +88,49 @@ pub fn copy_rows(
     }
 }
 
+/// `out (=|+=) src[:, start..start + len, :]` with `src` viewed as `[outer, size, inner]` and
+/// `out` as `[outer, len, inner]`: narrow, and the gradient of each piece of a concat.
+pub fn take_block(
+    src: &[f32],
+    (outer, size, inner): (usize, usize, usize),
+    start: usize,
+    len: usize,
+    out: &mut [f32],
+    acc: Acc,
+) {
+    let from = Rows {
+        offset: start * inner,
+        stride: size * inner,
+    };
+    let to = Rows {
+        offset: 0,
+        stride: len * inner,
+    };
+    copy_rows(src, from, out, to, outer, len * inner, acc)
+}
+
+/// `out[:, start..start + len, :] (=|+=) src` with `out` viewed as `[outer, size, inner]` and
+/// `src` as `[outer, len, inner]`: concat's placement of a piece, and the gradient of narrow.
+/// Elements of `out` outside the block are left as they are.
+pub fn put_block(
+    src: &[f32],
+    (outer, size, inner): (usize, usize, usize),
+    start: usize,
+    len: usize,
+    out: &mut [f32],
+    acc: Acc,
+) {
+    let from = Rows {
+        offset: 0,
+        stride: len * inner,
+    };
+    let to = Rows {
+        offset: start * inner,
+        stride: size * inner,
+    };
+    copy_rows(src, from, out, to, outer, len * inner, acc)
+}
+
 /// `out[o, j, :] = src[o, indices[j], :]` with `src` viewed as `[outer, a, inner]` and `out` as
 /// `[outer, indices.len(), inner]` (index_select; embedding is `outer = 1`).
 pub fn index_select(src: &[f32], a: usize, inner: usize, indices: &[usize], out: &mut [f32]) {

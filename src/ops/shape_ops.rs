@@ -32,7 +32,7 @@ use crate::error::{or_panic, Error, Result};
 use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::layout::strided_copy;
 use crate::kernels::Acc;
-use crate::shape::{check_permutation, normalize_axis, numel, same, Dims};
+use crate::shape::{check_permutation, numel, same, transpose_perm, Dims};
 
 #[derive(Clone, Copy)]
 struct Reshape;
@@ -184,23 +184,7 @@ impl<'g> Var<'g> {
     /// }).unwrap();
     /// ```
     pub fn try_transpose(self, d0: isize, d1: isize) -> Result<Var<'g>> {
-        let shape = self.shape();
-        if shape.is_empty() {
-            if let Some(&axis) = [d0, d1].iter().find(|&&d| d != 0 && d != -1) {
-                let shape = vec![];
-                return Err(Error::BadAxis {
-                    op: "transpose",
-                    axis,
-                    shape,
-                });
-            }
-            return Ok(permuted(self, "transpose", &[]));
-        }
-        let a = normalize_axis("transpose", d0, shape)?;
-        let b = normalize_axis("transpose", d1, shape)?;
-        let mut perm = Dims::zeros(shape.len());
-        perm.iter_mut().enumerate().for_each(|(i, p)| *p = i);
-        perm.swap(a, b);
+        let perm = transpose_perm("transpose", d0, d1, self.shape())?;
         Ok(permuted(self, "transpose", &perm))
     }
     /// Panicking form of [`Var::try_transpose`].

@@ -9,9 +9,11 @@
 //! error reads as the one inside `Graph::run`.
 
 use crate::error::{or_panic, Error, Result};
-use crate::kernels::layout::{copy_rows, index_select, strided_copy, Rows};
+use crate::kernels::layout::{index_select, strided_copy, take_block};
 use crate::kernels::Acc;
-use crate::shape::{check_permutation, narrow_split, normalize_axis, numel, same, split3, Dims};
+use crate::shape::{
+    check_permutation, narrow_split, normalize_axis, numel, same, split3, transpose_perm, Dims,
+};
 use crate::tensor::Tensor;
 
 /// `x` with its dims reordered by a validated permutation (output dim `k` is input dim `perm[k]`).
@@ -39,23 +41,10 @@ impl Tensor {
     /// # Ok::<(), arenagrad::Error>(())
     /// ```
     pub fn try_transpose(&self, d0: isize, d1: isize) -> Result<Tensor> {
-        let shape = self.shape();
-        if shape.is_empty() {
-            if let Some(&axis) = [d0, d1].iter().find(|&&d| d != 0 && d != -1) {
-                let shape = vec![];
-                return Err(Error::BadAxis {
-                    op: "transpose",
-                    axis,
-                    shape,
-                });
-            }
+        let perm = transpose_perm("transpose", d0, d1, self.shape())?;
+        if perm.is_empty() {
             return Ok(self.clone());
         }
-        let a = normalize_axis("transpose", d0, shape)?;
-        let b = normalize_axis("transpose", d1, shape)?;
-        let mut perm = Dims::zeros(shape.len());
-        perm.iter_mut().enumerate().for_each(|(i, p)| *p = i);
-        perm.swap(a, b);
         permuted(self, &perm)
     }
     /// Panicking form of [`Tensor::try_transpose`].
@@ -110,21 +99,12 @@ impl Tensor {
         let mut out_shape = Dims::from_slice(shape);
         out_shape[axis] = len;
         let mut out = vec![0.0; numel("narrow", &out_shape)?];
-        let from = Rows {
-            offset: start * inner,
-            stride: size * inner,
-        };
-        let to = Rows {
-            offset: 0,
-            stride: len * inner,
-        };
-        copy_rows(
+        take_block(
             self.data(),
-            from,
+            (outer, size, inner),
+            start,
+            len,
             &mut out,
-            to,
-            outer,
-            len * inner,
             Acc::Write,
         );
         Tensor::new(out, &out_shape)

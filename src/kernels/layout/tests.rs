@@ -150,3 +150,26 @@ fn gather_and_scatter_add_follow_torch() {
     scatter_add(&[1.0, 1.0], &[1, 0], &[1, 2], 0, &[2, 2], &mut g, Acc::Add);
     assert_eq!(g, [2.0, 1.0, 2.0, 1.0]);
 }
+
+#[test]
+fn take_and_put_block_move_the_middle_slab() {
+    // src [2, 4, 3]: element (o, k, i) = 100o + 10k + i; the slab k in 1..3
+    let src: Vec<f32> = (0..24)
+        .map(|e| (e / 12 * 100 + e / 3 % 4 * 10 + e % 3) as f32)
+        .collect();
+    let mut slab = vec![0.0; 2 * 2 * 3];
+    take_block(&src, (2, 4, 3), 1, 2, &mut slab, Acc::Write);
+    let want: Vec<f32> = [
+        10., 11., 12., 20., 21., 22., 110., 111., 112., 120., 121., 122.,
+    ]
+    .to_vec();
+    assert_eq!(slab, want);
+    let mut back = vec![-1.0; 24];
+    put_block(&slab, (2, 4, 3), 1, 2, &mut back, Acc::Write);
+    for (e, (&b, &s)) in back.iter().zip(&src).enumerate() {
+        let k = e / 3 % 4;
+        assert_eq!(b, if (1..3).contains(&k) { s } else { -1.0 }, "element {e}");
+    }
+    put_block(&slab, (2, 4, 3), 1, 2, &mut back, Acc::Add);
+    assert_eq!(back[3], 20.0); // (0, 1, 0) = 10, added twice
+}

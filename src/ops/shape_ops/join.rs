@@ -1,7 +1,7 @@
 //! concat and narrow: block copies on the `[outer, axis, inner]` view of a shape.
 //!
 //! On that view both ops copy `outer` rows of `len · inner` contiguous elements, so each is
-//! one [`copy_rows`] per input, forward and backward.
+//! one block copy ([`take_block`] / [`put_block`]) per input, forward and backward.
 //!
 //! Differentiable forms: each of concat's inputs gets `narrow(g, axis, start, len)`, and
 //! narrow's input gets `g` zero-padded back to its shape along the axis (`pad` with
@@ -10,7 +10,7 @@
 
 use crate::error::{or_panic, Error, Result};
 use crate::graph::{GradSink, Node, Rule, Sink, Var};
-use crate::kernels::layout::{copy_rows, Rows};
+use crate::kernels::layout::{put_block, take_block};
 use crate::kernels::Acc;
 use crate::shape::{narrow_split, normalize_axis, numel, split3, Dims};
 
@@ -28,16 +28,8 @@ impl<'g> Rule<'g> for Concat {
         let mut start = 0;
         for (i, x) in node.inputs.iter().enumerate() {
             let len = x.shape[self.axis];
-            let from = Rows {
-                offset: start * inner,
-                stride: total * inner,
-            };
-            let to = Rows {
-                offset: 0,
-                stride: len * inner,
-            };
             sink.with(i, |out, acc| {
-                copy_rows(g, from, out, to, outer, len * inner, acc)
+                take_block(g, (outer, total, inner), start, len, out, acc)
             });
             start += len;
         }
@@ -73,19 +65,11 @@ impl<'g> Rule<'g> for Narrow {
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let (outer, size, inner) = split3(node.inputs[0].shape, self.axis);
         let len = node.shape[self.axis];
-        let from = Rows {
-            offset: 0,
-            stride: len * inner,
-        };
-        let to = Rows {
-            offset: self.start * inner,
-            stride: size * inner,
-        };
         sink.with(0, |out, acc| {
             if acc == Acc::Write {
                 out.fill(0.0); // outside the block the gradient is 0
             }
-            copy_rows(g, from, out, to, outer, len * inner, acc)
+            put_block(g, (outer, size, inner), self.start, len, out, acc)
         });
     }
     fn backward_graph(
@@ -155,15 +139,7 @@ impl<'g> Var<'g> {
         let mut start = 0;
         for v in vars {
             let len = v.shape()[axis];
-            let from = Rows {
-                offset: 0,
-                stride: len * inner,
-            };
-            let to = Rows {
-                offset: start * inner,
-                stride: total * inner,
-            };
-            copy_rows(v.data(), from, out, to, outer, len * inner, Acc::Write);
+            put_block(v.data(), (outer, total, inner), start, len, out, Acc::Write);
             start += len;
         }
         Ok(scope.op(vars, &out_shape, out, Concat { axis }))
@@ -200,15 +176,14 @@ impl<'g> Var<'g> {
             &self.data()[start * inner..(start + len) * inner]
         } else {
             let out = scope.alloc(outer * len * inner);
-            let from = Rows {
-                offset: start * inner,
-                stride: size * inner,
-            };
-            let to = Rows {
-                offset: 0,
-                stride: len * inner,
-            };
-            copy_rows(self.data(), from, out, to, outer, len * inner, Acc::Write);
+            take_block(
+                self.data(),
+                (outer, size, inner),
+                start,
+                len,
+                out,
+                Acc::Write,
+            );
             out
         };
         Ok(scope.op(&[self], &out_shape, data, Narrow { axis, start }))
