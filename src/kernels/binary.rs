@@ -16,7 +16,7 @@
 //! to a scratch buffer for the graph's `Sink::put_reduced`.
 
 use super::par::{for_chunks, for_rows, EW_GRAIN};
-use super::simd::{f32x8, par_zip4, zip4, Lane4, Operand, Splat, NONE};
+use super::simd::{dispatch, par_zip4, zip4, Lane4, Lanes, Operand, Splat, NONE};
 use super::strided::{for_rows2, plan, Plan, Role};
 use crate::kernels::Acc;
 use crate::shape::Dims;
@@ -55,15 +55,15 @@ impl Binary {
 
     /// The forward in lanes.
     #[inline(always)]
-    pub fn lanes(self, a: f32x8, b: f32x8) -> f32x8 {
+    pub(crate) fn lanes<V: Lanes>(self, a: V, b: V) -> V {
         let nan = || a.is_nan() | b.is_nan();
         match self {
             Binary::Add => a + b,
             Binary::Sub => a - b,
             Binary::Mul => a * b,
             Binary::Div => a / b,
-            Binary::Max => nan().select(f32x8::NAN, a.fast_max(b)),
-            Binary::Min => nan().select(f32x8::NAN, a.fast_min(b)),
+            Binary::Max => nan().select(V::splat(f32::NAN), a.fast_max(b)),
+            Binary::Min => nan().select(V::splat(f32::NAN), a.fast_min(b)),
         }
     }
 }
@@ -215,7 +215,7 @@ pub fn forward_same(op: Binary, a: &[f32], b: &[f32], out: &mut [f32]) {
 /// [`forward_same`]), small enough to inline where `op` is a constant (0-d graphs).
 #[inline(always)]
 pub fn forward_one(op: Binary, a: f32, b: f32) -> f32 {
-    op.lanes(f32x8::splat(a), f32x8::splat(b)).as_array()[0]
+    dispatch!(|V| op.lanes(V::splat(a), V::splat(b)).to_array()[0])
 }
 
 /// [`Binary::lanes`] as a [`Lane4`] of `(a, b)`.
@@ -224,7 +224,7 @@ struct Fwd(Binary);
 
 impl Lane4 for Fwd {
     #[inline(always)]
-    fn call(self, a: f32x8, b: f32x8, _: f32x8, _: f32x8) -> f32x8 {
+    fn call<V: Lanes>(self, a: V, b: V, _: V, _: V) -> V {
         self.0.lanes(a, b)
     }
 }

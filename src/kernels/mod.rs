@@ -37,14 +37,29 @@ mod window;
 
 pub use acc::Acc;
 
-/// The SIMD instruction set this build of the crate compiles its kernels for (`wide` picks
-/// it at compile time from the target features).
+/// The instruction set the element-wise, row-wise, loss and optimizer kernels run on in this
+/// process.
+///
+/// A build whose target features include AVX2 and FMA (`-C target-cpu=native` on such a
+/// machine) runs what it was compiled for: `"avx512"`, `"avx2+fma"`, … down to `"sse2"`. A
+/// default x86-64 build (SSE2 only, as a dependency is built unless told otherwise) carries a
+/// second, AVX2+FMA form of those kernels and runs it when the CPU has both features:
+/// `"avx2+fma"`; on an older CPU, or with `ARENAGRAD_SIMD=baseline` (or `sse2`) in the
+/// environment, it runs its own lanes: `"sse2"`. The choice is made once, at the first kernel.
+/// Matrix products choose their micro-kernels at run time in every build.
 ///
 /// ```
 /// let level = arenagrad::simd_level();
 /// assert!(["avx512", "avx2+fma", "avx2", "sse4.1", "sse2", "neon", "scalar"].contains(&level));
 /// ```
+///
+/// # Panics
+/// When `ARENAGRAD_SIMD` holds anything but `auto`, `baseline` or `sse2`.
 pub fn simd_level() -> &'static str {
+    let _ = simd::level::requested();
+    if simd::level::avx2() {
+        return "avx2+fma";
+    }
     if cfg!(target_feature = "avx512f") {
         "avx512"
     } else if cfg!(all(target_feature = "avx2", target_feature = "fma")) {

@@ -18,7 +18,7 @@
 //! the k largest in `topk` (their functions re-exported here).
 
 use super::par::{self, for_chunks, for_rows, sum_parts, EW_GRAIN};
-use super::simd::{add64, f32x8, par_zip4, sum4, zip4, First, Lane4, Splat, NONE};
+use super::simd::{add64, par_zip4, sum4, zip4, First, Lane4, Lanes, Splat, NONE};
 use super::strided::for_each1;
 use crate::kernels::Acc;
 
@@ -236,7 +236,7 @@ struct ScaleBy;
 
 impl Lane4 for ScaleBy {
     #[inline(always)]
-    fn call(self, v: f32x8, s: f32x8, _: f32x8, _: f32x8) -> f32x8 {
+    fn call<V: Lanes>(self, v: V, s: V, _: V, _: V) -> V {
         s * v
     }
 }

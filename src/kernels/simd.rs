@@ -24,7 +24,11 @@
 
 pub use wide::f32x8;
 
+#[cfg(runtime_avx2)]
+pub(crate) mod avx2;
 mod generic;
+mod lanes;
+pub mod level;
 mod operand;
 mod padded;
 #[cfg(test)]
@@ -36,16 +40,57 @@ mod vector;
 pub(crate) use generic::{each_lane, hsum, put, row_max, row_sum};
 pub(crate) use operand::{First, Lane4, Operand, Splat, NONE};
 pub(crate) use padded::{add64, par_update4, par_zip4, sum4, update4, zip4};
+pub(crate) use lanes::Lanes;
 pub(crate) use vector::{exp, Vector};
+
+/// `$e` compiled once for each form of the lanes, with `$V` naming the lane type
+/// ([`Lanes`]), and run in the form [`level`] chose: `Y8` inside
+/// [`avx2::enable`] when the build chooses at run time and the CPU has AVX2 and FMA, the
+/// build's own `f32x8` otherwise. Kernels dispatch once per call on a slice or a row, never
+/// per vector; `$e` must not `return` (it may run inside a closure).
+#[cfg(runtime_avx2)]
+macro_rules! dispatch {
+    (|$V:ident| $e:expr) => {{
+        if $crate::kernels::simd::level::avx2() {
+            // SAFETY: `level::avx2()` is true only when this CPU has AVX2 and FMA, which is
+            // all `enable` and the `Y8` lanes need (`kernels::simd::avx2`).
+            unsafe {
+                $crate::kernels::simd::avx2::enable(|| {
+                    #[allow(unused_imports)]
+                    use $crate::kernels::simd::{Lanes as _, Vector as _};
+                    #[allow(dead_code)]
+                    type $V = $crate::kernels::simd::avx2::Y8;
+                    $e
+                })
+            }
+        } else {
+            #[allow(dead_code)]
+            type $V = $crate::kernels::simd::f32x8;
+            $e
+        }
+    }};
+}
+
+/// `$e` with `$V` = the build's own `f32x8`: this build has no run-time choice to make.
+#[cfg(not(runtime_avx2))]
+macro_rules! dispatch {
+    (|$V:ident| $e:expr) => {{
+        #[allow(dead_code)]
+        type $V = $crate::kernels::simd::f32x8;
+        $e
+    }};
+}
+pub(crate) use dispatch;
 
 /// Lanes per vector.
 pub const LANES: usize = 8;
 
-/// `a·b + c` rounded as this build's `f32x8::mul_add` rounds it: once (a fused multiply-add)
-/// when the build targets FMA (`-C target-cpu=native` on an AVX2 machine, or aarch64), twice
-/// otherwise. The scalar forms of the kernels (lane tails, one-element paths, scalar twins) use
-/// it, so lanes, tails and twins agree bit for bit in either kind of build; an FMA build and a
-/// plain one differ by at most an ulp per multiply-add.
+/// `a·b + c` rounded as the lanes in use round `mul_add`: once (a fused multiply-add) when the
+/// build targets FMA (`-C target-cpu=native` on an AVX2 machine, or aarch64) or has chosen its
+/// AVX2+FMA lanes at run time ([`level`]), twice otherwise. The scalar forms of the kernels
+/// (lane tails, one-element paths, scalar twins) use it, so lanes, tails and twins agree bit
+/// for bit in every kind of build; fused and unfused results differ by at most an ulp per
+/// multiply-add.
 ///
 /// ```
 /// use arenagrad::kernels::simd::{f32x8, fma};
@@ -56,14 +101,29 @@ pub const LANES: usize = 8;
 /// ```
 #[inline(always)]
 pub fn fma(a: f32, b: f32, c: f32) -> f32 {
-    if cfg!(any(
-        target_feature = "fma",
-        all(target_arch = "aarch64", target_feature = "neon")
-    )) {
+    if level::fused() {
         a.mul_add(b, c)
     } else {
         a * b + c
     }
+}
+
+/// `a·b − p` exactly, for `p` = `a·b` rounded and `|a|, |b| < 8e34` (no overflow in the
+/// split): one fused multiply-add where the lanes fuse (`fused`), else Dekker's product of
+/// Veltkamp's 12-bit halves, whose partial products are all exact. Without the second form a
+/// build without FMA would compute `a·b − p` as 0 or its rounding error, not the error itself.
+#[inline(always)]
+pub(crate) fn mul_err<V: Vector>(a: V, b: V, p: V, fused: bool) -> V {
+    if fused {
+        return a.mul_add(b, -p);
+    }
+    let split = |v: V| {
+        let t = V::splat(4097.0) * v;
+        let hi = t - (t - v);
+        (hi, v - hi)
+    };
+    let ((ah, al), (bh, bl)) = (split(a), split(b));
+    (((ah * bh - p) + ah * bl) + al * bh) + al * bl
 }
 
 /// Lanes `0..8` of `s` (which must hold at least 8 elements).

@@ -64,7 +64,11 @@ pub fn normal_cdf(x: f32) -> f32 {
         return fma(if neg { -0.5 } else { 0.5 }, e, 0.5);
     }
     let h = x * x;
-    let l = if x.abs() < 1e4 { fma(x, x, -h) } else { 0.0 };
+    let l = if x.abs() < 1e4 {
+        super::simd::mul_err(x, x, h, super::simd::level::fused())
+    } else {
+        0.0
+    };
     let g = super::simd::exp(-0.5 * h);
     let g = fma(g, -0.5 * l, g);
     let t = 1.0 / (1.0 + 0.5 * z);

@@ -15,9 +15,9 @@
 //! code): exp, tanh, sigmoid and sqrt read the saved output and `g`, never `x`.
 
 use super::par::{EW_GRAIN, MATH_GRAIN};
-use super::simd::{f32x8, par_zip4, Lane4, NONE};
+use super::simd::{dispatch, par_zip4, Lane4, Lanes, NONE};
 use super::special::{normal_cdf, sigmoid};
-use super::vmath;
+use super::vmath::lanes as vmath;
 use crate::kernels::Acc;
 
 /// `$body` with `$k` bound to `op` rebuilt as a constant in each arm of a `match`, so every op
@@ -180,8 +180,8 @@ pub fn powf(x: f32, p: f32) -> f32 {
 }
 
 #[inline(always)]
-fn powf8(x: f32x8, p: f32) -> f32x8 {
-    let one = f32x8::ONE;
+fn powf8<V: Lanes>(x: V, p: f32) -> V {
+    let one = V::splat(1.0);
     match p {
         0.0 => one,
         1.0 => x,
@@ -191,12 +191,12 @@ fn powf8(x: f32x8, p: f32) -> f32x8 {
         -0.5 => one / x.sqrt(),
         -1.0 => one / x,
         -2.0 => one / (x * x),
-        _ => f32x8::from(x.to_array().map(|v| v.powf(p))),
+        _ => V::from_array(x.to_array().map(|v| v.powf(p))),
     }
 }
 
 #[inline(always)]
-fn mask(m: f32x8, v: f32x8) -> f32x8 {
+fn mask<V: Lanes>(m: V, v: V) -> V {
     m & v
 }
 
@@ -258,8 +258,8 @@ impl Unary {
 
     /// The forward in lanes.
     #[inline(always)]
-    pub fn lanes(self, x: f32x8) -> f32x8 {
-        let s = f32x8::splat;
+    pub(crate) fn lanes<V: Lanes>(self, x: V) -> V {
+        let s = V::splat;
         match self {
             Unary::Neg => -x,
             Unary::Exp => vmath::exp(x),
@@ -267,11 +267,11 @@ impl Unary {
             Unary::Sqrt => x.sqrt(),
             Unary::Tanh => vmath::tanh(x),
             Unary::Sigmoid => vmath::sigmoid(x),
-            Unary::Relu => mask(x.simd_gt(f32x8::ZERO) | x.is_nan(), x),
+            Unary::Relu => mask(x.simd_gt(V::splat(0.0)) | x.is_nan(), x),
             Unary::GeluErf => x * vmath::normal_cdf(x),
             Unary::GeluTanh => {
                 let u = s(SQRT_2_OVER_PI) * (x + s(GELU_C) * x * x * x);
-                s(0.5) * x * (f32x8::ONE + vmath::tanh(u))
+                s(0.5) * x * (V::splat(1.0) + vmath::tanh(u))
             }
             Unary::Softplus { beta, threshold } => {
                 let bx = s(beta) * x;
@@ -284,8 +284,8 @@ impl Unary {
             Unary::Clamp { lo, hi } => x.is_nan().select(x, x.max(s(lo)).min(s(hi))),
             Unary::Pow(p) => powf8(x, p),
             Unary::Silu => x * vmath::sigmoid(x),
-            Unary::LeakyRelu { slope } => x.simd_gt(f32x8::ZERO).select(x, x * s(slope)),
-            Unary::Elu { alpha } => x.simd_gt(f32x8::ZERO).select(x, s(alpha) * vmath::expm1(x)),
+            Unary::LeakyRelu { slope } => x.simd_gt(V::splat(0.0)).select(x, x * s(slope)),
+            Unary::Elu { alpha } => x.simd_gt(V::splat(0.0)).select(x, s(alpha) * vmath::expm1(x)),
         }
     }
 }
@@ -296,7 +296,7 @@ struct Fwd(Unary);
 
 impl Lane4 for Fwd {
     #[inline(always)]
-    fn call(self, x: f32x8, _: f32x8, _: f32x8, _: f32x8) -> f32x8 {
+    fn call<V: Lanes>(self, x: V, _: V, _: V, _: V) -> V {
         self.0.lanes(x)
     }
 }
@@ -329,7 +329,7 @@ pub fn forward(op: Unary, x: &[f32], out: &mut [f32]) {
 /// small enough to inline where `op` is a constant (0-d graphs call it per node).
 #[inline(always)]
 pub fn forward_one(op: Unary, x: f32) -> f32 {
-    op.lanes(f32x8::splat(x)).as_array()[0]
+    dispatch!(|V| op.lanes(V::splat(x)).to_array()[0])
 }
 
 pub use grad::{backward, backward_in_place, backward_splat};

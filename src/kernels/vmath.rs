@@ -25,37 +25,13 @@
 //! polynomials, slower than an `f32` polynomial; they are not on any hot path here, and they
 //! make those functions round like a correctly rounded library.
 
-use wide::bytemuck::cast;
-use wide::{f32x8, f64x4, i32x8};
+use wide::{f32x8, f64x4};
+
+pub(crate) mod lanes;
 
 #[inline(always)]
 fn c(v: f32) -> f32x8 {
     f32x8::splat(v)
-}
-
-/// `2ᵏ` for integral `k ∈ [−126, 127]`, built from its exponent bits.
-#[inline(always)]
-fn pow2i(k: f32x8) -> f32x8 {
-    let bits: i32x8 = (k + c(127.0)).fast_round_int() << 23;
-    cast(bits)
-}
-
-/// [`pow2i`] of an integer vector.
-#[inline(always)]
-fn pow2i_int(k: i32x8) -> f32x8 {
-    cast((k + i32x8::splat(127)) << 23)
-}
-
-/// `eʳ − 1` for `|r| ≤ ½ ln 2`: `r + r²·P(r)`, Cephes `expf`'s degree-5 `P`.
-#[inline(always)]
-fn expm1_core(r: f32x8) -> f32x8 {
-    let p = c(1.987_569_1e-4)
-        .mul_add(r, c(1.398_199_9e-3))
-        .mul_add(r, c(8.333_452e-3))
-        .mul_add(r, c(4.166_579_6e-2))
-        .mul_add(r, c(0.166_666_65))
-        .mul_add(r, c(0.5));
-    p.mul_add(r * r, r)
 }
 
 /// `eˣ − 1` without the cancellation of `exp(x) − 1` near 0: [`exp`]'s own polynomial on `x`
@@ -65,83 +41,25 @@ fn expm1_core(r: f32x8) -> f32x8 {
 /// `−1` at `−inf`, NaN for NaN; `−0` stays `−0`.
 #[inline(always)]
 pub fn expm1(x: f32x8) -> f32x8 {
-    let small = expm1_core(x).copysign(x);
-    let big = exp(x) - c(1.0);
-    x.abs().simd_lt(c(0.346_573_6)).select(small, big)
+    lanes::expm1(x)
 }
 
 /// `eˣ`; `+inf` above ~88.72, `0` below ~−103.97, NaN for NaN.
 #[inline(always)]
 pub fn exp(x: f32x8) -> f32x8 {
-    let xc = x.fast_max(c(-104.0)).fast_min(c(89.0));
-    let n = (xc * c(std::f32::consts::LOG2_E)).round_ties_even();
-    let r = n.mul_neg_add(c(0.693_359_4), xc); // ln 2 high part: 9 bits, so n·hi is exact
-    let r = n.mul_neg_add(c(-2.121_944_4e-4), r);
-    let e = expm1_core(r) + c(1.0);
-    // n ∈ [−150, 129] as two halves that are both normal exponents, n1 = ⌊n/2⌋ and n − n1.
-    // Two forms with the same bits, chosen by what the build's instruction set makes cheap:
-    // with SSE4.1 (or NEON) a float floor, one instruction; without it `floor` is a libm call
-    // per lane (softmax six times slower in a default-flags x86-64 build), so halve in
-    // integers there (which measured slower on the one-element path of an AVX-512 build)
-    let y = if cfg!(any(target_feature = "sse4.1", target_arch = "aarch64")) {
-        let n1 = (n * c(0.5)).floor();
-        e * pow2i(n1) * pow2i(n - n1)
-    } else {
-        let k = n.fast_round_int();
-        let k1 = k >> 1;
-        e * pow2i_int(k1) * pow2i_int(k - k1)
-    };
-    x.is_nan().select(x, y)
-}
-
-/// `ln(1 + f) + e·ln 2` for `f ∈ [√½ − 1, √2 − 1]` (Cephes `logf`'s polynomial).
-#[inline(always)]
-fn ln_core(f: f32x8, e: f32x8) -> f32x8 {
-    let z = f * f;
-    let p = c(7.037_683_6e-2)
-        .mul_add(f, c(-0.115_146_1))
-        .mul_add(f, c(0.116_769_99))
-        .mul_add(f, c(-0.124_201_41))
-        .mul_add(f, c(0.142_493_23))
-        .mul_add(f, c(-0.166_680_57))
-        .mul_add(f, c(0.200_007_15))
-        .mul_add(f, c(-0.249_999_94))
-        .mul_add(f, c(0.333_333_3));
-    let y = e.mul_add(c(-2.121_944_4e-4), p * f * z);
-    let y = z.mul_neg_add(c(0.5), y);
-    e.mul_add(c(0.693_359_4), f + y)
+    lanes::exp(x)
 }
 
 /// `ln x`; `−inf` at ±0, NaN below 0 and for NaN, `+inf` at `+inf`.
 #[inline(always)]
 pub fn ln(x: f32x8) -> f32x8 {
-    let tiny = x.simd_lt(c(f32::MIN_POSITIVE));
-    let xs = tiny.select(x * c(33_554_432.0), x); // 2^25
-    let bits: i32x8 = cast(xs);
-    let e = f32x8::from_i32x8((bits >> 23) & i32x8::splat(0xff)) - tiny.select(c(151.0), c(126.0));
-    let m: f32x8 = cast((bits & i32x8::splat(0x007f_ffff)) | i32x8::splat(0x3f00_0000));
-    let lo = m.simd_lt(c(std::f32::consts::FRAC_1_SQRT_2));
-    let e = e - (lo & c(1.0));
-    let r = ln_core(lo.select(m + m, m) - c(1.0), e);
-    let r = x.simd_eq(f32x8::ZERO).select(c(f32::NEG_INFINITY), r);
-    let r = (x.simd_lt(f32x8::ZERO) | x.is_nan()).select(c(f32::NAN), r);
-    x.simd_eq(c(f32::INFINITY)).select(x, r)
+    lanes::ln(x)
 }
 
 /// `tanh x`.
 #[inline(always)]
 pub fn tanh(x: f32x8) -> f32x8 {
-    let a = x.abs();
-    let z = x * x;
-    let p = c(-5.704_988_7e-3)
-        .mul_add(z, c(2.063_909e-2))
-        .mul_add(z, c(-5.373_971_6e-2))
-        .mul_add(z, c(0.133_314_42))
-        .mul_add(z, c(-0.333_332_8));
-    let small = (p * z).mul_add(x, x).copysign(x); // −0 stays −0
-    let e = exp(a + a);
-    let big = (c(1.0) - c(2.0) / (e + c(1.0))).copysign(x);
-    a.simd_lt(c(0.625)).select(small, big)
+    lanes::tanh(x)
 }
 
 /// The logistic sigmoid `1/(1 + e⁻ˣ)`, never overflowing: `e = e^{−|x|} ≤ 1` and the result
@@ -149,11 +67,7 @@ pub fn tanh(x: f32x8) -> f32x8 {
 /// recovered exactly (Fast2Sum, as `e ≤ 1`) and divided out: `n/(d+t) ≈ q − q·t/d`.
 #[inline(always)]
 pub fn sigmoid(x: f32x8) -> f32x8 {
-    let e = exp(-x.abs());
-    let d = c(1.0) + e;
-    let t = (c(1.0) - d) + e;
-    let q = x.simd_ge(f32x8::ZERO).select(c(1.0), e) / d;
-    q.mul_neg_add(t / d, q)
+    lanes::sigmoid(x)
 }
 
 /// `ln(1 + u)` for `u ≥ −1`: the polynomial of [`ln`] on `u` itself where `1 + u` lies in
@@ -161,13 +75,7 @@ pub fn sigmoid(x: f32x8) -> f32x8 {
 /// the rounding of `w` cancels.
 #[inline(always)]
 pub fn log1p(u: f32x8) -> f32x8 {
-    let w = c(1.0) + u;
-    let d = w - c(1.0);
-    let r = ln(w) * (u / d);
-    let r = w.is_inf().select(w, r);
-    let near = u.simd_ge(c(std::f32::consts::FRAC_1_SQRT_2 - 1.0))
-        & u.simd_lt(c(std::f32::consts::SQRT_2 - 1.0));
-    near.select(ln_core(u, f32x8::ZERO), r)
+    lanes::log1p(u)
 }
 
 fn widen(x: f32x8) -> [f64x4; 2] {
@@ -318,34 +226,13 @@ pub(crate) const PHI_Q: [f32; 10] = [
 /// Where `Φ` switches from the `erf` polynomial to the `erfc` one (in `z = |x|/√2`).
 pub(crate) const PHI_SPLIT: f32 = 0.8;
 
-fn horner(x: f32x8, coeffs: &[f32]) -> f32x8 {
-    let (last, rest) = coeffs.split_last().expect("coefficients");
-    rest.iter().rev().fold(c(*last), |r, &k| r.mul_add(x, c(k)))
-}
-
 /// The standard normal CDF `Φ(x) = ½(1 + erf(x/√2))`, accurate in relative terms on both
 /// sides (no `1 + erf` cancellation for negative `x`): what exact GELU needs. `Φ(±∞)` is 1
 /// and 0, NaN stays NaN. The scalar twin is
 /// [`special::normal_cdf`](super::special::normal_cdf), the same operations in the same order.
 #[inline(always)]
 pub fn normal_cdf(x: f32x8) -> f32x8 {
-    let z = x.abs() * c(std::f32::consts::FRAC_1_SQRT_2);
-    let neg = x.simd_lt(f32x8::ZERO);
-    // near 0: ½ ± ½·erf(z)
-    let e = z * horner(z * z, &PHI_P);
-    let near = neg.select(c(-0.5), c(0.5)).mul_add(e, c(0.5));
-    // tails: ½·erfc(z) = ½·e^{−x²/2}·Q(t), with x² = h + l exactly
-    let h = x * x;
-    let l = x
-        .abs()
-        .simd_lt(c(1e4))
-        .select(x.mul_add(x, -h), f32x8::ZERO);
-    let g = exp(c(-0.5) * h);
-    let g = g.mul_add(c(-0.5) * l, g);
-    let t = f32x8::ONE / (f32x8::ONE + c(0.5) * z);
-    let half = c(0.5) * (g * horner(t, &PHI_Q));
-    let far = neg.select(half, f32x8::ONE - half);
-    z.simd_lt(c(PHI_SPLIT)).select(near, far)
+    lanes::normal_cdf(x)
 }
 
 /// The error function.

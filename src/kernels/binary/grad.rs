@@ -3,7 +3,9 @@
 
 use super::{rows4, Binary, RowSrc, Rows};
 use crate::kernels::par::{self, for_chunks, sum_parts, EW_GRAIN};
-use crate::kernels::simd::{add64, f32x8, load, store, sum4, zip4, Lane4, Operand, LANES};
+use crate::kernels::simd::{
+    add64, dispatch, load, store, sum4, zip4, Lane4, Lanes, Operand, LANES,
+};
 use crate::kernels::strided::{for_rows2, Plan, Role};
 use crate::kernels::Acc;
 use crate::shape::Dims;
@@ -34,8 +36,8 @@ impl Binary {
 
     /// The backward partial of input `W` in lanes.
     #[inline(always)]
-    pub fn partial_lanes<const W: usize>(self, g: f32x8, a: f32x8, b: f32x8, y: f32x8) -> f32x8 {
-        let pick = |win: f32x8| win.select(g, a.simd_eq(b) & (f32x8::HALF * g));
+    pub(crate) fn partial_lanes<const W: usize, V: Lanes>(self, g: V, a: V, b: V, y: V) -> V {
+        let pick = |win: V| win.select(g, a.simd_eq(b) & (V::splat(0.5) * g));
         match (self, W) {
             (Binary::Add, _) | (Binary::Sub, 0) => g,
             (Binary::Sub, _) => -g,
@@ -150,8 +152,8 @@ struct Part<const W: usize>(Binary);
 
 impl<const W: usize> Lane4 for Part<W> {
     #[inline(always)]
-    fn call(self, g: f32x8, a: f32x8, b: f32x8, y: f32x8) -> f32x8 {
-        self.0.partial_lanes::<W>(g, a, b, y)
+    fn call<V: Lanes>(self, g: V, a: V, b: V, y: V) -> V {
+        self.0.partial_lanes::<W, V>(g, a, b, y)
     }
 }
 
@@ -217,28 +219,28 @@ fn col_sums<G: RowSrc, A: RowSrc, B: RowSrc, Y: RowSrc>(
     let block = |j0: usize, dst: &mut [f32]| {
         let w = dst.len();
         let mut sum = [0.0f64; BLOCK];
-        for o in 0..outer {
+        dispatch!(|V| for o in 0..outer {
             let (g, a, b, y) = rows(s, o);
             let (g, a, b, y) = (g.skip(j0), a.skip(j0), b.skip(j0), y.skip(j0));
             let mut j = 0;
             while j + 8 <= w {
                 add64(
                     &mut sum[j..j + 8],
-                    f.call(g.get(j), a.get(j), b.get(j), y.get(j)).as_array(),
+                    &f.call::<V>(g.get(j), a.get(j), b.get(j), y.get(j)).to_array(),
                 );
                 j += 8;
             }
             if j < w {
                 let m = w - j;
-                let v = f.call(
+                let v: V = f.call(
                     g.get_part(j, m),
                     a.get_part(j, m),
                     b.get_part(j, m),
                     y.get_part(j, m),
                 );
-                add64(&mut sum[j..w], &v.as_array()[..m]);
+                add64(&mut sum[j..w], &v.to_array()[..m]);
             }
-        }
+        });
         for (d, &v) in dst.iter_mut().zip(&sum) {
             acc.put(d, v as f32);
         }

@@ -7,7 +7,7 @@
 
 use super::AxisLayout;
 use crate::kernels::par::{self, reduce_parts, EW_GRAIN};
-use crate::kernels::simd::{f32x8, load, par_zip4, LANES, NONE};
+use crate::kernels::simd::{f32x8, load, par_zip4, Lane4, Lanes, LANES, NONE};
 use crate::kernels::Acc;
 
 /// `(max, saw NaN)` of a non-empty slice, NaNs left out of the max.
@@ -59,11 +59,25 @@ pub fn max_all(x: &[f32]) -> Option<f32> {
 
 /// Lanes equal to `value` (NaN lanes when `value` is NaN).
 #[inline(always)]
-fn hits(v: f32x8, value: f32) -> f32x8 {
+fn hits<V: Lanes>(v: V, value: f32) -> V {
     if value.is_nan() {
         v.is_nan()
     } else {
-        v.simd_eq(f32x8::splat(value))
+        v.simd_eq(V::splat(value))
+    }
+}
+
+/// `share` where [`hits`], 0 elsewhere, as a [`Lane4`] of `(x)`.
+#[derive(Clone, Copy)]
+struct Share {
+    value: f32,
+    share: f32,
+}
+
+impl Lane4 for Share {
+    #[inline(always)]
+    fn call<V: Lanes>(self, v: V, _: V, _: V, _: V) -> V {
+        hits(v, self.value) & V::splat(self.share)
     }
 }
 
@@ -92,10 +106,11 @@ pub fn max_all_backward(x: &[f32], value: f32, g: f32, out: &mut [f32], acc: Acc
         },
         |a, b| a + b,
     );
-    let share = f32x8::splat(g / count as f32);
-    par_zip4(EW_GRAIN, (x, NONE, NONE, NONE), out, acc, |v, _, _, _| {
-        hits(v, value) & share
-    });
+    let share = Share {
+        value,
+        share: g / count as f32,
+    };
+    par_zip4(EW_GRAIN, (x, NONE, NONE, NONE), out, acc, share);
 }
 
 /// `out[o, i] = max_k x[o, k, i]` and `arg[o, i]` = the FIRST `k` attaining it, as

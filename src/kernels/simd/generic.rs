@@ -2,7 +2,7 @@
 //! of a loop and, instantiated on `f32`, as its tail, element by element ([`each_lane!`],
 //! [`row_sum!`]), so a tail element gets the bits a lane would.
 
-use super::{f32x8, Vector, LANES};
+use super::{f32x8, Lanes, Vector, LANES};
 
 /// Runs `f::<f32x8>(i, args..)` at `i = 0, 8, ..` over the whole vectors of `[0, n)`, then
 /// `f::<f32>(i, args..)` on each element of the tail: one generic body, SIMD and scalar.
@@ -11,30 +11,34 @@ macro_rules! each_lane {
     ($n:expr, $($f:ident)::+ ( $($arg:expr),* $(,)? )) => {{
         const SIMD_W: usize = $crate::kernels::simd::LANES;
         let n: usize = $n;
-        let mut i = 0;
-        // `i + LANES <= n` (not `i < n / LANES * LANES`) lets LLVM prove `s[i..][..LANES]` in
-        // bounds for buffers it knows to have length `n`
-        while i + SIMD_W <= n {
-            $($f)::+::<$crate::kernels::simd::f32x8>(i, $($arg),*);
-            i += SIMD_W;
-        }
-        while i < n {
-            $($f)::+::<f32>(i, $($arg),*);
-            i += 1;
-        }
+        $crate::kernels::simd::dispatch!(|SimdV| {
+            let mut i = 0;
+            // `i + LANES <= n` (not `i < n / LANES * LANES`) lets LLVM prove `s[i..][..LANES]`
+            // in bounds for buffers it knows to have length `n`
+            while i + SIMD_W <= n {
+                $($f)::+::<SimdV>(i, $($arg),*);
+                i += SIMD_W;
+            }
+            while i < n {
+                $($f)::+::<f32>(i, $($arg),*);
+                i += 1;
+            }
+        })
     }};
     ($n:expr, $($f:ident)::+ ::<$($gen:tt),+> ( $($arg:expr),* $(,)? )) => {{
         const SIMD_W: usize = $crate::kernels::simd::LANES;
         let n: usize = $n;
-        let mut i = 0;
-        while i + SIMD_W <= n {
-            $($f)::+::<$crate::kernels::simd::f32x8, $($gen),+>(i, $($arg),*);
-            i += SIMD_W;
-        }
-        while i < n {
-            $($f)::+::<f32, $($gen),+>(i, $($arg),*);
-            i += 1;
-        }
+        $crate::kernels::simd::dispatch!(|SimdV| {
+            let mut i = 0;
+            while i + SIMD_W <= n {
+                $($f)::+::<SimdV, $($gen),+>(i, $($arg),*);
+                i += SIMD_W;
+            }
+            while i < n {
+                $($f)::+::<f32, $($gen),+>(i, $($arg),*);
+                i += 1;
+            }
+        })
     }};
 }
 pub(crate) use each_lane;
@@ -58,46 +62,46 @@ macro_rules! row_sum {
     ($n:expr, |$i:ident, $L:ident| $term:expr) => {{
         const SIMD_W: usize = $crate::kernels::simd::LANES;
         let n: usize = $n;
-        let (mut a, mut b) = (
-            $crate::kernels::simd::f32x8::ZERO,
-            $crate::kernels::simd::f32x8::ZERO,
-        );
-        let mut k = 0;
-        {
-            #[allow(dead_code)]
-            type $L = $crate::kernels::simd::f32x8;
-            while k + 2 * SIMD_W <= n {
-                a += {
-                    let $i = k;
-                    $term
-                };
-                b += {
-                    let $i = k + SIMD_W;
-                    $term
-                };
-                k += 2 * SIMD_W;
+        $crate::kernels::simd::dispatch!(|SimdV| {
+            let zero = <SimdV as $crate::kernels::simd::Vector>::splat(0.0);
+            let (mut a, mut b) = (zero, zero);
+            let mut k = 0;
+            {
+                #[allow(dead_code)]
+                type $L = SimdV;
+                while k + 2 * SIMD_W <= n {
+                    a = a + {
+                        let $i = k;
+                        $term
+                    };
+                    b = b + {
+                        let $i = k + SIMD_W;
+                        $term
+                    };
+                    k += 2 * SIMD_W;
+                }
+                if k + SIMD_W <= n {
+                    a = a + {
+                        let $i = k;
+                        $term
+                    };
+                    k += SIMD_W;
+                }
             }
-            if k + SIMD_W <= n {
-                a += {
-                    let $i = k;
-                    $term
-                };
-                k += SIMD_W;
+            let mut s = <SimdV as $crate::kernels::simd::Lanes>::reduce_add(a + b);
+            {
+                #[allow(dead_code)]
+                type $L = f32;
+                while k < n {
+                    s += {
+                        let $i = k;
+                        $term
+                    };
+                    k += 1;
+                }
             }
-        }
-        let mut s = $crate::kernels::simd::hsum(a + b);
-        {
-            #[allow(dead_code)]
-            type $L = f32;
-            while k < n {
-                s += {
-                    let $i = k;
-                    $term
-                };
-                k += 1;
-            }
-        }
-        s
+            s
+        })
     }};
 }
 pub(crate) use row_sum;
@@ -106,17 +110,22 @@ pub(crate) use row_sum;
 /// callers' results are NaN either way, as with `f32::max`); `−inf` for an empty row.
 #[inline(always)]
 pub(crate) fn row_max(x: &[f32]) -> f32 {
-    let mut m = [f32x8::splat(f32::NEG_INFINITY); 4];
+    super::dispatch!(|V| row_max_on::<V>(x))
+}
+
+#[inline(always)]
+fn row_max_on<V: Lanes>(x: &[f32]) -> f32 {
+    let mut m = [V::splat(f32::NEG_INFINITY); 4];
     let mut blocks = x.chunks_exact(4 * LANES);
     for b in &mut blocks {
         for (k, m) in m.iter_mut().enumerate() {
-            *m = f32x8::load(&b[k * LANES..]).max_ps(*m);
+            *m = V::load(&b[k * LANES..]).max_ps(*m);
         }
     }
     let mut v = m[0].max_ps(m[1]).max_ps(m[2].max_ps(m[3]));
     let mut rest = blocks.remainder().chunks_exact(LANES);
     for c in &mut rest {
-        v = f32x8::load(c).max_ps(v);
+        v = V::load(c).max_ps(v);
     }
     rest.remainder().iter().fold(hmax(v), |m, &x| x.max_ps(m))
 }
@@ -129,8 +138,8 @@ pub(crate) fn hsum(v: f32x8) -> f32 {
 
 /// Maximum of the lanes (`maxps` semantics per step).
 #[inline(always)]
-pub(crate) fn hmax(v: f32x8) -> f32 {
-    v.as_array()
+pub(crate) fn hmax<V: Lanes>(v: V) -> f32 {
+    v.to_array()
         .iter()
         .fold(f32::NEG_INFINITY, |m, &x| x.max_ps(m))
 }

@@ -4,7 +4,7 @@
 //! tensors, scalar graphs: no padding).
 
 use super::operand::{Lane4, Operand};
-use super::{f32x8, load, load_part, store, store_part, LANES};
+use super::{dispatch, Lanes, LANES};
 use crate::kernels::par::for_chunks;
 use crate::kernels::Acc;
 
@@ -12,6 +12,16 @@ use crate::kernels::Acc;
 /// long). Operands a lane function ignores cost nothing: their loads are dead code.
 #[inline(always)]
 pub(crate) fn zip4<A: Operand, B: Operand, C: Operand, D: Operand>(
+    ops: (A, B, C, D),
+    out: &mut [f32],
+    acc: Acc,
+    f: impl Lane4,
+) {
+    dispatch!(|V| zip4_on::<V, A, B, C, D>(ops, out, acc, f))
+}
+
+#[inline(always)]
+fn zip4_on<V: Lanes, A: Operand, B: Operand, C: Operand, D: Operand>(
     (a, b, c, d): (A, B, C, D),
     out: &mut [f32],
     acc: Acc,
@@ -20,8 +30,8 @@ pub(crate) fn zip4<A: Operand, B: Operand, C: Operand, D: Operand>(
     let n = out.len();
     if n == 1 {
         // one element (0-d tensors, scalar graphs): the same lanes on splats, no padding
-        let v = f.call(a.splat_at(0), b.splat_at(0), c.splat_at(0), d.splat_at(0));
-        return acc.put(&mut out[0], v.as_array()[0]);
+        let v: V = f.call(a.splat_at(0), b.splat_at(0), c.splat_at(0), d.splat_at(0));
+        return acc.put(&mut out[0], v.to_array()[0]);
     }
     let body = n - n % LANES;
     let (head, tail) = out.split_at_mut(body);
@@ -31,30 +41,31 @@ pub(crate) fn zip4<A: Operand, B: Operand, C: Operand, D: Operand>(
         Acc::Write => {
             for (k, o) in head.chunks_exact_mut(LANES).enumerate() {
                 let i = k * LANES;
-                store(f.call(a.get(i), b.get(i), c.get(i), d.get(i)), o);
+                let v: V = f.call(a.get(i), b.get(i), c.get(i), d.get(i));
+                v.store(o);
             }
         }
         Acc::Add => {
             for (k, o) in head.chunks_exact_mut(LANES).enumerate() {
                 let i = k * LANES;
-                store(load(o) + f.call(a.get(i), b.get(i), c.get(i), d.get(i)), o);
+                (V::load(o) + f.call(a.get(i), b.get(i), c.get(i), d.get(i))).store(o);
             }
         }
     }
     if !tail.is_empty() {
         let m = tail.len();
-        let v = f.call(
+        let v: V = f.call(
             a.get_part(body, m),
             b.get_part(body, m),
             c.get_part(body, m),
             d.get_part(body, m),
         );
         let v = if acc == Acc::Add {
-            load_part(tail) + v
+            V::load_part(tail) + v
         } else {
             v
         };
-        store_part(v, tail);
+        v.store_part(tail);
     }
 }
 
@@ -77,34 +88,43 @@ pub(crate) fn par_zip4<A: Operand, B: Operand, C: Operand, D: Operand>(
 /// bits as `zip4((a, b, c, io_before), out, Acc::Write, f)`.
 #[inline(always)]
 pub(crate) fn update4<A: Operand, B: Operand, C: Operand>(
+    ops: (A, B, C),
+    io: &mut [f32],
+    f: impl Lane4,
+) {
+    dispatch!(|V| update4_on::<V, A, B, C>(ops, io, f))
+}
+
+#[inline(always)]
+fn update4_on<V: Lanes, A: Operand, B: Operand, C: Operand>(
     (a, b, c): (A, B, C),
     io: &mut [f32],
     f: impl Lane4,
 ) {
     if let [v] = io {
         // one element: splats, no padding (as zip4)
-        let d = f32x8::splat(*v);
+        let d = V::splat(*v);
         *v = f
             .call(a.splat_at(0), b.splat_at(0), c.splat_at(0), d)
-            .as_array()[0];
+            .to_array()[0];
         return;
     }
     let body = io.len() - io.len() % LANES;
     let (head, tail) = io.split_at_mut(body);
     for (k, o) in head.chunks_exact_mut(LANES).enumerate() {
         let i = k * LANES;
-        store(f.call(a.get(i), b.get(i), c.get(i), load(o)), o);
+        f.call(a.get(i), b.get(i), c.get(i), V::load(o)).store(o);
     }
     if !tail.is_empty() {
         let m = tail.len();
-        let d = load_part(tail);
+        let d = V::load_part(tail);
         let v = f.call(
             a.get_part(body, m),
             b.get_part(body, m),
             c.get_part(body, m),
             d,
         );
-        store_part(v, tail);
+        v.store_part(tail);
     }
 }
 
@@ -124,6 +144,15 @@ pub(crate) fn par_update4<A: Operand, B: Operand, C: Operand>(
 /// `Σ_{i<n} f(a[i], b[i], c[i], d[i])` accumulated in `f64` (16 accumulators, in lane order).
 #[inline(always)]
 pub(crate) fn sum4<A: Operand, B: Operand, C: Operand, D: Operand>(
+    ops: (A, B, C, D),
+    n: usize,
+    f: impl Lane4,
+) -> f64 {
+    dispatch!(|V| sum4_on::<V, A, B, C, D>(ops, n, f))
+}
+
+#[inline(always)]
+fn sum4_on<V: Lanes, A: Operand, B: Operand, C: Operand, D: Operand>(
     (a, b, c, d): (A, B, C, D),
     n: usize,
     f: impl Lane4,
@@ -132,29 +161,27 @@ pub(crate) fn sum4<A: Operand, B: Operand, C: Operand, D: Operand>(
     let mut s = [0.0f64; 2 * LANES];
     let mut i = 0;
     while i + 2 * LANES <= body {
-        let (v, w) = (
+        let (v, w): (V, V) = (
             f.call(a.get(i), b.get(i), c.get(i), d.get(i)),
             f.call(a.get(i + 8), b.get(i + 8), c.get(i + 8), d.get(i + 8)),
         );
-        add64(&mut s[..LANES], v.as_array());
-        add64(&mut s[LANES..], w.as_array());
+        add64(&mut s[..LANES], &v.to_array());
+        add64(&mut s[LANES..], &w.to_array());
         i += 2 * LANES;
     }
     if i < body {
-        add64(
-            &mut s[..LANES],
-            f.call(a.get(i), b.get(i), c.get(i), d.get(i)).as_array(),
-        );
+        let v: V = f.call(a.get(i), b.get(i), c.get(i), d.get(i));
+        add64(&mut s[..LANES], &v.to_array());
     }
     let m = n - body;
     if m > 0 {
-        let t = f.call(
+        let t: V = f.call(
             a.get_part(body, m),
             b.get_part(body, m),
             c.get_part(body, m),
             d.get_part(body, m),
         );
-        add64(&mut s[LANES..LANES + m], &t.as_array()[..m]);
+        add64(&mut s[LANES..LANES + m], &t.to_array()[..m]);
     }
     fold64(&s)
 }

@@ -92,7 +92,8 @@ impl Vector for f32 {
     }
     #[inline(always)]
     fn vexp(self) -> Self {
-        crate::kernels::vmath::exp(f32x8::splat(self)).as_array()[0]
+        // through the lanes in use, so a tail element gets a lane's bits
+        super::dispatch!(|V| crate::kernels::vmath::lanes::exp(V::splat(self)).to_array()[0])
     }
     #[inline(always)]
     fn ln_each(self) -> Self {

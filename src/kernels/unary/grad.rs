@@ -4,10 +4,10 @@
 use super::{powf, powf8, Unary, GELU_C, INV_SQRT_2PI, SQRT_2_OVER_PI};
 use crate::kernels::par::{EW_GRAIN, MATH_GRAIN};
 use crate::kernels::simd::{
-    f32x8, par_update4, par_zip4, update4, zip4, Lane4, Operand, Splat, NONE,
+    par_update4, par_zip4, update4, zip4, Lane4, Lanes, Operand, Splat, NONE,
 };
 use crate::kernels::special::{normal_cdf, sigmoid};
-use crate::kernels::vmath;
+use crate::kernels::vmath::lanes as vmath;
 use crate::kernels::Acc;
 
 impl Unary {
@@ -96,9 +96,9 @@ impl Unary {
 
     /// The backward in lanes.
     #[inline(always)]
-    pub fn grad_lanes(self, x: f32x8, y: f32x8, g: f32x8) -> f32x8 {
-        let s = f32x8::splat;
-        let (zero, one) = (f32x8::ZERO, f32x8::ONE);
+    pub(crate) fn grad_lanes<V: Lanes>(self, x: V, y: V, g: V) -> V {
+        let s = V::splat;
+        let (zero, one) = (V::splat(0.0), V::splat(1.0));
         match self {
             Unary::Neg => -g,
             Unary::Exp => g * y,
@@ -149,7 +149,7 @@ struct Bwd(Unary);
 
 impl Lane4 for Bwd {
     #[inline(always)]
-    fn call(self, x: f32x8, y: f32x8, g: f32x8, _: f32x8) -> f32x8 {
+    fn call<V: Lanes>(self, x: V, y: V, g: V, _: V) -> V {
         self.0.grad_lanes(x, y, g)
     }
 }
@@ -174,7 +174,7 @@ struct BwdInPlace(Unary);
 
 impl Lane4 for BwdInPlace {
     #[inline(always)]
-    fn call(self, x: f32x8, y: f32x8, _: f32x8, g: f32x8) -> f32x8 {
+    fn call<V: Lanes>(self, x: V, y: V, _: V, g: V) -> V {
         self.0.grad_lanes(x, y, g)
     }
 }

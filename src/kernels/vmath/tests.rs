@@ -39,19 +39,51 @@ fn ulps(got: f32, want: f64) -> f64 {
     (got as f64 - want).abs() / ulp
 }
 
-fn lanes(f: impl Fn(f32x8) -> f32x8, xs: &[f32]) -> Vec<f32> {
+/// A function of the vector maths in every form of the lanes, so the sweeps test the form the
+/// level selects (`ARENAGRAD_SIMD`).
+trait F8: Copy {
+    fn at<V: crate::kernels::simd::Lanes>(self, x: V) -> V;
+}
+
+macro_rules! f8 {
+    ($($name:ident => |$x:ident| $e:expr;)*) => {$(
+        #[derive(Clone, Copy)]
+        struct $name;
+        impl F8 for $name {
+            fn at<V: crate::kernels::simd::Lanes>(self, $x: V) -> V {
+                $e
+            }
+        }
+    )*};
+}
+
+f8! {
+    Exp => |x| lanes::exp(x);
+    Ln => |x| lanes::ln(x);
+    Tanh => |x| lanes::tanh(x);
+    Sigmoid => |x| lanes::sigmoid(x);
+    Expm1 => |x| lanes::expm1(x);
+    Log1p => |x| lanes::log1p(x);
+    NormalCdf => |x| lanes::normal_cdf(x);
+    Sin => |x| lanes::sin_cos(x).0;
+    Cos => |x| lanes::sin_cos(x).1;
+    Erf => |x| V::from_array(erf(f32x8::new(x.to_array())).to_array());
+}
+
+fn lanes(f: impl F8, xs: &[f32]) -> Vec<f32> {
+    use crate::kernels::simd::{dispatch, Lanes};
     xs.chunks(8)
         .flat_map(|c| {
             let mut a = [0.0f32; 8];
             a[..c.len()].copy_from_slice(c);
-            f(f32x8::from(a)).to_array()[..c.len()].to_vec()
+            dispatch!(|V| f.at(V::from_array(a)).to_array())[..c.len()].to_vec()
         })
         .collect()
 }
 
 fn worst(
     name: &str,
-    f: impl Fn(f32x8) -> f32x8,
+    f: impl F8,
     exact: impl Fn(f64) -> f64,
     xs: impl Iterator<Item = f32>,
 ) -> f64 {
@@ -81,8 +113,8 @@ fn n() -> usize {
 
 #[test]
 fn exp_ln_within_1_ulp() {
-    assert!(worst("exp", exp, f64::exp, sweep(-103.9, 88.7, n())) <= 1.0);
-    assert!(worst("ln", ln, f64::ln, sweep(1e-45, f32::MAX, n())) <= 1.0);
+    assert!(worst("exp", Exp, f64::exp, sweep(-103.9, 88.7, n())) <= 1.0);
+    assert!(worst("ln", Ln, f64::ln, sweep(1e-45, f32::MAX, n())) <= 1.0);
 }
 
 #[test]
@@ -90,40 +122,40 @@ fn expm1_within_2_ulp_below_0_and_3_5_above() {
     // near 0 the polynomial alone (no `exp(x) − 1` cancellation); beyond ½ln2 the subtraction
     // of 1 from exp's result (≤ 1 ulp) scales that error by up to e^x/(e^x − 1): ≤ 2 ulp of
     // results in [−1, −0.29], ≤ 4 in theory (3.36 seen, at x ≈ 0.358) of results in [0.41, 1)
-    assert!(worst("expm1 x<0", expm1, f64::exp_m1, sweep(-103.0, 0.0, n())) <= 2.0);
-    assert!(worst("expm1 x>0", expm1, f64::exp_m1, sweep(0.0, 88.7, n())) <= 3.5);
+    assert!(worst("expm1 x<0", Expm1, f64::exp_m1, sweep(-103.0, 0.0, n())) <= 2.0);
+    assert!(worst("expm1 x>0", Expm1, f64::exp_m1, sweep(0.0, 88.7, n())) <= 3.5);
     assert!(
         worst(
             "expm1 near 0",
-            expm1,
+            Expm1,
             f64::exp_m1,
             sweep(-0.3465, 0.3465, n())
         ) <= 1.0
     );
-    assert!(lanes(expm1, &[-0.0])[0].is_sign_negative());
+    assert!(lanes(Expm1, &[-0.0])[0].is_sign_negative());
     let edges = [0.0, f32::NEG_INFINITY, f32::INFINITY, -1e-40, 1e-40];
-    for (x, y) in edges.iter().zip(lanes(expm1, &edges)) {
+    for (x, y) in edges.iter().zip(lanes(Expm1, &edges)) {
         assert_eq!(y, x.exp_m1(), "expm1({x:e})");
     }
-    assert!(lanes(expm1, &[f32::NAN])[0].is_nan());
+    assert!(lanes(Expm1, &[f32::NAN])[0].is_nan());
 }
 
 #[test]
 fn tanh_sigmoid_within_2_ulp_log1p_within_2_5() {
-    assert!(worst("tanh", tanh, f64::tanh, sweep(-20.0, 20.0, n())) <= 2.0);
+    assert!(worst("tanh", Tanh, f64::tanh, sweep(-20.0, 20.0, n())) <= 2.0);
     let sig = |x: f64| 1.0 / (1.0 + (-x).exp());
-    assert!(worst("sigmoid", sigmoid, sig, sweep(-103.0, 30.0, n())) <= 2.0);
+    assert!(worst("sigmoid", Sigmoid, sig, sweep(-103.0, 30.0, n())) <= 2.0);
     // ln(w) (≤ 1 ulp) times u/(w − 1) (two roundings) and the product's rounding: 2.375 ulp
     // seen over 226M inputs in [0.41, 1e30]; the sweeps here are sparser
-    assert!(worst("log1p", log1p, f64::ln_1p, sweep(0.0, 1e30, n())) <= 2.5);
+    assert!(worst("log1p", Log1p, f64::ln_1p, sweep(0.0, 1e30, n())) <= 2.5);
 }
 
 #[test]
 fn sin_cos_erf_round_once() {
-    let s = worst("sin", |x| sin_cos(x).0, f64::sin, sweep(-1e5, 1e5, n()));
-    let c = worst("cos", |x| sin_cos(x).1, f64::cos, sweep(-1e5, 1e5, n()));
+    let s = worst("sin", Sin, f64::sin, sweep(-1e5, 1e5, n()));
+    let c = worst("cos", Cos, f64::cos, sweep(-1e5, 1e5, n()));
     assert!(s <= 0.51 && c <= 0.51);
-    assert!(worst("erf", erf, erf64, sweep(-6.0, 6.0, n())) <= 0.51);
+    assert!(worst("erf", Erf, erf64, sweep(-6.0, 6.0, n())) <= 0.51);
 }
 
 #[test]
@@ -154,31 +186,27 @@ fn edge_values_match_std() {
             || (a.is_finite() && b.is_finite() && ulps(a, b as f64) <= 2.0);
         assert!(ok, "{what}({x:e}): lanes {a:e}, std {b:e}");
     };
-    let check = |what: &str, f: &dyn Fn(f32x8) -> f32x8, g: &dyn Fn(f32) -> f32| {
-        for (x, y) in edges.iter().zip(lanes(f, &edges)) {
+    let check = |what: &str, f: &dyn Fn(&[f32]) -> Vec<f32>, g: &dyn Fn(f32) -> f32| {
+        for (x, y) in edges.iter().zip(f(&edges)) {
             same(y, g(*x), what, *x);
         }
     };
-    check("exp", &exp, &f32::exp);
-    check("ln", &ln, &f32::ln);
-    check("tanh", &tanh, &f32::tanh);
-    check("sigmoid", &sigmoid, &crate::kernels::special::sigmoid);
-    check("sin", &|x| sin_cos(x).0, &f32::sin);
-    check("cos", &|x| sin_cos(x).1, &f32::cos);
-    check("erf", &erf, &crate::kernels::special::erf);
-    check(
-        "normal_cdf",
-        &normal_cdf,
-        &crate::kernels::special::normal_cdf,
-    );
+    check("exp", &|x| lanes(Exp, x), &f32::exp);
+    check("ln", &|x| lanes(Ln, x), &f32::ln);
+    check("tanh", &|x| lanes(Tanh, x), &f32::tanh);
+    check("sigmoid", &|x| lanes(Sigmoid, x), &crate::kernels::special::sigmoid);
+    check("sin", &|x| lanes(Sin, x), &f32::sin);
+    check("cos", &|x| lanes(Cos, x), &f32::cos);
+    check("erf", &|x| lanes(Erf, x), &crate::kernels::special::erf);
+    check("normal_cdf", &|x| lanes(NormalCdf, x), &crate::kernels::special::normal_cdf);
     let pos: Vec<f32> = edges.iter().map(|x| x.abs()).collect();
-    for (x, y) in pos.iter().zip(lanes(log1p, &pos)) {
+    for (x, y) in pos.iter().zip(lanes(Log1p, &pos)) {
         same(y, x.ln_1p(), "log1p", *x);
     }
     // signed zeros keep their sign where the maths does
-    assert!(lanes(tanh, &[-0.0])[0].is_sign_negative());
-    assert!(lanes(erf, &[-0.0])[0].is_sign_negative());
-    assert!(lanes(|x| sin_cos(x).0, &[-0.0])[0].is_sign_negative());
+    assert!(lanes(Tanh, &[-0.0])[0].is_sign_negative());
+    assert!(lanes(Erf, &[-0.0])[0].is_sign_negative());
+    assert!(lanes(Sin, &[-0.0])[0].is_sign_negative());
 }
 
 #[test]
@@ -220,16 +248,16 @@ fn normal_cdf_within_its_bound_on_both_sides() {
     // subnormal results (x < −13.2) are left out: their ulp is absolute
     let w = worst(
         "normal_cdf",
-        normal_cdf,
+        NormalCdf,
         normal_cdf64,
         sweep(-13.0, 14.0, n()),
     );
     assert!(w <= 6.0, "normal_cdf: {w} ulp");
     assert_eq!(
-        lanes(normal_cdf, &[f32::INFINITY, f32::NEG_INFINITY]),
+        lanes(NormalCdf, &[f32::INFINITY, f32::NEG_INFINITY]),
         [1.0, 0.0]
     );
-    assert!(lanes(normal_cdf, &[f32::NAN])[0].is_nan());
+    assert!(lanes(NormalCdf, &[f32::NAN])[0].is_nan());
     // the reference itself: its two routes agree where they meet
     let (a, b) = (normal_cdf64(-2.0), {
         let z = 2.0 * std::f64::consts::FRAC_1_SQRT_2;
