@@ -285,7 +285,9 @@ impl Unary {
             Unary::Pow(p) => powf8(x, p),
             Unary::Silu => x * vmath::sigmoid(x),
             Unary::LeakyRelu { slope } => x.simd_gt(V::splat(0.0)).select(x, x * s(slope)),
-            Unary::Elu { alpha } => x.simd_gt(V::splat(0.0)).select(x, s(alpha) * vmath::expm1(x)),
+            Unary::Elu { alpha } => x
+                .simd_gt(V::splat(0.0))
+                .select(x, s(alpha) * vmath::expm1(x)),
         }
     }
 }

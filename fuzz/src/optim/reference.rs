@@ -14,14 +14,19 @@ pub fn widen(x: f32) -> f64 {
     }
 }
 
-/// `a·b + c` with one rounding when the build has FMA (as PyTorch's vectorised CPU kernels on
-/// such a machine), two otherwise: the rounding `arenagrad::kernels::simd::fma` documents,
-/// restated here so that the reference does not call arenagrad.
+/// `a·b + c` with one rounding when the kernels' lanes fuse — the build has FMA (as PyTorch's
+/// vectorised CPU kernels on such a machine) or chose its AVX2+FMA lanes at run time
+/// (`simd_level()`) — two otherwise: the rounding `arenagrad::kernels::simd::fma` documents,
+/// restated here so that the reference does not call arenagrad's maths.
 fn fma(a: f32, b: f32, c: f32) -> f32 {
-    if cfg!(any(
-        target_feature = "fma",
-        all(target_arch = "aarch64", target_feature = "neon")
-    )) {
+    static FUSED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let fused = *FUSED.get_or_init(|| {
+        cfg!(any(
+            target_feature = "fma",
+            all(target_arch = "aarch64", target_feature = "neon")
+        )) || arenagrad::simd_level() == "avx2+fma"
+    });
+    if fused {
         a.mul_add(b, c)
     } else {
         a * b + c

@@ -226,7 +226,8 @@ fn col_sums<G: RowSrc, A: RowSrc, B: RowSrc, Y: RowSrc>(
             while j + 8 <= w {
                 add64(
                     &mut sum[j..j + 8],
-                    &f.call::<V>(g.get(j), a.get(j), b.get(j), y.get(j)).to_array(),
+                    &f.call::<V>(g.get(j), a.get(j), b.get(j), y.get(j))
+                        .to_array(),
                 );
                 j += 8;
             }

@@ -182,7 +182,9 @@ impl Lanes for Y8 {
     }
     #[inline(always)]
     fn round_ties_even(self) -> Self {
-        Y8(avx!(_mm256_round_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(self.0)))
+        Y8(avx!(_mm256_round_ps::<
+            { _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC },
+        >(self.0)))
     }
     #[inline(always)]
     fn floor(self) -> Self {

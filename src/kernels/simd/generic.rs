@@ -66,6 +66,8 @@ macro_rules! row_sum {
             let zero = <SimdV as $crate::kernels::simd::Vector>::splat(0.0);
             let (mut a, mut b) = (zero, zero);
             let mut k = 0;
+            // `a = a + …`: `Y8` has no `+=`
+            #[allow(clippy::assign_op_pattern)]
             {
                 #[allow(dead_code)]
                 type $L = SimdV;

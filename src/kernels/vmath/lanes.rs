@@ -5,8 +5,8 @@
 
 #![allow(clippy::excessive_precision)]
 
-use crate::kernels::simd::Lanes;
 use super::{PHI_P, PHI_Q, PHI_SPLIT};
+use crate::kernels::simd::Lanes;
 
 #[inline(always)]
 fn c<V: Lanes>(v: f32) -> V {
@@ -97,12 +97,15 @@ pub(crate) fn ln<V: Lanes>(x: V) -> V {
     let tiny = x.simd_lt(c::<V>(f32::MIN_POSITIVE));
     let xs = tiny.select(x * c::<V>(33_554_432.0), x); // 2^25
     let bits = xs.to_bits();
-    let e = V::from_int(V::shr::<23>(bits) & V::int_splat(0xff)) - tiny.select(c::<V>(151.0), c::<V>(126.0));
+    let e = V::from_int(V::shr::<23>(bits) & V::int_splat(0xff))
+        - tiny.select(c::<V>(151.0), c::<V>(126.0));
     let m = V::from_bits((bits & V::int_splat(0x007f_ffff)) | V::int_splat(0x3f00_0000));
     let lo = m.simd_lt(c::<V>(std::f32::consts::FRAC_1_SQRT_2));
     let e = e - (lo & c::<V>(1.0));
     let r = ln_core(lo.select(m + m, m) - c::<V>(1.0), e);
-    let r = x.simd_eq(V::splat(0.0)).select(c::<V>(f32::NEG_INFINITY), r);
+    let r = x
+        .simd_eq(V::splat(0.0))
+        .select(c::<V>(f32::NEG_INFINITY), r);
     let r = (x.simd_lt(V::splat(0.0)) | x.is_nan()).select(c::<V>(f32::NAN), r);
     x.simd_eq(c::<V>(f32::INFINITY)).select(x, r)
 }
@@ -151,7 +154,9 @@ pub(crate) fn log1p<V: Lanes>(u: V) -> V {
 
 fn horner<V: Lanes>(x: V, coeffs: &[f32]) -> V {
     let (last, rest) = coeffs.split_last().expect("coefficients");
-    rest.iter().rev().fold(c::<V>(*last), |r, &k| r.mul_add(x, c::<V>(k)))
+    rest.iter()
+        .rev()
+        .fold(c::<V>(*last), |r, &k| r.mul_add(x, c::<V>(k)))
 }
 
 /// The standard normal CDF `Φ(x) = ½(1 + erf(x/√2))`, accurate in relative terms on both
@@ -164,13 +169,15 @@ pub(crate) fn normal_cdf<V: Lanes>(x: V) -> V {
     let neg = x.simd_lt(V::splat(0.0));
     // near 0: ½ ± ½·erf(z)
     let e = z * horner(z * z, &PHI_P);
-    let near = neg.select(c::<V>(-0.5), c::<V>(0.5)).mul_add(e, c::<V>(0.5));
+    let near = neg
+        .select(c::<V>(-0.5), c::<V>(0.5))
+        .mul_add(e, c::<V>(0.5));
     // tails: ½·erfc(z) = ½·e^{−x²/2}·Q(t), with x² = h + l exactly
     let h = x * x;
-    let l = x
-        .abs()
-        .simd_lt(c::<V>(1e4))
-        .select(crate::kernels::simd::mul_err(x, x, h, V::FUSED), V::splat(0.0));
+    let l = x.abs().simd_lt(c::<V>(1e4)).select(
+        crate::kernels::simd::mul_err(x, x, h, V::FUSED),
+        V::splat(0.0),
+    );
     let g = exp(c::<V>(-0.5) * h);
     let g = g.mul_add(c::<V>(-0.5) * l, g);
     let t = V::splat(1.0) / (V::splat(1.0) + c::<V>(0.5) * z);
@@ -178,7 +185,6 @@ pub(crate) fn normal_cdf<V: Lanes>(x: V) -> V {
     let far = neg.select(half, V::splat(1.0) - half);
     z.simd_lt(c::<V>(PHI_SPLIT)).select(near, far)
 }
-
 
 /// `(sin x, cos x)`: through the `f64` route of [`vmath::sin_cos`](super::sin_cos) on the
 /// build's own lanes (not on a hot path).

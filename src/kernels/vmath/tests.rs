@@ -81,12 +81,7 @@ fn lanes(f: impl F8, xs: &[f32]) -> Vec<f32> {
         .collect()
 }
 
-fn worst(
-    name: &str,
-    f: impl F8,
-    exact: impl Fn(f64) -> f64,
-    xs: impl Iterator<Item = f32>,
-) -> f64 {
+fn worst(name: &str, f: impl F8, exact: impl Fn(f64) -> f64, xs: impl Iterator<Item = f32>) -> f64 {
     let xs: Vec<f32> = xs.collect();
     let got = lanes(f, &xs);
     let (mut max, mut at) = (0.0f64, 0.0f32);
@@ -194,11 +189,19 @@ fn edge_values_match_std() {
     check("exp", &|x| lanes(Exp, x), &f32::exp);
     check("ln", &|x| lanes(Ln, x), &f32::ln);
     check("tanh", &|x| lanes(Tanh, x), &f32::tanh);
-    check("sigmoid", &|x| lanes(Sigmoid, x), &crate::kernels::special::sigmoid);
+    check(
+        "sigmoid",
+        &|x| lanes(Sigmoid, x),
+        &crate::kernels::special::sigmoid,
+    );
     check("sin", &|x| lanes(Sin, x), &f32::sin);
     check("cos", &|x| lanes(Cos, x), &f32::cos);
     check("erf", &|x| lanes(Erf, x), &crate::kernels::special::erf);
-    check("normal_cdf", &|x| lanes(NormalCdf, x), &crate::kernels::special::normal_cdf);
+    check(
+        "normal_cdf",
+        &|x| lanes(NormalCdf, x),
+        &crate::kernels::special::normal_cdf,
+    );
     let pos: Vec<f32> = edges.iter().map(|x| x.abs()).collect();
     for (x, y) in pos.iter().zip(lanes(Log1p, &pos)) {
         same(y, x.ln_1p(), "log1p", *x);
