@@ -28,7 +28,7 @@ mod tile;
 
 use super::par;
 use super::scratch::with_scratch;
-use super::simd::{exp, f32x8, load, row_max, store, LANES};
+use super::simd::{dispatch, exp, hsum, row_max, Lanes, Vector, LANES};
 use super::Acc;
 use tile::{rows_times, Rows, RowsMut, R};
 
@@ -196,104 +196,107 @@ fn forward_pair(
     let (sw, evw) = (up16(s), up16(ev));
     let sizes = [e * sw, s * evw, R * e, R * KEYS, R * evw];
     with_scratch(sizes.iter().sum(), |buf| {
-        let (kt, rest) = buf.split_at_mut(sizes[0]);
-        let (vp, rest) = rest.split_at_mut(sizes[1]);
-        let (qs, rest) = rest.split_at_mut(sizes[2]);
-        let (sc, acc) = rest.split_at_mut(sizes[3]);
-        pack_t(k, s, e, kt, sw);
-        pack(v, s, ev, vp, evw);
-        for i0 in (0..l).step_by(R) {
-            let rows = R.min(l - i0);
-            for (x, &y) in qs.iter_mut().zip(&q[i0 * e..(i0 + rows) * e]) {
-                *x = y * scale;
-            }
-            acc.fill(0.0);
-            let (mut m, mut sum) = ([f32::NEG_INFINITY; R], [0.0f32; R]);
-            let end = mask.key_end(i0 + rows, s);
-            for j0 in (0..end).step_by(KEYS) {
-                let w = KEYS.min(end - j0);
-                let w8 = up16(w);
-                rows_times(
-                    Rows {
-                        data: qs,
-                        stride: e,
-                    },
-                    rows,
-                    e,
-                    Rows {
-                        data: &kt[j0..],
-                        stride: sw,
-                    },
-                    w8,
-                    RowsMut {
-                        data: sc,
-                        stride: KEYS,
-                    },
-                    Acc::Write,
-                );
+        // the pair in the lanes the level chose (exp, tiles)
+        dispatch!(|V| {
+            let (kt, rest) = buf.split_at_mut(sizes[0]);
+            let (vp, rest) = rest.split_at_mut(sizes[1]);
+            let (qs, rest) = rest.split_at_mut(sizes[2]);
+            let (sc, acc) = rest.split_at_mut(sizes[3]);
+            pack_t(k, s, e, kt, sw);
+            pack(v, s, ev, vp, evw);
+            for i0 in (0..l).step_by(R) {
+                let rows = R.min(l - i0);
+                for (x, &y) in qs.iter_mut().zip(&q[i0 * e..(i0 + rows) * e]) {
+                    *x = y * scale;
+                }
+                acc.fill(0.0);
+                let (mut m, mut sum) = ([f32::NEG_INFINITY; R], [0.0f32; R]);
+                let end = mask.key_end(i0 + rows, s);
+                for j0 in (0..end).step_by(KEYS) {
+                    let w = KEYS.min(end - j0);
+                    let w8 = up16(w);
+                    rows_times::<<V as Lanes>::Wide>(
+                        Rows {
+                            data: qs,
+                            stride: e,
+                        },
+                        rows,
+                        e,
+                        Rows {
+                            data: &kt[j0..],
+                            stride: sw,
+                        },
+                        w8,
+                        RowsMut {
+                            data: sc,
+                            stride: KEYS,
+                        },
+                        Acc::Write,
+                    );
+                    for r in 0..rows {
+                        let row = &mut sc[r * KEYS..r * KEYS + w8];
+                        mask.apply(p, i0 + r, j0, s, row);
+                        let mut m_new = m[r].max(row_max(row));
+                        if m_new == f32::NEG_INFINITY {
+                            // no allowed key so far, unless the scores are NaN (`max` skips NaN):
+                            // then the row's sum must become NaN, not a masked row's 0
+                            if !row.iter().any(|x| x.is_nan()) {
+                                row.fill(0.0);
+                                continue;
+                            }
+                            m_new = f32::NAN;
+                        }
+                        let alpha = exp(m[r] - m_new);
+                        let mut t = V::splat(0.0);
+                        for c in row.chunks_exact_mut(LANES) {
+                            let x = exp(V::load(c) - V::splat(m_new));
+                            t += x;
+                            x.store(c);
+                        }
+                        sum[r] = sum[r] * alpha + hsum(t);
+                        if alpha != 1.0 {
+                            for a in &mut acc[r * evw..(r + 1) * evw] {
+                                *a *= alpha;
+                            }
+                        }
+                        m[r] = m_new;
+                    }
+                    rows_times::<<V as Lanes>::Wide>(
+                        Rows {
+                            data: sc,
+                            stride: KEYS,
+                        },
+                        rows,
+                        w,
+                        Rows {
+                            data: &vp[j0 * evw..],
+                            stride: evw,
+                        },
+                        evw,
+                        RowsMut {
+                            data: acc,
+                            stride: evw,
+                        },
+                        Acc::Add,
+                    );
+                }
                 for r in 0..rows {
-                    let row = &mut sc[r * KEYS..r * KEYS + w8];
-                    mask.apply(p, i0 + r, j0, s, row);
-                    let mut m_new = m[r].max(row_max(row));
-                    if m_new == f32::NEG_INFINITY {
-                        // no allowed key so far, unless the scores are NaN (`max` skips NaN):
-                        // then the row's sum must become NaN, not a masked row's 0
-                        if !row.iter().any(|x| x.is_nan()) {
-                            row.fill(0.0);
-                            continue;
+                    let o = &mut out[(i0 + r) * ev..][..ev];
+                    // a NaN sum (a NaN or +∞ score) gives NaN, as the formula does; only a row
+                    // that met no allowed key has the sum 0
+                    if sum[r] > 0.0 || sum[r].is_nan() {
+                        let inv = 1.0 / sum[r];
+                        for (o, a) in o.iter_mut().zip(&acc[r * evw..]) {
+                            *o = a * inv;
                         }
-                        m_new = f32::NAN;
+                        lse[i0 + r] = m[r] + sum[r].ln();
+                    } else {
+                        o.fill(0.0);
+                        lse[i0 + r] = f32::INFINITY;
                     }
-                    let alpha = exp(m[r] - m_new);
-                    let mut t = f32x8::ZERO;
-                    for c in row.chunks_exact_mut(LANES) {
-                        let x = exp(load(c) - f32x8::splat(m_new));
-                        t += x;
-                        store(x, c);
-                    }
-                    sum[r] = sum[r] * alpha + super::simd::hsum(t);
-                    if alpha != 1.0 {
-                        for a in &mut acc[r * evw..(r + 1) * evw] {
-                            *a *= alpha;
-                        }
-                    }
-                    m[r] = m_new;
-                }
-                rows_times(
-                    Rows {
-                        data: sc,
-                        stride: KEYS,
-                    },
-                    rows,
-                    w,
-                    Rows {
-                        data: &vp[j0 * evw..],
-                        stride: evw,
-                    },
-                    evw,
-                    RowsMut {
-                        data: acc,
-                        stride: evw,
-                    },
-                    Acc::Add,
-                );
-            }
-            for r in 0..rows {
-                let o = &mut out[(i0 + r) * ev..][..ev];
-                // a NaN sum (a NaN or +∞ score) gives NaN, as the formula does; only a row
-                // that met no allowed key has the sum 0
-                if sum[r] > 0.0 || sum[r].is_nan() {
-                    let inv = 1.0 / sum[r];
-                    for (o, a) in o.iter_mut().zip(&acc[r * evw..]) {
-                        *o = a * inv;
-                    }
-                    lse[i0 + r] = m[r] + sum[r].ln();
-                } else {
-                    o.fill(0.0);
-                    lse[i0 + r] = f32::INFINITY;
                 }
             }
-        }
+        })
     })
 }
 

@@ -38,7 +38,7 @@ mod tests;
 mod vector;
 
 pub(crate) use generic::{each_lane, hsum, put, row_max, row_sum};
-pub(crate) use lanes::Lanes;
+pub(crate) use lanes::{Lanes, Wide16};
 pub(crate) use operand::{First, Lane4, Operand, Splat, NONE};
 pub(crate) use padded::{add64, par_update4, par_zip4, sum4, update4, zip4};
 pub(crate) use vector::{exp, Vector};
@@ -55,13 +55,17 @@ macro_rules! dispatch {
             // SAFETY: `level::avx2()` is true only when this CPU has AVX2 and FMA, which is
             // all `enable` and the `Y8` lanes need (`kernels::simd::avx2`).
             unsafe {
-                $crate::kernels::simd::avx2::enable(|| {
-                    #[allow(unused_imports)]
-                    use $crate::kernels::simd::{Lanes as _, Vector as _};
-                    #[allow(dead_code)]
-                    type $V = $crate::kernels::simd::avx2::Y8;
-                    $e
-                })
+                // inlined into `enable`, so the lane code is compiled with its features
+                $crate::kernels::simd::avx2::enable(
+                    #[inline(always)]
+                    || {
+                        #[allow(unused_imports)]
+                        use $crate::kernels::simd::{Lanes as _, Vector as _};
+                        #[allow(dead_code)]
+                        type $V = $crate::kernels::simd::avx2::Y8;
+                        $e
+                    },
+                )
             }
         } else {
             #[allow(dead_code)]
@@ -97,7 +101,7 @@ pub const LANES: usize = 8;
 /// let (a, b) = (1.0 + f32::EPSILON, 1.0 - f32::EPSILON);
 /// // −ε² with one rounding, 0 with two
 /// let fused = fma(a, b, -1.0) != 0.0;
-/// let lanes_fuse = cfg!(target_feature = "fma") || arenagrad::simd_level() == "avx2+fma";
+/// let lanes_fuse = matches!(arenagrad::simd_level(), "avx512" | "avx2+fma" | "neon");
 /// assert_eq!(fused, lanes_fuse);
 /// ```
 #[inline(always)]

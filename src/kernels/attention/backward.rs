@@ -6,7 +6,7 @@ use super::tile::{add_cols, rows_times, Rows, RowsMut, R};
 use super::{pack, pack_t, pairs_per_task, parallel, up16, Dims, Mask, KEYS};
 use crate::kernels::par;
 use crate::kernels::scratch::with_scratch;
-use crate::kernels::simd::{exp, f32x8, load, store, LANES};
+use crate::kernels::simd::{dispatch, exp, Lanes, Vector, LANES};
 use crate::kernels::Acc;
 
 /// Backward: ADDS the gradients of `q`, `k` and `v` into `dq`, `dk` and `dv` (zero them first
@@ -104,158 +104,161 @@ fn backward_pair(
         2 * R * KEYS, // a tile of P (then dS) and of dP
     ];
     with_scratch(sizes.iter().sum(), |buf| {
-        let mut parts: [&mut [f32]; 9] = Default::default();
-        let mut rest = buf;
-        for (part, &n) in parts.iter_mut().zip(&sizes) {
-            let (h, t) = rest.split_at_mut(n);
-            *part = h;
-            rest = t;
-        }
-        let [kt, vt, kp, dkp, dvp, qs, dop, dqa, tiles] = parts;
-        let (pt, dpt) = tiles.split_at_mut(R * KEYS);
-        pack_t(x.k, s, e, kt, sw);
-        pack_t(x.v, s, ev, vt, sw);
-        pack(x.k, s, e, kp, ew);
-        dkp.fill(0.0);
-        dvp.fill(0.0);
-        for i0 in (0..l).step_by(R) {
-            let rows = R.min(l - i0);
-            let mut dd = [0.0f32; R]; // D = rowsum(dO ∘ O)
-            for r in 0..rows {
-                let i = i0 + r;
-                let (qrow, orow) = (&x.q[i * e..][..e], &x.out[i * ev..][..ev]);
-                let dorow = &x.dout[i * ev..][..ev];
-                let qd = &mut qs[r * ew..(r + 1) * ew];
-                for (y, &v) in qd.iter_mut().zip(qrow) {
-                    *y = v * scale;
-                }
-                qd[e..].fill(0.0);
-                dop[r * evw..r * evw + ev].copy_from_slice(dorow);
-                dop[r * evw + ev..(r + 1) * evw].fill(0.0);
-                dd[r] = dorow.iter().zip(orow).map(|(a, b)| a * b).sum();
+        // the pair in the lanes the level chose (exp, tiles)
+        dispatch!(|V| {
+            let mut parts: [&mut [f32]; 9] = Default::default();
+            let mut rest = buf;
+            for (part, &n) in parts.iter_mut().zip(&sizes) {
+                let (h, t) = rest.split_at_mut(n);
+                *part = h;
+                rest = t;
             }
-            dqa.fill(0.0);
-            let end = mask.key_end(i0 + rows, s);
-            for j0 in (0..end).step_by(KEYS) {
-                let w = KEYS.min(end - j0);
-                let w8 = up16(w);
-                rows_times(
-                    Rows {
-                        data: qs,
-                        stride: ew,
-                    },
-                    rows,
-                    e,
-                    Rows {
-                        data: &kt[j0..],
-                        stride: sw,
-                    },
-                    w8,
-                    RowsMut {
-                        data: pt,
-                        stride: KEYS,
-                    },
-                    Acc::Write,
-                );
-                rows_times(
-                    Rows {
-                        data: dop,
-                        stride: evw,
-                    },
-                    rows,
-                    ev,
-                    Rows {
-                        data: &vt[j0..],
-                        stride: sw,
-                    },
-                    w8,
-                    RowsMut {
-                        data: dpt,
-                        stride: KEYS,
-                    },
-                    Acc::Write,
-                );
+            let [kt, vt, kp, dkp, dvp, qs, dop, dqa, tiles] = parts;
+            let (pt, dpt) = tiles.split_at_mut(R * KEYS);
+            pack_t(x.k, s, e, kt, sw);
+            pack_t(x.v, s, ev, vt, sw);
+            pack(x.k, s, e, kp, ew);
+            dkp.fill(0.0);
+            dvp.fill(0.0);
+            for i0 in (0..l).step_by(R) {
+                let rows = R.min(l - i0);
+                let mut dd = [0.0f32; R]; // D = rowsum(dO ∘ O)
                 for r in 0..rows {
-                    let row = &mut pt[r * KEYS..r * KEYS + w8];
-                    mask.apply(p, i0 + r, j0, s, row);
-                    let (lse, dr) = (f32x8::splat(x.lse[i0 + r]), f32x8::splat(dd[r]));
-                    let dprow = &mut dpt[r * KEYS..r * KEYS + w8];
-                    for (c, dc) in row
-                        .chunks_exact_mut(LANES)
-                        .zip(dprow.chunks_exact_mut(LANES))
-                    {
-                        let pv = exp(load(c) - lse);
-                        store(pv, c);
-                        store(pv * (load(dc) - dr), dc); // dS
+                    let i = i0 + r;
+                    let (qrow, orow) = (&x.q[i * e..][..e], &x.out[i * ev..][..ev]);
+                    let dorow = &x.dout[i * ev..][..ev];
+                    let qd = &mut qs[r * ew..(r + 1) * ew];
+                    for (y, &v) in qd.iter_mut().zip(qrow) {
+                        *y = v * scale;
+                    }
+                    qd[e..].fill(0.0);
+                    dop[r * evw..r * evw + ev].copy_from_slice(dorow);
+                    dop[r * evw + ev..(r + 1) * evw].fill(0.0);
+                    dd[r] = dorow.iter().zip(orow).map(|(a, b)| a * b).sum();
+                }
+                dqa.fill(0.0);
+                let end = mask.key_end(i0 + rows, s);
+                for j0 in (0..end).step_by(KEYS) {
+                    let w = KEYS.min(end - j0);
+                    let w8 = up16(w);
+                    rows_times::<<V as Lanes>::Wide>(
+                        Rows {
+                            data: qs,
+                            stride: ew,
+                        },
+                        rows,
+                        e,
+                        Rows {
+                            data: &kt[j0..],
+                            stride: sw,
+                        },
+                        w8,
+                        RowsMut {
+                            data: pt,
+                            stride: KEYS,
+                        },
+                        Acc::Write,
+                    );
+                    rows_times::<<V as Lanes>::Wide>(
+                        Rows {
+                            data: dop,
+                            stride: evw,
+                        },
+                        rows,
+                        ev,
+                        Rows {
+                            data: &vt[j0..],
+                            stride: sw,
+                        },
+                        w8,
+                        RowsMut {
+                            data: dpt,
+                            stride: KEYS,
+                        },
+                        Acc::Write,
+                    );
+                    for r in 0..rows {
+                        let row = &mut pt[r * KEYS..r * KEYS + w8];
+                        mask.apply(p, i0 + r, j0, s, row);
+                        let (lse, dr) = (V::splat(x.lse[i0 + r]), V::splat(dd[r]));
+                        let dprow = &mut dpt[r * KEYS..r * KEYS + w8];
+                        for (c, dc) in row
+                            .chunks_exact_mut(LANES)
+                            .zip(dprow.chunks_exact_mut(LANES))
+                        {
+                            let pv = exp(V::load(c) - lse);
+                            pv.store(c);
+                            (pv * (V::load(dc) - dr)).store(dc); // dS
+                        }
+                    }
+                    add_cols::<<V as Lanes>::Wide>(
+                        Rows {
+                            data: pt,
+                            stride: KEYS,
+                        },
+                        rows,
+                        w,
+                        Rows {
+                            data: dop,
+                            stride: evw,
+                        },
+                        evw,
+                        RowsMut {
+                            data: &mut dvp[j0 * evw..],
+                            stride: evw,
+                        },
+                    );
+                    rows_times::<<V as Lanes>::Wide>(
+                        Rows {
+                            data: dpt,
+                            stride: KEYS,
+                        },
+                        rows,
+                        w,
+                        Rows {
+                            data: &kp[j0 * ew..],
+                            stride: ew,
+                        },
+                        ew,
+                        RowsMut {
+                            data: dqa,
+                            stride: ew,
+                        },
+                        Acc::Add,
+                    );
+                    add_cols::<<V as Lanes>::Wide>(
+                        Rows {
+                            data: dpt,
+                            stride: KEYS,
+                        },
+                        rows,
+                        w,
+                        Rows {
+                            data: qs,
+                            stride: ew,
+                        },
+                        ew,
+                        RowsMut {
+                            data: &mut dkp[j0 * ew..],
+                            stride: ew,
+                        },
+                    );
+                }
+                for r in 0..rows {
+                    let g = &mut dq[(i0 + r) * e..][..e];
+                    for (g, a) in g.iter_mut().zip(&dqa[r * ew..]) {
+                        *g += a * scale;
                     }
                 }
-                add_cols(
-                    Rows {
-                        data: pt,
-                        stride: KEYS,
-                    },
-                    rows,
-                    w,
-                    Rows {
-                        data: dop,
-                        stride: evw,
-                    },
-                    evw,
-                    RowsMut {
-                        data: &mut dvp[j0 * evw..],
-                        stride: evw,
-                    },
-                );
-                rows_times(
-                    Rows {
-                        data: dpt,
-                        stride: KEYS,
-                    },
-                    rows,
-                    w,
-                    Rows {
-                        data: &kp[j0 * ew..],
-                        stride: ew,
-                    },
-                    ew,
-                    RowsMut {
-                        data: dqa,
-                        stride: ew,
-                    },
-                    Acc::Add,
-                );
-                add_cols(
-                    Rows {
-                        data: dpt,
-                        stride: KEYS,
-                    },
-                    rows,
-                    w,
-                    Rows {
-                        data: qs,
-                        stride: ew,
-                    },
-                    ew,
-                    RowsMut {
-                        data: &mut dkp[j0 * ew..],
-                        stride: ew,
-                    },
-                );
             }
-            for r in 0..rows {
-                let g = &mut dq[(i0 + r) * e..][..e];
-                for (g, a) in g.iter_mut().zip(&dqa[r * ew..]) {
-                    *g += a * scale;
+            for j in 0..s {
+                for (g, a) in dk[j * e..][..e].iter_mut().zip(&dkp[j * ew..]) {
+                    *g += a;
+                }
+                for (g, a) in dv[j * ev..][..ev].iter_mut().zip(&dvp[j * evw..]) {
+                    *g += a;
                 }
             }
-        }
-        for j in 0..s {
-            for (g, a) in dk[j * e..][..e].iter_mut().zip(&dkp[j * ew..]) {
-                *g += a;
-            }
-            for (g, a) in dv[j * ev..][..ev].iter_mut().zip(&dvp[j * evw..]) {
-                *g += a;
-            }
-        }
+        })
     })
 }

@@ -15,22 +15,20 @@
 // The row loops index several arrays at once (accumulators, row slices) by the same `r`.
 #![allow(clippy::needless_range_loop)]
 
-use wide::f32x16;
-
+use crate::kernels::simd::Wide16;
 use crate::kernels::Acc;
 
 /// Lanes per vector here; packed widths are multiples of it.
 pub(super) const W: usize = 16;
 
 #[inline(always)]
-fn load(s: &[f32]) -> f32x16 {
-    let a: [f32; W] = s[..W].try_into().expect("16 lanes");
-    f32x16::from(a)
+fn load<X: Wide16>(s: &[f32]) -> X {
+    X::load(s)
 }
 
 #[inline(always)]
-fn store(v: f32x16, d: &mut [f32]) {
-    d[..W].copy_from_slice(v.as_array());
+fn store<X: Wide16>(v: X, d: &mut [f32]) {
+    v.store(d)
 }
 
 /// Query rows per block.
@@ -49,15 +47,15 @@ pub(super) struct RowsMut<'a> {
     pub stride: usize,
 }
 
-/// Calls `$f::<N>(args)` with `N = $rows`, a constant in each body, so the row loops unroll
+/// Calls `$f::<X, N>(args)` (`X` the caller's lane type) with `N = $rows`, a constant in each body, so the row loops unroll
 /// and the accumulators stay in registers.
 macro_rules! by_rows {
     ($rows:expr, $f:ident($($arg:expr),*)) => {
         match $rows {
-            4 => $f::<4>($($arg),*),
-            3 => $f::<3>($($arg),*),
-            2 => $f::<2>($($arg),*),
-            1 => $f::<1>($($arg),*),
+            4 => $f::<X, 4>($($arg),*),
+            3 => $f::<X, 3>($($arg),*),
+            2 => $f::<X, 2>($($arg),*),
+            1 => $f::<X, 1>($($arg),*),
             _ => unreachable!("at most R rows per block"),
         }
     };
@@ -65,7 +63,8 @@ macro_rules! by_rows {
 
 /// `out[r][c] = Σⱼ p[r][j] · b[j][c]` (`Acc::Write`) or `+=` it (`Acc::Add`), for
 /// `r < rows ≤ R`, `j < w`, `c < n` (`n` a multiple of 16).
-pub(super) fn rows_times(
+#[inline(always)]
+pub(super) fn rows_times<X: Wide16>(
     p: Rows<'_>,
     rows: usize,
     w: usize,
@@ -78,7 +77,8 @@ pub(super) fn rows_times(
     by_rows!(rows, rows_times_n(p, w, b, n, out, acc))
 }
 
-fn rows_times_n<const N: usize>(
+#[inline(always)]
+fn rows_times_n<X: Wide16, const N: usize>(
     p: Rows<'_>,
     w: usize,
     b: Rows<'_>,
@@ -91,7 +91,7 @@ fn rows_times_n<const N: usize>(
     while c < n {
         // two vectors of columns per pass when there are two: 2·N accumulators
         let two = c + 2 * W <= n;
-        let (mut lo, mut hi) = ([f32x16::ZERO; N], [f32x16::ZERO; N]);
+        let (mut lo, mut hi) = ([X::zero(); N], [X::zero(); N]);
         if acc == Acc::Add {
             for r in 0..N {
                 lo[r] = load(&out.data[r * out.stride + c..]);
@@ -103,18 +103,18 @@ fn rows_times_n<const N: usize>(
         if two {
             for j in 0..w {
                 let bj = &b.data[j * b.stride + c..][..2 * W];
-                let (b0, b1) = (load(bj), load(&bj[W..]));
+                let (b0, b1): (X, X) = (load(bj), load(&bj[W..]));
                 for r in 0..N {
-                    let s = f32x16::splat(p[r][j]);
+                    let s = X::splat(p[r][j]);
                     lo[r] = s.mul_add(b0, lo[r]);
                     hi[r] = s.mul_add(b1, hi[r]);
                 }
             }
         } else {
             for j in 0..w {
-                let b0 = load(&b.data[j * b.stride + c..]);
+                let b0: X = load(&b.data[j * b.stride + c..]);
                 for r in 0..N {
-                    lo[r] = f32x16::splat(p[r][j]).mul_add(b0, lo[r]);
+                    lo[r] = X::splat(p[r][j]).mul_add(b0, lo[r]);
                 }
             }
         }
@@ -130,7 +130,8 @@ fn rows_times_n<const N: usize>(
 
 /// `out[j][c] += Σᵣ p[r][j] · x[r][c]` for `j < w`, `r < rows ≤ R`, `c < n` (`n` a multiple
 /// of 16).
-pub(super) fn add_cols(
+#[inline(always)]
+pub(super) fn add_cols<X: Wide16>(
     p: Rows<'_>,
     rows: usize,
     w: usize,
@@ -142,16 +143,23 @@ pub(super) fn add_cols(
     by_rows!(rows, add_cols_n(p, w, x, n, out))
 }
 
-fn add_cols_n<const N: usize>(p: Rows<'_>, w: usize, x: Rows<'_>, n: usize, out: RowsMut<'_>) {
+#[inline(always)]
+fn add_cols_n<X: Wide16, const N: usize>(
+    p: Rows<'_>,
+    w: usize,
+    x: Rows<'_>,
+    n: usize,
+    out: RowsMut<'_>,
+) {
     let p: [&[f32]; N] = std::array::from_fn(|r| &p.data[r * p.stride..][..w]);
     let mut c = 0;
     while c < n {
-        let xs: [f32x16; N] = std::array::from_fn(|r| load(&x.data[r * x.stride + c..]));
+        let xs: [X; N] = std::array::from_fn(|r| load(&x.data[r * x.stride + c..]));
         for j in 0..w {
             let o = &mut out.data[j * out.stride + c..][..W];
-            let mut acc = load(o);
+            let mut acc: X = load(o);
             for r in 0..N {
-                acc = f32x16::splat(p[r][j]).mul_add(xs[r], acc);
+                acc = X::splat(p[r][j]).mul_add(xs[r], acc);
             }
             store(acc, o);
         }

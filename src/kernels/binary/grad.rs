@@ -3,9 +3,7 @@
 
 use super::{rows4, Binary, RowSrc, Rows};
 use crate::kernels::par::{self, for_chunks, sum_parts, EW_GRAIN};
-use crate::kernels::simd::{
-    add64, dispatch, load, store, sum4, zip4, Lane4, Lanes, Operand, LANES,
-};
+use crate::kernels::simd::{add64, dispatch, sum4, zip4, Lane4, Lanes, Operand, LANES};
 use crate::kernels::strided::{for_rows2, Plan, Role};
 use crate::kernels::Acc;
 use crate::shape::Dims;
@@ -120,6 +118,15 @@ pub fn mul_backward_both(
 /// The loop of [`mul_backward_both`], one instance per pair of modes (`true` = add).
 #[inline(always)]
 fn mul2<const ADD_A: bool, const ADD_B: bool>(
+    ops: (&[f32], &[f32], &[f32]),
+    ga: &mut [f32],
+    gb: &mut [f32],
+) {
+    dispatch!(|V| mul2_on::<V, ADD_A, ADD_B>(ops, ga, gb))
+}
+
+#[inline(always)]
+fn mul2_on<V: Lanes, const ADD_A: bool, const ADD_B: bool>(
     (g, a, b): (&[f32], &[f32], &[f32]),
     ga: &mut [f32],
     gb: &mut [f32],
@@ -127,16 +134,16 @@ fn mul2<const ADD_A: bool, const ADD_B: bool>(
     let body = g.len() - g.len() % LANES;
     let mut i = 0;
     while i < body {
-        let (gv, av, bv) = (load(&g[i..]), load(&a[i..]), load(&b[i..]));
+        let (gv, av, bv) = (V::load(&g[i..]), V::load(&a[i..]), V::load(&b[i..]));
         let (mut x, mut y) = (gv * bv, gv * av);
         if ADD_A {
-            x = load(&ga[i..]) + x;
+            x = V::load(&ga[i..]) + x;
         }
         if ADD_B {
-            y = load(&gb[i..]) + y;
+            y = V::load(&gb[i..]) + y;
         }
-        store(x, &mut ga[i..]);
-        store(y, &mut gb[i..]);
+        x.store(&mut ga[i..]);
+        y.store(&mut gb[i..]);
         i += LANES;
     }
     for i in body..g.len() {

@@ -12,9 +12,9 @@
 //! `#[inline(always)]`) are compiled into it as single instructions.
 
 use std::arch::x86_64::*;
-use std::ops::{Add, BitAnd, BitOr, Div, Mul, Neg, Not, Sub};
+use std::ops::{Add, AddAssign, BitAnd, BitOr, Div, Mul, Neg, Not, Sub};
 
-use super::{Lanes, Vector};
+use super::{Lanes, Vector, Wide16};
 
 /// Runs `f` in a function compiled for AVX2 and FMA, so the `#[inline(always)]` lane code it
 /// calls becomes AVX2 instructions.
@@ -68,6 +68,13 @@ binop!(Add, add, Y8i, _mm256_add_epi32);
 binop!(Sub, sub, Y8i, _mm256_sub_epi32);
 binop!(BitAnd, bitand, Y8i, _mm256_and_si256);
 binop!(BitOr, bitor, Y8i, _mm256_or_si256);
+
+impl AddAssign for Y8 {
+    #[inline(always)]
+    fn add_assign(&mut self, b: Y8) {
+        *self = *self + b;
+    }
+}
 
 impl Neg for Y8 {
     type Output = Y8;
@@ -140,6 +147,7 @@ impl Vector for Y8 {
 
 impl Lanes for Y8 {
     type Int = Y8i;
+    type Wide = Y16;
     const FUSED: bool = true;
 
     #[inline(always)]
@@ -270,5 +278,38 @@ impl Lanes for Y8 {
     #[inline(always)]
     fn shr<const N: i32>(i: Y8i) -> Y8i {
         Y8i(avx!(_mm256_srai_epi32::<N>(i.0)))
+    }
+}
+
+/// Sixteen `f32` lanes as two [`Y8`] halves.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Y16([Y8; 2]);
+
+impl Wide16 for Y16 {
+    #[inline(always)]
+    fn zero() -> Self {
+        Y16([Y8::splat(0.0); 2])
+    }
+    #[inline(always)]
+    fn splat(v: f32) -> Self {
+        Y16([Y8::splat(v); 2])
+    }
+    #[inline(always)]
+    fn load(s: &[f32]) -> Self {
+        let s = &s[..16];
+        Y16([Y8::load(s), Y8::load(&s[8..])])
+    }
+    #[inline(always)]
+    fn store(self, d: &mut [f32]) {
+        let d = &mut d[..16];
+        self.0[0].store(d);
+        self.0[1].store(&mut d[8..]);
+    }
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        Y16([
+            self.0[0].mul_add(a.0[0], b.0[0]),
+            self.0[1].mul_add(a.0[1], b.0[1]),
+        ])
     }
 }

@@ -2,7 +2,7 @@
 //! of a loop and, instantiated on `f32`, as its tail, element by element ([`each_lane!`],
 //! [`row_sum!`]), so a tail element gets the bits a lane would.
 
-use super::{f32x8, Lanes, Vector, LANES};
+use super::{Lanes, Vector, LANES};
 
 /// Runs `f::<f32x8>(i, args..)` at `i = 0, 8, ..` over the whole vectors of `[0, n)`, then
 /// `f::<f32>(i, args..)` on each element of the tail: one generic body, SIMD and scalar.
@@ -66,24 +66,22 @@ macro_rules! row_sum {
             let zero = <SimdV as $crate::kernels::simd::Vector>::splat(0.0);
             let (mut a, mut b) = (zero, zero);
             let mut k = 0;
-            // `a = a + …`: `Y8` has no `+=`
-            #[allow(clippy::assign_op_pattern)]
             {
                 #[allow(dead_code)]
                 type $L = SimdV;
                 while k + 2 * SIMD_W <= n {
-                    a = a + {
+                    a += {
                         let $i = k;
                         $term
                     };
-                    b = b + {
+                    b += {
                         let $i = k + SIMD_W;
                         $term
                     };
                     k += 2 * SIMD_W;
                 }
                 if k + SIMD_W <= n {
-                    a = a + {
+                    a += {
                         let $i = k;
                         $term
                     };
@@ -134,7 +132,7 @@ fn row_max_on<V: Lanes>(x: &[f32]) -> f32 {
 
 /// Sum of the lanes, in a fixed order (so a result never depends on anything but the data).
 #[inline(always)]
-pub(crate) fn hsum(v: f32x8) -> f32 {
+pub(crate) fn hsum<V: Lanes>(v: V) -> f32 {
     v.reduce_add()
 }
 

@@ -4,16 +4,16 @@
 //! and, in builds that choose at run time, [`Y8`](super::avx2::Y8). A mask is a vector whose
 //! lanes are all ones or all zeros, as in `wide`.
 
-use std::ops::{Add, BitAnd, BitOr, Not, Sub};
+use std::ops::{Add, AddAssign, BitAnd, BitOr, Not, Sub};
 
-use wide::{f32x8, i32x8};
+use wide::{f32x16, f32x8, i32x8};
 
 use super::Vector;
 
 /// Eight `f32` lanes. Every method computes what `wide`'s method of the same name computes on
 /// an AVX2+FMA build, lane for lane.
 pub(crate) trait Lanes:
-    Vector + BitAnd<Output = Self> + BitOr<Output = Self> + Not<Output = Self> + Send + Sync
+    Vector + AddAssign + BitAnd<Output = Self> + BitOr<Output = Self> + Not<Output = Self> + Send + Sync
 {
     /// The integer lanes of the same width.
     type Int: Copy
@@ -24,6 +24,8 @@ pub(crate) trait Lanes:
 
     /// Whether `mul_add` rounds once.
     const FUSED: bool;
+    /// Sixteen lanes of the same form (the attention tiles' vectors).
+    type Wide: Wide16;
 
     fn from_array(a: [f32; 8]) -> Self;
     fn to_array(self) -> [f32; 8];
@@ -71,6 +73,7 @@ pub(crate) trait Lanes:
 
 impl Lanes for f32x8 {
     type Int = i32x8;
+    type Wide = f32x16;
     const FUSED: bool = cfg!(any(
         target_feature = "fma",
         all(target_arch = "aarch64", target_feature = "neon")
@@ -191,5 +194,42 @@ impl Lanes for f32x8 {
     #[inline(always)]
     fn shr<const N: i32>(i: i32x8) -> i32x8 {
         i >> N
+    }
+}
+
+/// Sixteen `f32` lanes: one AVX-512 register or two narrower ones, for the register-blocked
+/// products of the attention tiles (`kernels::attention::tile`).
+pub(crate) trait Wide16: Copy + Send + Sync {
+    fn zero() -> Self;
+    fn splat(v: f32) -> Self;
+    /// Lanes `0..16` of `s`.
+    fn load(s: &[f32]) -> Self;
+    /// Stores into `d[..16]`.
+    fn store(self, d: &mut [f32]);
+    /// `self · a + b`, rounded as the 8-lane form's `mul_add`.
+    fn mul_add(self, a: Self, b: Self) -> Self;
+}
+
+impl Wide16 for f32x16 {
+    #[inline(always)]
+    fn zero() -> Self {
+        f32x16::ZERO
+    }
+    #[inline(always)]
+    fn splat(v: f32) -> Self {
+        f32x16::splat(v)
+    }
+    #[inline(always)]
+    fn load(s: &[f32]) -> Self {
+        let a: [f32; 16] = s[..16].try_into().expect("16 lanes");
+        f32x16::from(a)
+    }
+    #[inline(always)]
+    fn store(self, d: &mut [f32]) {
+        d[..16].copy_from_slice(self.as_array());
+    }
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        f32x16::mul_add(self, a, b)
     }
 }
