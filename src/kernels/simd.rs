@@ -28,7 +28,7 @@ pub use wide::f32x8;
 pub(crate) mod avx2;
 mod generic;
 mod lanes;
-pub mod level;
+pub(crate) mod level;
 mod operand;
 mod padded;
 #[cfg(test)]
@@ -91,7 +91,7 @@ pub const LANES: usize = 8;
 
 /// `a·b + c` rounded as the lanes in use round `mul_add`: once (a fused multiply-add) when the
 /// build targets FMA (`-C target-cpu=native` on an AVX2 machine, or aarch64) or has chosen its
-/// AVX2+FMA lanes at run time ([`level`]), twice otherwise. The scalar forms of the kernels
+/// AVX2+FMA lanes at run time ([`simd_level`](crate::simd_level)), twice otherwise. The scalar forms of the kernels
 /// (lane tails, one-element paths, scalar twins) use it, so lanes, tails and twins agree bit
 /// for bit in every kind of build; fused and unfused results differ by at most an ulp per
 /// multiply-add.

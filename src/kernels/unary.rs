@@ -1,10 +1,10 @@
-//! Unary element-wise kernels: `y = f(x)` and `dx (=|+=) f'(x)·g`, each op in f32x8 lanes
-//! ([`lanes`](Unary::lanes), [`grad_lanes`](Unary::grad_lanes)) with its scalar twin
+//! Unary element-wise kernels: `y = f(x)` and `dx (=|+=) f'(x)·g`, each op in 8-lane vectors
+//! (`Unary::lanes`, `Unary::grad_lanes`, generic over the form of the lanes) with its scalar twin
 //! ([`eval`](Unary::eval), [`grad`](Unary::grad)) as the reference.
 //!
 //! The lanes are bit-identical to the twins where the maths is exact (neg, abs, relu, clamp,
 //! sqrt, leaky_relu, the `g·y`-style backward rules, powers with PyTorch's special exponents); the
-//! transcendental ones are within the bounds of [`vmath`] (≤ 2 ulp for each
+//! transcendental ones are within the bounds of [`vmath`](super::vmath) (≤ 2 ulp for each
 //! function; composites like gelu stay within a few ulp of the twin, see the tests).
 //!
 //! `powf(p)` follows PyTorch's `pow(Tensor, Scalar)`: `p ∈ {0, 1, 2, 3, ½, −½, −1, −2}` are

@@ -18,7 +18,7 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 
 /// The environment variable that can force the build's own lanes.
-pub const ENV: &str = "ARENAGRAD_SIMD";
+pub(crate) const ENV: &str = "ARENAGRAD_SIMD";
 
 #[cfg(runtime_avx2)]
 static LEVEL: AtomicU8 = AtomicU8::new(UNSET);
