@@ -28,7 +28,7 @@ mod tile;
 
 use super::par;
 use super::scratch::with_scratch;
-use super::simd::{dispatch, exp, hsum, row_max, Lanes, Vector, LANES};
+use super::simd::{dispatch, exp, hsum, row_max, Lanes, LANES};
 use super::Acc;
 use tile::{rows_times, Rows, RowsMut, R};
 

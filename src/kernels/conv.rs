@@ -42,7 +42,7 @@ use std::ops::Range;
 
 use crate::kernels::gemm::{matmul, matmul_seq, Mat};
 use crate::kernels::par::for_units;
-use crate::kernels::simd::{row_sum, Vector};
+use crate::kernels::simd::row_sum;
 use crate::kernels::Acc;
 
 mod geom;

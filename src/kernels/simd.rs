@@ -68,6 +68,8 @@ macro_rules! dispatch {
                 )
             }
         } else {
+            #[allow(unused_imports)]
+            use $crate::kernels::simd::{Lanes as _, Vector as _};
             #[allow(dead_code)]
             type $V = $crate::kernels::simd::f32x8;
             $e
@@ -79,6 +81,8 @@ macro_rules! dispatch {
 #[cfg(not(runtime_avx2))]
 macro_rules! dispatch {
     (|$V:ident| $e:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::kernels::simd::{Lanes as _, Vector as _};
         #[allow(dead_code)]
         type $V = $crate::kernels::simd::f32x8;
         $e

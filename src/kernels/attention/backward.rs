@@ -6,7 +6,7 @@ use super::tile::{add_cols, rows_times, Rows, RowsMut, R};
 use super::{pack, pack_t, pairs_per_task, parallel, up16, Dims, Mask, KEYS};
 use crate::kernels::par;
 use crate::kernels::scratch::with_scratch;
-use crate::kernels::simd::{dispatch, exp, Lanes, Vector, LANES};
+use crate::kernels::simd::{dispatch, exp, Lanes, LANES};
 use crate::kernels::Acc;
 
 /// Backward: ADDS the gradients of `q`, `k` and `v` into `dq`, `dk` and `dv` (zero them first

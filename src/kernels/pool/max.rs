@@ -2,7 +2,7 @@
 //! in-plane index saved for backward (module docs of [`pool`](super)).
 
 use super::{for_planes, Axis, Pool2d};
-use crate::kernels::simd::{f32x8, load, LANES};
+use crate::kernels::simd::{dispatch, Lanes, LANES};
 use crate::kernels::window::valid;
 use crate::kernels::Acc;
 
@@ -51,6 +51,11 @@ const EXACT_F32: usize = 1 << 24;
 /// (`lo..hi`, every kernel column valid) go up to 8 at a time through [`interior`]; the others, and
 /// planes too large for exact `f32` indices, through [`window`].
 fn plane(x: &[f32], p: &Pool2d, y: &mut [f32], arg: &mut [usize]) {
+    dispatch!(|V| plane_on::<V>(x, p, y, arg))
+}
+
+#[inline(always)]
+fn plane_on<V: Lanes>(x: &[f32], p: &Pool2d, y: &mut [f32], arg: &mut [usize]) {
     let (wi, ow, kw) = (p.w.input, p.w.output, p.w.kernel);
     let (sw, dw, pw) = (p.w.stride, p.w.dilation, p.w.padding);
     // outputs whose first tap and last tap are both inside the row
@@ -69,7 +74,7 @@ fn plane(x: &[f32], p: &Pool2d, y: &mut [f32], arg: &mut [usize]) {
         }
         for o in (lo..hi).step_by(LANES) {
             let n = LANES.min(hi - o);
-            interior(x, p, rows, o, &mut y[o..o + n], &mut arg[o..o + n]);
+            interior::<V>(x, p, rows, o, &mut y[o..o + n], &mut arg[o..o + n]);
         }
     }
 }
@@ -100,7 +105,8 @@ fn window(x: &[f32], p: &Pool2d, (h0, h1): (usize, usize), o: usize) -> (f32, us
 /// the last output near its end, and are dropped): each tap in the window's row-major order replaces the best so far where it
 /// is greater or NaN (a compare and a select, no branch on the data), its in-plane index kept
 /// as an exact `f32`. A window with no row inside gives −∞ and [`NO_ARG`].
-fn interior(
+#[inline(always)]
+fn interior<V: Lanes>(
     x: &[f32],
     p: &Pool2d,
     (h0, h1): (usize, usize),
@@ -116,32 +122,32 @@ fn interior(
     let (wi, sw, dw) = (p.w.input, p.w.stride, p.w.dilation);
     let c0 = o * sw - p.w.padding; // the first tap's column of output `o`
     let n = y.len();
-    let lane: f32x8 = std::array::from_fn(|l| (l.min(n - 1) * sw) as f32).into();
-    let taps = |at: usize| -> f32x8 {
+    let lane = V::from_array(std::array::from_fn(|l| (l.min(n - 1) * sw) as f32));
+    let taps = |at: usize| -> V {
         if sw == 1 && at + LANES <= x.len() {
-            load(&x[at..])
+            V::load(&x[at..])
         } else if sw == 2 && at + 2 * LANES <= x.len() {
             // the even positions of 16 consecutive values: register shuffles, not 8 inserts
             let v: &[f32; 2 * LANES] = x[at..at + 2 * LANES].try_into().expect("16 floats");
-            std::array::from_fn(|l| v[2 * l]).into()
+            V::from_array(std::array::from_fn(|l| v[2 * l]))
         } else {
-            std::array::from_fn(|l| x[at + l.min(n - 1) * sw]).into()
+            V::from_array(std::array::from_fn(|l| x[at + l.min(n - 1) * sw]))
         }
     };
     let mut best = taps(h0 * wi + c0);
-    let mut idx = f32x8::splat((h0 * wi + c0) as f32) + lane;
+    let mut idx = V::splat((h0 * wi + c0) as f32) + lane;
     for h in (h0..h1).step_by(p.h.dilation) {
         for j in 0..p.w.kernel {
             let at = h * wi + c0 + j * dw;
             let v = taps(at);
             let take = v.simd_gt(best) | v.is_nan();
             best = take.select(v, best);
-            idx = take.select(f32x8::splat(at as f32) + lane, idx);
+            idx = take.select(V::splat(at as f32) + lane, idx);
         }
     }
-    y.copy_from_slice(&best.as_array()[..n]);
+    y.copy_from_slice(&best.to_array()[..n]);
     // exact integers below 2²⁴: one vector conversion, then widening moves
-    for (a, i) in arg.iter_mut().zip(idx.fast_trunc_int().to_array()) {
+    for (a, i) in arg.iter_mut().zip(idx.trunc_to_i32()) {
         *a = i as u32 as usize;
     }
 }

@@ -7,17 +7,22 @@
 
 use super::AxisLayout;
 use crate::kernels::par::{self, reduce_parts, EW_GRAIN};
-use crate::kernels::simd::{f32x8, load, par_zip4, Lane4, Lanes, LANES, NONE};
+use crate::kernels::simd::{dispatch, par_zip4, Lane4, Lanes, LANES, NONE};
 use crate::kernels::Acc;
 
 /// `(max, saw NaN)` of a non-empty slice, NaNs left out of the max.
 fn max_lanes(x: &[f32]) -> (f32, bool) {
-    let mut m = f32x8::splat(x[0]);
-    let mut nan = f32x8::ZERO;
+    dispatch!(|V| max_lanes_on::<V>(x))
+}
+
+#[inline(always)]
+fn max_lanes_on<V: Lanes>(x: &[f32]) -> (f32, bool) {
+    let mut m = V::splat(x[0]);
+    let mut nan = V::splat(0.0);
     let mut chunks = x.chunks_exact(LANES);
     for c in &mut chunks {
-        let v = load(c);
-        nan |= v.is_nan();
+        let v = V::load(c);
+        nan = nan | v.is_nan();
         m = m.fast_max(v);
     }
     let rest = chunks.remainder();
@@ -25,8 +30,8 @@ fn max_lanes(x: &[f32]) -> (f32, bool) {
         // pad with x[0], which cannot change the max
         let mut a = [x[0]; LANES];
         a[..rest.len()].copy_from_slice(rest);
-        let v = f32x8::from(a);
-        nan |= v.is_nan();
+        let v = V::from_array(a);
+        nan = nan | v.is_nan();
         m = m.fast_max(v);
     }
     if nan.any() {
@@ -91,10 +96,13 @@ pub fn max_all_backward(x: &[f32], value: f32, g: f32, out: &mut [f32], acc: Acc
         |r| {
             let c = &x[r];
             let mut chunks = c.chunks_exact(LANES);
-            let mut n = 0usize;
-            for ch in &mut chunks {
-                n += hits(load(ch), value).to_bitmask().count_ones() as usize;
-            }
+            let n = dispatch!(|V| {
+                let mut n = 0usize;
+                for ch in &mut chunks {
+                    n += hits(V::load(ch), value).count_set() as usize;
+                }
+                n
+            });
             let hit = |v: f32| {
                 if value.is_nan() {
                     v.is_nan()

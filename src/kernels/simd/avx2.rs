@@ -247,6 +247,22 @@ impl Lanes for Y8 {
         Y8(avx!(_mm256_blendv_ps(f.0, t.0, self.0)))
     }
     #[inline(always)]
+    fn any(self) -> bool {
+        avx!(_mm256_movemask_ps(self.0)) != 0
+    }
+    #[inline(always)]
+    fn count_set(self) -> u32 {
+        avx!(_mm256_movemask_ps(self.0)).count_ones()
+    }
+    #[inline(always)]
+    fn trunc_to_i32(self) -> [i32; 8] {
+        let mut a = [0i32; 8];
+        let t = avx!(_mm256_cvttps_epi32(self.0));
+        // SAFETY: `a` is 32 bytes, the store's size; AVX is present (the module doc)
+        unsafe { _mm256_storeu_si256(a.as_mut_ptr().cast(), t) };
+        a
+    }
+    #[inline(always)]
     fn reduce_add(self) -> f32 {
         // the order of the build's own lanes, so a row sum has the same bits on both forms
         wide::f32x8::new(self.to_array()).reduce_add()

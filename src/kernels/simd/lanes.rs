@@ -57,6 +57,12 @@ pub(crate) trait Lanes:
     fn is_inf(self) -> Self;
     /// `t` where the mask `self` is set, else `f`.
     fn select(self, t: Self, f: Self) -> Self;
+    /// Whether any lane of the mask is set.
+    fn any(self) -> bool;
+    /// How many lanes of the mask are set.
+    fn count_set(self) -> u32;
+    /// Each lane truncated toward zero to an `i32` (`cvttps2dq`).
+    fn trunc_to_i32(self) -> [i32; 8];
     /// The sum of the lanes in `hsum`'s fixed order.
     fn reduce_add(self) -> f32;
     /// `cvtps2dq`: to the nearest integer, ties to even.
@@ -162,6 +168,18 @@ impl Lanes for f32x8 {
     #[inline(always)]
     fn select(self, t: Self, f: Self) -> Self {
         f32x8::select(self, t, f)
+    }
+    #[inline(always)]
+    fn any(self) -> bool {
+        f32x8::any(self)
+    }
+    #[inline(always)]
+    fn count_set(self) -> u32 {
+        f32x8::to_bitmask(self).count_ones()
+    }
+    #[inline(always)]
+    fn trunc_to_i32(self) -> [i32; 8] {
+        f32x8::fast_trunc_int(self).to_array()
     }
     #[inline(always)]
     fn reduce_add(self) -> f32 {

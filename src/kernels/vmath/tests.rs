@@ -71,7 +71,7 @@ f8! {
 }
 
 fn lanes(f: impl F8, xs: &[f32]) -> Vec<f32> {
-    use crate::kernels::simd::{dispatch, Lanes};
+    use crate::kernels::simd::dispatch;
     xs.chunks(8)
         .flat_map(|c| {
             let mut a = [0.0f32; 8];
