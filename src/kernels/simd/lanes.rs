@@ -80,10 +80,7 @@ pub(crate) trait Lanes:
 impl Lanes for f32x8 {
     type Int = i32x8;
     type Wide = f32x16;
-    const FUSED: bool = cfg!(any(
-        target_feature = "fma",
-        all(target_arch = "aarch64", target_feature = "neon")
-    ));
+    const FUSED: bool = super::level::BUILD_FUSED;
 
     #[inline(always)]
     fn from_array(a: [f32; 8]) -> Self {

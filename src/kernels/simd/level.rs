@@ -47,13 +47,16 @@ pub(crate) fn avx2() -> bool {
     }
 }
 
+/// Whether the build's own lanes (`wide`'s `f32x8`) round `a·b + c` once.
+pub(crate) const BUILD_FUSED: bool = cfg!(any(
+    target_feature = "fma",
+    all(target_arch = "aarch64", target_feature = "neon")
+));
+
 /// Whether the lanes in use round `a·b + c` once.
 #[inline(always)]
 pub(crate) fn fused() -> bool {
-    cfg!(any(
-        target_feature = "fma",
-        all(target_arch = "aarch64", target_feature = "neon")
-    )) || avx2()
+    BUILD_FUSED || avx2()
 }
 
 /// Reads [`ENV`] and the CPU's features once; later calls see the stored answer.
