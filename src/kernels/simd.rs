@@ -22,6 +22,8 @@
 //! other than `exp`) uses the padded loops; one that updates several buffers at once, or needs
 //! per-row values, uses a generic body.
 
+#[allow(unused_imports)]
+pub(crate) use wide::f32x16;
 pub use wide::f32x8;
 
 #[cfg(runtime_avx2)]
@@ -37,7 +39,7 @@ pub(crate) mod testing;
 mod tests;
 mod vector;
 
-pub(crate) use generic::{each_lane, hsum, put, row_max, row_sum};
+pub(crate) use generic::{each_lane, each_lane_in, hsum, put, row_max, row_sum, row_sum_in};
 pub(crate) use lanes::{Lanes, Wide16};
 pub(crate) use operand::{First, Lane4, Operand, Splat, NONE};
 pub(crate) use padded::{add64, par_update4, par_zip4, sum4, update4, zip4};
@@ -89,6 +91,31 @@ macro_rules! dispatch {
     }};
 }
 pub(crate) use dispatch;
+
+/// [`dispatch!`] for kernels whose lanes may be wider than 8: `$V` is `wide`'s `f32x16` in
+/// builds whose target has AVX-512 (`-C target-cpu=native` on such a CPU), the 8-lane form of
+/// [`dispatch!`] otherwise. Only code that reads the width from `V::N` (never from
+/// [`LANES`]) and keeps its reductions in the 8-lane order ([`Lanes::halves`]) may use it: the
+/// shared loops (`padded.rs`, [`each_lane!`], [`row_sum!`]) and what they call. So the bits
+/// are the same in either width, and the scalar twins stay the reference for both.
+#[cfg(all(not(runtime_avx2), target_feature = "avx512f"))]
+macro_rules! dispatch_wide {
+    (|$V:ident| $e:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::kernels::simd::{Lanes as _, Vector as _};
+        #[allow(dead_code)]
+        type $V = $crate::kernels::simd::f32x16;
+        $e
+    }};
+}
+
+#[cfg(not(all(not(runtime_avx2), target_feature = "avx512f")))]
+macro_rules! dispatch_wide {
+    (|$V:ident| $e:expr) => {
+        $crate::kernels::simd::dispatch!(|$V| $e)
+    };
+}
+pub(crate) use dispatch_wide;
 
 /// Lanes per vector.
 pub const LANES: usize = 8;
@@ -142,23 +169,8 @@ pub(crate) fn load(s: &[f32]) -> f32x8 {
     f32x8::from(a)
 }
 
-/// The first `s.len() < 8` lanes from `s`, zeros after.
-#[inline(always)]
-pub(crate) fn load_part(s: &[f32]) -> f32x8 {
-    let mut a = [0.0f32; LANES];
-    a[..s.len()].copy_from_slice(s);
-    f32x8::from(a)
-}
-
 /// Stores the lanes into `d[..8]`.
 #[inline(always)]
 pub(crate) fn store(v: f32x8, d: &mut [f32]) {
     d[..LANES].copy_from_slice(v.as_array());
-}
-
-/// Stores the first `d.len() < 8` lanes into `d`.
-#[inline(always)]
-pub(crate) fn store_part(v: f32x8, d: &mut [f32]) {
-    let n = d.len();
-    d.copy_from_slice(&v.as_array()[..n]);
 }

@@ -191,7 +191,10 @@ fn powf8<V: Lanes>(x: V, p: f32) -> V {
         -0.5 => one / x.sqrt(),
         -1.0 => one / x,
         -2.0 => one / (x * x),
-        _ => V::from_array(x.to_array().map(|v| v.powf(p))),
+        _ => {
+            let a = x.to_array();
+            V::from_fn(|l| a[l].powf(p))
+        }
     }
 }
 

@@ -122,16 +122,16 @@ fn interior<V: Lanes>(
     let (wi, sw, dw) = (p.w.input, p.w.stride, p.w.dilation);
     let c0 = o * sw - p.w.padding; // the first tap's column of output `o`
     let n = y.len();
-    let lane = V::from_array(std::array::from_fn(|l| (l.min(n - 1) * sw) as f32));
+    let lane = V::from_fn(|l| (l.min(n - 1) * sw) as f32);
     let taps = |at: usize| -> V {
         if sw == 1 && at + LANES <= x.len() {
             V::load(&x[at..])
         } else if sw == 2 && at + 2 * LANES <= x.len() {
             // the even positions of 16 consecutive values: register shuffles, not 8 inserts
             let v: &[f32; 2 * LANES] = x[at..at + 2 * LANES].try_into().expect("16 floats");
-            V::from_array(std::array::from_fn(|l| v[2 * l]))
+            V::from_fn(|l| v[2 * l])
         } else {
-            V::from_array(std::array::from_fn(|l| x[at + l.min(n - 1) * sw]))
+            V::from_fn(|l| x[at + l.min(n - 1) * sw])
         }
     };
     let mut best = taps(h0 * wi + c0);

@@ -30,7 +30,7 @@ fn max_lanes_on<V: Lanes>(x: &[f32]) -> (f32, bool) {
         // pad with x[0], which cannot change the max
         let mut a = [x[0]; LANES];
         a[..rest.len()].copy_from_slice(rest);
-        let v = V::from_array(a);
+        let v = V::from_fn(|l| a[l]);
         nan = nan | v.is_nan();
         m = m.fast_max(v);
     }

@@ -101,6 +101,7 @@ impl Y8 {
 }
 
 impl Vector for Y8 {
+    const N: usize = 8;
     #[inline(always)]
     fn splat(v: f32) -> Self {
         Y8(avx!(_mm256_set1_ps(v)))
@@ -141,24 +142,31 @@ impl Vector for Y8 {
     }
     #[inline(always)]
     fn ln_each(self) -> Self {
-        Y8::from_array(self.to_array().map(f32::ln))
+        Y8::load(&self.to_array().map(f32::ln))
     }
 }
 
 impl Lanes for Y8 {
     type Int = Y8i;
     type Wide = Y16;
+    type L8 = Y8;
+    type Arr = [f32; 8];
+    type IArr = [i32; 8];
     const FUSED: bool = true;
 
     #[inline(always)]
-    fn from_array(a: [f32; 8]) -> Self {
-        Y8::load(&a)
+    fn from_fn(f: impl FnMut(usize) -> f32) -> Self {
+        Y8::load(&std::array::from_fn::<f32, 8, _>(f))
     }
     #[inline(always)]
     fn to_array(self) -> [f32; 8] {
         let mut a = [0.0; 8];
         self.store(&mut a);
         a
+    }
+    #[inline(always)]
+    fn halves(self) -> (Y8, Y8) {
+        (self, self)
     }
     #[inline(always)]
     fn load_part(s: &[f32]) -> Self {

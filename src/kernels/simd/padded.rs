@@ -1,10 +1,14 @@
-//! Lane loops with a zero-padded tail: the last `len % 8` elements are loaded into a
+//! Lane loops with a zero-padded tail: the last `len % N` elements are loaded into a
 //! zero-padded vector and go through the same lane function as the body, and the padded lanes
-//! are dropped. [`zip4`] and [`update4`] run a one-element output on splats instead (0-d
-//! tensors, scalar graphs: no padding).
+//! are dropped. [`zip4`] and [`update4`] run a one-element output on 8-lane splats instead
+//! (0-d tensors, scalar graphs: no padding).
+//!
+//! The loops run in the widest lanes of the build ([`dispatch_wide!`](super::dispatch_wide)).
+//! Lane functions are lane-wise, so the width changes no bit of [`zip4`] or [`update4`];
+//! [`sum4`] adds a 16-lane vector into the same 16 accumulators as two 8-lane ones.
 
 use super::operand::{Lane4, Operand};
-use super::{dispatch, Lanes, LANES};
+use super::{dispatch_wide, Lanes, Vector, LANES};
 use crate::kernels::par::for_chunks;
 use crate::kernels::Acc;
 
@@ -17,11 +21,11 @@ pub(crate) fn zip4<A: Operand, B: Operand, C: Operand, D: Operand>(
     acc: Acc,
     f: impl Lane4,
 ) {
-    dispatch!(|V| zip4_on::<V, A, B, C, D>(ops, out, acc, f))
+    dispatch_wide!(|V| zip4_on::<V, A, B, C, D>(ops, out, acc, f))
 }
 
 #[inline(always)]
-fn zip4_on<V: Lanes, A: Operand, B: Operand, C: Operand, D: Operand>(
+pub(super) fn zip4_on<V: Lanes, A: Operand, B: Operand, C: Operand, D: Operand>(
     (a, b, c, d): (A, B, C, D),
     out: &mut [f32],
     acc: Acc,
@@ -30,24 +34,24 @@ fn zip4_on<V: Lanes, A: Operand, B: Operand, C: Operand, D: Operand>(
     let n = out.len();
     if n == 1 {
         // one element (0-d tensors, scalar graphs): the same lanes on splats, no padding
-        let v: V = f.call(a.splat_at(0), b.splat_at(0), c.splat_at(0), d.splat_at(0));
+        let v: V::L8 = f.call(a.splat_at(0), b.splat_at(0), c.splat_at(0), d.splat_at(0));
         return acc.put(&mut out[0], v.to_array()[0]);
     }
-    let body = n - n % LANES;
+    let body = n - n % V::N;
     let (head, tail) = out.split_at_mut(body);
     // operands are plain values here (no closure capturing them by reference), so their
     // pointers stay in registers across the stores to `out`
     match acc {
         Acc::Write => {
-            for (k, o) in head.chunks_exact_mut(LANES).enumerate() {
-                let i = k * LANES;
+            for (k, o) in head.chunks_exact_mut(V::N).enumerate() {
+                let i = k * V::N;
                 let v: V = f.call(a.get(i), b.get(i), c.get(i), d.get(i));
                 v.store(o);
             }
         }
         Acc::Add => {
-            for (k, o) in head.chunks_exact_mut(LANES).enumerate() {
-                let i = k * LANES;
+            for (k, o) in head.chunks_exact_mut(V::N).enumerate() {
+                let i = k * V::N;
                 (V::load(o) + f.call(a.get(i), b.get(i), c.get(i), d.get(i))).store(o);
             }
         }
@@ -92,27 +96,27 @@ pub(crate) fn update4<A: Operand, B: Operand, C: Operand>(
     io: &mut [f32],
     f: impl Lane4,
 ) {
-    dispatch!(|V| update4_on::<V, A, B, C>(ops, io, f))
+    dispatch_wide!(|V| update4_on::<V, A, B, C>(ops, io, f))
 }
 
 #[inline(always)]
-fn update4_on<V: Lanes, A: Operand, B: Operand, C: Operand>(
+pub(super) fn update4_on<V: Lanes, A: Operand, B: Operand, C: Operand>(
     (a, b, c): (A, B, C),
     io: &mut [f32],
     f: impl Lane4,
 ) {
     if let [v] = io {
         // one element: splats, no padding (as zip4)
-        let d = V::splat(*v);
+        let d = V::L8::splat(*v);
         *v = f
             .call(a.splat_at(0), b.splat_at(0), c.splat_at(0), d)
             .to_array()[0];
         return;
     }
-    let body = io.len() - io.len() % LANES;
+    let body = io.len() - io.len() % V::N;
     let (head, tail) = io.split_at_mut(body);
-    for (k, o) in head.chunks_exact_mut(LANES).enumerate() {
-        let i = k * LANES;
+    for (k, o) in head.chunks_exact_mut(V::N).enumerate() {
+        let i = k * V::N;
         f.call(a.get(i), b.get(i), c.get(i), V::load(o)).store(o);
     }
     if !tail.is_empty() {
@@ -148,11 +152,11 @@ pub(crate) fn sum4<A: Operand, B: Operand, C: Operand, D: Operand>(
     n: usize,
     f: impl Lane4,
 ) -> f64 {
-    dispatch!(|V| sum4_on::<V, A, B, C, D>(ops, n, f))
+    dispatch_wide!(|V| sum4_on::<V, A, B, C, D>(ops, n, f))
 }
 
 #[inline(always)]
-fn sum4_on<V: Lanes, A: Operand, B: Operand, C: Operand, D: Operand>(
+pub(super) fn sum4_on<V: Lanes, A: Operand, B: Operand, C: Operand, D: Operand>(
     (a, b, c, d): (A, B, C, D),
     n: usize,
     f: impl Lane4,
@@ -160,22 +164,31 @@ fn sum4_on<V: Lanes, A: Operand, B: Operand, C: Operand, D: Operand>(
     let body = n - n % LANES;
     let mut s = [0.0f64; 2 * LANES];
     let mut i = 0;
-    while i + 2 * LANES <= body {
-        let (v, w): (V, V) = (
-            f.call(a.get(i), b.get(i), c.get(i), d.get(i)),
-            f.call(a.get(i + 8), b.get(i + 8), c.get(i + 8), d.get(i + 8)),
-        );
-        add64(&mut s[..LANES], &v.to_array());
-        add64(&mut s[LANES..], &w.to_array());
-        i += 2 * LANES;
+    if V::N == 2 * LANES {
+        // one 16-lane vector: the two 8-lane ones below, in one
+        while i + 2 * LANES <= body {
+            let v: V = f.call(a.get(i), b.get(i), c.get(i), d.get(i));
+            add64(&mut s, v.to_array().as_ref());
+            i += 2 * LANES;
+        }
+    } else {
+        while i + 2 * LANES <= body {
+            let (v, w): (V, V) = (
+                f.call(a.get(i), b.get(i), c.get(i), d.get(i)),
+                f.call(a.get(i + 8), b.get(i + 8), c.get(i + 8), d.get(i + 8)),
+            );
+            add64(&mut s[..LANES], v.to_array().as_ref());
+            add64(&mut s[LANES..], w.to_array().as_ref());
+            i += 2 * LANES;
+        }
     }
     if i < body {
-        let v: V = f.call(a.get(i), b.get(i), c.get(i), d.get(i));
-        add64(&mut s[..LANES], &v.to_array());
+        let v: V::L8 = f.call(a.get(i), b.get(i), c.get(i), d.get(i));
+        add64(&mut s[..LANES], v.to_array().as_ref());
     }
     let m = n - body;
     if m > 0 {
-        let t: V = f.call(
+        let t: V::L8 = f.call(
             a.get_part(body, m),
             b.get_part(body, m),
             c.get_part(body, m),

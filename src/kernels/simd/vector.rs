@@ -10,7 +10,9 @@
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
-use super::{f32x8, LANES};
+use wide::f32x16;
+
+use super::f32x8;
 
 /// The arithmetic the generic kernels use, for `f32` (a one-wide vector) and `f32x8` (eight
 /// lanes). Every operation rounds the same way in both: `+ − × ÷ √` are IEEE, `mul_add` rounds
@@ -24,6 +26,8 @@ pub(crate) trait Vector:
     + Div<Output = Self>
     + Neg<Output = Self>
 {
+    /// How many lanes.
+    const N: usize;
     fn splat(v: f32) -> Self;
     /// Loads `s[..N]`.
     fn load(s: &[f32]) -> Self;
@@ -45,6 +49,7 @@ pub(crate) trait Vector:
 }
 
 impl Vector for f32 {
+    const N: usize = 1;
     #[inline(always)]
     fn splat(v: f32) -> Self {
         v
@@ -101,48 +106,57 @@ impl Vector for f32 {
     }
 }
 
-impl Vector for f32x8 {
-    #[inline(always)]
-    fn splat(v: f32) -> Self {
-        f32x8::splat(v)
-    }
-    #[inline(always)]
-    fn load(s: &[f32]) -> Self {
-        f32x8::new(s[..LANES].try_into().expect("8 lanes"))
-    }
-    #[inline(always)]
-    fn store(self, s: &mut [f32]) {
-        s[..LANES].copy_from_slice(self.as_array());
-    }
-    #[inline(always)]
-    fn mul_add(self, a: Self, b: Self) -> Self {
-        f32x8::mul_add(self, a, b)
-    }
-    #[inline(always)]
-    fn sqrt(self) -> Self {
-        f32x8::sqrt(self)
-    }
-    #[inline(always)]
-    fn nan_max(self, b: Self) -> Self {
-        (self.is_nan() | self.simd_ge(b)).select(self, b)
-    }
-    #[inline(always)]
-    fn max_ps(self, b: Self) -> Self {
-        self.fast_max(b)
-    }
-    #[inline(always)]
-    fn min_ps(self, b: Self) -> Self {
-        self.fast_min(b)
-    }
-    #[inline(always)]
-    fn vexp(self) -> Self {
-        crate::kernels::vmath::exp(self)
-    }
-    #[inline(always)]
-    fn ln_each(self) -> Self {
-        f32x8::new(self.to_array().map(f32::ln))
-    }
+/// `Vector` for one of `wide`'s vector types: `$f` with `$n` lanes.
+macro_rules! wide_vector {
+    ($f:ident, $n:literal) => {
+        impl Vector for $f {
+            const N: usize = $n;
+            #[inline(always)]
+            fn splat(v: f32) -> Self {
+                $f::splat(v)
+            }
+            #[inline(always)]
+            fn load(s: &[f32]) -> Self {
+                $f::new(s[..$n].try_into().expect("a whole vector"))
+            }
+            #[inline(always)]
+            fn store(self, s: &mut [f32]) {
+                s[..$n].copy_from_slice(self.as_array());
+            }
+            #[inline(always)]
+            fn mul_add(self, a: Self, b: Self) -> Self {
+                $f::mul_add(self, a, b)
+            }
+            #[inline(always)]
+            fn sqrt(self) -> Self {
+                $f::sqrt(self)
+            }
+            #[inline(always)]
+            fn nan_max(self, b: Self) -> Self {
+                (self.is_nan() | self.simd_ge(b)).select(self, b)
+            }
+            #[inline(always)]
+            fn max_ps(self, b: Self) -> Self {
+                self.fast_max(b)
+            }
+            #[inline(always)]
+            fn min_ps(self, b: Self) -> Self {
+                self.fast_min(b)
+            }
+            #[inline(always)]
+            fn vexp(self) -> Self {
+                crate::kernels::vmath::lanes::exp(self)
+            }
+            #[inline(always)]
+            fn ln_each(self) -> Self {
+                $f::new(self.to_array().map(f32::ln))
+            }
+        }
+    };
 }
+
+wide_vector!(f32x8, 8);
+wide_vector!(f32x16, 16);
 
 /// `e^x` lane-wise (see the module doc for its error and edge values).
 #[inline(always)]

@@ -183,3 +183,38 @@ fn pytorch_special_exponents() {
     assert_eq!(powf(f32::NAN, 0.0), 1.0);
     assert_eq!(powf(3.0, 3.0), 27.0);
 }
+
+/// Each op's lanes and gradient lanes in 16 lanes against 8, bit for bit (NaN payloads
+/// aside): what lets the builds with AVX-512 run the unary kernels 16 wide with the 8-lane
+/// form's results.
+#[test]
+fn sixteen_lanes_match_eight() {
+    use crate::kernels::simd::Lanes;
+    use wide::{f32x16, f32x8};
+    let mut x = inputs(256, 3);
+    x.extend_from_slice(EDGES);
+    x.resize(x.len().next_multiple_of(16), 0.5);
+    let (y, g) = (inputs(x.len(), 4), inputs(x.len(), 5));
+    let same = |a: f32, b: f32| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+    for &(op, _) in OPS {
+        for k in (0..x.len()).step_by(16) {
+            let v16 = |s: &[f32]| f32x16::from_fn(|l| s[k + l]);
+            let (f16, d16) = (
+                op.lanes(v16(&x)).to_array(),
+                op.grad_lanes(v16(&x), v16(&y), v16(&g)).to_array(),
+            );
+            for h in 0..2 {
+                let v8 = |s: &[f32]| f32x8::from_fn(|l| s[k + 8 * h + l]);
+                let (f8, d8) = (
+                    op.lanes(v8(&x)).to_array(),
+                    op.grad_lanes(v8(&x), v8(&y), v8(&g)).to_array(),
+                );
+                for l in 0..8 {
+                    let i = k + 8 * h + l;
+                    assert!(same(f8[l], f16[8 * h + l]), "{op:?} at {}", x[i]);
+                    assert!(same(d8[l], d16[8 * h + l]), "{op:?}' at {}", x[i]);
+                }
+            }
+        }
+    }
+}

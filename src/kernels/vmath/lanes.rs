@@ -190,6 +190,11 @@ pub(crate) fn normal_cdf<V: Lanes>(x: V) -> V {
 /// build's own lanes (not on a hot path).
 #[inline(always)]
 pub(crate) fn sin_cos<V: Lanes>(x: V) -> (V, V) {
-    let (s, c) = super::sin_cos(wide::f32x8::new(x.to_array()));
-    (V::from_array(s.to_array()), V::from_array(c.to_array()))
+    let (mut s, mut c) = ([0.0f32; 16], [0.0f32; 16]);
+    for (k, part) in x.to_array().as_ref().chunks(8).enumerate() {
+        let (ps, pc) = super::sin_cos(wide::f32x8::new(part.try_into().expect("8 lanes")));
+        s[8 * k..8 * k + 8].copy_from_slice(ps.as_array());
+        c[8 * k..8 * k + 8].copy_from_slice(pc.as_array());
+    }
+    (V::from_fn(|l| s[l]), V::from_fn(|l| c[l]))
 }

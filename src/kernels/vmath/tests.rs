@@ -67,7 +67,11 @@ f8! {
     NormalCdf => |x| lanes::normal_cdf(x);
     Sin => |x| lanes::sin_cos(x).0;
     Cos => |x| lanes::sin_cos(x).1;
-    Erf => |x| V::from_array(erf(f32x8::new(x.to_array())).to_array());
+    Erf => |x| {
+        let a = x.to_array();
+        let e = erf(f32x8::new(std::array::from_fn(|l| a[l]))).to_array();
+        V::from_fn(|l| e[l])
+    };
 }
 
 fn lanes(f: impl F8, xs: &[f32]) -> Vec<f32> {
@@ -76,7 +80,7 @@ fn lanes(f: impl F8, xs: &[f32]) -> Vec<f32> {
         .flat_map(|c| {
             let mut a = [0.0f32; 8];
             a[..c.len()].copy_from_slice(c);
-            dispatch!(|V| f.at(V::from_array(a)).to_array())[..c.len()].to_vec()
+            dispatch!(|V| f.at(V::from_fn(|l| a[l])).to_array()[..c.len()].to_vec())
         })
         .collect()
 }

@@ -3,3 +3,4 @@
 
 mod padded;
 mod vector;
+mod wide;
