@@ -39,7 +39,9 @@ pub(crate) mod testing;
 mod tests;
 mod vector;
 
-pub(crate) use generic::{each_lane, each_lane_in, hsum, put, row_max, row_sum, row_sum_in};
+pub(crate) use generic::{
+    each_lane, each_lane_in, hsum, put, row_max, row_max_on, row_sum, row_sum_in,
+};
 pub(crate) use lanes::{Lanes, Wide16};
 pub(crate) use operand::{First, Lane4, Operand, Splat, NONE};
 pub(crate) use padded::{add64, par_update4, par_zip4, sum4, update4, zip4};

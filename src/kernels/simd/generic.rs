@@ -158,7 +158,7 @@ pub(crate) fn row_max(x: &[f32]) -> f32 {
 }
 
 #[inline(always)]
-pub(super) fn row_max_on<V: Lanes>(x: &[f32]) -> f32 {
+pub(crate) fn row_max_on<V: Lanes>(x: &[f32]) -> f32 {
     let mut blocks = x.chunks_exact(4 * LANES);
     let mut m = [V::L8::splat(f32::NEG_INFINITY); 4];
     if V::N == 2 * LANES {
