@@ -130,10 +130,11 @@ impl<'g> Var<'g> {
         check_param(self, bias, d)?;
         let scope = self.scope();
         let rows = self.numel() / d;
+        // the kernel writes every row's output, mean and rstd
         let (out, mean, rstd) = (
-            scope.alloc(self.numel()),
-            scope.alloc(rows),
-            scope.alloc(rows),
+            scope.alloc_out(self.numel()),
+            scope.alloc_out(rows),
+            scope.alloc_out(rows),
         );
         let (wd, bd) = (weight.map(|w| w.data()), bias.map(|b| b.data()));
         layer_norm(self.data(), d, wd, bd, eps, out, mean, rstd);

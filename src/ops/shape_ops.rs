@@ -133,7 +133,7 @@ fn permuted<'g>(x: Var<'g>, name: &'static str, perm: &[usize]) -> Var<'g> {
         for (v, &p) in s.iter_mut().zip(perm) {
             *v = own[p];
         }
-        let out = scope.alloc(x.numel());
+        let out = scope.alloc_out(x.numel()); // the copy writes every element
         strided_copy(x.data(), &s, &out_shape, out, Acc::Write);
         out
     };
@@ -243,7 +243,7 @@ impl<'g> Var<'g> {
         let data: &'g [f32] = if n == self.numel() {
             self.data() // only size-1 dims were added: same layout
         } else {
-            let out = scope.alloc(n);
+            let out = scope.alloc_out(n); // the copy writes every element
             let s = Dims::broadcast_strides(self.shape(), shape);
             strided_copy(self.data(), &s, shape, out, Acc::Write);
             out

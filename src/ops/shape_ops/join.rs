@@ -134,7 +134,8 @@ impl<'g> Var<'g> {
                     })?;
         }
         let scope = first.scope();
-        let out = scope.alloc(numel("concat", &out_shape)?);
+        // the blocks' lengths add up to the axis: every element is written once
+        let out = scope.alloc_out(numel("concat", &out_shape)?);
         let (outer, total, inner) = split3(&out_shape, axis);
         let mut start = 0;
         for v in vars {
@@ -175,7 +176,7 @@ impl<'g> Var<'g> {
         let data: &'g [f32] = if outer == 1 {
             &self.data()[start * inner..(start + len) * inner]
         } else {
-            let out = scope.alloc(outer * len * inner);
+            let out = scope.alloc_out(outer * len * inner); // the copy writes every element
             take_block(
                 self.data(),
                 (outer, size, inner),
