@@ -28,7 +28,7 @@ mod tile;
 
 use super::par;
 use super::scratch::with_scratch;
-use super::simd::{dispatch, exp, hsum, row_max_on, Lanes, LANES};
+use super::simd::{dispatch_wide, exp, hsum, row_max_on, Lanes, Vector, LANES};
 use super::Acc;
 use tile::{rows_times, Rows, RowsMut, R};
 
@@ -196,8 +196,8 @@ fn forward_pair(
     let (sw, evw) = (up16(s), up16(ev));
     let sizes = [e * sw, s * evw, R * e, R * KEYS, R * evw];
     with_scratch(sizes.iter().sum(), |buf| {
-        // the pair in the lanes the level chose (exp, tiles)
-        dispatch!(|V| {
+        // the pair in the widest lanes (exp rows; the tiles are 16 wide in every form)
+        dispatch_wide!(|V| {
             let (kt, rest) = buf.split_at_mut(sizes[0]);
             let (vp, rest) = rest.split_at_mut(sizes[1]);
             let (qs, rest) = rest.split_at_mut(sizes[2]);
@@ -236,8 +236,8 @@ fn forward_pair(
                     for r in 0..rows {
                         let row = &mut sc[r * KEYS..r * KEYS + w8];
                         mask.apply(p, i0 + r, j0, s, row);
-                        // the row max in the pair's own 8 lanes (16 measured 4-5% slower here)
-                        let mut m_new = m[r].max(row_max_on::<V>(row));
+                        // the row max in 8 lanes (16 measured 4-5% slower here)
+                        let mut m_new = m[r].max(row_max_on::<<V as Lanes>::L8>(row));
                         if m_new == f32::NEG_INFINITY {
                             // no allowed key so far, unless the scores are NaN (`max` skips NaN):
                             // then the row's sum must become NaN, not a masked row's 0
@@ -248,13 +248,8 @@ fn forward_pair(
                             m_new = f32::NAN;
                         }
                         let alpha = exp(m[r] - m_new);
-                        let mut t = V::splat(0.0);
-                        for c in row.chunks_exact_mut(LANES) {
-                            let x = exp(V::load(c) - V::splat(m_new));
-                            t += x;
-                            x.store(c);
-                        }
-                        sum[r] = sum[r] * alpha + hsum(t);
+                        let t = exp_row::<V>(row, m_new);
+                        sum[r] = sum[r] * alpha + hsum(t[0] + t[1]);
                         if alpha != 1.0 {
                             for a in &mut acc[r * evw..(r + 1) * evw] {
                                 *a *= alpha;
@@ -299,6 +294,32 @@ fn forward_pair(
             }
         })
     })
+}
+
+/// `row[j] = e^(row[j] − m)` over a row of whole 16-lane vectors; returns the sums of the even
+/// and of the odd 8-lane vectors, which a 16-lane accumulator holds as its halves: the same
+/// bits in either width.
+#[inline(always)]
+fn exp_row<V: Lanes>(row: &mut [f32], m: f32) -> [V::L8; 2] {
+    let mut t = [V::L8::splat(0.0); 2];
+    if V::N == 2 * LANES {
+        let mut w = V::splat(0.0);
+        for c in row.chunks_exact_mut(V::N) {
+            let x = exp(V::load(c) - V::splat(m));
+            w += x;
+            x.store(c);
+        }
+        (t[0], t[1]) = w.halves();
+    } else {
+        for c in row.chunks_exact_mut(2 * LANES) {
+            for (h, t) in t.iter_mut().enumerate() {
+                let x = exp(V::L8::load(&c[h * LANES..]) - V::L8::splat(m));
+                *t += x;
+                x.store(&mut c[h * LANES..]);
+            }
+        }
+    }
+    t
 }
 
 /// `dst[c·ld + j] = src[j·w + c]`: the transpose of `src [n, w]` into rows of length `ld`

@@ -6,7 +6,7 @@ use super::tile::{add_cols, rows_times, Rows, RowsMut, R};
 use super::{pack, pack_t, pairs_per_task, parallel, up16, Dims, Mask, KEYS};
 use crate::kernels::par;
 use crate::kernels::scratch::with_scratch;
-use crate::kernels::simd::{dispatch, exp, Lanes, LANES};
+use crate::kernels::simd::{dispatch_wide, exp, Lanes};
 use crate::kernels::Acc;
 
 /// Backward: ADDS the gradients of `q`, `k` and `v` into `dq`, `dk` and `dv` (zero them first
@@ -104,8 +104,8 @@ fn backward_pair(
         2 * R * KEYS, // a tile of P (then dS) and of dP
     ];
     with_scratch(sizes.iter().sum(), |buf| {
-        // the pair in the lanes the level chose (exp, tiles)
-        dispatch!(|V| {
+        // the pair in the widest lanes (exp rows; the tiles are 16 wide in every form)
+        dispatch_wide!(|V| {
             let mut parts: [&mut [f32]; 9] = Default::default();
             let mut rest = buf;
             for (part, &n) in parts.iter_mut().zip(&sizes) {
@@ -182,9 +182,7 @@ fn backward_pair(
                         mask.apply(p, i0 + r, j0, s, row);
                         let (lse, dr) = (V::splat(x.lse[i0 + r]), V::splat(dd[r]));
                         let dprow = &mut dpt[r * KEYS..r * KEYS + w8];
-                        for (c, dc) in row
-                            .chunks_exact_mut(LANES)
-                            .zip(dprow.chunks_exact_mut(LANES))
+                        for (c, dc) in row.chunks_exact_mut(V::N).zip(dprow.chunks_exact_mut(V::N))
                         {
                             let pv = exp(V::load(c) - lse);
                             pv.store(c);

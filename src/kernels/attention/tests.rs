@@ -116,3 +116,20 @@ fn same_bits_on_one_and_two_threads() {
         same_bits("attention", a, b);
     }
 }
+
+#[test]
+fn exp_rows_same_bits_in_16_and_8_lanes() {
+    use wide::{f32x16, f32x8};
+    for n in [16, 32, 48, 128] {
+        let mut x = values(n, n as u32, 8.0);
+        x[n / 2] = f32::NEG_INFINITY; // a masked key
+        let m = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let (mut r8, mut r16) = (x.clone(), x.clone());
+        let (t8, t16) = (exp_row::<f32x8>(&mut r8, m), exp_row::<f32x16>(&mut r16, m));
+        same_bits("exp row", &r8, &r16);
+        assert_eq!(
+            hsum(t8[0] + t8[1]).to_bits(),
+            hsum(t16[0] + t16[1]).to_bits()
+        );
+    }
+}
