@@ -4,6 +4,8 @@
 
 use super::{AlignedBuf, Param, ParamStore};
 use crate::error::{Error, Result};
+use crate::kernels::elementwise::fill;
+use crate::kernels::Acc;
 use crate::tensor::Tensor;
 
 impl ParamStore {
@@ -33,7 +35,8 @@ impl ParamStore {
     /// # Ok::<(), arenagrad::Error>(())
     /// ```
     pub fn zero_grad(&mut self) {
-        self.grad.as_mut_slice().fill(0.0);
+        // split over the kernels' threads above the element-wise grain, like any fill
+        fill(self.grad.as_mut_slice(), 0.0, Acc::Write);
         self.has_grad.fill(false);
     }
 
