@@ -25,6 +25,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use arenagrad::kernels::attention::{backward, forward, Dims, Mask};
+use arenagrad::kernels::Acc;
 use arenagrad::prelude::*;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -140,7 +141,19 @@ fn attention(c: &mut Criterion) {
             bench.iter(|| {
                 forward(black_box(&qs), &ks, &vs, d, mask, scale, &mut out, &mut lse);
                 backward(
-                    &qs, &ks, &vs, &out, &lse, &dos, d, mask, scale, &mut dq, &mut dk, &mut dv,
+                    &qs,
+                    &ks,
+                    &vs,
+                    &out,
+                    &lse,
+                    &dos,
+                    d,
+                    mask,
+                    scale,
+                    &mut dq,
+                    &mut dk,
+                    &mut dv,
+                    [Acc::Write; 3],
                 );
             })
         });

@@ -138,6 +138,22 @@ impl<'s, 'g> Sink<'s, 'g> {
         x.requires_grad && y.requires_grad && !std::ptr::eq(x, y) && !same_param
     }
 
+    /// Whether inputs `0..n` can take their gradients at once through nested
+    /// [`with`](Self::with)s: each needs one, no two are the same node, and at most one is a
+    /// parameter (a `with` of a parameter borrows the store's flat buffer).
+    pub fn nestable(&self, n: usize) -> bool {
+        let ins = &self.node.inputs[..n];
+        let params = ins
+            .iter()
+            .filter(|x| matches!(x.kind, Kind::Param { .. }))
+            .count();
+        params <= 1
+            && ins
+                .iter()
+                .enumerate()
+                .all(|(i, &x)| x.requires_grad && ins[..i].iter().all(|&y| !std::ptr::eq(x, y)))
+    }
+
     /// Calls `f` with the gradient buffers and modes of inputs 0 and 1 at once, for a kernel
     /// that computes both in one pass; the contract of [`with`](Self::with) holds for each.
     /// Requires [`pairable`](Self::pairable).

@@ -17,6 +17,7 @@ use super::attention_graph::attention_grads;
 use crate::error::{or_panic, Error, Result};
 use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::attention::{backward, forward, Dims as KDims, Mask as KMask};
+use crate::kernels::Acc;
 use crate::mask::Mask;
 use crate::shape::Dims;
 
@@ -43,10 +44,33 @@ impl<'g> Rule<'g> for Attention<'g> {
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
         let [q, k, v] = [0, 1, 2].map(|i| node.inputs[i].data);
+        let (mask, d, scale, lse, y) = (self.mask, self.dims, self.scale, self.lse, node.data);
+        if sink.nestable(3) {
+            // straight into the three gradient buffers
+            return sink.with(0, |dq, aq| {
+                sink.with(1, |dk, ak| {
+                    sink.with(2, |dv, av| {
+                        backward(q, k, v, y, lse, g, d, mask, scale, dq, dk, dv, [aq, ak, av])
+                    })
+                })
+            });
+        }
+        // an input without a gradient, or one var passed twice: through zeroed scratch
         let [dq, dk, dv] = [q.len(), k.len(), v.len()].map(|n| sink.scratch(n));
-        let (mask, d) = (self.mask, self.dims);
         backward(
-            q, k, v, node.data, self.lse, g, d, mask, self.scale, dq, dk, dv,
+            q,
+            k,
+            v,
+            y,
+            lse,
+            g,
+            d,
+            mask,
+            scale,
+            dq,
+            dk,
+            dv,
+            [Acc::Add; 3],
         );
         for (i, buf) in [dq, dk, dv].into_iter().enumerate() {
             sink.put(i, buf);

@@ -9,9 +9,10 @@ use crate::kernels::scratch::with_scratch;
 use crate::kernels::simd::{dispatch_wide, exp, Lanes};
 use crate::kernels::Acc;
 
-/// Backward: ADDS the gradients of `q`, `k` and `v` into `dq`, `dk` and `dv` (zero them first
-/// for a fresh gradient). `out` and `lse` are what [`forward`](super::forward) wrote for the
-/// same inputs, `dout` the gradient of `out`.
+/// Backward: stores the gradients of `q`, `k` and `v` into `dq`, `dk` and `dv`, each written or
+/// added as its [`Acc`] says (`acc = [q, k, v]`; a written buffer may hold anything before).
+/// `out` and `lse` are what [`forward`](super::forward) wrote for the same inputs, `dout` the
+/// gradient of `out`.
 #[allow(clippy::too_many_arguments)]
 pub fn backward(
     q: &[f32],
@@ -26,13 +27,20 @@ pub fn backward(
     dq: &mut [f32],
     dk: &mut [f32],
     dv: &mut [f32],
+    acc: [Acc; 3],
 ) {
     let Dims { l, s, e, ev, .. } = d;
     assert!(dq.len() == d.pairs * l * e && dk.len() == d.pairs * s * e);
     assert!(dv.len() == d.pairs * s * ev && dout.len() == d.pairs * l * ev);
     assert!(out.len() == dout.len() && lse.len() == d.pairs * l);
     if l == 0 || s == 0 || e == 0 || ev == 0 {
-        return; // every product is empty: no gradient to add
+        // every product is empty: the gradients are zero
+        for (g, a) in [dq, dk, dv].into_iter().zip(acc) {
+            if a == Acc::Write {
+                g.fill(0.0);
+            }
+        }
+        return;
     }
     type Grads<'a> = ((&'a mut [f32], &'a mut [f32]), &'a mut [f32]);
     let pair = |(p, ((dq, dk), dv)): (usize, Grads<'_>)| {
@@ -44,7 +52,7 @@ pub fn backward(
             dout: &dout[p * l * ev..][..l * ev],
             lse: &lse[p * l..][..l],
         };
-        backward_pair(p, &ins, &d, mask, scale, dq, dk, dv)
+        backward_pair(p, &ins, &d, mask, scale, [dq, dk, dv], acc)
     };
     if parallel(&d) {
         let units = [l * e, s * e, s * ev];
@@ -86,9 +94,8 @@ fn backward_pair(
     d: &Dims,
     mask: Mask<'_>,
     scale: f32,
-    dq: &mut [f32],
-    dk: &mut [f32],
-    dv: &mut [f32],
+    [dq, dk, dv]: [&mut [f32]; 3],
+    [acc_q, acc_k, acc_v]: [Acc; 3],
 ) {
     let Dims { l, s, e, ev, .. } = *d;
     let (sw, ew, evw) = (up16(s), up16(e), up16(ev));
@@ -245,16 +252,16 @@ fn backward_pair(
                 for r in 0..rows {
                     let g = &mut dq[(i0 + r) * e..][..e];
                     for (g, a) in g.iter_mut().zip(&dqa[r * ew..]) {
-                        *g += a * scale;
+                        acc_q.put(g, a * scale);
                     }
                 }
             }
             for j in 0..s {
-                for (g, a) in dk[j * e..][..e].iter_mut().zip(&dkp[j * ew..]) {
-                    *g += a;
+                for (g, &a) in dk[j * e..][..e].iter_mut().zip(&dkp[j * ew..]) {
+                    acc_k.put(g, a);
                 }
-                for (g, a) in dv[j * ev..][..ev].iter_mut().zip(&dvp[j * evw..]) {
-                    *g += a;
+                for (g, &a) in dv[j * ev..][..ev].iter_mut().zip(&dvp[j * evw..]) {
+                    acc_v.put(g, a);
                 }
             }
         })

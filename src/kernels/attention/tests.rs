@@ -5,6 +5,7 @@
 use super::*;
 use crate::kernels::par::on_1_and_2_threads;
 use crate::kernels::simd::testing::{agree, same_bits, values};
+use crate::kernels::Acc;
 
 struct Case {
     d: Dims,
@@ -30,15 +31,58 @@ fn run(c: &Case, mask: Mask<'_>, scale: f32) -> [Vec<f32>; 4] {
     let Dims { pairs, l, s, e, ev } = c.d;
     let (mut out, mut lse) = (vec![0.0; pairs * l * ev], vec![0.0; pairs * l]);
     forward(&c.q, &c.k, &c.v, c.d, mask, scale, &mut out, &mut lse);
+    // written gradients over NaN: an element the kernel skipped would show
     let (mut dq, mut dk, mut dv) = (
-        vec![0.0; pairs * l * e],
-        vec![0.0; pairs * s * e],
-        vec![0.0; pairs * s * ev],
+        vec![f32::NAN; pairs * l * e],
+        vec![f32::NAN; pairs * s * e],
+        vec![f32::NAN; pairs * s * ev],
     );
     let (q, k, v) = (&c.q, &c.k, &c.v);
     backward(
-        q, k, v, &out, &lse, &c.g, c.d, mask, scale, &mut dq, &mut dk, &mut dv,
+        q,
+        k,
+        v,
+        &out,
+        &lse,
+        &c.g,
+        c.d,
+        mask,
+        scale,
+        &mut dq,
+        &mut dk,
+        &mut dv,
+        [Acc::Write; 3],
     );
+    // added gradients: the written ones plus what the buffers held
+    let (mut aq, mut ak, mut av) = (
+        vec![1.0; pairs * l * e],
+        vec![-2.0; pairs * s * e],
+        vec![0.5; pairs * s * ev],
+    );
+    backward(
+        q,
+        k,
+        v,
+        &out,
+        &lse,
+        &c.g,
+        c.d,
+        mask,
+        scale,
+        &mut aq,
+        &mut ak,
+        &mut av,
+        [Acc::Add; 3],
+    );
+    for (added, (written, held)) in [(&aq, (&dq, 1.0)), (&ak, (&dk, -2.0)), (&av, (&dv, 0.5))] {
+        for (a, w) in added.iter().zip(written.iter()) {
+            assert_eq!(
+                a.to_bits(),
+                (w + held).to_bits(),
+                "Acc::Add = Acc::Write + held"
+            );
+        }
+    }
     [out, dq, dk, dv]
 }
 

@@ -75,3 +75,38 @@ fn bad_shapes_and_masks_are_errors() {
         })
         .unwrap();
 }
+
+#[test]
+fn direct_and_scratch_backward_agree_and_accumulate() {
+    // all three need gradients (one a parameter): the kernel writes into their buffers, then
+    // adds on a second pass; with a constant query the scratch path gives k and v the same
+    let (tq, tk, tv) = (t(&[2, 3, 4], 1), t(&[2, 5, 4], 2), t(&[2, 5, 3], 3));
+    let mut params = ParamStore::new();
+    let pq = params.add("q", tq.clone()).unwrap();
+    let mut direct = (vec![], vec![]);
+    Graph::new()
+        .run_with(&mut params, |g| {
+            let (q, k, v) = (g.param(pq), g.leaf(tk.clone()), g.leaf(tv.clone()));
+            let y = q.try_scaled_dot_product_attention(k, v, None, true, None)?;
+            let loss = (y * y).sum();
+            loss.backward_with(&Backward::retain_graph())?;
+            direct = (k.grad().unwrap().to_vec(), v.grad().unwrap().to_vec());
+            loss.backward()?;
+            let twice = |a: &[f32], b: Vec<f32>| a.iter().zip(&b).all(|(a, b)| 2.0 * a == *b);
+            assert!(twice(&direct.0, k.grad().unwrap().to_vec()));
+            assert!(twice(&direct.1, v.grad().unwrap().to_vec()));
+            Ok(())
+        })
+        .unwrap();
+    assert!(params.grad(pq).iter().any(|&x| x != 0.0));
+    Graph::new()
+        .run(|g| {
+            let (q, k, v) = (g.input(&tq), g.leaf(tk.clone()), g.leaf(tv.clone()));
+            let y = q.try_scaled_dot_product_attention(k, v, None, true, None)?;
+            (y * y).sum().backward()?;
+            assert_eq!(k.grad().unwrap().to_vec(), direct.0);
+            assert_eq!(v.grad().unwrap().to_vec(), direct.1);
+            Ok(())
+        })
+        .unwrap();
+}
