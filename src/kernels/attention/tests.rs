@@ -31,49 +31,23 @@ fn run(c: &Case, mask: Mask<'_>, scale: f32) -> [Vec<f32>; 4] {
     let Dims { pairs, l, s, e, ev } = c.d;
     let (mut out, mut lse) = (vec![0.0; pairs * l * ev], vec![0.0; pairs * l]);
     forward(&c.q, &c.k, &c.v, c.d, mask, scale, &mut out, &mut lse);
-    // written gradients over NaN: an element the kernel skipped would show
-    let (mut dq, mut dk, mut dv) = (
-        vec![f32::NAN; pairs * l * e],
-        vec![f32::NAN; pairs * s * e],
-        vec![f32::NAN; pairs * s * ev],
-    );
     let (q, k, v) = (&c.q, &c.k, &c.v);
-    backward(
-        q,
-        k,
-        v,
-        &out,
-        &lse,
-        &c.g,
-        c.d,
-        mask,
-        scale,
-        &mut dq,
-        &mut dk,
-        &mut dv,
-        [Acc::Write; 3],
-    );
+    let grads = |held: [f32; 3], acc| {
+        let (mut dq, mut dk, mut dv) = (
+            vec![held[0]; pairs * l * e],
+            vec![held[1]; pairs * s * e],
+            vec![held[2]; pairs * s * ev],
+        );
+        let (o, g) = (&out, &c.g);
+        backward(
+            q, k, v, o, &lse, g, c.d, mask, scale, &mut dq, &mut dk, &mut dv, acc,
+        );
+        (dq, dk, dv)
+    };
+    // written gradients over NaN: an element the kernel skipped would show
+    let (dq, dk, dv) = grads([f32::NAN; 3], [Acc::Write; 3]);
     // added gradients: the written ones plus what the buffers held
-    let (mut aq, mut ak, mut av) = (
-        vec![1.0; pairs * l * e],
-        vec![-2.0; pairs * s * e],
-        vec![0.5; pairs * s * ev],
-    );
-    backward(
-        q,
-        k,
-        v,
-        &out,
-        &lse,
-        &c.g,
-        c.d,
-        mask,
-        scale,
-        &mut aq,
-        &mut ak,
-        &mut av,
-        [Acc::Add; 3],
-    );
+    let (aq, ak, av) = grads([1.0, -2.0, 0.5], [Acc::Add; 3]);
     for (added, (written, held)) in [(&aq, (&dq, 1.0)), (&ak, (&dk, -2.0)), (&av, (&dv, 0.5))] {
         for (a, w) in added.iter().zip(written.iter()) {
             assert_eq!(
