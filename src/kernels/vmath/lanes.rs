@@ -63,8 +63,16 @@ pub(crate) fn exp<V: Lanes>(x: V) -> V {
     // per lane (softmax six times slower in a default-flags x86-64 build), so halve in
     // integers there (which measured slower on the one-element path of an AVX-512 build)
     let y = if cfg!(any(target_feature = "sse4.1", target_arch = "aarch64")) {
-        let n1 = (n * c::<V>(0.5)).floor();
-        e * pow2i(n1) * pow2i(n - n1)
+        // `2ⁿ` itself is a normal float for n ∈ [−126, 127]; there `e·2ⁿ` is the exact
+        // product rounded once, as in the two halves (their first product is exact), so the
+        // bits are the same. Most calls (softmax rows, activations) have every lane there.
+        let normal = n.simd_ge(c::<V>(-126.0)) & n.simd_le(c::<V>(127.0));
+        if normal.count_set() as usize == V::N {
+            e * pow2i(n)
+        } else {
+            let n1 = (n * c::<V>(0.5)).floor();
+            e * pow2i(n1) * pow2i(n - n1)
+        }
     } else {
         let k = n.fast_round_int();
         let k1 = V::shr::<1>(k);

@@ -226,6 +226,18 @@ fn exp_returns_a_quiet_nan_input_itself() {
     }
 }
 
+#[test]
+fn exp_normal_range_shortcut_keeps_the_two_halves_bits() {
+    // a vector whose last lane needs the two halves (2ⁿ subnormal) takes that path for every
+    // lane: each lane's bits there must equal the shortcut's on a vector of its value alone
+    let xs = sweep(-110.0, 90.0, 1 << 20).chain([0.0, -0.0, 88.72, -87.3, -87.4, 88.0, -103.9]);
+    for x in xs {
+        let alone = exp(f32x8::splat(x)).to_array()[0];
+        let mixed = exp(f32x8::new([x, x, x, x, x, x, x, -103.0])).to_array()[0];
+        assert_eq!(alone.to_bits(), mixed.to_bits(), "exp({x:e})");
+    }
+}
+
 /// `Φ(x)` in f64: `½(1 + erf(x/√2))` where that loses nothing (x ≥ −2), else `½·erfc(|x|/√2)`
 /// by its continued fraction (Lentz), converged to f64 for `|x|/√2 ≥ 1.4`.
 fn normal_cdf64(x: f64) -> f64 {
