@@ -21,37 +21,22 @@ pub(crate) use each_lane;
 /// [`each_lane!`] in the lanes `$V` (a type in scope) and then, for a 16-lane `$V`, in its
 /// 8-lane form.
 macro_rules! each_lane_in {
-    ($V:ty, $n:expr, $($f:ident)::+ ( $($arg:expr),* $(,)? )) => {{
+    ($V:ty, $n:expr, $($f:ident)::+ $(::<$($gen:tt),+>)? ( $($arg:expr),* $(,)? )) => {{
+        const SIMD_W: usize = $crate::kernels::simd::LANES;
         let n: usize = $n;
         let mut i = 0;
         // `i + N <= n` (not `i < n / N * N`) lets LLVM prove `s[i..][..N]` in bounds for
         // buffers it knows to have length `n`
         while i + <$V as $crate::kernels::simd::Vector>::N <= n {
-            $($f)::+::<$V>(i, $($arg),*);
+            $($f)::+::<$V $(, $($gen),+)?>(i, $($arg),*);
             i += <$V as $crate::kernels::simd::Vector>::N;
         }
-        while i + 8 <= n {
-            $($f)::+::<<$V as $crate::kernels::simd::Lanes>::L8>(i, $($arg),*);
-            i += 8;
+        while i + SIMD_W <= n {
+            $($f)::+::<<$V as $crate::kernels::simd::Lanes>::L8 $(, $($gen),+)?>(i, $($arg),*);
+            i += SIMD_W;
         }
         while i < n {
-            $($f)::+::<f32>(i, $($arg),*);
-            i += 1;
-        }
-    }};
-    ($V:ty, $n:expr, $($f:ident)::+ ::<$($gen:tt),+> ( $($arg:expr),* $(,)? )) => {{
-        let n: usize = $n;
-        let mut i = 0;
-        while i + <$V as $crate::kernels::simd::Vector>::N <= n {
-            $($f)::+::<$V, $($gen),+>(i, $($arg),*);
-            i += <$V as $crate::kernels::simd::Vector>::N;
-        }
-        while i + 8 <= n {
-            $($f)::+::<<$V as $crate::kernels::simd::Lanes>::L8, $($gen),+>(i, $($arg),*);
-            i += 8;
-        }
-        while i < n {
-            $($f)::+::<f32, $($gen),+>(i, $($arg),*);
+            $($f)::+::<f32 $(, $($gen),+)?>(i, $($arg),*);
             i += 1;
         }
     }};
