@@ -148,17 +148,19 @@ pub fn sum_axis(x: &[f32], l: AxisLayout, scale: f64, out: &mut [f32], acc: Acc)
     }
 }
 
-/// `out[o, i] (=|+=) scale · Σ_k f(e)` where `e = (o * len + k) * inner + i` is the flat
+/// `out[o, i] (=|+=) scale · Σ_k v(e)`, where `e = (o * len + k) * inner + i` is the flat
 /// index of an input element: an axis sum of a value computed on the fly (layer norm's
-/// weight gradient sums `g · x̂` over rows without storing the product). Column blocks (or
-/// rows of the output) run as parallel pieces above [`EW_GRAIN`] elements; each output sums
-/// its `k` in ascending order either way.
+/// weight gradient sums `g · x̂` over rows without storing the product). `f(e0, s)` adds the
+/// values `v(e0 + j)` into `s[j]` for `j < s.len()`: a run of consecutive elements of one
+/// row, so the caller's per-row work (a row's mean, say) is done once per run and the run
+/// loop can vectorize. Column blocks (or rows of the output) run as parallel pieces above
+/// [`EW_GRAIN`] elements; each output sums its `k` in ascending order either way.
 pub fn sum_axis_map(
     l: AxisLayout,
     scale: f64,
     out: &mut [f32],
     acc: Acc,
-    f: impl Fn(usize) -> f64 + Sync,
+    f: impl Fn(usize, &mut [f64]) + Sync,
 ) {
     assert_eq!(out.len(), l.reduced(), "sum_axis: output length");
     if out.is_empty() {
@@ -170,10 +172,7 @@ pub fn sum_axis_map(
         let base = o * l.len * l.inner;
         let mut s = [0.0f64; BLOCK];
         for k in 0..l.len {
-            let row = base + k * l.inner + i0;
-            for (j, sj) in s[..w].iter_mut().enumerate() {
-                *sj += f(row + j);
-            }
+            f(base + k * l.inner + i0, &mut s[..w]);
         }
         for (d, &v) in dst.iter_mut().zip(&s[..w]) {
             acc.put(d, (v * scale) as f32);

@@ -260,9 +260,12 @@ pub fn layer_norm_backward_w(
         len: mean.len(),
         inner: d,
     };
-    sum_axis_map(l, 1.0, dw, acc, |e| {
-        let r = e / d;
-        (g[e] * ((x[e] - mean[r]) * rstd[r])) as f64
+    sum_axis_map(l, 1.0, dw, acc, |e0, s| {
+        let (m, rs) = (mean[e0 / d], rstd[e0 / d]);
+        let run = e0..e0 + s.len();
+        for ((s, &g), &x) in s.iter_mut().zip(&g[run.clone()]).zip(&x[run]) {
+            *s += (g * ((x - m) * rs)) as f64;
+        }
     });
 }
 

@@ -207,7 +207,11 @@ fn sums_match_twins_on_every_length_and_layout() {
             let mut got = vec![1.0; l.reduced()];
             let mut want = vec![1.0; l.reduced()];
             sum_axis(&x, l, 0.5, &mut got, Acc::Add);
-            sum_axis_map(l, 0.5, &mut want, Acc::Add, |e| x[e] as f64);
+            sum_axis_map(l, 0.5, &mut want, Acc::Add, |e0, s| {
+                for (j, s) in s.iter_mut().enumerate() {
+                    *s += x[e0 + j] as f64;
+                }
+            });
             assert!(
                 got.iter().zip(&want).all(|(a, b)| close(*a, *b as f64)),
                 "{l:?}"
@@ -293,7 +297,11 @@ fn bitwise_identical_on_1_and_2_threads() {
             let mut out = vec![0.0; l.reduced()];
             sum_axis(&x, l, 1.0, &mut out, Acc::Write);
             bits.extend(out.iter().map(|v| v.to_bits() as u64));
-            sum_axis_map(l, 0.5, &mut out, Acc::Add, |e| (x[e] * x[e]) as f64);
+            sum_axis_map(l, 0.5, &mut out, Acc::Add, |e0, s| {
+                for (j, s) in s.iter_mut().enumerate() {
+                    *s += (x[e0 + j] * x[e0 + j]) as f64;
+                }
+            });
             bits.extend(out.iter().map(|v| v.to_bits() as u64));
         }
         // binary backward reductions: scalar, row and column operands

@@ -170,5 +170,10 @@ pub fn rms_norm_backward_w(x: &[f32], g: &[f32], rstd: &[f32], d: usize, dw: &mu
         len: rstd.len(),
         inner: d,
     };
-    sum_axis_map(l, 1.0, dw, acc, |e| (g[e] * (x[e] * rstd[e / d])) as f64);
+    sum_axis_map(l, 1.0, dw, acc, |e0, s| {
+        let (rs, run) = (rstd[e0 / d], e0..e0 + s.len());
+        for ((s, &g), &x) in s.iter_mut().zip(&g[run.clone()]).zip(&x[run]) {
+            *s += (g * (x * rs)) as f64;
+        }
+    });
 }
