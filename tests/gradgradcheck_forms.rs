@@ -271,6 +271,16 @@ fn gradgrad_dropout_and_attention() {
     c.run("attention masked", &qkv, |_, a| {
         a[0].try_scaled_dot_product_attention(a[1], a[2], Some(&mask), false, None)
     });
+    // self-attention over a fused projection (two heads of width 2): the unfused chain's
+    // recorded backward
+    let packed = r.tensor(&[2, 3, 12], -1.0, 1.0);
+    c.run("attention packed causal", from_ref(&packed), |_, a| {
+        a[0].try_self_attention_packed(2, None, true, None)
+    });
+    let square = Mask::from_fn(3, 3, |i, j| i != 1 && (i + j) % 2 == 0);
+    c.run("attention packed masked", from_ref(&packed), |_, a| {
+        a[0].try_self_attention_packed(2, Some(&square), false, Some(0.6))
+    });
     c.finish("dropout/attention");
 }
 
@@ -331,6 +341,12 @@ fn recorded_matches_fused_dropout_and_masked_attention() {
     let mask = Mask::from_fn(4, 5, |i, j| i != 0 && i != 3 && j <= i);
     first_order_matches(&qkv, |_, a| {
         a[0].try_scaled_dot_product_attention(a[1], a[2], Some(&mask), false, None)
+    })
+    .unwrap();
+    let packed = r.tensor(&[2, 4, 6], -1.0, 1.0);
+    let square = Mask::from_fn(4, 4, |i, j| i != 0 && i != 3 && j <= i);
+    first_order_matches(from_ref(&packed), |_, a| {
+        a[0].try_self_attention_packed(1, Some(&square), false, None)
     })
     .unwrap();
     Graph::new()

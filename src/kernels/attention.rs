@@ -26,6 +26,7 @@ mod scalar;
 mod tests;
 mod tile;
 
+use super::layout::transpose_panel;
 use super::par;
 use super::scratch::with_scratch;
 use super::simd::{dispatch_wide, exp, hsum, row_max_on, Lanes, Vector, LANES};
@@ -119,19 +120,21 @@ fn up16(n: usize) -> usize {
     n.next_multiple_of(tile::W)
 }
 
-/// Whether a call's pairs run as parallel tasks: several pairs, enough work, several threads.
-fn parallel(d: &Dims) -> bool {
+/// Whether a call's groups run as parallel tasks: several groups, enough work, several
+/// threads.
+fn parallel(d: &Dims, lay: &Layout) -> bool {
     let work = d.l * d.s * (d.e + d.ev);
-    d.pairs > 1 && work * d.pairs >= 2 * GRAIN && par::count::threads() > 1
+    lay.groups(d) > 1 && work * d.pairs >= 2 * GRAIN && par::count::threads() > 1
 }
 
-/// Pairs per rayon task: at least [`GRAIN`] multiply-adds each.
-fn pairs_per_task(d: &Dims) -> usize {
-    GRAIN.div_ceil((d.l * d.s * (d.e + d.ev)).max(1))
+/// Groups per rayon task: at least [`GRAIN`] multiply-adds each.
+fn groups_per_task(d: &Dims, lay: &Layout) -> usize {
+    GRAIN.div_ceil((d.l * d.s * (d.e + d.ev) * lay.heads).max(1))
 }
 
 /// Forward: writes `out [pairs, l, ev]` and the per-row log-sum-exp `lse [pairs, l]` (`+∞` for a
-/// query that may attend to no key).
+/// query that may attend to no key), for `q [pairs, l, e]`, `k [pairs, s, e]` and
+/// `v [pairs, s, ev]`.
 #[allow(clippy::too_many_arguments)]
 pub fn forward(
     q: &[f32],
@@ -143,53 +146,92 @@ pub fn forward(
     out: &mut [f32],
     lse: &mut [f32],
 ) {
-    let Dims { l, s, e, ev, .. } = d;
-    assert!(q.len() == d.pairs * l * e && k.len() == d.pairs * s * e);
-    assert!(v.len() == d.pairs * s * ev && out.len() == d.pairs * l * ev);
-    assert!(lse.len() == d.pairs * l);
-    let pair = |(p, (out, lse)): (usize, (&mut [f32], &mut [f32]))| {
-        let (q, k, v) = (
-            &q[p * l * e..][..l * e],
-            &k[p * s * e..][..s * e],
-            &v[p * s * ev..][..s * ev],
-        );
-        forward_pair(p, q, k, v, &d, mask, scale, out, lse)
-    };
-    if l * ev == 0 || l == 0 {
-        return;
-    }
-    if parallel(&d) {
-        let units = [l * ev, l];
-        par::for_units(
-            [out, lse],
-            units,
-            d.pairs,
-            pairs_per_task(&d),
-            2,
-            &|p0, [o, s]| {
-                (o.chunks_mut(l * ev).zip(s.chunks_mut(l)))
-                    .enumerate()
-                    .for_each(|(k, b)| pair((p0 + k, b)))
-            },
-        );
-    } else {
-        out.chunks_mut(l * ev)
-            .zip(lse.chunks_mut(l))
-            .enumerate()
-            .for_each(pair);
-    }
+    assert!(q.len() == d.pairs * d.l * d.e && k.len() == d.pairs * d.s * d.e);
+    assert!(v.len() == d.pairs * d.s * d.ev);
+    let lay = Layout::contiguous(&d);
+    forward_in(q, k, v, d, lay, mask, scale, out, lse)
 }
 
+/// [`forward`] with the operands in `lay` (see [`Layout`]): `out` is
+/// `[groups, l, heads, ev]`, `lse` `[pairs, l]`.
 #[allow(clippy::too_many_arguments)]
-fn forward_pair(
-    p: usize,
+pub fn forward_in(
     q: &[f32],
     k: &[f32],
     v: &[f32],
-    d: &Dims,
+    d: Dims,
+    lay: Layout,
     mask: Mask<'_>,
     scale: f32,
     out: &mut [f32],
+    lse: &mut [f32],
+) {
+    let Dims { l, ev, .. } = d;
+    lay.check(&d);
+    for (x, data) in [q, k, v].into_iter().enumerate() {
+        assert!(
+            data.len() >= lay.extent(&d, x),
+            "attention: operand {x} too short"
+        );
+    }
+    assert!(out.len() == d.pairs * l * ev && lse.len() == d.pairs * l);
+    if l * ev == 0 {
+        return;
+    }
+    let heads = lay.heads;
+    let group = |g: usize, out: &mut [f32], lse: &mut [f32]| {
+        for h in 0..heads {
+            let ins = [0, 1, 2].map(|x| lay.view(&d, x, [q, k, v][x], g, h));
+            let o = RowsOut {
+                data: &mut out[h * ev..],
+                rs: heads * ev,
+            };
+            forward_pair(
+                g * heads + h,
+                ins,
+                &d,
+                mask,
+                scale,
+                o,
+                &mut lse[h * l..][..l],
+            )
+        }
+    };
+    let units = [heads * l * ev, heads * l];
+    let groups = lay.groups(&d);
+    if parallel(&d, &lay) {
+        par::for_units(
+            [out, lse],
+            units,
+            groups,
+            groups_per_task(&d, &lay),
+            2,
+            &|g0, [o, s]| {
+                (o.chunks_mut(units[0]).zip(s.chunks_mut(units[1])))
+                    .enumerate()
+                    .for_each(|(k, (o, s))| group(g0 + k, o, s))
+            },
+        );
+    } else {
+        (out.chunks_mut(units[0]).zip(lse.chunks_mut(units[1])))
+            .enumerate()
+            .for_each(|(g, (o, s))| group(g, o, s));
+    }
+}
+
+/// A pair's output rows: row `i` is `data[i·rs..][..ev]`.
+struct RowsOut<'a> {
+    data: &'a mut [f32],
+    rs: usize,
+}
+
+fn forward_pair(
+    p: usize,
+    [q, k, v]: [View<'_>; 3],
+    d: &Dims,
+    mask: Mask<'_>,
+    scale: f32,
+    out: RowsOut<'_>,
     lse: &mut [f32],
 ) {
     let Dims { l, s, e, ev, .. } = *d;
@@ -202,12 +244,14 @@ fn forward_pair(
             let (vp, rest) = rest.split_at_mut(sizes[1]);
             let (qs, rest) = rest.split_at_mut(sizes[2]);
             let (sc, acc) = rest.split_at_mut(sizes[3]);
-            pack_t(k, s, e, kt, sw);
-            pack(v, s, ev, vp, evw);
+            pack_t(k, s, kt, sw);
+            pack(v, s, vp, evw);
             for i0 in (0..l).step_by(R) {
                 let rows = R.min(l - i0);
-                for (x, &y) in qs.iter_mut().zip(&q[i0 * e..(i0 + rows) * e]) {
-                    *x = y * scale;
+                for r in 0..rows {
+                    for (x, &y) in qs[r * e..(r + 1) * e].iter_mut().zip(q.row(i0 + r)) {
+                        *x = y * scale;
+                    }
                 }
                 acc.fill(0.0);
                 let (mut m, mut sum) = ([f32::NEG_INFINITY; R], [0.0f32; R]);
@@ -277,7 +321,7 @@ fn forward_pair(
                     );
                 }
                 for r in 0..rows {
-                    let o = &mut out[(i0 + r) * ev..][..ev];
+                    let o = &mut out.data[(i0 + r) * out.rs..][..ev];
                     // a NaN sum (a NaN or +∞ score) gives NaN, as the formula does; only a row
                     // that met no allowed key has the sum 0
                     if sum[r] > 0.0 || sum[r].is_nan() {
@@ -322,25 +366,31 @@ fn exp_row<V: Lanes>(row: &mut [f32], m: f32) -> [V::L8; 2] {
     t
 }
 
-/// `dst[c·ld + j] = src[j·w + c]`: the transpose of `src [n, w]` into rows of length `ld`
-/// (zeros past `n`).
-fn pack_t(src: &[f32], n: usize, w: usize, dst: &mut [f32], ld: usize) {
+/// `dst[c·ld + j] = x[j][c]`: the transpose of `n` rows of `x` into rows of length `ld`
+/// (zeros past `n`), by the GEMM packing's 8×8 register blocks.
+fn pack_t(x: View<'_>, n: usize, dst: &mut [f32], ld: usize) {
+    let w = x.w;
+    if n > 0 {
+        transpose_panel(dst, x.data, 0, x.rs, n, w, ld);
+    }
     for c in 0..w {
-        let row = &mut dst[c * ld..(c + 1) * ld];
-        for (j, x) in row.iter_mut().enumerate() {
-            *x = if j < n { src[j * w + c] } else { 0.0 };
-        }
+        dst[c * ld + n..(c + 1) * ld].fill(0.0);
     }
 }
 
-/// `src [n, w]` into rows of length `ld ≥ w` (zeros after each row's values).
-fn pack(src: &[f32], n: usize, w: usize, dst: &mut [f32], ld: usize) {
+/// `n` rows of `x` into rows of length `ld ≥ w` (zeros after each row's values).
+fn pack(x: View<'_>, n: usize, dst: &mut [f32], ld: usize) {
+    let w = x.w;
     for j in 0..n {
         let row = &mut dst[j * ld..(j + 1) * ld];
-        row[..w].copy_from_slice(&src[j * w..(j + 1) * w]);
+        row[..w].copy_from_slice(x.row(j));
         row[w..].fill(0.0);
     }
 }
 
 mod backward;
-pub use backward::backward;
+mod layout;
+
+pub use backward::{backward, backward_in, Inputs};
+use layout::View;
+pub use layout::{Grads, Layout};

@@ -7,6 +7,10 @@
 //! add. Indices are trusted here (ops validate them); a bad one is a bounds-check panic, never
 //! UB.
 
+mod transpose;
+
+pub(crate) use transpose::transpose_panel;
+
 use super::par::{self, EW_GRAIN};
 use super::strided::{for_each1, for_rows2};
 use crate::kernels::Acc;

@@ -8,8 +8,10 @@
 //! bias: PyTorch's state_dict keys and initialisation. Inputs are `[B, T, E]` (batch first).
 //!
 //! For self-attention (`query`, `key` and `value` the same var) the three projections are one
-//! product with the whole `[3E, E]` matrix whose `[B, T, 3E]` result is cut into `q`, `k` and
-//! `v`; each head is then a `[B, H, T, E/H]` view for the fused
+//! product with the whole `[3E, E]` matrix, and the heads read its `[B, T, 3E]` result in
+//! place ([`self_attention_packed`](crate::Var::try_self_attention_packed)): no cut into `q`,
+//! `k` and `v`, no head permutes. Otherwise each projection is its own product and each head
+//! a `[B, H, T, E/H]` view for the fused
 //! [`scaled_dot_product_attention`](crate::Var::scaled_dot_product_attention).
 
 use super::{key, Linear};
@@ -126,14 +128,14 @@ impl MultiheadAttention {
             g.try_param(self.in_proj_bias)?,
         );
         let same = |a: Var<'g>, b: Var<'g>| std::ptr::eq(a.node(), b.node());
-        let (q, k, v) = if same(query, key) && same(key, value) {
+        if same(query, key) && same(key, value) {
+            // self-attention: the heads read the fused projection in place
+            self.batch_time(query)?;
             let qkv = query.try_linear(w, Some(b))?;
-            (
-                qkv.try_narrow(-1, 0, e)?,
-                qkv.try_narrow(-1, e, e)?,
-                qkv.try_narrow(-1, 2 * e, e)?,
-            )
-        } else {
+            let y = qkv.try_self_attention_packed(self.num_heads, mask, is_causal, None)?;
+            return self.out_proj.forward(g, y);
+        }
+        let (q, k, v) = {
             let proj = |x: Var<'g>, i: usize| -> Result<Var<'g>> {
                 x.try_linear(w.try_narrow(0, i * e, e)?, Some(b.try_narrow(0, i * e, e)?))
             };

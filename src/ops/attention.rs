@@ -232,5 +232,7 @@ impl<'g> Var<'g> {
     }
 }
 
+mod packed;
+
 #[cfg(test)]
 mod tests;

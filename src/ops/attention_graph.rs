@@ -43,14 +43,37 @@ pub(crate) fn attention_grads<'g>(
     g: Var<'g>,
     sink: &mut GradSink<'_, 'g>,
 ) -> Result<()> {
-    let (q, k, v) = (sink.input(0), sink.input(1), sink.input(2));
-    let scope = sink.scope();
+    let qkv = [0, 1, 2].map(|i| sink.input(i));
+    let needs = [0, 1, 2].map(|i| sink.needs(i));
+    let grads = attention_grad_vars(d, mask, scale, qkv, g, needs)?;
+    for (i, grad) in grads.into_iter().enumerate() {
+        if let Some(grad) = grad {
+            sink.put(i, grad)?;
+        }
+    }
+    Ok(())
+}
+
+/// `[dQ, dK, dV]` (recorded, differentiable) of attention over `[q, k, v]` (`[..., L, E]`,
+/// `[..., S, E]`, `[..., S, Ev]`) for the output gradient `g`; `None` where `needs` says no.
+pub(crate) fn attention_grad_vars<'g>(
+    d: Dims,
+    mask: Mask<'g>,
+    scale: f32,
+    [q, k, v]: [Var<'g>; 3],
+    g: Var<'g>,
+    needs: [bool; 3],
+) -> Result<[Option<Var<'g>>; 3]> {
+    let scope = q.scope();
+    let mut out = [None; 3];
     if d.s == 0 {
         // no key: every row is fully masked, nothing passes
         for (i, x) in [q, k, v].into_iter().enumerate() {
-            sink.put(i, scope.full_const(x.shape(), 0.0))?;
+            if needs[i] {
+                out[i] = Some(scope.full_const(x.shape(), 0.0));
+            }
         }
-        return Ok(());
+        return Ok(out);
     }
     let (l, s) = (d.l, d.s);
     // rows (pair, query) with at least one allowed key
@@ -79,19 +102,19 @@ pub(crate) fn attention_grads<'g>(
         *row_shape.last_mut().expect("rank >= 2") = 1;
         p = p.try_mul(scope.const_from_fn(&row_shape, |r| f32::from(open[r])))?;
     }
-    if sink.needs(2) {
-        sink.put(2, p.try_transpose(-1, -2)?.try_matmul(g)?)?;
+    if needs[2] {
+        out[2] = Some(p.try_transpose(-1, -2)?.try_matmul(g)?);
     }
-    if !sink.needs(0) && !sink.needs(1) {
-        return Ok(());
+    if !needs[0] && !needs[1] {
+        return Ok(out);
     }
     let dp = g.try_matmul(v.try_transpose(-1, -2)?)?;
     let ds = p.try_mul(dp.try_sub(dp.try_mul(p)?.try_sum_axis(-1, true)?)?)? * scale;
-    if sink.needs(0) {
-        sink.put(0, ds.try_matmul(k)?)?;
+    if needs[0] {
+        out[0] = Some(ds.try_matmul(k)?);
     }
-    if sink.needs(1) {
-        sink.put(1, ds.try_transpose(-1, -2)?.try_matmul(q)?)?;
+    if needs[1] {
+        out[1] = Some(ds.try_transpose(-1, -2)?.try_matmul(q)?);
     }
-    Ok(())
+    Ok(out)
 }

@@ -2,8 +2,9 @@
 //! `P` from the saved log-sum-exp, then `dV += Pᵀ·dO`, `dP = dO·Vᵀ`, `dS = P ∘ (dP − D)`,
 //! `dQ = c·dS·K` (finished per block) and `dK += dSᵀ·(c·Q)` (finished after the last block).
 
+use super::layout::{GroupGrads, View};
 use super::tile::{add_cols, rows_times, Rows, RowsMut, R};
-use super::{pack, pack_t, pairs_per_task, parallel, up16, Dims, Mask, KEYS};
+use super::{groups_per_task, pack, pack_t, parallel, up16, Dims, Grads, Layout, Mask, KEYS};
 use crate::kernels::par;
 use crate::kernels::scratch::with_scratch;
 use crate::kernels::simd::{dispatch_wide, exp, Lanes};
@@ -29,74 +30,158 @@ pub fn backward(
     dv: &mut [f32],
     acc: [Acc; 3],
 ) {
+    assert!(dq.len() == d.pairs * d.l * d.e && dk.len() == d.pairs * d.s * d.e);
+    assert!(dv.len() == d.pairs * d.s * d.ev);
+    let lay = Layout::contiguous(&d);
+    let ins = Inputs {
+        q,
+        k,
+        v,
+        out,
+        lse,
+        dout,
+    };
+    backward_in(&ins, d, lay, mask, scale, Grads::Split([dq, dk, dv]), acc)
+}
+
+/// The inputs of [`backward_in`]: the forward's operands (in its [`Layout`]), its output and
+/// log-sum-exp, and the output's gradient (laid out as the output).
+#[derive(Clone, Copy)]
+pub struct Inputs<'a> {
+    /// Queries.
+    pub q: &'a [f32],
+    /// Keys.
+    pub k: &'a [f32],
+    /// Values.
+    pub v: &'a [f32],
+    /// What the forward wrote.
+    pub out: &'a [f32],
+    /// The forward's log-sum-exp per query row.
+    pub lse: &'a [f32],
+    /// The gradient of `out`.
+    pub dout: &'a [f32],
+}
+
+/// [`backward`] with the operands in `lay` and the gradients stored as `grads` says.
+pub fn backward_in(
+    x: &Inputs<'_>,
+    d: Dims,
+    lay: Layout,
+    mask: Mask<'_>,
+    scale: f32,
+    grads: Grads<'_>,
+    acc: [Acc; 3],
+) {
     let Dims { l, s, e, ev, .. } = d;
-    assert!(dq.len() == d.pairs * l * e && dk.len() == d.pairs * s * e);
-    assert!(dv.len() == d.pairs * s * ev && dout.len() == d.pairs * l * ev);
-    assert!(out.len() == dout.len() && lse.len() == d.pairs * l);
+    lay.check(&d);
+    for (i, data) in [x.q, x.k, x.v].into_iter().enumerate() {
+        assert!(
+            data.len() >= lay.extent(&d, i),
+            "attention: operand {i} too short"
+        );
+    }
+    assert!(x.dout.len() == d.pairs * l * ev && x.out.len() == x.dout.len());
+    assert!(x.lse.len() == d.pairs * l);
+    let heads = lay.heads;
+    let groups = lay.groups(&d);
+    let units = grads.check(&d, &lay);
     if l == 0 || s == 0 || e == 0 || ev == 0 {
         // every product is empty: the gradients are zero
-        for (g, a) in [dq, dk, dv].into_iter().zip(acc) {
-            if a == Acc::Write {
-                g.fill(0.0);
+        return zero_grads(grads, &d, &lay, acc);
+    }
+    let group = |g: usize, mut gg: GroupGrads<'_>| {
+        for h in 0..heads {
+            let p = g * heads + h;
+            let ins = [0, 1, 2].map(|i| lay.view(&d, i, [x.q, x.k, x.v][i], g, h));
+            let o = (x.out.len() / groups.max(1), heads * ev);
+            let pair = Pair {
+                ins,
+                out: &x.out[g * o.0 + h * ev..],
+                dout: &x.dout[g * o.0 + h * ev..],
+                ors: o.1,
+                lse: &x.lse[p * l..][..l],
+            };
+            backward_pair(p, h, &pair, &d, &lay, mask, scale, &mut gg, acc);
+        }
+    };
+    match grads {
+        Grads::Split(bufs) => {
+            let run = |g0: usize, [q, k, v]: [&mut [f32]; 3]| {
+                (q.chunks_mut(units[0].max(1))
+                    .zip(k.chunks_mut(units[1].max(1))))
+                .zip(v.chunks_mut(units[2].max(1)))
+                .enumerate()
+                .for_each(|(i, ((q, k), v))| group(g0 + i, GroupGrads::Split([q, k, v])))
+            };
+            if parallel(&d, &lay) {
+                par::for_units(bufs, units, groups, groups_per_task(&d, &lay), 2, &run);
+            } else {
+                run(0, bufs);
             }
         }
-        return;
-    }
-    type Grads<'a> = ((&'a mut [f32], &'a mut [f32]), &'a mut [f32]);
-    let pair = |(p, ((dq, dk), dv)): (usize, Grads<'_>)| {
-        let ins = Pair {
-            q: &q[p * l * e..][..l * e],
-            k: &k[p * s * e..][..s * e],
-            v: &v[p * s * ev..][..s * ev],
-            out: &out[p * l * ev..][..l * ev],
-            dout: &dout[p * l * ev..][..l * ev],
-            lse: &lse[p * l..][..l],
-        };
-        backward_pair(p, &ins, &d, mask, scale, [dq, dk, dv], acc)
-    };
-    if parallel(&d) {
-        let units = [l * e, s * e, s * ev];
-        par::for_units(
-            [dq, dk, dv],
-            units,
-            d.pairs,
-            pairs_per_task(&d),
-            2,
-            &|p0, [q, k, v]| {
-                (q.chunks_mut(l * e).zip(k.chunks_mut(s * e)))
-                    .zip(v.chunks_mut(s * ev))
+        Grads::Packed { data, bases } => {
+            let unit = units[0];
+            let run = |g0: usize, [b]: [&mut [f32]; 1]| {
+                b.chunks_mut(unit.max(1))
                     .enumerate()
-                    .for_each(|(i, b)| pair((p0 + i, b)))
-            },
-        );
-    } else {
-        (dq.chunks_mut(l * e).zip(dk.chunks_mut(s * e)))
-            .zip(dv.chunks_mut(s * ev))
-            .enumerate()
-            .for_each(pair);
+                    .for_each(|(i, c)| group(g0 + i, GroupGrads::Packed(c, bases)))
+            };
+            if parallel(&d, &lay) {
+                par::for_units([data], [unit], groups, groups_per_task(&d, &lay), 2, &run);
+            } else {
+                run(0, [data]);
+            }
+        }
+    }
+}
+
+/// Writes zeros where `acc` says `Write` (the gradients of a call whose products are empty).
+fn zero_grads(grads: Grads<'_>, d: &Dims, lay: &Layout, acc: [Acc; 3]) {
+    match grads {
+        Grads::Split(bufs) => {
+            for (b, a) in bufs.into_iter().zip(acc) {
+                if a == Acc::Write {
+                    b.fill(0.0);
+                }
+            }
+        }
+        Grads::Packed { data, bases } => {
+            let rs = lay.rows[0];
+            for (x, a) in acc.into_iter().enumerate() {
+                let (n, w) = Layout::shape(d, x);
+                if a == Acc::Write && w > 0 {
+                    for r in 0..lay.groups(d) * n {
+                        data[bases[x] + r * rs..][..lay.heads * w].fill(0.0);
+                    }
+                }
+            }
+        }
     }
 }
 
 /// One pair's inputs.
 struct Pair<'a> {
-    q: &'a [f32],
-    k: &'a [f32],
-    v: &'a [f32],
+    ins: [View<'a>; 3],
+    /// The pair's output rows (row `i` at `i·ors`), and the output gradient's.
     out: &'a [f32],
     dout: &'a [f32],
+    ors: usize,
     lse: &'a [f32],
 }
 
 #[allow(clippy::too_many_arguments)]
 fn backward_pair(
     p: usize,
+    h: usize,
     x: &Pair<'_>,
     d: &Dims,
+    lay: &Layout,
     mask: Mask<'_>,
     scale: f32,
-    [dq, dk, dv]: [&mut [f32]; 3],
+    grads: &mut GroupGrads<'_>,
     [acc_q, acc_k, acc_v]: [Acc; 3],
 ) {
+    let [xq, xk, xv] = x.ins;
     let Dims { l, s, e, ev, .. } = *d;
     let (sw, ew, evw) = (up16(s), up16(e), up16(ev));
     let sizes = [
@@ -122,9 +207,9 @@ fn backward_pair(
             }
             let [kt, vt, kp, dkp, dvp, qs, dop, dqa, tiles] = parts;
             let (pt, dpt) = tiles.split_at_mut(R * KEYS);
-            pack_t(x.k, s, e, kt, sw);
-            pack_t(x.v, s, ev, vt, sw);
-            pack(x.k, s, e, kp, ew);
+            pack_t(xk, s, kt, sw);
+            pack_t(xv, s, vt, sw);
+            pack(xk, s, kp, ew);
             dkp.fill(0.0);
             dvp.fill(0.0);
             for i0 in (0..l).step_by(R) {
@@ -132,8 +217,8 @@ fn backward_pair(
                 let mut dd = [0.0f32; R]; // D = rowsum(dO ∘ O)
                 for r in 0..rows {
                     let i = i0 + r;
-                    let (qrow, orow) = (&x.q[i * e..][..e], &x.out[i * ev..][..ev]);
-                    let dorow = &x.dout[i * ev..][..ev];
+                    let (qrow, orow) = (xq.row(i), &x.out[i * x.ors..][..ev]);
+                    let dorow = &x.dout[i * x.ors..][..ev];
                     let qd = &mut qs[r * ew..(r + 1) * ew];
                     for (y, &v) in qd.iter_mut().zip(qrow) {
                         *y = v * scale;
@@ -250,17 +335,19 @@ fn backward_pair(
                     );
                 }
                 for r in 0..rows {
-                    let g = &mut dq[(i0 + r) * e..][..e];
+                    let g = grads.row(0, h, i0 + r, e, lay.rows[0]);
                     for (g, a) in g.iter_mut().zip(&dqa[r * ew..]) {
                         acc_q.put(g, a * scale);
                     }
                 }
             }
             for j in 0..s {
-                for (g, &a) in dk[j * e..][..e].iter_mut().zip(&dkp[j * ew..]) {
+                let dk = grads.row(1, h, j, e, lay.rows[1]);
+                for (g, &a) in dk.iter_mut().zip(&dkp[j * ew..]) {
                     acc_k.put(g, a);
                 }
-                for (g, &a) in dv[j * ev..][..ev].iter_mut().zip(&dvp[j * evw..]) {
+                let dv = grads.row(2, h, j, ev, lay.rows[2]);
+                for (g, &a) in dv.iter_mut().zip(&dvp[j * evw..]) {
                     acc_v.put(g, a);
                 }
             }

@@ -151,3 +151,130 @@ fn exp_rows_same_bits_in_16_and_8_lanes() {
         );
     }
 }
+
+/// `x [groups·heads, n, w]` (contiguous pairs) as rows of `heads` pairs side by side, each row
+/// `rs` floats long with the heads starting at column `base`: `[groups, n, rs]`.
+fn interleave(
+    x: &[f32],
+    heads: usize,
+    n: usize,
+    w: usize,
+    rs: usize,
+    base: usize,
+    into: &mut [f32],
+) {
+    let groups = x.len() / (heads * n * w).max(1);
+    for g in 0..groups {
+        for h in 0..heads {
+            for i in 0..n {
+                let src = &x[((g * heads + h) * n + i) * w..][..w];
+                into[(g * n + i) * rs + base + h * w..][..w].copy_from_slice(src);
+            }
+        }
+    }
+}
+
+/// The interleaved layouts give the contiguous layout's bits: one packed `[B, T, 3·H·e]`
+/// projection for q, k and v with one packed gradient, and `[B, T, H, e]` operands with split
+/// gradients; written and added, on 1 and 2 threads.
+#[test]
+fn interleaved_layouts_give_the_contiguous_bits() {
+    for (groups, heads, t, e, mask) in [
+        (3, 4, 64, 32, Mask::Causal),
+        (2, 3, 17, 8, Mask::None),
+        (2, 2, 130, 16, Mask::Causal),
+        (1, 1, 5, 3, Mask::Causal),
+    ] {
+        let pairs = groups * heads;
+        let c = case(pairs, t, t, e, e, (t + heads) as u32);
+        let (want, _) = on_1_and_2_threads(|| run(&c, mask, 0.3));
+        let want_out = {
+            let mut o = vec![0.0; pairs * t * e];
+            interleave(&want[0], heads, t, e, heads * e, 0, &mut o);
+            o
+        };
+        let he = heads * e;
+        // q, k, v as thirds of one projection (an extra column at the end of each row)
+        let rs = 3 * he + 1;
+        let mut qkv = vec![f32::NAN; groups * t * rs];
+        for (x, data) in [&c.q, &c.k, &c.v].into_iter().enumerate() {
+            interleave(data, heads, t, e, rs, x * he, &mut qkv);
+        }
+        let mut dout = vec![0.0; pairs * t * e];
+        interleave(&c.g, heads, t, e, he, 0, &mut dout);
+        let lay = Layout::interleaved(heads, [rs; 3]);
+        let d = c.d;
+        let (one, two) = on_1_and_2_threads(|| {
+            let (mut out, mut lse) = (vec![f32::NAN; pairs * t * e], vec![0.0; pairs * t]);
+            let (q, k, v) = (&qkv[..], &qkv[he..], &qkv[2 * he..]);
+            forward_in(q, k, v, d, lay, mask, 0.3, &mut out, &mut lse);
+            let ins = Inputs {
+                q,
+                k,
+                v,
+                out: &out,
+                lse: &lse,
+                dout: &dout,
+            };
+            let mut grads = vec![f32::NAN; qkv.len()];
+            let bases = [0, he, 2 * he];
+            let packed = Grads::Packed {
+                data: &mut grads,
+                bases,
+            };
+            backward_in(&ins, d, lay, mask, 0.3, packed, [Acc::Write; 3]);
+            let mut added = vec![1.5; qkv.len()];
+            let packed = Grads::Packed {
+                data: &mut added,
+                bases,
+            };
+            backward_in(&ins, d, lay, mask, 0.3, packed, [Acc::Add; 3]);
+            (out, grads, added)
+        });
+        for (out, grads, added) in [one, two] {
+            let what = format!("packed [{groups}, {heads}, {t}, {e}]");
+            same_bits(&what, &out, &want_out);
+            let mut dwant = vec![f32::NAN; qkv.len()];
+            for x in 0..3 {
+                interleave(&want[1 + x], heads, t, e, rs, x * he, &mut dwant);
+            }
+            same_bits(&what, &grads, &dwant);
+            for (a, w) in added.iter().zip(&dwant) {
+                // the unused column stays as it was; the gradients add to 1.5
+                let want = if w.is_nan() { 1.5 } else { w + 1.5 };
+                assert_eq!(a.to_bits(), want.to_bits(), "{what} added");
+            }
+        }
+        // [B, T, H, e] operands, gradients in buffers of their own
+        let split: Vec<Vec<f32>> = [&c.q, &c.k, &c.v]
+            .map(|x| {
+                let mut o = vec![0.0; x.len()];
+                interleave(x, heads, t, e, he, 0, &mut o);
+                o
+            })
+            .to_vec();
+        let lay = Layout::interleaved(heads, [he; 3]);
+        let (mut out, mut lse) = (vec![f32::NAN; pairs * t * e], vec![0.0; pairs * t]);
+        forward_in(
+            &split[0], &split[1], &split[2], d, lay, mask, 0.3, &mut out, &mut lse,
+        );
+        same_bits("split out", &out, &want_out);
+        let ins = Inputs {
+            q: &split[0],
+            k: &split[1],
+            v: &split[2],
+            out: &out,
+            lse: &lse,
+            dout: &dout,
+        };
+        let mut g = [0, 1, 2].map(|_| vec![f32::NAN; pairs * t * e]);
+        let [dq, dk, dv] = &mut g;
+        let bufs = Grads::Split([dq, dk, dv]);
+        backward_in(&ins, d, lay, mask, 0.3, bufs, [Acc::Write; 3]);
+        for x in 0..3 {
+            let mut w = vec![0.0; pairs * t * e];
+            interleave(&want[1 + x], heads, t, e, he, 0, &mut w);
+            same_bits("split grads", &g[x], &w);
+        }
+    }
+}

@@ -34,8 +34,7 @@
 use std::cell::RefCell;
 
 use super::Mat;
-use crate::kernels::layout::move_rows;
-use crate::kernels::simd::{f32x8, load, store};
+use crate::kernels::layout::{move_rows, transpose_panel};
 use crate::kernels::Acc;
 
 /// Longest depth block. `k` is cut into `ceil(k / KC)` blocks of equal length (the `gemm`
@@ -316,38 +315,6 @@ pub(super) fn pack(
             for p in 0..kc {
                 panel[p * w + width..p * w + padded].fill(0.0);
             }
-        }
-    }
-}
-
-/// `panel[p·w + s] = src[base + s·ts + p]` for `s < width`, `p < kc`: 8 rows at a time, each
-/// read front to back (8 sequential streams, which the hardware prefetchers follow; cutting
-/// the depth into tiles across all `width` rows instead kept 64 streams open and ran at half
-/// the speed), in 8×8 blocks transposed in registers; the edges element by element.
-fn transpose_panel(
-    panel: &mut [f32],
-    src: &[f32],
-    base: usize,
-    ts: usize,
-    width: usize,
-    kc: usize,
-    w: usize,
-) {
-    const B: usize = 8;
-    let (w8, k8) = (width / B * B, kc / B * B);
-    for s0 in (0..w8).step_by(B) {
-        for pb in (0..k8).step_by(B) {
-            let rows: [f32x8; B] = std::array::from_fn(|r| load(&src[base + (s0 + r) * ts + pb..]));
-            for (q, v) in f32x8::transpose(rows).into_iter().enumerate() {
-                store(v, &mut panel[(pb + q) * w + s0..]);
-            }
-        }
-    }
-    // the depths past the last whole block, and the rows past the last whole block
-    for s in 0..width {
-        let from = if s < w8 { k8 } else { 0 };
-        for p in from..kc {
-            panel[p * w + s] = src[base + s * ts + p];
         }
     }
 }
