@@ -28,7 +28,21 @@
 //!
 //! Results are bitwise identical for 1 and N threads: the backend depends on the shape only, and
 //! no parallel path changes the order of the sums over `k` (tested).
+//!
+//! ## A bias row in the product
+//!
+//! [`matmul_bias`] computes `C = 1ₘ·biasᵀ + A·B` (the forward of `nn::Linear`) without a pass of
+//! its own over `C`: the packed driver copies the bias into each micro-kernel's tile just
+//! before the tile's first depth block, while the tile is about to be read anyway, and runs
+//! that block as an add. The design choice is a third way for the output to start
+//! (`Start::Bias`, beside [`Acc`]'s write and add) carried down to the driver, rather than a
+//! bias argument on every backend: only the packed driver has a place to fold it in, and the
+//! other backends (and the packed driver's `gemm` fallback) write the bias rows first and add
+//! the product, which is what the driver's kernels do per tile. Either way each element is
+//! `bias[j] + Σ` computed by the same kernel call, so the result is bit for bit the broadcast
+//! followed by an [`Acc::Add`] product (tested on every backend and thread count).
 
+use crate::kernels::reduce::{broadcast_axis, AxisLayout};
 use crate::kernels::Acc;
 
 mod backend;
@@ -104,6 +118,106 @@ pub fn matmul(a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: Acc) {
 /// [`matmul`] on a chosen backend (for probes and tests; same checks, same result up to
 /// rounding).
 pub fn matmul_on(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: Acc) {
+    product(backend, a, b, c, acc.into())
+}
+
+/// `c = bias + a · b` with `bias` (of length `b.cols`) added to every row of the row-major
+/// `a.rows × b.cols` output: `nn::Linear`'s `x·Wᵀ + b`, on the backend [`route`] picks for
+/// `a · b`. The bias goes into the product's first pass over `c` (the module doc, "A bias row
+/// in the product"); the result is bit for bit a broadcast of `bias` over the rows followed by
+/// [`matmul`] with [`Acc::Add`]. Every element of `c` is written, whatever it held.
+///
+/// Panics as [`matmul`] does, or if `bias.len() != b.cols`.
+///
+/// ```
+/// use arenagrad::kernels::Acc;
+/// use arenagrad::kernels::gemm::{matmul, matmul_bias, Mat};
+/// let x = [1.0, 2.0, 3.0, 4.0]; // [[1, 2], [3, 4]]
+/// let w = [1.0, 0.0, 1.0, 1.0, 0.0, 2.0]; // 3 outputs of 2 inputs
+/// let bias = [0.5, -1.0, 2.0];
+/// let mut y = [f32::NAN; 6]; // overwritten
+/// matmul_bias(Mat::row_major(&x, 2, 2), Mat::row_major(&w, 3, 2).t(), &bias, &mut y);
+/// assert_eq!(y, [1.5, 2.0, 6.0, 3.5, 6.0, 10.0]);
+///
+/// let mut two_passes = [0.5, -1.0, 2.0, 0.5, -1.0, 2.0]; // the bias rows, then the product
+/// matmul(Mat::row_major(&x, 2, 2), Mat::row_major(&w, 3, 2).t(), &mut two_passes, Acc::Add);
+/// assert_eq!(y, two_passes);
+/// ```
+pub fn matmul_bias(a: Mat<'_>, b: Mat<'_>, bias: &[f32], c: &mut [f32]) {
+    matmul_bias_on(route(&a, &b), a, b, bias, c)
+}
+
+/// [`matmul_bias`] on a chosen backend (for probes and tests; same checks). The bias is folded
+/// into the packed driver's tiles on [`Backend::Packed`] and [`Backend::PackedCols`]; other
+/// backends write the bias rows, then add the product.
+///
+/// ```
+/// use arenagrad::kernels::gemm::{matmul_bias_on, Backend, Mat};
+/// let a = [1.0, 2.0, 3.0]; // 1×3
+/// let b = [1.0, 1.0, 1.0, -1.0, 1.0, 0.0]; // 3×2
+/// for be in [Backend::Packed, Backend::PackedCols, Backend::GemmSeq, Backend::GemmSplit] {
+///     let mut c = [0.0; 2];
+///     matmul_bias_on(be, Mat::row_major(&a, 1, 3), Mat::row_major(&b, 3, 2), &[10.0, 20.0], &mut c);
+///     assert_eq!(c, [16.0, 19.0]);
+/// }
+/// ```
+pub fn matmul_bias_on(backend: Backend, a: Mat<'_>, b: Mat<'_>, bias: &[f32], c: &mut [f32]) {
+    assert_eq!(bias.len(), b.cols, "gemm: bias length");
+    product(backend, a, b, c, Start::Bias(bias))
+}
+
+/// How a product's output starts, before the sum over `k` is added: [`Acc`]'s two modes, or
+/// a bias row in each row of `C` ([`matmul_bias`]).
+#[derive(Clone, Copy, Debug)]
+enum Start<'a> {
+    /// `C = A·B`.
+    Write,
+    /// `C += A·B`.
+    Add,
+    /// `C = 1ₘ·biasᵀ + A·B`, the bias one element per column of `C` (per column of the block
+    /// a piece computes, once `backend::run` has split `C`).
+    Bias(&'a [f32]),
+}
+
+impl From<Acc> for Start<'_> {
+    fn from(acc: Acc) -> Self {
+        match acc {
+            Acc::Write => Start::Write,
+            Acc::Add => Start::Add,
+        }
+    }
+}
+
+impl<'a> Start<'a> {
+    /// The start of the block of `C`'s columns `[j0, j0 + w)`: the bias' matching slice.
+    fn cols(self, j0: usize, w: usize) -> Self {
+        match self {
+            Start::Bias(bias) => Start::Bias(&bias[j0..j0 + w]),
+            s => s,
+        }
+    }
+
+    /// For a backend without a bias form: writes the bias rows into the row-major `c` (of rows
+    /// of `bias.len()`), so the product is then added; the mode that product runs in.
+    fn prefill(self, c: &mut [f32]) -> Acc {
+        match self {
+            Start::Write => Acc::Write,
+            Start::Add => Acc::Add,
+            Start::Bias(bias) => {
+                let l = AxisLayout {
+                    outer: 1,
+                    len: c.len() / bias.len(),
+                    inner: bias.len(),
+                };
+                broadcast_axis(bias, l, 1.0, c, Acc::Write);
+                Acc::Add
+            }
+        }
+    }
+}
+
+/// The checks and empty cases shared by [`matmul_on`] and [`matmul_bias_on`], then the product.
+fn product(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], start: Start<'_>) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(b.rows, k, "gemm: inner dimensions differ");
     assert_eq!(c.len(), m * n, "gemm: output size");
@@ -115,12 +229,13 @@ pub fn matmul_on(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: A
         return;
     }
     if k == 0 {
-        if acc == Acc::Write {
-            c.fill(0.0);
+        match start.prefill(c) {
+            Acc::Write => c.fill(0.0),
+            Acc::Add => {}
         }
         return;
     }
-    backend::run(backend, a, b, c, acc)
+    backend::run(backend, a, b, c, start)
 }
 
 /// [`matmul`] on the calling thread: the backend [`route`] picks, as on one thread (the same

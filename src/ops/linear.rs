@@ -2,13 +2,14 @@
 //! `b [out]`, leading dimensions of `x` flattened into `n` rows.
 //!
 //! Every product is one strided GEMM call and nothing is copied or transposed in memory; the
-//! bias is spread over the rows and summed back by the axis kernels (a GEMM with an inner or
-//! outer dimension of 1 would pay for packing, and the GEMM crates allocate their packing
-//! buffers on every call):
+//! bias goes into the forward product's first pass over `y` (`kernels::gemm::matmul_bias`:
+//! each output tile starts from the bias, so `y` is not streamed once more for it) and is
+//! summed back by the axis kernels (a GEMM with an inner or outer dimension of 1 would pay for
+//! packing, and the GEMM crates allocate their packing buffers on every call):
 //!
 //! | quantity | computed as | views |
 //! |---|---|---|
-//! | y | `b` copied into each row (write), then `x · Wᵀ` (GEMM, add) | `Wᵀ` is `W` with swapped strides |
+//! | y | `x · Wᵀ` (GEMM) starting from `b` in each row, bit for bit `b` broadcast then the product added | `Wᵀ` is `W` with swapped strides |
 //! | dx | `dy · W` (GEMM) | row-major `dy [n, out]`, `W [out, in]` |
 //! | dW | `dyᵀ · x` (GEMM) | `dyᵀ` is `dy` with swapped strides |
 //! | db | the column sums of `dy` | |
@@ -22,8 +23,8 @@
 
 use crate::error::{Error, Result};
 use crate::graph::{GradSink, Node, Rule, Sink, Var};
-use crate::kernels::gemm::{matmul, Mat};
-use crate::kernels::reduce::{broadcast_axis, sum_axis, AxisLayout};
+use crate::kernels::gemm::{matmul, matmul_bias, Mat};
+use crate::kernels::reduce::{sum_axis, AxisLayout};
 use crate::kernels::Acc;
 
 /// `n` rows of `out_f`, as the axis kernels see them: the bias axis is the rows.
@@ -118,16 +119,15 @@ pub(crate) fn linear<'g>(
     let shape = scope.alloc_copy(x.shape());
     shape[lead.len()] = out_f;
     let shape: &'g [usize] = shape;
-    // both branches below write every element (the bias by a Write broadcast, the product of
-    // a positive inner dimension by a Write GEMM), so no zero fill
+    // both branches below write every element (a GEMM from the bias, or the product of a
+    // positive inner dimension by a Write GEMM), so no zero fill
     let y = scope.alloc_out(n * out_f);
     let wt = Mat::row_major(w.data(), out_f, in_f).t();
     let xm = Mat::row_major(x.data(), n, in_f);
     let rule = LinearRule;
     Ok(match b {
         Some(b) => {
-            broadcast_axis(b.data(), rows(n, out_f), 1.0, y, Acc::Write);
-            matmul(xm, wt, y, Acc::Add);
+            matmul_bias(xm, wt, b.data(), y);
             scope.op_shaped(&[x, w, b], shape, y, rule)
         }
         None => {

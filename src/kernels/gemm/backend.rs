@@ -3,8 +3,12 @@
 //! the `gemm` crate (sequential, or on fixed blocks run as the team's pieces) and, with the cargo feature
 //! `matrixmultiply`, `matrixmultiply::sgemm` (the same two ways, for the GEMM probe's
 //! comparison only). Routing among them lives in [`super::route`]; this file only maps [`Mat`]
-//! views and [`Acc`] onto each entry point. The `gemm` crate stays for the products where it
-//! allocates nothing.
+//! views and the output's start ([`Start`]) onto each entry point. The `gemm` crate stays for the
+//! products where it allocates nothing.
+//!
+//! A bias start (`super::matmul_bias`) goes down to the packed driver, each thread's block of
+//! `C`'s columns with the matching slice of the bias; every other entry point gets the bias rows
+//! written into `C` first and adds the product.
 //!
 //! Every variant sums each output element over `k` in an order that does not depend on the
 //! number of threads: the packed driver and `matrixmultiply` block `k` by the shape only, and
@@ -14,7 +18,7 @@
 
 use crate::kernels::par::team;
 
-use super::{packed, Mat};
+use super::{packed, Mat, Start};
 use crate::kernels::Acc;
 
 /// A GEMM implementation. [`super::route`] picks one per call; the probe
@@ -60,16 +64,45 @@ unsafe impl Send for Out {}
 // SAFETY: as above.
 unsafe impl Sync for Out {}
 
-/// `c (=|+=) a · b` on `backend`. The caller has checked shapes and extents (`c.len() == m·n`,
-/// each view within its slice) and handled empty dimensions (`m, n, k > 0`).
-pub(super) fn run(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: Acc) {
+/// `c (=|+=) a · b`, or `c = bias rows + a · b`, on `backend`. The caller has checked shapes and
+/// extents (`c.len() == m·n`, each view within its slice, a bias of length `n`) and handled
+/// empty dimensions (`m, n, k > 0`).
+pub(super) fn run(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], start: Start<'_>) {
     let (m, n) = (a.rows, b.cols);
     assert!(c.len() == m * n && m > 0 && n > 0 && a.cols > 0);
+    let threads = crate::kernels::par::count::threads();
+    if let (Backend::Packed | Backend::PackedCols, Some(kern)) = (backend, packed::kernels()) {
+        let ldc = n;
+        if backend == Backend::PackedCols && threads > 1 {
+            let out = Out {
+                ptr: c.as_mut_ptr(),
+                ldc,
+            };
+            // whole registers, not whole 64-row tiles: 784 columns split 400 + 384 (a
+            // partial tile each), not 448 + 336
+            let block = b.cols.div_ceil(threads).next_multiple_of(kern.lanes());
+            let f = |a: Mat<'_>, b: Mat<'_>, out: Out, j0: usize| {
+                // the block's columns [j0, j0 + b.cols) of C take the bias' same elements
+                let start = start.cols(j0, b.cols);
+                // SAFETY: `split` hands each piece its own block of `out`.
+                unsafe { packed::run_seq(kern, a, b, out.ptr, out.ldc, start) }
+            };
+            // SAFETY: `out` addresses exactly the m·n elements of `c`, which is uniquely
+            // borrowed for this call, and the views are within their slices (the caller's
+            // check).
+            unsafe { split(a, b, out, Along::Cols, block, &f) }
+        } else {
+            // SAFETY: as above.
+            unsafe { packed::run_seq(kern, a, b, c.as_mut_ptr(), ldc, start) }
+        }
+        return;
+    }
+    // no bias form below: the bias rows first, then the product added
+    let acc = start.prefill(c);
     let out = Out {
         ptr: c.as_mut_ptr(),
         ldc: n,
     };
-    let threads = crate::kernels::par::count::threads();
     // SAFETY (all arms): `out` addresses exactly the m·n elements of `c`, which is uniquely
     // borrowed for this call, and the views are within their slices (the caller's check).
     match backend {
@@ -79,7 +112,7 @@ pub(super) fn run(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: 
         Backend::MatrixmultiplyCols => unsafe { mm_cols(a, b, out, acc, threads) },
         Backend::GemmSeq => unsafe { gemm_crate(a, b, out, acc, gemm::Parallelism::None) },
         Backend::GemmSplit => {
-            let f = |a: Mat<'_>, b: Mat<'_>, out: Out| {
+            let f = |a: Mat<'_>, b: Mat<'_>, out: Out, _: usize| {
                 // SAFETY: `split` hand each piece its own block of `out`.
                 unsafe { gemm_crate(a, b, out, acc, gemm::Parallelism::None) }
             };
@@ -91,20 +124,9 @@ pub(super) fn run(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: 
                 unsafe { split(a, b, out, Along::Rows, SPLIT, &f) }
             }
         }
-        Backend::Packed | Backend::PackedCols => match packed::kernels() {
-            Some(kern) if backend == Backend::PackedCols && threads > 1 => {
-                // whole registers, not whole 64-row tiles: 784 columns split 400 + 384 (a
-                // partial tile each), not 448 + 336
-                let block = b.cols.div_ceil(threads).next_multiple_of(kern.lanes());
-                let f = |a: Mat<'_>, b: Mat<'_>, out: Out| {
-                    // SAFETY: `split` hands each piece its own block of `out`.
-                    unsafe { packed::run_seq(kern, a, b, out.ptr, out.ldc, acc) }
-                };
-                // SAFETY: as above.
-                unsafe { split(a, b, out, Along::Cols, block, &f) }
-            }
-            Some(kern) => unsafe { packed::run_seq(kern, a, b, out.ptr, out.ldc, acc) },
-            None => unsafe { gemm_crate(a, b, out, acc, gemm::Parallelism::None) },
+        // no AVX2+FMA: the packed driver's fallback
+        Backend::Packed | Backend::PackedCols => unsafe {
+            gemm_crate(a, b, out, acc, gemm::Parallelism::None)
         },
     }
 }
@@ -116,7 +138,7 @@ pub(super) fn run(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], acc: 
 #[cfg(feature = "matrixmultiply")]
 unsafe fn mm_cols(a: Mat<'_>, b: Mat<'_>, out: Out, acc: Acc, threads: usize) {
     let block = b.cols.div_ceil(threads).next_multiple_of(16);
-    let f = |a: Mat<'_>, b: Mat<'_>, out: Out| {
+    let f = |a: Mat<'_>, b: Mat<'_>, out: Out, _: usize| {
         // SAFETY: `split` hands each piece its own block of `out`.
         unsafe { mm(a, b, out, acc) }
     };
@@ -133,7 +155,8 @@ enum Along {
     Rows,
 }
 
-/// Runs `f` on blocks of `block` output columns (or rows), the blocks as the team's pieces.
+/// Runs `f` on blocks of `block` output columns (or rows), the blocks as the team's pieces;
+/// `f` gets the sub-views, the block's output and the index of its first column (or row).
 ///
 /// # Safety
 /// As [`gemm_crate`], for `f` on each block; blocks are disjoint, so no element of `out` is
@@ -144,7 +167,7 @@ unsafe fn split(
     out: Out,
     along: Along,
     block: usize,
-    f: &(dyn Fn(Mat<'_>, Mat<'_>, Out) + Sync),
+    f: &(dyn Fn(Mat<'_>, Mat<'_>, Out, usize) + Sync),
 ) {
     let n = match along {
         Along::Cols => b.cols,
@@ -182,7 +205,7 @@ unsafe fn split(
         // The block's elements lie at (i, j) with i < rows, j < cols of the sub-views, that is
         // inside the m × n output and written by this piece only; the sub-views lie within
         // their slices because the whole views do: `f`'s contract holds.
-        f(a, b, out)
+        f(a, b, out, k0)
     });
 }
 

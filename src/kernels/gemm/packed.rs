@@ -19,10 +19,16 @@
 //!     for ic in 0..n step MC:
 //!       for each NR panel, for each MR panel:
 //!         (first NR panel only) pack that panel of L[ic.., pc..], zero-padded  (per-thread buffer)
+//!         (pc == 0, a bias start only) D_tile = the bias, one copy per column of the tile
 //!         D_tile (=|+=) L_panel · R_panel
 //! ```
 //!
-//! The first depth block writes (`Acc::Write`) or adds (`Acc::Add`), later ones add. The depth
+//! The first depth block writes (`Acc::Write`) or adds (`Acc::Add`), later ones add. With a bias
+//! (`super::matmul_bias`) the first depth block fills each tile with the bias just before its
+//! micro-kernel call and adds: a tile's rows are `C`'s columns, so its column `j` takes the
+//! contiguous run `bias[ic + i0 ..][..rows]`. The tile is written while the kernel is about to
+//! read it, which saves the separate pass over `C` a broadcast would make, and the kernel call
+//! is the one an `Acc::Add` product makes after a broadcast: the same bits. The depth
 //! blocking is a constant, so each output element sums over `k` in the same order whatever
 //! the split; `Backend::PackedCols` splits `C`'s columns over rayon threads, so results are bitwise the
 //! same for 1 and N threads.
@@ -33,9 +39,8 @@
 
 use std::cell::RefCell;
 
-use super::Mat;
+use super::{Mat, Start};
 use crate::kernels::layout::{move_rows, transpose_panel};
-use crate::kernels::Acc;
 
 /// Longest depth block. `k` is cut into `ceil(k / KC)` blocks of equal length (the `gemm`
 /// crate's rule): one pass over `C` up to `k = 512`.
@@ -143,31 +148,36 @@ thread_local! {
     static PACK: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
-/// `c (=|+=) a·b` on the calling thread, `c` row-major with row stride `ldc`.
+/// `c (=|+=) a·b`, or `c = bias rows + a·b`, on the calling thread, `c` row-major with row
+/// stride `ldc`.
 ///
 /// # Safety
 /// `c` must be valid for reads and writes of the `a.rows × b.cols` elements at
-/// `c + i·ldc + j`, with no other access during the call; `a` and `b` lie within their slices;
-/// `m, n, k > 0`.
+/// `c + i·ldc + j`, with no other access during the call (so a bias, a shared borrow, lies
+/// outside them); `a` and `b` lie within their slices; `m, n, k > 0`. (A bias of another length
+/// than `b.cols` panics.)
 pub(super) unsafe fn run_seq(
     kern: Kernels,
     a: Mat<'_>,
     b: Mat<'_>,
     c: *mut f32,
     ldc: usize,
-    acc: Acc,
+    start: Start<'_>,
 ) {
+    if let Start::Bias(bias) = start {
+        assert_eq!(bias.len(), b.cols, "gemm: bias length");
+    }
     PACK.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buf) => {
             if buf.len() < BUF {
                 *buf = vec![0.0; BUF];
             }
             // SAFETY: the caller's contract; `buf` holds BUF floats.
-            unsafe { drive(kern, a, b, c, ldc, acc, &mut buf) }
+            unsafe { drive(kern, a, b, c, ldc, start, &mut buf) }
         }
         // Re-entered on this thread (not done by this crate): a buffer of its own.
         // SAFETY: as above.
-        Err(_) => unsafe { drive(kern, a, b, c, ldc, acc, &mut vec![0.0; BUF]) },
+        Err(_) => unsafe { drive(kern, a, b, c, ldc, start, &mut vec![0.0; BUF]) },
     })
 }
 
@@ -181,7 +191,7 @@ unsafe fn drive(
     b: Mat<'_>,
     c: *mut f32,
     ldc: usize,
-    acc: Acc,
+    start: Start<'_>,
     buf: &mut [f32],
 ) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
@@ -200,7 +210,16 @@ unsafe fn drive(
             if pack_r {
                 pack(rbuf, a, jc, nc, pc, kc, nr, 1, a.rs, a.cs);
             }
-            let status = if pc == 0 && acc == Acc::Write { 0 } else { 1 };
+            let status = if pc == 0 && matches!(start, Start::Write) {
+                0
+            } else {
+                1
+            };
+            // the bias to fill the tiles with before their first product
+            let bias = match start {
+                Start::Bias(bias) if pc == 0 => Some(bias),
+                _ => None,
+            };
             for ic in (0..n).step_by(MC) {
                 let mc = MC.min(n - ic);
                 // L = Bᵀ: L(i, p) = b(p, i). Read in place when its rows are contiguous and few
@@ -221,6 +240,22 @@ unsafe fn drive(
                     };
                     for (ip, i0) in (0..mc).step_by(mr).enumerate() {
                         let rows = mr.min(mc - i0);
+                        let dst = (jc + j0) * ldc + ic + i0; // the tile's offset in c
+                        if let Some(bias) = bias {
+                            // C's columns ic + i0 .. + rows: the tile's rows
+                            let run = &bias[ic + i0..ic + i0 + rows];
+                            for j in 0..cols {
+                                // SAFETY: the tile's column j is C's row jc + j0 + j < m,
+                                // columns ic + i0 .. + rows ≤ n: `rows` elements inside the
+                                // m×n output (the caller's contract), which nothing else
+                                // reads or writes during the call, so they do not overlap
+                                // `run`, a shared borrow.
+                                unsafe {
+                                    let to = c.add(dst + j * ldc);
+                                    std::ptr::copy_nonoverlapping(run.as_ptr(), to, rows);
+                                }
+                            }
+                        }
                         if !direct && jp == 0 {
                             // each panel packed just before its first product, while the
                             // kernel's other operand is in L1 (the `gemm` crate's order)
@@ -242,12 +277,11 @@ unsafe fn drive(
                         // and kc depths of `cols` columns of R: packed (kc·nr floats,
                         // zero-padded) or in place, within the view.
                         unsafe {
-                            let dst = c.add((jc + j0) * ldc + ic + i0);
                             (ukr)(rows.div_ceil(lanes), cols)(
                                 rows,
                                 cols,
                                 kc,
-                                dst,
+                                c.add(dst),
                                 lp,
                                 rp,
                                 ldc as isize,

@@ -140,7 +140,7 @@ fn every_packed_kernel_family_matches_the_triple_loop() {
             check(m, k, n, &|a, b, c, acc| {
                 // SAFETY: `check` passes the m×n output and views within their slices, and
                 // these sizes are not 0.
-                unsafe { super::packed::run_seq(kern, a, b, c.as_mut_ptr(), b.cols, acc) }
+                unsafe { super::packed::run_seq(kern, a, b, c.as_mut_ptr(), b.cols, acc.into()) }
             });
         }
     }
@@ -215,4 +215,143 @@ fn packing_matches_its_scalar_twin_on_every_source_layout() {
             assert!(same, "len {len} kc {kc} w {w} pad {pad} ts {ts} ps {ps}");
         }
     }
+}
+
+/// `bias` broadcast over the rows of `c` (as `ops::linear` did before [`matmul_bias`]), then
+/// `f`'s product added: what [`matmul_bias`] must equal bit for bit.
+fn bias_then_add(bias: &[f32], c: &mut [f32], f: &dyn Fn(&mut [f32])) {
+    if !bias.is_empty() {
+        let l = AxisLayout {
+            outer: 1,
+            len: c.len() / bias.len(),
+            inner: bias.len(),
+        };
+        broadcast_axis(bias, l, 1.0, c, Acc::Write);
+    }
+    f(c)
+}
+
+/// The bits of `c`, for comparisons that tell -0.0 from 0.0 and compare NaNs.
+fn bits(c: &[f32]) -> Vec<u32> {
+    c.iter().map(|v| v.to_bits()).collect()
+}
+
+/// `matmul_bias_on(be, ..)` against the bias rows plus `matmul_on(be, .., Add)`, bit for bit,
+/// on every layout, at 1 and 3 threads; also the same bits at 1 and 3 threads. The output
+/// starts as NaN, so an element the bias path does not write shows.
+fn check_bias(be: Option<Backend>, m: usize, k: usize, n: usize, all_layouts: bool) {
+    let (a, b, bias) = (noisy(m * k, 4), noisy(k * n, 5), noisy(n, 6));
+    let views = layouts(&a, &b, m, k, n);
+    // the forward of a linear layer, x·Wᵀ, first
+    let views = if all_layouts {
+        &views[..]
+    } else {
+        &views[1..2]
+    };
+    for &[va, vb] in views {
+        let run = |threads: usize| {
+            with_threads(threads, || {
+                let mut got = vec![f32::NAN; m * n];
+                let mut want = vec![f32::NAN; m * n];
+                match be {
+                    Some(be) => {
+                        matmul_bias_on(be, va, vb, &bias, &mut got);
+                        bias_then_add(&bias, &mut want, &|c| matmul_on(be, va, vb, c, Acc::Add));
+                    }
+                    None => {
+                        matmul_bias(va, vb, &bias, &mut got);
+                        bias_then_add(&bias, &mut want, &|c| matmul(va, vb, c, Acc::Add));
+                    }
+                }
+                let what = format!("{be:?} m={m} k={k} n={n} a.rs={} b.rs={}", va.rs, vb.rs);
+                assert!(bits(&got) == bits(&want), "{what} threads={threads}");
+                bits(&got)
+            })
+        };
+        assert!(run(1) == run(3), "{be:?} m={m} k={k} n={n} 1 vs 3 threads");
+    }
+}
+
+#[test]
+fn matmul_bias_is_the_broadcast_then_the_added_product_on_every_backend() {
+    // m: C's rows (the driver's NC = 384 blocks); n: C's columns (MC = 256 blocks, tiles of
+    // 16 or 64 rows, the split over threads); k around the KC = 512 depth blocks
+    const M: [usize; 6] = [1, 7, 63, 65, 130, 385];
+    const K: [usize; 4] = [1, 7, 64, 513];
+    const N: [usize; 8] = [1, 7, 63, 64, 65, 130, 257, 513];
+    for be in BACKENDS.iter().copied().map(Some).chain([None]) {
+        for m in M {
+            for k in K {
+                for n in N {
+                    check_bias(be, m, k, n, m * k * n <= 1 << 20);
+                }
+            }
+        }
+        // larger and rarer edges: m past NC twice, k = 1030 (3 depth blocks), n past 2·MC
+        for (m, k, n) in [
+            (1000, 1030, 65),
+            (769, 600, 130),
+            (130, 1030, 1000),
+            (64, 520, 1024),
+        ] {
+            check_bias(be, m, k, n, false);
+        }
+        // empty dimensions: k = 0 leaves the bias rows; m = 0 or n = 0 leave nothing
+        for (m, k, n) in [(3, 0, 5), (0, 4, 5), (3, 4, 0), (0, 0, 0)] {
+            check_bias(be, m, k, n, true);
+        }
+    }
+}
+
+#[test]
+fn matmul_bias_on_every_packed_kernel_family() {
+    use super::packed::{all_kernels, run_seq};
+    for kern in all_kernels() {
+        for &(m, k, n) in &[(1, 1, 1), (7, 513, 63), (385, 64, 257), (65, 1030, 130)] {
+            let (a, b, bias) = (noisy(m * k, 7), noisy(k * n, 8), noisy(n, 9));
+            for [va, vb] in layouts(&a, &b, m, k, n) {
+                let mut got = vec![f32::NAN; m * n];
+                let mut want = vec![f32::NAN; m * n];
+                // SAFETY: the m×n outputs are whole, the views within their slices, the sizes
+                // not 0, and the bias a separate vector.
+                unsafe {
+                    run_seq(kern, va, vb, got.as_mut_ptr(), n, Start::Bias(&bias));
+                    bias_then_add(&bias, &mut want, &|c| {
+                        run_seq(kern, va, vb, c.as_mut_ptr(), n, Start::Add)
+                    });
+                }
+                let what = format!("lanes {} m={m} k={k} n={n} a.rs={}", kern.lanes(), va.rs);
+                assert!(bits(&got) == bits(&want), "{what}");
+            }
+        }
+    }
+}
+
+#[test]
+fn matmul_bias_writes_exactly_bias_plus_product() {
+    // exact values (halves), so the triple loop gives the expected output
+    let (m, k, n) = (33, 70, 129);
+    let (a, b, bias) = (halves(m * k, 0.1), halves(k * n, 0.7), halves(n, 0.2));
+    for [va, vb] in layouts(&a, &b, m, k, n) {
+        let mut want: Vec<f32> = bias.iter().copied().cycle().take(m * n).collect();
+        matmul_ref(va, vb, &mut want, Acc::Add);
+        for be in BACKENDS {
+            let mut got = vec![f32::NAN; m * n];
+            matmul_bias_on(*be, va, vb, &bias, &mut got);
+            assert_eq!(got, want, "{be:?} a.rs={} b.rs={}", va.rs, vb.rs);
+        }
+    }
+}
+
+#[test]
+#[should_panic(expected = "gemm: bias length")]
+fn matmul_bias_rejects_a_bias_of_the_wrong_length() {
+    let a = [1.0; 6];
+    let mut c = [0.0; 4];
+    matmul_bias(
+        Mat::row_major(&a, 2, 3),
+        Mat::row_major(&a, 3, 2),
+        &[1.0; 3],
+        &mut c,
+    );
 }
