@@ -44,7 +44,9 @@ pub enum Backend {
     /// kept across calls (`super::packed`), on the calling thread. The `gemm` crate where the
     /// CPU has no AVX2+FMA.
     Packed,
-    /// [`Backend::Packed`] on one block of columns of `B` and `C` per thread.
+    /// [`Backend::Packed`] on one block of columns of `B` and `C` per thread, or of rows of
+    /// `A` and `C` when `C` is at least twice as tall as it is wide (each thread then reads
+    /// only its own rows of the tall `A`). The name keeps the common case.
     PackedCols,
 }
 
@@ -87,6 +89,17 @@ pub(super) fn run(backend: Backend, a: Mat<'_>, b: Mat<'_>, c: &mut [f32], start
                 // SAFETY: `split` hands each piece its own block of `out`.
                 unsafe { packed::run_seq(kern, a, b, out.ptr, out.ldc, start) }
             };
+            if m >= 2 * n {
+                // a tall product (the activations' x·Wᵀ, their gradients dy·W): each thread
+                // takes a block of C's rows, so it streams only its own rows of A, and only
+                // the small B is read by both
+                let rows = |a: Mat<'_>, b: Mat<'_>, out: Out, _: usize| {
+                    // SAFETY: `split` hands each piece its own block of `out`, all columns.
+                    unsafe { packed::run_seq(kern, a, b, out.ptr, out.ldc, start) }
+                };
+                // SAFETY: as below.
+                return unsafe { split(a, b, out, Along::Rows, m.div_ceil(threads), &rows) };
+            }
             // SAFETY: `out` addresses exactly the m·n elements of `c`, which is uniquely
             // borrowed for this call, and the views are within their slices (the caller's
             // check).

@@ -30,8 +30,8 @@
 //! read it, which saves the separate pass over `C` a broadcast would make, and the kernel call
 //! is the one an `Acc::Add` product makes after a broadcast: the same bits. The depth
 //! blocking is a constant, so each output element sums over `k` in the same order whatever
-//! the split; `Backend::PackedCols` splits `C`'s columns over rayon threads, so results are bitwise the
-//! same for 1 and N threads.
+//! the split; `Backend::PackedCols` splits `C`'s columns (or rows) over the team's threads, so
+//! results are bitwise the same for 1 and N threads.
 //!
 //! The per-thread buffer has a fixed size (`MC·KC + KC·NC` floats, 1.3 MB), allocated on a
 //! thread's first product: which rayon worker runs which block varies from call to call, and

@@ -148,13 +148,17 @@ fn every_packed_kernel_family_matches_the_triple_loop() {
 
 #[test]
 fn results_are_bitwise_identical_for_1_2_and_3_threads() {
-    // shapes of the MLP 784-512-512-10 step (every backend and both parallel paths) and odd ones
+    // shapes of the MLP 784-512-512-10 step (every backend and every parallel path) and odd ones
     let shapes = [
         (128, 784, 512),
         (128, 512, 512),
         (10, 128, 512),
         (512, 128, 784),
         (129, 257, 131),
+        // tall outputs, split by rows: a GPT block's dy·W, and odd row counts
+        (768, 384, 128),
+        (1001, 130, 65),
+        (131, 64, 7),
     ];
     for (m, k, n) in shapes {
         let (a, b) = (noisy(m * k, 1), noisy(k * n, 2));
