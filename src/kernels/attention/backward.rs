@@ -336,20 +336,12 @@ fn backward_pair(
                 }
                 for r in 0..rows {
                     let g = grads.row(0, h, i0 + r, e, lay.rows[0]);
-                    for (g, a) in g.iter_mut().zip(&dqa[r * ew..]) {
-                        acc_q.put(g, a * scale);
-                    }
+                    acc_q.put_all(g, &dqa[r * ew..], |a| a * scale);
                 }
             }
             for j in 0..s {
-                let dk = grads.row(1, h, j, e, lay.rows[1]);
-                for (g, &a) in dk.iter_mut().zip(&dkp[j * ew..]) {
-                    acc_k.put(g, a);
-                }
-                let dv = grads.row(2, h, j, ev, lay.rows[2]);
-                for (g, &a) in dv.iter_mut().zip(&dvp[j * evw..]) {
-                    acc_v.put(g, a);
-                }
+                acc_k.put_all(grads.row(1, h, j, e, lay.rows[1]), &dkp[j * ew..], |a| a);
+                acc_v.put_all(grads.row(2, h, j, ev, lay.rows[2]), &dvp[j * evw..], |a| a);
             }
         })
     })
