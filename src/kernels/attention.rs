@@ -277,29 +277,40 @@ fn forward_pair(
                         },
                         Acc::Write,
                     );
+                    // each row's new maximum; rows with no allowed key yet are zeros
+                    let mut live = [false; R];
+                    let mut m_new = [0.0f32; R];
                     for r in 0..rows {
                         let row = &mut sc[r * KEYS..r * KEYS + w8];
                         mask.apply(p, i0 + r, j0, s, row);
                         // the row max in the pair's lanes
-                        let mut m_new = m[r].max(row_max_on::<V>(row));
-                        if m_new == f32::NEG_INFINITY {
+                        m_new[r] = m[r].max(row_max_on::<V>(row));
+                        if m_new[r] == f32::NEG_INFINITY {
                             // no allowed key so far, unless the scores are NaN (`max` skips NaN):
                             // then the row's sum must become NaN, not a masked row's 0
                             if !row.iter().any(|x| x.is_nan()) {
                                 row.fill(0.0);
                                 continue;
                             }
-                            m_new = f32::NAN;
+                            m_new[r] = f32::NAN;
                         }
-                        let alpha = exp(m[r] - m_new);
-                        let t = exp_row::<V>(row, m_new);
-                        sum[r] = sum[r] * alpha + hsum(t[0] + t[1]);
+                        live[r] = true;
+                    }
+                    let t = exp_rows::<V>(sc, KEYS, w8, &live, &m_new);
+                    for r in (0..rows).filter(|&r| live[r]) {
+                        // e^(−∞ − m) = 0 for a row's first allowed keys: no exp call
+                        let alpha = if m[r] == f32::NEG_INFINITY && !m_new[r].is_nan() {
+                            0.0
+                        } else {
+                            exp(m[r] - m_new[r])
+                        };
+                        sum[r] = sum[r] * alpha + hsum(t[r][0] + t[r][1]);
                         if alpha != 1.0 {
                             for a in &mut acc[r * evw..(r + 1) * evw] {
                                 *a *= alpha;
                             }
                         }
-                        m[r] = m_new;
+                        m[r] = m_new[r];
                     }
                     rows_times::<<V as Lanes>::Wide>(
                         Rows {
@@ -343,23 +354,48 @@ fn forward_pair(
 /// `row[j] = e^(row[j] − m)` over a row of whole 16-lane vectors; returns the sums of the even
 /// and of the odd 8-lane vectors, which a 16-lane accumulator holds as its halves: the same
 /// bits in either width.
-#[inline(always)]
+#[cfg(test)]
 fn exp_row<V: Lanes>(row: &mut [f32], m: f32) -> [V::L8; 2] {
-    let mut t = [V::L8::splat(0.0); 2];
+    exp_rows::<V>(row, row.len(), row.len(), &[true], &[m])[0]
+}
+
+/// [`exp_row`] on the live rows `r` (`live[r]`) of a block, row `r` at `tile[r·stride..]` of
+/// width `w` (whole 16-lane vectors), with its own maximum `m[r]`. The rows go through the
+/// vectors side by side, so their exps (a long dependency chain each) overlap; each row sums
+/// its vectors in order, as one row alone does.
+#[inline(always)]
+fn exp_rows<V: Lanes>(
+    tile: &mut [f32],
+    stride: usize,
+    w: usize,
+    live: &[bool],
+    m: &[f32],
+) -> [[V::L8; 2]; R] {
+    let mut t = [[V::L8::splat(0.0); 2]; R];
+    let n = live.len();
     if V::N == 2 * LANES {
-        let mut w = V::splat(0.0);
-        for c in row.chunks_exact_mut(V::N) {
-            let x = exp(V::load(c) - V::splat(m));
-            w += x;
-            x.store(c);
+        let mut sums = [V::splat(0.0); R];
+        for c in (0..w).step_by(V::N) {
+            for r in (0..n).filter(|&r| live[r]) {
+                let at = &mut tile[r * stride + c..][..V::N];
+                let x = exp(V::load(at) - V::splat(m[r]));
+                sums[r] += x;
+                x.store(at);
+            }
         }
-        (t[0], t[1]) = w.halves();
+        for r in 0..n {
+            let (lo, hi) = sums[r].halves();
+            t[r] = [lo, hi];
+        }
     } else {
-        for c in row.chunks_exact_mut(2 * LANES) {
-            for (h, t) in t.iter_mut().enumerate() {
-                let x = exp(V::L8::load(&c[h * LANES..]) - V::L8::splat(m));
-                *t += x;
-                x.store(&mut c[h * LANES..]);
+        for c in (0..w).step_by(2 * LANES) {
+            for r in (0..n).filter(|&r| live[r]) {
+                for h in 0..2 {
+                    let at = &mut tile[r * stride + c + h * LANES..][..LANES];
+                    let x = exp(V::L8::load(at) - V::L8::splat(m[r]));
+                    t[r][h] += x;
+                    x.store(at);
+                }
             }
         }
     }
