@@ -108,8 +108,9 @@ impl Unary {
             Unary::Sigmoid => g * y * (one - y),
             Unary::Relu => x.simd_gt(zero) & g,
             Unary::GeluErf => {
-                let cdf = vmath::normal_cdf(x);
-                let pdf = s(INV_SQRT_2PI) * vmath::exp(s(-0.5) * x * x);
+                // e^{−x²/2} from Φ's own evaluation: the twin's exp((−½·x)·x), same bits
+                let (cdf, gauss) = vmath::normal_cdf_gauss(x);
+                let pdf = s(INV_SQRT_2PI) * gauss;
                 g * (cdf + x * pdf)
             }
             Unary::GeluTanh => {

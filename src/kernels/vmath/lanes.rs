@@ -173,6 +173,15 @@ fn horner<V: Lanes>(x: V, coeffs: &[f32]) -> V {
 /// [`special::normal_cdf`](super::special::normal_cdf), the same operations in the same order.
 #[inline(always)]
 pub(crate) fn normal_cdf<V: Lanes>(x: V) -> V {
+    normal_cdf_gauss(x).0
+}
+
+/// `(Φ(x), e^{−x²/2})`: [`normal_cdf`] and the Gaussian factor it computes on the way, which
+/// GELU's gradient needs too (`φ(x) = e^{−x²/2}/√(2π)`). The factor is `exp(−½·(x·x))`, the
+/// same bits as `exp((−½·x)·x)`: scaling by ½ is exact, so both round `x²/2` once (and where
+/// `x²` underflows both exponents are 0 or a tiny negative, whose `exp` is 1).
+#[inline(always)]
+pub(crate) fn normal_cdf_gauss<V: Lanes>(x: V) -> (V, V) {
     let z = x.abs() * c::<V>(std::f32::consts::FRAC_1_SQRT_2);
     let neg = x.simd_lt(V::splat(0.0));
     // near 0: ½ ± ½·erf(z)
@@ -186,12 +195,12 @@ pub(crate) fn normal_cdf<V: Lanes>(x: V) -> V {
         crate::kernels::simd::mul_err(x, x, h, V::FUSED),
         V::splat(0.0),
     );
-    let g = exp(c::<V>(-0.5) * h);
-    let g = g.mul_add(c::<V>(-0.5) * l, g);
+    let gauss = exp(c::<V>(-0.5) * h);
+    let g = gauss.mul_add(c::<V>(-0.5) * l, gauss);
     let t = V::splat(1.0) / (V::splat(1.0) + c::<V>(0.5) * z);
     let half = c::<V>(0.5) * (g * horner(t, &PHI_Q));
     let far = neg.select(half, V::splat(1.0) - half);
-    z.simd_lt(c::<V>(PHI_SPLIT)).select(near, far)
+    (z.simd_lt(c::<V>(PHI_SPLIT)).select(near, far), gauss)
 }
 
 /// `(sin x, cos x)`: through the `f64` route of [`vmath::sin_cos`](super::sin_cos) on the

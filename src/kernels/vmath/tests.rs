@@ -238,6 +238,26 @@ fn exp_normal_range_shortcut_keeps_the_two_halves_bits() {
     }
 }
 
+#[test]
+fn the_gaussian_factor_of_normal_cdf_is_the_direct_exp() {
+    // GELU's gradient takes e^{−x²/2} from Φ's evaluation instead of its own exp((−½·x)·x):
+    // the same bits everywhere, subnormal and huge inputs included
+    let edges = [
+        0.0, -0.0, 1e-40, -1e-40, 1e-20, 3e-39, 13.2, -13.3, 1e19, -1e25,
+    ];
+    let xs = sweep(-20.0, 20.0, 1 << 20).chain(edges);
+    for x in xs.chain([f32::INFINITY, f32::NEG_INFINITY, f32::MIN_POSITIVE]) {
+        let v = f32x8::splat(x);
+        let direct = exp(f32x8::splat(-0.5) * v * v).to_array()[0];
+        let (cdf, gauss) = super::lanes::normal_cdf_gauss(v);
+        assert_eq!(gauss.to_array()[0].to_bits(), direct.to_bits(), "x = {x:e}");
+        assert_eq!(
+            cdf.to_array()[0].to_bits(),
+            normal_cdf(v).to_array()[0].to_bits()
+        );
+    }
+}
+
 /// `Φ(x)` in f64: `½(1 + erf(x/√2))` where that loses nothing (x ≥ −2), else `½·erfc(|x|/√2)`
 /// by its continued fraction (Lentz), converged to f64 for `|x|/√2 ≥ 1.4`.
 fn normal_cdf64(x: f64) -> f64 {
