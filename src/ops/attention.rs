@@ -87,9 +87,35 @@ fn mismatch(q: Var<'_>, other: Var<'_>) -> Error {
     }
 }
 
+/// The kernel's mask for an op's `attn_mask` and `is_causal` (`op`: the op's name, and the
+/// name its mask errors carry): both at once is an error, as in PyTorch.
+fn kernel_mask<'g>(
+    (op, mask_op): (&'static str, &'static str),
+    q: Var<'g>,
+    attn_mask: Option<&Mask>,
+    is_causal: bool,
+    batch: &[usize],
+    ls: (usize, usize),
+) -> Result<KMask<'g>> {
+    Ok(match (attn_mask, is_causal) {
+        (Some(_), true) => {
+            return Err(Error::InvalidArgument {
+                op,
+                message: "pass either attn_mask or is_causal=true, not both (fold the causal \
+                          triangle into the mask with Mask::tril)"
+                    .into(),
+            })
+        }
+        (Some(m), false) => broadcast_mask(mask_op, q, m, batch, ls)?,
+        (None, true) => KMask::Causal,
+        (None, false) => KMask::None,
+    })
+}
+
 /// The mask's offsets per pair and its row and column strides, broadcasting `shape` to
 /// `[*batch, L, S]`.
 fn broadcast_mask<'g>(
+    op: &'static str,
     q: Var<'g>,
     mask: &Mask,
     batch: &[usize],
@@ -104,7 +130,7 @@ fn broadcast_mask<'g>(
         && (ms.iter().rev().zip(target.iter().rev())).all(|(&m, &t)| m == t || m == 1);
     if !fits {
         return Err(Error::ShapeMismatch {
-            op: "scaled_dot_product_attention mask",
+            op,
             lhs: ms.to_vec(),
             rhs: target.to_vec(),
         });
@@ -182,19 +208,11 @@ impl<'g> Var<'g> {
             return Err(mismatch(k, v));
         }
         let (l, e, s, ev) = (qs[r - 2], qs[r - 1], ks[r - 2], vs[r - 1]);
-        let mask = match (attn_mask, is_causal) {
-            (Some(_), true) => {
-                return Err(Error::InvalidArgument {
-                    op: "scaled_dot_product_attention",
-                    message: "pass either attn_mask or is_causal=true, not both (fold the \
-                              causal triangle into the mask with Mask::tril)"
-                        .into(),
-                })
-            }
-            (Some(m), false) => broadcast_mask(self, m, batch, (l, s))?,
-            (None, true) => KMask::Causal,
-            (None, false) => KMask::None,
-        };
+        let op = (
+            "scaled_dot_product_attention",
+            "scaled_dot_product_attention mask",
+        );
+        let mask = kernel_mask(op, self, attn_mask, is_causal, batch, (l, s))?;
         let scale = scale.unwrap_or(1.0 / (e as f32).sqrt());
         let pairs: usize = batch.iter().product();
         let dims = KDims { pairs, l, s, e, ev };

@@ -10,7 +10,7 @@
 //! same arithmetic per head in either layout). The differentiable backward (`create_graph`)
 //! is the unfused chain's.
 
-use super::broadcast_mask;
+use super::kernel_mask;
 use crate::error::{Error, Result};
 use crate::graph::{GradSink, Node, Rule, Sink, Var};
 use crate::kernels::attention::{
@@ -143,19 +143,14 @@ impl<'g> Var<'g> {
         }
         let (e, d) = (e3 / 3, e3 / 3 / heads);
         let batch = [b, heads];
-        let mask = match (attn_mask, is_causal) {
-            (Some(_), true) => {
-                return Err(Error::InvalidArgument {
-                    op,
-                    message: "pass either attn_mask or is_causal=true, not both (fold the \
-                              causal triangle into the mask with Mask::tril)"
-                        .into(),
-                })
-            }
-            (Some(m), false) => broadcast_mask(self, m, &batch, (t, t))?,
-            (None, true) => KMask::Causal,
-            (None, false) => KMask::None,
-        };
+        let mask = kernel_mask(
+            (op, "self_attention_packed mask"),
+            self,
+            attn_mask,
+            is_causal,
+            &batch,
+            (t, t),
+        )?;
         let scale = scale.unwrap_or(1.0 / (d as f32).sqrt());
         let dims = KDims {
             pairs: b * heads,

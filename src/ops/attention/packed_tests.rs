@@ -109,6 +109,7 @@ fn bad_shapes_are_errors() {
                 .try_self_attention_packed(2, Some(&m), false, None)
                 .unwrap_err();
             assert!(e.to_string().contains("[3, 2]"), "{e}");
+            assert!(e.to_string().contains("self_attention_packed mask"), "{e}");
             let m = Mask::new(vec![true; 9], &[3, 3])?;
             let e = x
                 .try_self_attention_packed(2, Some(&m), true, None)
