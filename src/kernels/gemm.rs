@@ -18,8 +18,8 @@
 //!
 //! | layout | backend |
 //! |---|---|
-//! | `k ≤ 2` (the bias broadcast `1ₘ·b`), `n = 1` with `a.rs = 1` or `a.cs = b.rs = 1` (the bias gradient `dyᵀ·1ₘ`), `m = 1` with `b.cs = 1` or `b.rs = a.cs = 1`, `x·Wᵀ` with `m·n ≤ 256` | `gemm` (its gevv, gemv and horizontal kernels, which allocate nothing); on fixed blocks of 256 output columns or rows from [`PAR_MIN_MACS`] |
-//! | everything else | the packed driver; columns of `C` split over the team from [`PAR_MIN_MACS`] |
+//! | `k ≤ 2` (outer products), `n = 1` with `a.rs = 1` or `a.cs = b.rs = 1` (the bias gradient `dyᵀ·1ₘ`), `m = 1` with `b.cs = 1` or `b.rs = a.cs = 1`, `x·Wᵀ` with `m·n ≤ 256` | `gemm` (its gevv, gemv and horizontal kernels, which allocate nothing); on fixed blocks of 256 output columns or rows from [`PAR_MIN_MACS`] |
+//! | everything else | the packed driver; columns of `C` (rows, when `C` is at least twice as tall as wide) split over the team from [`PAR_MIN_MACS`] |
 //!
 //! Why this split: the packed driver matches or beats the `gemm` crate on every product of the
 //! standard workloads once its panels start on a cache line and are packed just before their
@@ -270,8 +270,8 @@ pub const PAR_MIN_MACS: usize = 1 << 21;
 pub fn route(a: &Mat<'_>, b: &Mat<'_>) -> Backend {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     let par = m.saturating_mul(k).saturating_mul(n) >= PAR_MIN_MACS;
-    // The `gemm` crate's paths that allocate nothing (and beat packing there): `k ≤ 2` (the
-    // bias broadcast `1ₘ·b`), matrix-vector products with a unit stride where its gemv needs
+    // The `gemm` crate's paths that allocate nothing (and beat packing there): `k ≤ 2` (outer
+    // products), matrix-vector products with a unit stride where its gemv needs
     // one (the bias gradient `dyᵀ·1ₘ`, a layer of width 1), and tiny `x·Wᵀ` (its horizontal
     // kernels, `m·n ≤ 256`). Everything else goes to the packed driver, whose buffers are kept.
     let gemm_alloc_free = k <= 2
