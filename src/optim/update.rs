@@ -26,6 +26,8 @@
 //! Above [`UPDATES`]`.grain` values the buffers are cut into fixed chunks updated in parallel;
 //! an update is element-wise, so any split gives the same bits.
 
+use std::cell::Cell;
+
 use crate::kernels::par::Par;
 #[cfg(test)]
 use crate::kernels::simd::testing::{same_bits, values, EDGES};
@@ -55,6 +57,38 @@ pub const UPDATES: Par = Par {
 /// assert_eq!((1.0 - widen(0.9)) as f32, 0.1);   // PyTorch's lerp weight for beta1 = 0.9
 /// ```
 pub fn widen(x: f32) -> f64 {
+    if !x.is_finite() {
+        return x as f64;
+    }
+    // Optimizers widen their hyper-parameters on every step, and formatting and parsing cost
+    // about as much as a whole step of a tiny model: the last few results are kept per thread
+    // (a direct-mapped table keyed by the bits; a pure function, so the same values).
+    let bits = x.to_bits();
+    let slot = (bits ^ (bits >> 13) ^ (bits >> 23)) as usize % MEMO_SLOTS;
+    let hit = MEMO.with(|m| {
+        let (key, value) = m[slot].get();
+        (key == bits).then_some(f64::from_bits(value))
+    });
+    if let Some(v) = hit {
+        return v;
+    }
+    let v = widen_uncached(x);
+    MEMO.with(|m| m[slot].set((bits, v.to_bits())));
+    v
+}
+
+/// Entries of [`widen`]'s per-thread table.
+const MEMO_SLOTS: usize = 8;
+
+thread_local! {
+    /// `(f32 bits, f64 bits)` of recent [`widen`] calls; the key of an empty entry is a NaN's
+    /// bits, which `widen` never looks up.
+    static MEMO: [Cell<(u32, u64)>; MEMO_SLOTS] =
+        const { [const { Cell::new((0x7fc0_0000, 0)) }; MEMO_SLOTS] };
+}
+
+/// [`widen`] without the table: the shortest round-trip decimal of `x`, parsed as `f64`.
+pub(crate) fn widen_uncached(x: f32) -> f64 {
     use std::fmt::Write;
     struct Buf([u8; 48], usize);
     impl Write for Buf {

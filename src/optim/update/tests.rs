@@ -15,3 +15,23 @@ fn widen_recovers_the_decimal_and_lerp_matches_torch() {
     assert_eq!(lerp(2.0f32, 4.0, 0.1), 2.2);
     assert!(nan_max(f32::NAN, 1.0).is_nan() && nan_max(1.0, f32::NAN).is_nan());
 }
+
+#[test]
+fn the_widen_table_returns_what_formatting_gives() {
+    // many values through an 8-entry table: hits, misses and collisions, each value twice
+    let mut x = 1e-9f32;
+    let mut values = vec![0.9, 0.999, 1e-8, 3e-4, 0.1, 0.0, -0.0, 5e-324f64 as f32];
+    while x < 1e9 {
+        values.push(x);
+        values.push(-x * 1.7);
+        x *= 1.37;
+    }
+    for round in 0..2 {
+        for &v in &values {
+            let got = super::widen(v);
+            let want = super::widen_uncached(v);
+            assert_eq!(got.to_bits(), want.to_bits(), "widen({v:e}), round {round}");
+        }
+    }
+    assert!(super::widen(f32::NAN).is_nan());
+}
