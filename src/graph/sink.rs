@@ -157,8 +157,8 @@ impl<'s, 'g> Sink<'s, 'g> {
     /// Calls `f` with the gradient buffers and modes of inputs 0 and 1 at once, for a kernel
     /// that computes both in one pass; the contract of [`with`](Self::with) holds for each.
     /// Requires [`pairable`](Self::pairable).
-    // inlined into the multiply's rule: left out of line (as codegen partitioning sometimes
-    // did) it cost the one-element graphs of `scalar_graph` about 4%
+    // inlined into the multiply's rule: a one-element graph's step is a handful of calls like
+    // this one, and codegen partitioning may otherwise leave it out of line
     #[inline]
     pub fn with2(&self, f: impl FnOnce((&mut [f32], Acc), (&mut [f32], Acc))) {
         assert!(self.pairable(), "with2: inputs that cannot be paired");

@@ -60,9 +60,9 @@ pub fn widen(x: f32) -> f64 {
     if !x.is_finite() {
         return x as f64;
     }
-    // Optimizers widen their hyper-parameters on every step, and formatting and parsing cost
-    // about as much as a whole step of a tiny model: the last few results are kept per thread
-    // (a direct-mapped table keyed by the bits; a pure function, so the same values).
+    // Optimizers widen their hyper-parameters on every step, and formatting and parsing are
+    // not cheap next to a tiny model's step: the last few results are kept per thread (a
+    // direct-mapped table keyed by the bits; a pure function, so the same values).
     let bits = x.to_bits();
     let slot = (bits ^ (bits >> 13) ^ (bits >> 23)) as usize % MEMO_SLOTS;
     let hit = MEMO.with(|m| {

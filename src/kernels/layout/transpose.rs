@@ -6,9 +6,9 @@
 use crate::kernels::simd::{f32x8, load, store};
 
 /// `panel[p·w + s] = src[base + s·ts + p]` for `s < width`, `p < kc`: 8 rows at a time, each
-/// read front to back (8 sequential streams, which the hardware prefetchers follow; cutting
-/// the depth into tiles across all `width` rows instead kept 64 streams open and ran at half
-/// the speed), in 8×8 blocks transposed in registers; the edges element by element.
+/// read front to back (8 sequential streams, which the hardware prefetchers follow, rather
+/// than tiles of the depth across all `width` rows, which keep 64 streams open: `docs/perf.md`,
+/// "GEMM"), in 8×8 blocks transposed in registers; the edges element by element.
 pub(crate) fn transpose_panel(
     panel: &mut [f32],
     src: &[f32],
