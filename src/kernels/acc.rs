@@ -33,22 +33,4 @@ impl Acc {
             Acc::Add => *out += v,
         }
     }
-
-    /// Applies the mode to `out[i]` and `f(src[i])` for every `i` of the shorter slice, with
-    /// the mode chosen once for the whole run (so the loop vectorizes).
-    ///
-    /// ```
-    /// use arenagrad::kernels::Acc;
-    /// let mut out = [1.0, 1.0];
-    /// Acc::Add.put_all(&mut out, &[2.0, 3.0], |v| 2.0 * v);
-    /// assert_eq!(out, [5.0, 7.0]);
-    /// ```
-    #[inline(always)]
-    pub fn put_all(self, out: &mut [f32], src: &[f32], f: impl Fn(f32) -> f32) {
-        let pairs = out.iter_mut().zip(src);
-        match self {
-            Acc::Write => pairs.for_each(|(o, &v)| *o = f(v)),
-            Acc::Add => pairs.for_each(|(o, &v)| *o += f(v)),
-        }
-    }
 }

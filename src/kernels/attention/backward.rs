@@ -5,6 +5,7 @@
 use super::layout::{GroupGrads, View};
 use super::tile::{add_cols, rows_times, Rows, RowsMut, R};
 use super::{groups_per_task, pack, pack_t, parallel, up16, Dims, Grads, Layout, Mask, KEYS};
+use crate::kernels::elementwise::store;
 use crate::kernels::par;
 use crate::kernels::scratch::with_scratch;
 use crate::kernels::simd::{dispatch_wide, exp, Lanes};
@@ -93,12 +94,13 @@ pub fn backward_in(
         for h in 0..heads {
             let p = g * heads + h;
             let ins = [0, 1, 2].map(|i| lay.view(&d, i, [x.q, x.k, x.v][i], g, h));
-            let o = (x.out.len() / groups.max(1), heads * ev);
+            // a group's output rows: `l` rows of `heads · ev`
+            let (start, ors) = (g * l * heads * ev + h * ev, heads * ev);
             let pair = Pair {
                 ins,
-                out: &x.out[g * o.0 + h * ev..],
-                dout: &x.dout[g * o.0 + h * ev..],
-                ors: o.1,
+                out: &x.out[start..],
+                dout: &x.dout[start..],
+                ors,
                 lse: &x.lse[p * l..][..l],
             };
             backward_pair(p, h, &pair, &d, &lay, mask, scale, &mut gg, acc);
@@ -335,13 +337,22 @@ fn backward_pair(
                     );
                 }
                 for r in 0..rows {
-                    let g = grads.row(0, h, i0 + r, e, lay.rows[0]);
-                    acc_q.put_all(g, &dqa[r * ew..], |a| a * scale);
+                    let dq = &mut dqa[r * ew..][..e];
+                    dq.iter_mut().for_each(|a| *a *= scale);
+                    store(grads.row(0, h, i0 + r, e, lay.rows[0]), dq, acc_q);
                 }
             }
             for j in 0..s {
-                acc_k.put_all(grads.row(1, h, j, e, lay.rows[1]), &dkp[j * ew..], |a| a);
-                acc_v.put_all(grads.row(2, h, j, ev, lay.rows[2]), &dvp[j * evw..], |a| a);
+                store(
+                    grads.row(1, h, j, e, lay.rows[1]),
+                    &dkp[j * ew..][..e],
+                    acc_k,
+                );
+                store(
+                    grads.row(2, h, j, ev, lay.rows[2]),
+                    &dvp[j * evw..][..ev],
+                    acc_v,
+                );
             }
         })
     })

@@ -28,12 +28,10 @@ struct PackedAttention<'g> {
     lse: &'g [f32],
 }
 
-impl PackedAttention<'_> {
-    /// The projection's row: `3E` floats, `q`, `k`, `v` of every head.
-    fn layout(&self) -> Layout {
-        let e = self.heads * self.dims.e;
-        Layout::interleaved(self.heads, [3 * e; 3])
-    }
+/// The projection's rows for `heads` heads of `E = heads · d` in all: `3E` floats each, the
+/// `q`, `k`, `v` of every head.
+fn layout(heads: usize, e: usize) -> Layout {
+    Layout::interleaved(heads, [3 * e; 3])
 }
 
 /// `[B, T, E]` → `[B, H, T, E/H]`.
@@ -77,7 +75,7 @@ impl<'g> Rule<'g> for PackedAttention<'g> {
             lse: self.lse,
             dout: g,
         };
-        let lay = self.layout();
+        let lay = layout(self.heads, e);
         sink.with(0, |data, acc| {
             let grads = Grads::Packed {
                 data,
@@ -163,7 +161,7 @@ impl<'g> Var<'g> {
         let out = scope.alloc_out(b * t * e);
         let lse = scope.alloc_out(b * heads * t);
         let x = self.data();
-        let lay = Layout::interleaved(heads, [3 * e; 3]);
+        let lay = layout(heads, e);
         // l = s = t: an empty call (t = 0 or d = 0) writes nothing and has nothing to write
         forward_in(x, &x[e..], &x[2 * e..], dims, lay, mask, scale, out, lse);
         let rule = PackedAttention {
