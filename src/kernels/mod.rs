@@ -18,6 +18,7 @@ pub mod binary;
 pub mod conv;
 pub mod denormals;
 pub mod elementwise;
+pub mod fused;
 pub mod gemm;
 pub mod layout;
 pub mod loss;

@@ -44,7 +44,7 @@ pub(crate) use generic::{
 };
 pub(crate) use lanes::{Lanes, Wide16};
 pub(crate) use operand::{First, Lane4, Operand, Splat, NONE};
-pub(crate) use padded::{add64, par_update4, par_zip4, sum4, update4, zip4};
+pub(crate) use padded::{add64, fold64, par_update4, par_zip4, sum4, sum4_acc, update4, zip4};
 pub(crate) use vector::{exp, Vector};
 
 /// `$e` compiled once for each form of the lanes, with `$V` naming the lane type

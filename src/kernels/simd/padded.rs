@@ -157,18 +157,42 @@ pub(crate) fn sum4<A: Operand, B: Operand, C: Operand, D: Operand>(
 
 #[inline(always)]
 pub(super) fn sum4_on<V: Lanes, A: Operand, B: Operand, C: Operand, D: Operand>(
-    (a, b, c, d): (A, B, C, D),
+    ops: (A, B, C, D),
     n: usize,
     f: impl Lane4,
 ) -> f64 {
-    let body = n - n % LANES;
     let mut s = [0.0f64; 2 * LANES];
+    sum4_acc_on::<V, A, B, C, D>(ops, n, f, &mut s);
+    fold64(&s)
+}
+
+/// [`sum4`]'s accumulation without the final fold: adds `f(..)` of elements `0..n` into the 16
+/// accumulators `s` (read with [`fold64`]). A sum over consecutive pieces whose lengths,
+/// but for the last, are multiples of 16 adds exactly what one call over the whole would.
+#[inline(always)]
+pub(crate) fn sum4_acc<A: Operand, B: Operand, C: Operand, D: Operand>(
+    ops: (A, B, C, D),
+    n: usize,
+    f: impl Lane4,
+    s: &mut [f64; 2 * LANES],
+) {
+    dispatch_wide!(|V| sum4_acc_on::<V, A, B, C, D>(ops, n, f, s))
+}
+
+#[inline(always)]
+fn sum4_acc_on<V: Lanes, A: Operand, B: Operand, C: Operand, D: Operand>(
+    (a, b, c, d): (A, B, C, D),
+    n: usize,
+    f: impl Lane4,
+    s: &mut [f64; 2 * LANES],
+) {
+    let body = n - n % LANES;
     let mut i = 0;
     if V::N == 2 * LANES {
         // one 16-lane vector: the two 8-lane ones below, in one
         while i + 2 * LANES <= body {
             let v: V = f.call(a.get(i), b.get(i), c.get(i), d.get(i));
-            add64(&mut s, v.to_array().as_ref());
+            add64(&mut s[..], v.to_array().as_ref());
             i += 2 * LANES;
         }
     } else {
@@ -196,7 +220,6 @@ pub(super) fn sum4_on<V: Lanes, A: Operand, B: Operand, C: Operand, D: Operand>(
         );
         add64(&mut s[LANES..LANES + m], &t.to_array()[..m]);
     }
-    fold64(&s)
 }
 
 /// `acc[j] += v[j] as f64` (vectorised by LLVM into `vcvtps2pd` + `vaddpd`).
@@ -209,7 +232,7 @@ pub(crate) fn add64(acc: &mut [f64], v: &[f32]) {
 
 /// Sum of 16 accumulators as a fixed pairwise tree.
 #[inline(always)]
-fn fold64(s: &[f64; 2 * LANES]) -> f64 {
+pub(crate) fn fold64(s: &[f64; 2 * LANES]) -> f64 {
     let mut h = [0.0f64; LANES];
     for j in 0..LANES {
         h[j] = s[j] + s[j + LANES];
