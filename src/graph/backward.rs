@@ -134,6 +134,25 @@ fn rules<'g, const HOOKS: bool>(
     while let Some(n) = cur {
         if n.grad_pass.get() == pass {
             if let Kind::Op(rule) = n.kind {
+                // a fused chain's rules in one pass, when it qualifies
+                let fused = match n.fuse {
+                    Some(_) if !(HOOKS && n.hooked.get()) => {
+                        super::fused_backward::run(scope, n, pass, retain)
+                    }
+                    _ => None,
+                };
+                if let Some(reached) = fused {
+                    pending += reached;
+                    if !retain {
+                        n.freed.set(true);
+                    }
+                    pending -= 1;
+                    if pending == 0 {
+                        break;
+                    }
+                    cur = n.prev;
+                    continue;
+                }
                 let mut sink = Sink::new(scope, n);
                 let grad_out = match n.splat.take() {
                     // one value in every element, read as such by the rule

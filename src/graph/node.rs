@@ -11,6 +11,7 @@
 use std::cell::Cell;
 
 use super::grad_sink::GradSink;
+use super::lazy::Fuse;
 use super::sink::Sink;
 use super::var::Var;
 use crate::error::Result;
@@ -66,7 +67,17 @@ pub(crate) enum Kind<'g> {
 
 pub(crate) struct Node<'g> {
     pub shape: &'g [usize],
-    pub data: &'g [f32],
+    /// The values, row-major; empty while a fused node is pending (read through
+    /// [`data`](Self::data), which evaluates it then).
+    value: Cell<&'g [f32]>,
+    /// The number of elements.
+    len: usize,
+    /// For an element-wise node recorded for fusion (`lazy.rs`): its op and scope. Kept after
+    /// the values are evaluated, so backward can fuse the node's rule with its neighbours'.
+    pub fuse: Option<&'g Fuse<'g>>,
+    /// How many op nodes on the tape read this one (each gives it at most one gradient
+    /// contribution per input slot).
+    pub uses: Cell<u32>,
     pub requires_grad: bool,
     pub kind: Kind<'g>,
     pub inputs: &'g [&'g Node<'g>],
@@ -94,7 +105,10 @@ impl<'g> Node<'g> {
     pub(crate) fn new(shape: &'g [usize], data: &'g [f32], kind: Kind<'g>) -> Self {
         Node {
             shape,
-            data,
+            value: Cell::new(data),
+            len: data.len(),
+            fuse: None,
+            uses: Cell::new(0),
             requires_grad: !matches!(kind, Kind::Const),
             kind,
             inputs: &[],
@@ -108,7 +122,42 @@ impl<'g> Node<'g> {
         }
     }
 
+    /// A fused element-wise node of `len` elements whose values are evaluated when first read.
+    pub(crate) fn pending(
+        shape: &'g [usize],
+        len: usize,
+        kind: Kind<'g>,
+        fuse: &'g Fuse<'g>,
+    ) -> Self {
+        Node {
+            len,
+            fuse: Some(fuse),
+            ..Node::new(shape, &[], kind)
+        }
+    }
+
     pub(crate) fn numel(&self) -> usize {
-        self.data.len()
+        self.len
+    }
+
+    /// The values, row-major. A pending fused node is evaluated here, once.
+    #[inline]
+    pub(crate) fn data(&self) -> &'g [f32] {
+        let v = self.value.get();
+        if v.len() == self.len {
+            return v;
+        }
+        self.evaluate()
+    }
+
+    /// Whether this is a fused node whose values have not been evaluated yet.
+    pub(crate) fn is_pending(&self) -> bool {
+        self.value.get().len() != self.len
+    }
+
+    /// Stores the evaluated values of a pending node.
+    pub(super) fn set_value(&self, v: &'g [f32]) {
+        debug_assert_eq!(v.len(), self.len);
+        self.value.set(v);
     }
 }

@@ -96,6 +96,22 @@ impl<'g> Scope<'g> {
             "{}: output size",
             rule.name()
         );
+        self.record(inputs, Node::new(shape, data, Kind::Const), rule, false)
+    }
+
+    /// Links `node` (built as a constant) into the graph: as an op node with `rule` on the
+    /// tape when an input requires grad and recording is on, else as the constant it is.
+    /// `keep_inputs`: a constant keeps its inputs too (a pending fused node reads them).
+    pub(crate) fn record<R>(
+        &'g self,
+        inputs: &[Var<'g>],
+        mut node: Node<'g>,
+        rule: R,
+        keep_inputs: bool,
+    ) -> Var<'g>
+    where
+        R: Rule<'g> + Copy + 'g,
+    {
         let mut needs = false;
         for v in inputs {
             assert!(
@@ -105,19 +121,27 @@ impl<'g> Scope<'g> {
             );
             needs |= v.requires_grad();
         }
-        if !needs || !self.grad_enabled() {
-            return self.wrap(self.bump.alloc(Node::new(shape, data, Kind::Const)));
+        let recorded = needs && self.grad_enabled();
+        if recorded || keep_inputs {
+            // most ops have one or two inputs: copy an array rather than run an iterator
+            node.inputs = match *inputs {
+                [a] => self.bump.alloc_slice_copy(&[a.node()]),
+                [a, b] => self.bump.alloc_slice_copy(&[a.node(), b.node()]),
+                _ => self
+                    .bump
+                    .alloc_slice_fill_iter(inputs.iter().map(|v| v.node())),
+            };
+        }
+        if !recorded {
+            return self.wrap(self.bump.alloc(node));
+        }
+        for v in inputs {
+            let n = v.node();
+            n.uses.set(n.uses.get() + 1);
         }
         let rule: &'g dyn Rule<'g> = self.bump.alloc(rule);
-        let mut node = Node::new(shape, data, Kind::Op(rule));
-        // most ops have one or two inputs: copy an array rather than run an iterator
-        node.inputs = match *inputs {
-            [a] => self.bump.alloc_slice_copy(&[a.node()]),
-            [a, b] => self.bump.alloc_slice_copy(&[a.node(), b.node()]),
-            _ => self
-                .bump
-                .alloc_slice_fill_iter(inputs.iter().map(|v| v.node())),
-        };
+        node.kind = Kind::Op(rule);
+        node.requires_grad = true;
         node.prev = self.tape.get();
         let node: &'g Node<'g> = self.bump.alloc(node);
         self.tape.set(Some(node));

@@ -55,24 +55,29 @@ impl<'g> Var<'g> {
     }
     /// The number of elements.
     pub fn numel(&self) -> usize {
-        self.node.data.len()
+        self.node.numel()
     }
     /// The value, row-major, borrowed from the arena.
     pub fn data(&self) -> &'g [f32] {
-        self.node.data
+        self.node.data()
+    }
+    /// The sum of the values in `f64` ([`kernels::reduce::sum64`](crate::kernels::reduce::sum64)),
+    /// computed without storing them when they are pending (`lazy.rs`).
+    pub(crate) fn sum64(&self) -> f64 {
+        super::lazy::sum64(self.node)
     }
     /// The value as an owned [`Tensor`].
     pub fn to_tensor(&self) -> Tensor {
-        Tensor::new(self.node.data.to_vec(), self.node.shape)
+        Tensor::new(self.node.data().to_vec(), self.node.shape)
             .expect("a node's data matches its shape")
     }
     /// The value as a `Vec`.
     pub fn to_vec(&self) -> Vec<f32> {
-        self.node.data.to_vec()
+        self.node.data().to_vec()
     }
     /// The single value of a one-element var, or an error naming its shape.
     pub fn try_item(&self) -> Result<f32> {
-        match self.node.data {
+        match self.node.data() {
             &[v] => Ok(v),
             _ => self.to_tensor().try_item(), // the error, which names the shape
         }
@@ -204,7 +209,7 @@ impl<'g> Var<'g> {
     /// }).unwrap();
     /// ```
     pub fn detach(&self) -> Var<'g> {
-        let node = Node::new(self.node.shape, self.node.data, Kind::Const);
+        let node = Node::new(self.node.shape, self.node.data(), Kind::Const);
         self.scope.wrap(self.scope.alloc_node(node))
     }
 

@@ -122,6 +122,9 @@ impl Program<'_> {
     /// Runs the forward steps on the piece at `start` of `len` elements into `slots`
     /// (`CHUNK` floats per slot), the last one into `last` instead when given.
     fn forward(&self, start: usize, len: usize, slots: &mut [f32], last: Option<&mut [f32]>) {
+        for l in self.leaves {
+            prefetch(l, start + len, start + 2 * len);
+        }
         let k = self.steps.len();
         let mut last = last;
         for (j, step) in self.steps.iter().enumerate() {
@@ -150,8 +153,9 @@ impl Program<'_> {
     }
 
     fn check(&self, n: usize, extra: usize) {
+        // a forward has a root; a backward may read leaves only
         assert!(
-            !self.steps.is_empty() && self.steps.len() + extra <= MAX_SLOTS,
+            (extra > 0 || !self.steps.is_empty()) && self.steps.len() + extra <= MAX_SLOTS,
             "fused program: {} steps and {extra} gradient slots (1..={MAX_SLOTS} in all)",
             self.steps.len()
         );
@@ -159,6 +163,26 @@ impl Program<'_> {
             assert_eq!(l.len(), n, "fused program: leaf length");
         }
     }
+}
+
+/// Asks the caches for `s[from..to]` (clamped to `s`), a line at a time: the next piece's
+/// operands, fetched while this one computes.
+#[inline]
+fn prefetch(s: &[f32], from: usize, to: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let to = to.min(s.len());
+        let mut i = from;
+        while i < to {
+            // SAFETY: a prefetch is a hint: it never faults, reads nothing into the program
+            // and writes nothing; the address is in bounds anyway (`i < s.len()`).
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(s.as_ptr().add(i) as *const i8) };
+            i += 16;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (s, from, to);
 }
 
 /// `out = ` the program's root, every element.
@@ -207,6 +231,10 @@ pub fn backward(p: &Program<'_>, grads: &[GradStep], n: usize, outs: [&mut [f32]
             let mut start = s0;
             while start < end {
                 let len = CHUNK.min(end - start);
+                for b in o.iter() {
+                    let at = start - s0 + len;
+                    prefetch(b, at, at + len);
+                }
                 p.forward(start, len, slots, None);
                 for (j, step) in grads.iter().enumerate() {
                     let (done, rest) = slots.split_at_mut((k + j) * CHUNK);

@@ -60,7 +60,7 @@ impl<'g> Rule<'g> for ClassRule<'g> {
         let (t, ign) = (self.targets, self.ignore);
         sink.with(0, |out, acc| match self.kind {
             Kind::CrossEntropy { eps } => {
-                cross_entropy_backward(x.data, c, t, ign, eps, self.lse, up, out, acc)
+                cross_entropy_backward(x.data(), c, t, ign, eps, self.lse, up, out, acc)
             }
             Kind::Nll => nll_backward(c, t, ign, up, out, acc),
         });

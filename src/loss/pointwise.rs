@@ -33,7 +33,7 @@ impl<'g> Rule<'g> for PointRule {
         sink.put(1, dt.try_mul(u)?)
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
-        let (x, t) = (node.inputs[0].data, node.inputs[1].data);
+        let (x, t) = (node.inputs[0].data(), node.inputs[1].data());
         let up = upstream(self.reduction, g, x.len());
         for wrt in 0..2 {
             sink.with(wrt, |out, acc| {

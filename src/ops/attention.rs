@@ -43,8 +43,8 @@ impl<'g> Rule<'g> for Attention<'g> {
         attention_grads(self.dims, self.mask, self.scale, g, sink)
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
-        let [q, k, v] = [0, 1, 2].map(|i| node.inputs[i].data);
-        let (mask, d, scale, lse, y) = (self.mask, self.dims, self.scale, self.lse, node.data);
+        let [q, k, v] = [0, 1, 2].map(|i| node.inputs[i].data());
+        let (mask, d, scale, lse, y) = (self.mask, self.dims, self.scale, self.lse, node.data());
         if sink.nestable(3) {
             // straight into the three gradient buffers
             return sink.with(0, |dq, aq| {

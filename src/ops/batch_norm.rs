@@ -143,8 +143,8 @@ impl<'g> Rule<'g> for BatchNormRule<'g> {
         Ok(())
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
-        let (x, l, mean, rstd) = (node.inputs[0].data, self.l, self.mean, self.rstd);
-        let w = self.w.map(|i| node.inputs[i].data);
+        let (x, l, mean, rstd) = (node.inputs[0].data(), self.l, self.mean, self.rstd);
+        let w = self.w.map(|i| node.inputs[i].data());
         let (sum_g, dot) = (sink.scratch(l.c), sink.scratch(l.c));
         backward_sums(x, g, l, mean, sum_g, dot);
         let sums = self.train.then_some((&sum_g[..], &dot[..]));

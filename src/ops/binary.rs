@@ -25,7 +25,7 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 
 use super::grad_forms::sum_to;
 use crate::error::{or_panic, Result};
-use crate::graph::{GradSink, Node, Rule, Sink, Var};
+use crate::graph::{fuses, Elem, GradSink, Node, Rule, Sink, Var};
 use crate::kernels::binary::{
     backward, backward_general, forward, forward_one, forward_same, mul_backward_both,
     Binary as Bin,
@@ -100,11 +100,22 @@ impl<'g> Rule<'g> for BinaryRule {
         Ok(())
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
-        let (a, b) = (node.inputs[0], node.inputs[1]);
-        let (op, y) = (self.0, node.data);
+        let (a, b, op) = (node.inputs[0], node.inputs[1], self.0);
+        // values the partials do not read: `g` stands in for a full-size one (same length),
+        // so a pending fused value stays pending; broadcast operands are read as they are
+        let (reads_ab, reads_y) = op.grad_reads();
+        let val = |x: &Node<'g>| {
+            if reads_ab || x.numel() != g.len() {
+                x.data()
+            } else {
+                g
+            }
+        };
+        let y = if reads_y { node.data() } else { g };
         if same(a.shape, b.shape) {
-            return same_shape_backward(op, (g, a.data, b.data, y), sink);
+            return same_shape_backward(op, (g, val(a), val(b), y), sink);
         }
+        let (a_vals, b_vals) = (val(a), val(b));
         let p = plan(a.shape, b.shape, node.shape);
         for which in 0..2 {
             if !sink.needs(which) {
@@ -113,11 +124,11 @@ impl<'g> Rule<'g> for BinaryRule {
             match &p {
                 // the common layouts reduce inside the kernel: no broadcast-shape buffer
                 Some(p) => sink.with(which, |out, acc| {
-                    backward(op, which, p, (g, a.data, b.data, y), out, acc)
+                    backward(op, which, p, (g, a_vals, b_vals, y), out, acc)
                 }),
                 None => {
                     let full = sink.scratch(g.len());
-                    let (a, b) = ((a.data, a.shape), (b.data, b.shape));
+                    let (a, b) = ((a_vals, a.shape), (b_vals, b.shape));
                     backward_general(op, which, a, b, (g, y, node.shape), full);
                     sink.put_reduced(which, full, node.shape);
                     sink.recycle(full);
@@ -184,11 +195,14 @@ type Rows4<'a> = (&'a [f32], &'a [f32], &'a [f32], &'a [f32]);
 /// take the op's own lanes inline; everything else goes to [`binary_general`].
 #[inline(always)]
 fn binary_op<'g>(op: Bin, a: Var<'g>, b: Var<'g>) -> Result<Var<'g>> {
-    if let ([x], [y], [], []) = (a.data(), b.data(), a.shape(), b.shape()) {
-        let scope = a.scope();
-        let out = scope.alloc_out(1);
-        out[0] = forward_one(op, *x, *y);
-        return Ok(scope.op_shaped(&[a, b], a.shape(), out, BinaryRule(op)));
+    // shapes first: reading the values of a pending operand would evaluate it
+    if let ([], []) = (a.shape(), b.shape()) {
+        if let ([x], [y]) = (a.data(), b.data()) {
+            let scope = a.scope();
+            let out = scope.alloc_out(1);
+            out[0] = forward_one(op, *x, *y);
+            return Ok(scope.op_shaped(&[a, b], a.shape(), out, BinaryRule(op)));
+        }
     }
     binary_general(op, a, b)
 }
@@ -196,12 +210,22 @@ fn binary_op<'g>(op: Bin, a: Var<'g>, b: Var<'g>) -> Result<Var<'g>> {
 fn binary_general<'g>(op: Bin, a: Var<'g>, b: Var<'g>) -> Result<Var<'g>> {
     let scope = a.scope();
     if same(a.shape(), b.shape()) {
+        if fuses(a.numel()) {
+            return Ok(scope.fused(Elem::Binary(op), &[a, b], a.shape(), BinaryRule(op)));
+        }
         // no broadcast plan, and the node shares `a`'s shape instead of copying it
         let out = scope.alloc_out(a.numel());
         forward_same(op, a.data(), b.data(), out);
         return Ok(scope.op_shaped(&[a, b], a.shape(), out, BinaryRule(op)));
     }
     let shape = Dims::broadcast(name(op), a.shape(), b.shape())?;
+    // one operand and a one-element value broadcast over it (`x * 2.0`)
+    for (full, one) in [(a, b), (b, a)] {
+        if one.numel() == 1 && fuses(full.numel()) && same(&shape, full.shape()) {
+            let rule = BinaryRule(op);
+            return Ok(scope.fused(Elem::Binary(op), &[a, b], full.shape(), rule));
+        }
+    }
     let out = scope.alloc_out(shape.iter().product());
     forward(
         op,

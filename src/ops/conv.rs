@@ -46,7 +46,7 @@ impl<'g> Rule<'g> for ConvRule {
         self.op
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
-        let (c, x, w) = (&self.geom, node.inputs[0].data, node.inputs[1].data);
+        let (c, x, w) = (&self.geom, node.inputs[0].data(), node.inputs[1].data());
         sink.with(0, |dx, acc| backward_input(c, w, g, dx, acc));
         sink.with(1, |dw, acc| backward_weight(c, x, g, dw, acc));
         if node.inputs.len() == 3 {

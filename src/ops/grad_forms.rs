@@ -57,7 +57,7 @@ impl<'g> Rule<'g> for NormalCdf {
         "normal_cdf"
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
-        let x = node.inputs[0].data;
+        let x = node.inputs[0].data();
         sink.with(0, |out, acc| {
             for ((o, &x), &g) in out.iter_mut().zip(x).zip(g) {
                 acc.put(o, g * (-0.5 * x * x).exp() * FRAC_1_SQRT_2PI);

@@ -71,10 +71,10 @@ impl<'g> Rule<'g> for LinearRule {
         let n = x.numel() / in_f; // in_f > 0: checked in forward
         let dy = Mat::row_major(g, n, out_f);
         sink.with(0, |dx, acc| {
-            matmul(dy, Mat::row_major(w.data, out_f, in_f), dx, acc)
+            matmul(dy, Mat::row_major(w.data(), out_f, in_f), dx, acc)
         });
         sink.with(1, |dw, acc| {
-            matmul(dy.t(), Mat::row_major(x.data, n, in_f), dw, acc)
+            matmul(dy.t(), Mat::row_major(x.data(), n, in_f), dw, acc)
         });
         if node.inputs.len() == 3 {
             sink.with(2, |db, acc| sum_axis(g, rows(n, out_f), 1.0, db, acc));

@@ -205,7 +205,7 @@ impl<'g> Rule<'g> for Matmul {
         Ok(())
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
-        if node.data.is_empty() {
+        if node.numel() == 0 {
             // an empty product gives zero gradients; no batch loop: an empty result may still
             // have 2⁶⁰ (empty) batches (fuzz target `shapes`)
             for i in 0..2 {
@@ -217,7 +217,7 @@ impl<'g> Rule<'g> for Matmul {
             }
             return;
         }
-        let (a, b) = (node.inputs[0].data, node.inputs[1].data);
+        let (a, b) = (node.inputs[0].data(), node.inputs[1].data());
         let p = plan(node.inputs[0].shape, node.inputs[1].shape);
         let (m, k, n) = (p.m, p.k, p.n);
         if p.b_batch.iter().product::<usize>() == 1 {

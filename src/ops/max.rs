@@ -35,7 +35,7 @@ impl<'g> Rule<'g> for MaxAll {
         "max"
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
-        let (x, y) = (node.inputs[0].data, node.data[0]);
+        let (x, y) = (node.inputs[0].data(), node.data()[0]);
         sink.with(0, |out, acc| max_all_backward(x, y, g[0], out, acc));
     }
     fn backward_graph(
@@ -44,7 +44,7 @@ impl<'g> Rule<'g> for MaxAll {
         g: Var<'g>,
         sink: &mut GradSink<'_, 'g>,
     ) -> Result<()> {
-        let (x, y) = (node.inputs[0].data, node.data[0]);
+        let (x, y) = (node.inputs[0].data(), node.data()[0]);
         let hit = |v: f32| if y.is_nan() { v.is_nan() } else { v == y };
         let scope = sink.scope();
         let mask = scope.alloc_fill(x.len(), false);

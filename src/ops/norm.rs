@@ -63,8 +63,8 @@ impl<'g> Rule<'g> for LayerNormRule<'g> {
         Ok(())
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
-        let (x, d, mean, rstd) = (node.inputs[0].data, self.d, self.mean, self.rstd);
-        let w = self.w.map(|i| node.inputs[i].data);
+        let (x, d, mean, rstd) = (node.inputs[0].data(), self.d, self.mean, self.rstd);
+        let w = self.w.map(|i| node.inputs[i].data());
         sink.with(0, |out, acc| {
             layer_norm_backward_x(x, g, w, mean, rstd, d, out, acc)
         });

@@ -21,7 +21,7 @@
 
 use crate::error::{or_panic, Error, Result};
 use crate::graph::{GradSink, Node, Rule, Sink, Var};
-use crate::kernels::reduce::{broadcast_axis, sum, sum64, sum_axis, AxisLayout};
+use crate::kernels::reduce::{broadcast_axis, sum_axis, AxisLayout};
 
 /// Resolves `axis` of `shape` for a reduction (shared with the eager reductions on `Tensor`).
 pub(crate) use crate::tensor::reduce::reduce_axis;
@@ -107,7 +107,7 @@ impl<'g> Var<'g> {
     pub fn sum(self) -> Var<'g> {
         let scope = self.scope();
         let out = scope.alloc(1);
-        out[0] = sum(self.data());
+        out[0] = self.sum64() as f32; // `kernels::reduce::sum`'s rounding
         let l = AxisLayout {
             outer: 1,
             len: self.numel(),
@@ -176,7 +176,7 @@ impl<'g> Var<'g> {
         }
         let scope = self.scope();
         let out = scope.alloc(1);
-        out[0] = (sum64(self.data()) / n as f64) as f32;
+        out[0] = (self.sum64() / n as f64) as f32;
         let l = AxisLayout {
             outer: 1,
             len: n,

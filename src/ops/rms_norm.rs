@@ -56,8 +56,8 @@ impl<'g> Rule<'g> for RmsNormRule<'g> {
         Ok(())
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
-        let (x, d, rstd) = (node.inputs[0].data, self.d, self.rstd);
-        let w = self.has_weight.then(|| node.inputs[1].data);
+        let (x, d, rstd) = (node.inputs[0].data(), self.d, self.rstd);
+        let w = self.has_weight.then(|| node.inputs[1].data());
         sink.with(0, |out, acc| {
             rms_norm_backward_x(x, g, w, rstd, d, out, acc)
         });

@@ -56,7 +56,7 @@ impl<'g> Rule<'g> for SoftmaxRule {
         sink.put(0, dx.try_reshape(g.shape())?)
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
-        let (y, l) = (node.data, self.l);
+        let (y, l) = (node.data(), self.l);
         sink.with(0, |out, acc| {
             if self.log {
                 log_softmax_backward(y, g, l, out, acc)

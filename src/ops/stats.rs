@@ -44,7 +44,7 @@ impl<'g> Rule<'g> for LogSumExp {
         sink.put(0, dx.try_reshape(x.shape())?)
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
-        let (x, y) = (node.inputs[0].data, node.data);
+        let (x, y) = (node.inputs[0].data(), node.data());
         sink.with(0, |out, acc| logsumexp_backward(x, y, g, self.l, out, acc));
     }
 }
@@ -76,7 +76,7 @@ impl<'g> Rule<'g> for Var_<'g> {
         sink.put(0, dx.try_reshape(x.shape())?)
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
-        let (x, l, c) = (node.inputs[0].data, self.l, self.correction);
+        let (x, l, c) = (node.inputs[0].data(), self.l, self.correction);
         sink.with(0, |out, acc| var_backward(x, self.mean, g, l, c, out, acc));
     }
 }

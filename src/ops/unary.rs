@@ -30,7 +30,7 @@
 
 use super::grad_forms::{map_const, normal_cdf, normal_pdf};
 use crate::error::Result;
-use crate::graph::{GradSink, Node, Rule, Sink, Var};
+use crate::graph::{fuses, Elem, GradSink, Node, Rule, Sink, Var};
 use crate::kernels::unary::{
     backward, backward_in_place, backward_splat, forward, forward_one, Unary as Un,
 };
@@ -65,19 +65,19 @@ impl<'g> Rule<'g> for UnaryRule {
         name(self.0)
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
-        let (x, y, op) = (node.inputs[0].data, node.data, self.0);
+        let ((x, y), op) = (read(self.0, node), self.0);
         sink.with(0, |out, acc| backward(op, x, y, g, out, acc));
     }
     fn backward_mut(&self, node: &Node<'g>, g: &mut [f32], sink: &mut Sink<'_, 'g>) {
         if sink.take_over(0, g.len()) {
             // `g` is not read after this rule: `dx` overwrites it and becomes x's gradient
-            let (x, y) = (node.inputs[0].data, node.data);
+            let (x, y) = read(self.0, node);
             return backward_in_place(self.0, x, y, g);
         }
         self.backward(node, g, sink)
     }
     fn backward_splat(&self, node: &Node<'g>, g: f32, sink: &mut Sink<'_, 'g>) -> bool {
-        let (x, y, op) = (node.inputs[0].data, node.data, self.0);
+        let ((x, y), op) = (read(self.0, node), self.0);
         sink.with(0, |out, acc| backward_splat(op, x, y, g, out, acc));
         true
     }
@@ -89,6 +89,22 @@ impl<'g> Rule<'g> for UnaryRule {
     ) -> Result<()> {
         let dx = graph_backward(self.0, sink.input(0), sink.output(), g);
         sink.put(0, dx)
+    }
+}
+
+/// `(x, y)` for the backward of `op`, reading only the values it needs: the other is a stand-in
+/// of the same length, so a pending fused value that the derivative ignores stays pending.
+fn read<'g>(op: Un, node: &Node<'g>) -> (&'g [f32], &'g [f32]) {
+    match op.grad_reads() {
+        (true, true) => (node.inputs[0].data(), node.data()),
+        (true, false) => {
+            let x = node.inputs[0].data();
+            (x, x)
+        }
+        _ => {
+            let y = node.data();
+            (y, y)
+        }
     }
 }
 
@@ -139,6 +155,9 @@ fn graph_backward<'g>(op: Un, x: Var<'g>, y: Var<'g>, g: Var<'g>) -> Var<'g> {
 #[inline(always)]
 fn unary(x: Var<'_>, op: Un) -> Var<'_> {
     let scope = x.scope();
+    if fuses(x.numel()) {
+        return scope.fused(Elem::Unary(op), &[x], x.shape(), UnaryRule(op));
+    }
     let out = scope.alloc_out(x.numel());
     match (x.data(), &mut *out) {
         // 0-d graphs: the op's own lanes inline, not a call into the kernel dispatching on it

@@ -18,7 +18,7 @@ pub struct TensorRef<'a> {
 impl<'a> TensorRef<'a> {
     pub(super) fn of(node: &Node<'a>) -> Self {
         TensorRef {
-            data: node.data,
+            data: node.data(),
             shape: node.shape,
         }
     }

@@ -12,6 +12,17 @@ use crate::shape::Dims;
 const BLOCK: usize = 64;
 
 impl Binary {
+    /// Which of the operands and the output its backward reads, `(a and b, y)`:
+    /// [`partial`](Self::partial) and its lanes ignore the others (any slice of the same
+    /// length may stand in for them).
+    pub fn grad_reads(self) -> (bool, bool) {
+        match self {
+            Binary::Add | Binary::Sub => (false, false),
+            Binary::Div => (true, true),
+            Binary::Mul | Binary::Max | Binary::Min => (true, false),
+        }
+    }
+
     /// The scalar twin of the backward: `∂y/∂(input which) · g` at one element, given the
     /// inputs and the output there.
     #[inline(always)]

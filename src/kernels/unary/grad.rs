@@ -11,6 +11,16 @@ use crate::kernels::vmath::lanes as vmath;
 use crate::kernels::Acc;
 
 impl Unary {
+    /// Which of `x` and `y` its backward reads, `(x, y)`: [`grad`](Self::grad) and its lanes
+    /// ignore the other (any slice of the same length may stand in for it).
+    pub fn grad_reads(self) -> (bool, bool) {
+        match self {
+            Unary::Exp | Unary::Tanh | Unary::Sigmoid | Unary::Sqrt => (false, true),
+            Unary::Neg => (false, false),
+            _ => (true, false),
+        }
+    }
+
     /// The scalar twin of the backward: `f'(x)·g`, given `x` and `y = f(x)`.
     #[inline(always)]
     pub fn grad(self, x: f32, y: f32, g: f32) -> f32 {

@@ -65,13 +65,13 @@ impl<'g> Rule<'g> for PackedAttention<'g> {
         Ok(())
     }
     fn backward(&self, node: &Node<'g>, g: &[f32], sink: &mut Sink<'_, 'g>) {
-        let qkv = node.inputs[0].data;
+        let qkv = node.inputs[0].data();
         let e = self.heads * self.dims.e;
         let ins = Inputs {
             q: qkv,
             k: &qkv[e..],
             v: &qkv[2 * e..],
-            out: node.data,
+            out: node.data(),
             lse: self.lse,
             dout: g,
         };

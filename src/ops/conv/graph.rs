@@ -69,7 +69,7 @@ impl<'g> Rule<'g> for ConvPart {
         }
     }
     fn backward(&self, node: &Node<'g>, h: &[f32], sink: &mut Sink<'_, 'g>) {
-        let (c, a, b) = (&self.geom, node.inputs[0].data, node.inputs[1].data);
+        let (c, a, b) = (&self.geom, node.inputs[0].data(), node.inputs[1].data());
         match self.part {
             Part::Forward => {
                 sink.with(0, |dx, acc| backward_input(c, b, h, dx, acc));

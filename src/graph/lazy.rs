@@ -1,0 +1,263 @@
+//! Element-wise nodes whose values wait for their consumer: the graph side of
+//! [`kernels::fused`](crate::kernels::fused).
+//!
+//! A unary op, or a binary op of same-shape operands (or one operand and a one-element
+//! value), with at least [`FUSE_MIN`] elements records a *pending* node: its op, inputs and
+//! rule, but no values. Chaining element-wise ops onto it records more of them. The values are
+//! computed when something reads them ([`Node::data`]: a matrix product, a softmax, `to_vec`,
+//! a rule that needs them): the pending nodes below it become one [`Program`] that reads their
+//! evaluated inputs once and writes only the node asked for. A whole-tensor `sum` or `mean`
+//! of a pending node adds the program's values as they are computed and writes nothing
+//! ([`sum64`]). Backward fuses the rules of such chains too (`fused_backward.rs`).
+//!
+//! Values are bitwise those of op-by-op evaluation (the kernel's contract), so whether a
+//! node was fused never shows in a result; it shows in memory traffic only. A pending node
+//! reached from two consumers is computed in each of their programs (recomputation instead
+//! of a buffer); programs are capped at [`MAX_STEPS`] steps by evaluating the largest pending
+//! input of a node that would exceed it.
+
+use super::node::{Kind, Node, Rule};
+use super::scope::Scope;
+use super::var::Var;
+use crate::kernels::binary::Binary;
+use crate::kernels::fused::{self, Program, Src, Step, MAX_SLOTS};
+use crate::kernels::unary::Unary;
+
+/// The fewest elements for which an element-wise op is recorded pending: below it the
+/// bookkeeping costs more than the traffic it saves, and scalar graphs stay on their
+/// one-element paths.
+const FUSE_MIN: usize = 4096;
+
+/// Whether an element-wise op with `n` output elements is recorded pending.
+#[inline]
+pub(crate) fn fuses(n: usize) -> bool {
+    #[cfg(test)]
+    if UNFUSED.get() {
+        return false;
+    }
+    n >= FUSE_MIN
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Set while tests build the unfused twin of a graph.
+    static UNFUSED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with element-wise ops recorded op by op (the reference fused graphs are tested
+/// against).
+#[cfg(test)]
+pub(crate) fn unfused<R>(f: impl FnOnce() -> R) -> R {
+    UNFUSED.set(true);
+    let r = f();
+    UNFUSED.set(false);
+    r
+}
+
+/// The most steps of a forward program (leaving slots for a backward's gradients).
+pub(crate) const MAX_STEPS: usize = 16;
+
+/// An element-wise op.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Elem {
+    Unary(Unary),
+    Binary(Binary),
+}
+
+/// What a fused node records besides its inputs.
+pub(crate) struct Fuse<'g> {
+    pub op: Elem,
+    pub scope: &'g Scope<'g>,
+    /// An upper bound on the steps of the program that evaluates the node (pending inputs
+    /// counted once per path to them).
+    pub size: usize,
+}
+
+/// Builds a program from pending nodes: steps for pending nodes (each once), leaves for
+/// evaluated ones, fills for one-element operands. Everything on the stack; nodes are told
+/// apart by address. A program that outgrows the kernel's limits sets `overflow` (and gets
+/// placeholder operands), for the caller to check before running it.
+pub(crate) struct Builder<'a> {
+    len: usize,
+    steps: [Step; MAX_SLOTS],
+    /// The node of each step (null for a fill).
+    step_nodes: [*const (); MAX_SLOTS],
+    pub nsteps: usize,
+    leaves: [&'a [f32]; 2 * MAX_SLOTS],
+    leaf_nodes: [*const (); 2 * MAX_SLOTS],
+    nleaves: usize,
+    pub overflow: bool,
+}
+
+impl<'a> Builder<'a> {
+    pub(crate) fn new(len: usize) -> Self {
+        Builder {
+            len,
+            steps: [Step::Fill(0.0); MAX_SLOTS],
+            step_nodes: [std::ptr::null(); MAX_SLOTS],
+            nsteps: 0,
+            leaves: [&[]; 2 * MAX_SLOTS],
+            leaf_nodes: [std::ptr::null(); 2 * MAX_SLOTS],
+            nleaves: 0,
+            overflow: false,
+        }
+    }
+
+    /// The operand for `n`: its step when it is pending (adding the steps of its pending
+    /// inputs first), else its values as a leaf.
+    pub(crate) fn src<'g: 'a>(&mut self, n: &Node<'g>) -> Src {
+        let p = n as *const Node<'g> as *const ();
+        if let Some(i) = self.step_nodes[..self.nsteps].iter().position(|&s| s == p) {
+            return Src::Slot(i as u8);
+        }
+        if !n.is_pending() {
+            return self.leaf(n);
+        }
+        let f = n.fuse.expect("a pending node is fused");
+        let step = match f.op {
+            Elem::Unary(op) => Step::Unary(op, self.src(n.inputs[0])),
+            Elem::Binary(op) => {
+                let a = self.operand(n.inputs[0]);
+                Step::Binary(op, a, self.operand(n.inputs[1]))
+            }
+        };
+        self.push(step, p)
+    }
+
+    /// A binary op's operand: a fill for a one-element value broadcast over the output.
+    pub(crate) fn operand<'g: 'a>(&mut self, n: &Node<'g>) -> Src {
+        if n.numel() == 1 && self.len != 1 {
+            return self.push(Step::Fill(n.data()[0]), std::ptr::null());
+        }
+        self.src(n)
+    }
+
+    /// `n`'s values as a leaf (each node once).
+    fn leaf<'g: 'a>(&mut self, n: &Node<'g>) -> Src {
+        let p = n as *const Node<'g> as *const ();
+        if let Some(i) = self.leaf_nodes[..self.nleaves].iter().position(|&l| l == p) {
+            return Src::Leaf(i as u8);
+        }
+        self.add_leaf(n.data(), p)
+    }
+
+    /// A slice that is no node's values (a gradient) as a leaf.
+    pub(crate) fn leaf_slice(&mut self, v: &'a [f32]) -> Src {
+        self.add_leaf(v, std::ptr::null())
+    }
+
+    fn add_leaf(&mut self, v: &'a [f32], p: *const ()) -> Src {
+        if self.nleaves == self.leaves.len() {
+            self.overflow = true;
+            return Src::Leaf(0);
+        }
+        self.leaves[self.nleaves] = v;
+        self.leaf_nodes[self.nleaves] = p;
+        self.nleaves += 1;
+        Src::Leaf(self.nleaves as u8 - 1)
+    }
+
+    /// Appends a step (of node `p`, or null); its slot is its index.
+    pub(crate) fn push(&mut self, step: Step, p: *const ()) -> Src {
+        if self.nsteps == MAX_SLOTS {
+            self.overflow = true;
+            return Src::Slot(0);
+        }
+        self.steps[self.nsteps] = step;
+        self.step_nodes[self.nsteps] = p;
+        self.nsteps += 1;
+        Src::Slot(self.nsteps as u8 - 1)
+    }
+
+    /// The program; requires `!overflow`.
+    pub(crate) fn program(&self) -> Program<'_> {
+        assert!(
+            !self.overflow,
+            "fused program: more steps or leaves than a program holds"
+        );
+        Program {
+            leaves: &self.leaves[..self.nleaves],
+            steps: &self.steps[..self.nsteps],
+        }
+    }
+}
+
+impl<'g> Node<'g> {
+    /// Evaluates a pending node into a new arena buffer (its program's root).
+    #[cold]
+    pub(super) fn evaluate(&self) -> &'g [f32] {
+        let f = self.fuse.expect("a pending node is fused");
+        let mut b = Builder::new(self.numel());
+        b.src(self);
+        let out = f.scope.alloc_out(self.numel());
+        fused::eval(&b.program(), out);
+        self.set_value(out);
+        out
+    }
+}
+
+/// The sum of `n`'s values in `f64`, bitwise [`reduce::sum64`](crate::kernels::reduce::sum64)
+/// of them; a pending node's values are added as its program computes them, never stored.
+pub(crate) fn sum64(n: &Node<'_>) -> f64 {
+    if !n.is_pending() {
+        return crate::kernels::reduce::sum64(n.data());
+    }
+    let mut b = Builder::new(n.numel());
+    b.src(n);
+    fused::sum64(&b.program(), n.numel())
+}
+
+impl<'g> Scope<'g> {
+    /// Records `op` over `inputs` as a pending node of `shape` (the caller has checked that
+    /// the op fuses: see the module doc). Pending inputs whose programs would make this one
+    /// longer than [`MAX_STEPS`] are evaluated first, largest first.
+    pub(crate) fn fused<R>(
+        &'g self,
+        op: Elem,
+        inputs: &[Var<'g>],
+        shape: &'g [usize],
+        rule: R,
+    ) -> Var<'g>
+    where
+        R: Rule<'g> + Copy + 'g,
+    {
+        let size = loop {
+            let mut size = 1;
+            let mut largest: Option<&Node<'g>> = None;
+            for v in inputs {
+                let n = v.node();
+                match n.fuse {
+                    Some(f) if n.is_pending() => {
+                        size += f.size;
+                        if largest.is_none_or(|l| l.fuse.is_some_and(|g| g.size < f.size)) {
+                            largest = Some(n);
+                        }
+                    }
+                    _ if n.numel() == 1 => size += 1,
+                    _ => {}
+                }
+            }
+            match largest {
+                Some(n) if size > MAX_STEPS => {
+                    n.data();
+                }
+                _ => break size,
+            }
+        };
+        let fuse: &'g Fuse<'g> = self.bump.alloc(Fuse {
+            op,
+            scope: self,
+            size,
+        });
+        let len = shape.iter().product();
+        self.record(
+            inputs,
+            Node::pending(shape, len, Kind::Const, fuse),
+            rule,
+            true,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,149 @@
+//! Fused graphs against their unfused twins: the same values and gradients, bit for bit, for
+//! random element-wise programs; and the memory fusion saves.
+
+use super::unfused;
+use crate::prelude::*;
+use crate::rng::Rng;
+
+/// Sizes around the fusion threshold and the kernel's pieces, odd tails included.
+const SIZES: [usize; 3] = [4096, 4096 + 13, 70_001];
+
+/// What a run observed: the loss, an intermediate value read before backward, the leaf's and
+/// the parameter's gradients after two backward passes, and a retained gradient.
+type Seen = (Vec<u32>, Vec<u32>, Vec<u32>, Vec<u32>, Vec<u32>);
+
+fn bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+/// A random element-wise program of `len` steps over a leaf, a parameter and a constant:
+/// unary and binary ops, scalar operands, values used more than once; then two losses
+/// (a sum and a mean) backward, the first keeping the graph.
+fn program(seed: u64, n: usize, len: usize) -> Seen {
+    let mut rng = Rng::seed(seed);
+    let t = |rng: &mut Rng| rng.normal_tensor(&[n], 0.0, 1.0);
+    let (ta, tb, tc) = (t(&mut rng), t(&mut rng), t(&mut rng));
+    let mut params = ParamStore::new();
+    let p = params.add("p", tb).unwrap();
+    let mut ops = Rng::seed(seed ^ 0x5eed);
+    let mut pick = move |k: usize| (ops.next_u64() % k as u64) as usize;
+    let seen: Seen = Graph::new()
+        .run_with(&mut params, |g| {
+            let (a, b, c) = (g.leaf(ta.clone()), g.param(p), g.input(&tc));
+            let mut pool = vec![a, b, c];
+            let mut read = vec![];
+            let mut kept = None;
+            for step in 0..len {
+                let x = pool[pick(pool.len())];
+                let y = pool[pick(pool.len())];
+                let v = match pick(14) {
+                    0 => x.tanh(),
+                    1 => x.sigmoid(),
+                    2 => (x * 0.25).exp(),
+                    3 => x.abs().sqrt(),
+                    4 => x.relu(),
+                    5 => x.gelu(),
+                    6 => -x,
+                    7 => x + y,
+                    8 => x - y,
+                    9 => x * y,
+                    10 => x / (y.abs() + 1.0),
+                    11 => x.maximum(y),
+                    12 => 2.0 - x,
+                    _ => x.sin() * 0.5,
+                };
+                if step == len / 2 {
+                    read = v.to_vec(); // evaluates a pending value mid-program
+                }
+                if step == len / 3 && v.requires_grad() {
+                    v.retain_grad();
+                    kept = Some(v);
+                }
+                pool.push(v);
+            }
+            let last = pool[pool.len() - 1];
+            let other = pool[pool.len() / 2 + 1];
+            let loss = last.sum() + other.mean();
+            if loss.requires_grad() {
+                loss.backward_with(&Backward::retain_graph())?;
+                loss.backward()?;
+            }
+            let grad = |v: Option<Var>| v.and_then(|v| v.grad()).map_or(vec![], |t| bits(t.data()));
+            Ok((
+                vec![loss.item().to_bits()],
+                bits(&read),
+                grad(Some(a)),
+                grad(kept),
+                vec![],
+            ))
+        })
+        .unwrap();
+    let (l, r, ga, gk, _) = seen;
+    (l, r, ga, gk, bits(params.grad(p)))
+}
+
+#[test]
+fn random_programs_give_the_unfused_bits() {
+    let ran = crate::graph::fused_backward::RAN.get();
+    for seed in 0..40u64 {
+        for (k, &n) in SIZES.iter().enumerate() {
+            let len = 3 + (seed as usize * 7 + k) % 14;
+            let fused = program(seed, n, len);
+            let plain = unfused(|| program(seed, n, len));
+            assert!(fused == plain, "seed {seed}, n = {n}, {len} ops");
+        }
+    }
+    let ran = crate::graph::fused_backward::RAN.get() - ran;
+    assert!(ran >= 40, "only {ran} fused backward passes ran");
+}
+
+/// `tanh(a·b + c).sum()` over parameters: the forward stores no intermediate and the
+/// backward keeps no gradient buffer; op by op stores three values and recycles gradients.
+#[test]
+fn a_fused_chain_stores_nothing_between_its_ops() {
+    let n = 1 << 16;
+    let run = || {
+        let mut rng = Rng::seed(3);
+        let mut params = ParamStore::new();
+        let p: Vec<Param> = (0..3)
+            .map(|i| {
+                params
+                    .add(&i.to_string(), rng.normal_tensor(&[n], 0.0, 1.0))
+                    .unwrap()
+            })
+            .collect();
+        let used = Graph::new()
+            .run_with(&mut params, |g| {
+                let v: Vec<Var> = p.iter().map(|&p| g.param(p)).collect();
+                let before = g.arena_used();
+                let loss = (v[0] * v[1] + v[2]).tanh().sum();
+                let forward = g.arena_used() - before;
+                let before = g.arena_used();
+                loss.backward()?;
+                Ok((forward, g.arena_used() - before, loss.item()))
+            })
+            .unwrap();
+        let grads: Vec<Vec<u32>> = p.iter().map(|&q| bits(params.grad(q))).collect();
+        (used, grads)
+    };
+    let ((fwd, bwd, loss), grads) = run();
+    let ran = crate::graph::fused_backward::RAN.get();
+    let ((fwd0, bwd0, loss0), grads0) = unfused(run);
+    assert_eq!(
+        crate::graph::fused_backward::RAN.get(),
+        ran,
+        "nothing fused when told"
+    );
+    assert_eq!((loss.to_bits(), grads), (loss0.to_bits(), grads0));
+    let values = n * 4;
+    assert!(fwd < values / 8, "fused forward stored {fwd} bytes");
+    assert!(
+        fwd0 >= 3 * values,
+        "op by op stores three values: {fwd0} bytes"
+    );
+    assert!(bwd < values / 8, "fused backward stored {bwd} bytes");
+    assert!(
+        bwd0 >= values,
+        "op by op keeps gradient buffers: {bwd0} bytes"
+    );
+}
