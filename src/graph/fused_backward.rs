@@ -19,7 +19,7 @@
 
 use std::cell::RefMut;
 
-use super::lazy::{Builder, Elem};
+use super::lazy::{Builder, Elem, Fuse};
 use super::node::{Kind, Node};
 use super::scope::Scope;
 use crate::kernels::fused::{self, Dst, GradStep, Src, Step, MAX_OUTS, MAX_SLOTS};
@@ -44,6 +44,13 @@ pub(super) fn run<'g>(
     pass: u32,
     retain: bool,
 ) -> Option<usize> {
+    if let Some(Fuse {
+        op: Elem::Sum { .. },
+        ..
+    }) = root.fuse
+    {
+        return None; // a sum's rule hands its input a splat: nothing to fuse
+    }
     // a region whose program outgrows the kernel's slots is cut down until it fits
     for limit in [MAX_REGION, 6, 3, 1] {
         match attempt(scope, root, pass, retain, limit) {
@@ -146,6 +153,12 @@ fn attempt<'g>(
     for (k, &r) in region.iter().enumerate() {
         reads[k] = operands(&mut b, r, g_root);
     }
+    // a pending sum of the root's values is computed on the way
+    let sum = root
+        .fuse
+        .and_then(|f| f.reduced.get())
+        .filter(|s| s.is_pending());
+    let sum_of = sum.map(|_| b.src(root));
     let k0 = b.nsteps;
     if b.overflow || k0 + 2 * count > MAX_SLOTS {
         root.grad.set(root_grad);
@@ -197,6 +210,7 @@ fn attempt<'g>(
                     dst,
                     acc,
                 },
+                Elem::Sum { .. } => unreachable!("a sum is no region node (one element)"),
                 Elem::Binary(op) => GradStep::Binary {
                     op,
                     which: which as u8,
@@ -213,8 +227,11 @@ fn attempt<'g>(
     }
     let mut slices: [&mut [f32]; MAX_OUTS] = Default::default();
     bufs.lend(&mut slices);
-    fused::backward(&b.program(), &grads[..ng], n, slices);
+    let total = fused::backward(&b.program(), &grads[..ng], n, slices, sum_of);
     bufs.give_back();
+    if let (Some(s), Some(total)) = (sum, total) {
+        s.set_sum(total);
+    }
     #[cfg(test)]
     RAN.set(RAN.get() + 1);
     if let Some(g) = root_grad {
@@ -239,6 +256,7 @@ fn operands<'a, 'g: 'a>(b: &mut Builder<'a>, r: &Node<'g>, unused: Src) -> [Src;
             let y = if reads_y { b.src(r) } else { unused };
             [x, unused, y]
         }
+        Elem::Sum { .. } => unreachable!("a sum is no region node (one element)"),
         Elem::Binary(op) => {
             let (reads_ab, reads_y) = op.grad_reads();
             let (a, bb) = if reads_ab {

@@ -16,6 +16,8 @@
 //! of a buffer); programs are capped at [`MAX_STEPS`] steps by evaluating the largest pending
 //! input of a node that would exceed it.
 
+use std::cell::Cell;
+
 use super::node::{Kind, Node, Rule};
 use super::scope::Scope;
 use super::var::Var;
@@ -38,6 +40,14 @@ pub(crate) fn fuses(n: usize) -> bool {
     n >= FUSE_MIN
 }
 
+/// Whether consumers of a value of `n` elements are counted (`Node::uses`): a fused
+/// backward reads the count of values of its own size only, and a scalar graph's step is
+/// quicker without a store into each input.
+#[inline]
+pub(crate) fn counts_uses(n: usize) -> bool {
+    n >= FUSE_MIN
+}
+
 #[cfg(test)]
 thread_local! {
     /// Set while tests build the unfused twin of a graph.
@@ -57,11 +67,13 @@ pub(crate) fn unfused<R>(f: impl FnOnce() -> R) -> R {
 /// The most steps of a forward program (leaving slots for a backward's gradients).
 pub(crate) const MAX_STEPS: usize = 16;
 
-/// An element-wise op.
+/// An element-wise op, or the whole-tensor sum (`mean`: divided by the count) that ends a
+/// chain.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Elem {
     Unary(Unary),
     Binary(Binary),
+    Sum { mean: bool },
 }
 
 /// What a fused node records besides its inputs.
@@ -71,6 +83,11 @@ pub(crate) struct Fuse<'g> {
     /// An upper bound on the steps of the program that evaluates the node (pending inputs
     /// counted once per path to them).
     pub size: usize,
+    /// The node's number of elements.
+    pub len: usize,
+    /// A pending whole-tensor sum of this node: a fused backward that computes this node's
+    /// values computes the sum on the way ([`Scope::fused_sum`]).
+    pub reduced: Cell<Option<&'g Node<'g>>>,
 }
 
 /// Builds a program from pending nodes: steps for pending nodes (each once), leaves for
@@ -120,6 +137,8 @@ impl<'a> Builder<'a> {
                 let a = self.operand(n.inputs[0]);
                 Step::Binary(op, a, self.operand(n.inputs[1]))
             }
+            // a sum is one value: never a step of a program over its input's length
+            Elem::Sum { .. } => return self.leaf(n),
         };
         self.push(step, p)
     }
@@ -187,10 +206,29 @@ impl<'g> Node<'g> {
     #[cold]
     pub(super) fn evaluate(&self) -> &'g [f32] {
         let f = self.fuse.expect("a pending node is fused");
+        if let Elem::Sum { .. } = f.op {
+            return self.set_sum(sum64(self.inputs[0]));
+        }
         let mut b = Builder::new(self.numel());
         b.src(self);
         let out = f.scope.alloc_out(self.numel());
         fused::eval(&b.program(), out);
+        self.set_value(out);
+        out
+    }
+}
+
+impl<'g> Node<'g> {
+    /// Stores the value of a pending sum node from the `f64` sum of its input's values: the
+    /// rounding of [`reduce::sum`](crate::kernels::reduce::sum), or the mean's.
+    pub(super) fn set_sum(&self, s: f64) -> &'g [f32] {
+        let f = self.fuse.expect("a pending node is fused");
+        let v = match f.op {
+            Elem::Sum { mean: true } => (s / self.inputs[0].numel() as f64) as f32,
+            _ => s as f32,
+        };
+        let out = f.scope.alloc_out(1);
+        out[0] = v;
         self.set_value(out);
         out
     }
@@ -210,7 +248,10 @@ pub(crate) fn sum64(n: &Node<'_>) -> f64 {
 impl<'g> Scope<'g> {
     /// Records `op` over `inputs` as a pending node of `shape` (the caller has checked that
     /// the op fuses: see the module doc). Pending inputs whose programs would make this one
-    /// longer than [`MAX_STEPS`] are evaluated first, largest first.
+    /// longer than [`MAX_STEPS`] are evaluated first, largest first. Out of line: the ops'
+    /// one-element paths stay small, with this branch laid out of their way.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn fused<R>(
         &'g self,
         op: Elem,
@@ -248,14 +289,34 @@ impl<'g> Scope<'g> {
             op,
             scope: self,
             size,
+            len: shape.iter().product(),
+            reduced: Cell::new(None),
         });
-        let len = shape.iter().product();
-        self.record(
-            inputs,
-            Node::pending(shape, len, Kind::Const, fuse),
-            rule,
-            true,
-        )
+        self.record(inputs, Node::pending(shape, Kind::Const, fuse), rule, true)
+    }
+
+    /// Records the whole-tensor sum (or mean) of a pending node `x` as a pending 0-d node: its
+    /// value is computed when read, or by the fused backward that computes `x`'s values anyway
+    /// (so `loss.backward()` of `f(x).sum()` reads `x`'s inputs once in all).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn fused_sum<R>(&'g self, x: Var<'g>, mean: bool, rule: R) -> Var<'g>
+    where
+        R: Rule<'g> + Copy + 'g,
+    {
+        let fuse: &'g Fuse<'g> = self.bump.alloc(Fuse {
+            op: Elem::Sum { mean },
+            scope: self,
+            size: 1,
+            len: 1,
+            reduced: Cell::new(None),
+        });
+        let shape = self.shape_in_arena(&[]);
+        let s = self.record(&[x], Node::pending(shape, Kind::Const, fuse), rule, true);
+        if let Some(f) = x.node().fuse {
+            f.reduced.set(Some(s.node()));
+        }
+        s
     }
 }
 

@@ -67,16 +67,16 @@ pub(crate) enum Kind<'g> {
 
 pub(crate) struct Node<'g> {
     pub shape: &'g [usize],
-    /// The values, row-major; empty while a fused node is pending (read through
-    /// [`data`](Self::data), which evaluates it then).
-    value: Cell<&'g [f32]>,
-    /// The number of elements.
-    len: usize,
+    /// The values, row-major; `None` while a fused node is pending (read through
+    /// [`data`](Self::data), which evaluates it then). One field for both, and the element
+    /// count of a pending node in its [`Fuse`]: a node fits in two cache lines, which a
+    /// scalar graph's step, allocating one node every few instructions, depends on.
+    value: Cell<Option<&'g [f32]>>,
     /// For an element-wise node recorded for fusion (`lazy.rs`): its op and scope. Kept after
     /// the values are evaluated, so backward can fuse the node's rule with its neighbours'.
     pub fuse: Option<&'g Fuse<'g>>,
     /// How many op nodes on the tape read this one (each gives it at most one gradient
-    /// contribution per input slot).
+    /// contribution per input slot); counted for values of fused size only (`lazy.rs`).
     pub uses: Cell<u32>,
     pub requires_grad: bool,
     pub kind: Kind<'g>,
@@ -105,8 +105,7 @@ impl<'g> Node<'g> {
     pub(crate) fn new(shape: &'g [usize], data: &'g [f32], kind: Kind<'g>) -> Self {
         Node {
             shape,
-            value: Cell::new(data),
-            len: data.len(),
+            value: Cell::new(Some(data)),
             fuse: None,
             uses: Cell::new(0),
             requires_grad: !matches!(kind, Kind::Const),
@@ -122,42 +121,40 @@ impl<'g> Node<'g> {
         }
     }
 
-    /// A fused element-wise node of `len` elements whose values are evaluated when first read.
-    pub(crate) fn pending(
-        shape: &'g [usize],
-        len: usize,
-        kind: Kind<'g>,
-        fuse: &'g Fuse<'g>,
-    ) -> Self {
-        Node {
-            len,
-            fuse: Some(fuse),
-            ..Node::new(shape, &[], kind)
-        }
+    /// A fused element-wise node (of `fuse.len` elements) whose values are evaluated when
+    /// first read.
+    pub(crate) fn pending(shape: &'g [usize], kind: Kind<'g>, fuse: &'g Fuse<'g>) -> Self {
+        let mut node = Node::new(shape, &[], kind);
+        node.value = Cell::new(None);
+        node.fuse = Some(fuse);
+        node
     }
 
     pub(crate) fn numel(&self) -> usize {
-        self.len
+        match (self.value.get(), self.fuse) {
+            (Some(v), _) => v.len(),
+            (None, Some(f)) => f.len,
+            (None, None) => unreachable!("only a fused node is pending"),
+        }
     }
 
     /// The values, row-major. A pending fused node is evaluated here, once.
     #[inline]
     pub(crate) fn data(&self) -> &'g [f32] {
-        let v = self.value.get();
-        if v.len() == self.len {
-            return v;
+        match self.value.get() {
+            Some(v) => v,
+            None => self.evaluate(),
         }
-        self.evaluate()
     }
 
     /// Whether this is a fused node whose values have not been evaluated yet.
     pub(crate) fn is_pending(&self) -> bool {
-        self.value.get().len() != self.len
+        self.value.get().is_none()
     }
 
     /// Stores the evaluated values of a pending node.
     pub(super) fn set_value(&self, v: &'g [f32]) {
-        debug_assert_eq!(v.len(), self.len);
-        self.value.set(v);
+        debug_assert_eq!(v.len(), self.numel());
+        self.value.set(Some(v));
     }
 }

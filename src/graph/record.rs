@@ -102,6 +102,7 @@ impl<'g> Scope<'g> {
     /// Links `node` (built as a constant) into the graph: as an op node with `rule` on the
     /// tape when an input requires grad and recording is on, else as the constant it is.
     /// `keep_inputs`: a constant keeps its inputs too (a pending fused node reads them).
+    #[inline(always)] // on every op's path: a scalar graph records a node every few instructions
     pub(crate) fn record<R>(
         &'g self,
         inputs: &[Var<'g>],
@@ -137,7 +138,10 @@ impl<'g> Scope<'g> {
         }
         for v in inputs {
             let n = v.node();
-            n.uses.set(n.uses.get() + 1);
+            // only a fused backward reads the count, and only of values as large as its own
+            if super::lazy::counts_uses(n.numel()) {
+                n.uses.set(n.uses.get() + 1);
+            }
         }
         let rule: &'g dyn Rule<'g> = self.bump.alloc(rule);
         node.kind = Kind::Op(rule);

@@ -24,7 +24,9 @@
 //! step and piece, which pieces of a thousand elements make small.
 
 use super::binary::{self, Binary};
-use super::par::{for_units, sum_parts};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use super::par::{for_units, part_len, sum_parts, MAX_PARTS};
 use super::scratch::with_scratch;
 use super::simd::{fold64, sum4_acc, First, NONE};
 use super::strided::{Plan, Role};
@@ -221,13 +223,28 @@ pub fn sum64(p: &Program<'_>, n: usize) -> f64 {
 }
 
 /// Runs the forward steps, then `grads` in order, over every piece: gradients go to slots
-/// (numbered after the forward steps) or to `outs` (each `n` long, or empty when unused).
-pub fn backward(p: &Program<'_>, grads: &[GradStep], n: usize, outs: [&mut [f32]; MAX_OUTS]) {
+/// (numbered after the forward steps) or to `outs` (each `n` long, or empty when unused; at
+/// least one is not). With `sum_of`, also returns the sum of that operand's values in `f64`,
+/// bitwise [`sum64`] of it: the threads' pieces are then [`sum_parts`]' parts, each summed
+/// piece after piece into one set of accumulators.
+pub fn backward(
+    p: &Program<'_>,
+    grads: &[GradStep],
+    n: usize,
+    outs: [&mut [f32]; MAX_OUTS],
+    sum_of: Option<Src>,
+) -> Option<f64> {
     p.check(n, grads.len());
     let k = p.steps.len();
-    for_units(outs, [1; MAX_OUTS], n, TASK, TASK, &|s0, mut o| {
+    let part = part_len(n);
+    let parts: [AtomicU64; MAX_PARTS] = [const { AtomicU64::new(0) }; MAX_PARTS];
+    let chunk = if sum_of.is_some() { part } else { TASK };
+    for_units(outs, [1; MAX_OUTS], n, chunk, TASK, &|s0, mut o| {
         with_scratch((k + grads.len()) * CHUNK, |slots| {
             let end = s0 + o.iter().map(|b| b.len()).max().unwrap_or(0);
+            // `for_units` cuts at multiples of `chunk`: with a sum, each piece is in one part
+            debug_assert!(sum_of.is_none() || end <= (s0 / part + 1) * part);
+            let mut acc = [0.0f64; 16];
             let mut start = s0;
             while start < end {
                 let len = CHUNK.min(end - start);
@@ -236,6 +253,10 @@ pub fn backward(p: &Program<'_>, grads: &[GradStep], n: usize, outs: [&mut [f32]
                     prefetch(b, at, at + len);
                 }
                 p.forward(start, len, slots, None);
+                if let Some(src) = sum_of {
+                    let v = p.piece(src, slots, start, len);
+                    sum4_acc((v, NONE, NONE, NONE), len, First, &mut acc);
+                }
                 for (j, step) in grads.iter().enumerate() {
                     let (done, rest) = slots.split_at_mut((k + j) * CHUNK);
                     let own = &mut rest[..len];
@@ -243,8 +264,16 @@ pub fn backward(p: &Program<'_>, grads: &[GradStep], n: usize, outs: [&mut [f32]
                 }
                 start += len;
             }
+            if sum_of.is_some() {
+                parts[s0 / part].store(fold64(&acc).to_bits(), Relaxed);
+            }
         })
     });
+    sum_of.map(|_| {
+        let count = n.div_ceil(part).max(1);
+        let sum = |i: usize| f64::from_bits(parts[i].load(Relaxed));
+        (1..count).fold(sum(0), |a, i| a + sum(i))
+    })
 }
 
 /// One backward step on one piece: operands from `done`, the result into the step's own slot

@@ -106,8 +106,6 @@ impl<'g> Var<'g> {
     /// ```
     pub fn sum(self) -> Var<'g> {
         let scope = self.scope();
-        let out = scope.alloc(1);
-        out[0] = self.sum64() as f32; // `kernels::reduce::sum`'s rounding
         let l = AxisLayout {
             outer: 1,
             len: self.numel(),
@@ -118,6 +116,11 @@ impl<'g> Var<'g> {
             l,
             scale: 1.0,
         };
+        if self.node().is_pending() {
+            return scope.fused_sum(self, false, rule);
+        }
+        let out = scope.alloc(1);
+        out[0] = self.sum64() as f32; // `kernels::reduce::sum`'s rounding
         scope.op(&[self], &[], out, rule)
     }
 
@@ -175,8 +178,6 @@ impl<'g> Var<'g> {
             });
         }
         let scope = self.scope();
-        let out = scope.alloc(1);
-        out[0] = (self.sum64() / n as f64) as f32;
         let l = AxisLayout {
             outer: 1,
             len: n,
@@ -187,6 +188,11 @@ impl<'g> Var<'g> {
             l,
             scale: (1.0 / n as f64) as f32,
         };
+        if self.node().is_pending() {
+            return Ok(scope.fused_sum(self, true, rule));
+        }
+        let out = scope.alloc(1);
+        out[0] = (self.sum64() / n as f64) as f32;
         Ok(scope.op(&[self], &[], out, rule))
     }
 

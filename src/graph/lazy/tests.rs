@@ -63,7 +63,12 @@ fn program(seed: u64, n: usize, len: usize) -> Seen {
             }
             let last = pool[pool.len() - 1];
             let other = pool[pool.len() / 2 + 1];
-            let loss = last.sum() + other.mean();
+            // a sum read before backward, or one left pending for backward to compute
+            let loss = match seed % 3 {
+                0 => last.sum() + other.mean(),
+                1 => last.sum(),
+                _ => last.mean(),
+            };
             if loss.requires_grad() {
                 loss.backward_with(&Backward::retain_graph())?;
                 loss.backward()?;
@@ -120,6 +125,8 @@ fn a_fused_chain_stores_nothing_between_its_ops() {
                 let forward = g.arena_used() - before;
                 let before = g.arena_used();
                 loss.backward()?;
+                // the loss was left to backward, which computed it on the way
+                assert!(!loss.node().is_pending());
                 Ok((forward, g.arena_used() - before, loss.item()))
             })
             .unwrap();

@@ -5,8 +5,8 @@ use crate::kernels::par::on_1_and_2_threads;
 use crate::kernels::reduce;
 use crate::rng::Rng;
 
-/// Lengths around the piece and task sizes, odd tails included.
-const LENS: [usize; 7] = [
+/// Lengths around the piece, task and reduction part sizes, odd tails included.
+const LENS: [usize; 8] = [
     1,
     7,
     33,
@@ -14,6 +14,7 @@ const LENS: [usize; 7] = [
     CHUNK + 5,
     TASK + 13,
     3 * TASK + CHUNK + 9,
+    4 * crate::kernels::par::SUM_CHUNK + 77,
 ];
 
 fn data(rng: &mut Rng, n: usize) -> Vec<f32> {
@@ -194,10 +195,13 @@ fn backward_is_op_by_op_bit_for_bit() {
             outs[0] = &mut ga;
             outs[1] = &mut gb;
             outs[2] = &mut gc;
-            backward(&p, &grads, n, outs);
-            (ga, gb, gc)
+            let total = backward(&p, &grads, n, outs, Some(Slot(2)));
+            (ga, gb, gc, total)
         });
+        let want_sum = reduce::sum64(&y);
         for (got, t) in [(one, 1), (two, 2)] {
+            let total = got.3.expect("asked for").to_bits();
+            assert_eq!(total, want_sum.to_bits(), "sum of y, n = {n}, {t} threads");
             assert_eq!(bits(&got.0), bits(&want_a), "a, n = {n}, {t} threads");
             assert_eq!(bits(&got.1), bits(&want_b), "b, n = {n}, {t} threads");
             assert_eq!(bits(&got.2), bits(&want_c), "c, n = {n}, {t} threads");
