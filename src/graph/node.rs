@@ -147,6 +147,12 @@ impl<'g> Node<'g> {
         }
     }
 
+    /// The values, or `None` while the node is pending (without evaluating it).
+    #[inline]
+    pub(crate) fn values(&self) -> Option<&'g [f32]> {
+        self.value.get()
+    }
+
     /// Whether this is a fused node whose values have not been evaluated yet.
     pub(crate) fn is_pending(&self) -> bool {
         self.value.get().is_none()

@@ -193,6 +193,7 @@ impl<'s, 'g> Sink<'s, 'g> {
     /// `a + b` over 2²² floats that saves a 16 MB read and a 16 MB write). Otherwise `g` is
     /// stored as by [`put`](Self::put). `g` must be this rule's `grad_out` with input `i`'s
     /// shape, and this must be the rule's only contribution to input `i`.
+    #[inline] // part of every add's rule (a scalar graph runs one every few nodes)
     pub fn pass_through(&mut self, i: usize, g: &[f32]) {
         if !self.take_over(i, g.len()) {
             self.put(i, g);

@@ -104,6 +104,15 @@ impl<'g> Rule<'g> for BinaryRule {
         // values the partials do not read: `g` stands in for a full-size one (same length),
         // so a pending fused value stays pending; broadcast operands are read as they are
         let (reads_ab, reads_y) = op.grad_reads();
+        let y = if reads_y { node.data() } else { g };
+        if same(a.shape, b.shape) {
+            let (av, bv) = if reads_ab {
+                (a.data(), b.data())
+            } else {
+                (g, g)
+            };
+            return same_shape_backward(op, (g, av, bv, y), sink);
+        }
         let val = |x: &Node<'g>| {
             if reads_ab || x.numel() != g.len() {
                 x.data()
@@ -111,10 +120,6 @@ impl<'g> Rule<'g> for BinaryRule {
                 g
             }
         };
-        let y = if reads_y { node.data() } else { g };
-        if same(a.shape, b.shape) {
-            return same_shape_backward(op, (g, val(a), val(b), y), sink);
-        }
         let (a_vals, b_vals) = (val(a), val(b));
         let p = plan(a.shape, b.shape, node.shape);
         for which in 0..2 {
@@ -195,12 +200,14 @@ type Rows4<'a> = (&'a [f32], &'a [f32], &'a [f32], &'a [f32]);
 /// take the op's own lanes inline; everything else goes to [`binary_general`].
 #[inline(always)]
 fn binary_op<'g>(op: Bin, a: Var<'g>, b: Var<'g>) -> Result<Var<'g>> {
-    // shapes first: reading the values of a pending operand would evaluate it
-    if let ([], []) = (a.shape(), b.shape()) {
-        if let ([x], [y]) = (a.data(), b.data()) {
+    // values as they are: a pending operand is never one element
+    if let ([], [], Some(&[x]), Some(&[y])) =
+        (a.shape(), b.shape(), a.node().values(), b.node().values())
+    {
+        {
             let scope = a.scope();
             let out = scope.alloc_out(1);
-            out[0] = forward_one(op, *x, *y);
+            out[0] = forward_one(op, x, y);
             return Ok(scope.op_shaped(&[a, b], a.shape(), out, BinaryRule(op)));
         }
     }

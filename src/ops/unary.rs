@@ -155,15 +155,18 @@ fn graph_backward<'g>(op: Un, x: Var<'g>, y: Var<'g>, g: Var<'g>) -> Var<'g> {
 #[inline(always)]
 fn unary(x: Var<'_>, op: Un) -> Var<'_> {
     let scope = x.scope();
-    if fuses(x.numel()) {
-        return scope.fused(Elem::Unary(op), &[x], x.shape(), UnaryRule(op));
-    }
-    let out = scope.alloc_out(x.numel());
-    match (x.data(), &mut *out) {
+    let data = match x.node().values() {
         // 0-d graphs: the op's own lanes inline, not a call into the kernel dispatching on it
-        ([v], [o]) => *o = forward_one(op, *v),
-        (data, out) => forward(op, data, out),
-    }
+        Some(&[v]) => {
+            let out = scope.alloc_out(1);
+            out[0] = forward_one(op, v);
+            return scope.op_shaped(&[x], x.shape(), out, UnaryRule(op));
+        }
+        Some(data) if !fuses(data.len()) => data,
+        _ => return scope.fused(Elem::Unary(op), &[x], x.shape(), UnaryRule(op)),
+    };
+    let out = scope.alloc_out(data.len());
+    forward(op, data, out);
     scope.op_shaped(&[x], x.shape(), out, UnaryRule(op))
 }
 
