@@ -141,45 +141,11 @@ fn rules<'g, const HOOKS: bool>(
                     }
                     _ => None,
                 };
-                if let Some(reached) = fused {
-                    pending += reached;
-                    if !retain {
-                        n.freed.set(true);
-                    }
-                    pending -= 1;
-                    if pending == 0 {
-                        break;
-                    }
-                    cur = n.prev;
-                    continue;
-                }
-                let mut sink = Sink::new(scope, n);
-                let grad_out = match n.splat.take() {
-                    // one value in every element, read as such by the rule
-                    Some(v)
-                        if !(HOOKS && n.hooked.get()) && rule.backward_splat(n, v, &mut sink) =>
-                    {
-                        None
-                    }
-                    Some(v) => {
-                        let buf = scope.grad_buffer(n.numel());
-                        crate::kernels::elementwise::fill(buf, v, Acc::Write);
-                        Some(buf)
-                    }
-                    None => Some(n.grad.take().expect("a reached node has a gradient")),
+                let reached = match fused {
+                    Some(reached) => reached,
+                    None => run_rule::<HOOKS>(scope, n, rule)?,
                 };
-                if let Some(grad_out) = grad_out {
-                    if HOOKS && n.hooked.get() {
-                        scope.apply_hooks_buf(n, grad_out)?;
-                    }
-                    rule.backward_mut(n, grad_out, &mut sink);
-                    match sink.moved() {
-                        // the rule passed its gradient through: the buffer is now that input's
-                        Some(input) => input.grad.set(Some(grad_out)),
-                        None => scope.recycle(grad_out),
-                    }
-                }
-                pending += sink.reached();
+                pending += reached;
                 if !retain {
                     n.freed.set(true);
                 }
@@ -192,6 +158,39 @@ fn rules<'g, const HOOKS: bool>(
         cur = n.prev;
     }
     Ok(())
+}
+
+/// Runs `n`'s rule on its gradient (a splat read as such when the rule can) and returns how
+/// many op nodes it reached for the first time in this pass.
+#[inline(always)] // the loop above, written apart: a scalar graph runs it per node
+fn run_rule<'g, const HOOKS: bool>(
+    scope: &'g Scope<'g>,
+    n: &'g Node<'g>,
+    rule: &'g dyn super::node::Rule<'g>,
+) -> Result<usize> {
+    let mut sink = Sink::new(scope, n);
+    let grad_out = match n.splat.take() {
+        // one value in every element, read as such by the rule
+        Some(v) if !(HOOKS && n.hooked.get()) && rule.backward_splat(n, v, &mut sink) => None,
+        Some(v) => {
+            let buf = scope.grad_buffer(n.numel());
+            crate::kernels::elementwise::fill(buf, v, Acc::Write);
+            Some(buf)
+        }
+        None => Some(n.grad.take().expect("a reached node has a gradient")),
+    };
+    if let Some(grad_out) = grad_out {
+        if HOOKS && n.hooked.get() {
+            scope.apply_hooks_buf(n, grad_out)?;
+        }
+        rule.backward_mut(n, grad_out, &mut sink);
+        match sink.moved() {
+            // the rule passed its gradient through: the buffer is now that input's
+            Some(input) => input.grad.set(Some(grad_out)),
+            None => scope.recycle(grad_out),
+        }
+    }
+    Ok(sink.reached())
 }
 
 /// Fails if `out` reaches a node released by an earlier backward, writing nothing else than

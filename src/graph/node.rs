@@ -69,8 +69,8 @@ pub(crate) struct Node<'g> {
     pub shape: &'g [usize],
     /// The values, row-major; `None` while a fused node is pending (read through
     /// [`data`](Self::data), which evaluates it then). One field for both, and the element
-    /// count of a pending node in its [`Fuse`]: a node fits in two cache lines, which a
-    /// scalar graph's step, allocating one node every few instructions, depends on.
+    /// count of a pending node in its [`Fuse`], so that a node stays within two cache lines:
+    /// a scalar graph allocates one every few instructions.
     value: Cell<Option<&'g [f32]>>,
     /// For an element-wise node recorded for fusion (`lazy.rs`): its op and scope. Kept after
     /// the values are evaluated, so backward can fuse the node's rule with its neighbours'.

@@ -5,7 +5,7 @@
 //! slices) and *slots* (the results of earlier steps). Running it walks the output in pieces
 //! of [`CHUNK`] elements; for each piece every step runs the op's own slice kernel
 //! ([`unary::forward`], [`binary::forward_same`]) from its operands' pieces into its slot's
-//! piece, which lives in a per-thread scratch buffer ([`with_scratch`]) and so stays in cache.
+//! piece, which lives in a per-thread scratch buffer and so stays in cache.
 //! A chain `tanh(a·b + c)` then reads `a`, `b`, `c` once and writes its result once, where
 //! op-by-op evaluation writes and re-reads two intermediate tensors.
 //!

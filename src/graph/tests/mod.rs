@@ -182,7 +182,7 @@ fn paired_parameter_gradients_write_then_add() {
 
 #[test]
 fn a_node_fits_in_two_cache_lines() {
-    // a scalar graph allocates a node every few instructions: a third line per node costs
-    // its step a third more cache misses
+    // a scalar graph allocates a node every few instructions: each line a node spans is
+    // written (and fetched) once per node
     assert!(std::mem::size_of::<super::Node<'static>>() <= 128);
 }
