@@ -22,6 +22,7 @@ use std::cell::RefMut;
 use super::lazy::{Builder, Elem, Fuse};
 use super::node::{Kind, Node};
 use super::scope::Scope;
+use crate::kernels::binary::Binary;
 use crate::kernels::fused::{self, Dst, GradStep, Src, Step, MAX_OUTS, MAX_SLOTS};
 use crate::kernels::unary::Unary;
 use crate::kernels::Acc;
@@ -186,7 +187,18 @@ fn attempt<'g>(
             if !x.requires_grad {
                 continue;
             }
+            let op = r.fuse.expect("fused").op;
             let (dst, acc) = match region.iter().position(|&q| std::ptr::eq(q, x)) {
+                // `∂(a + b)/∂a · g` and `∂(a − b)/∂a · g` are `g` itself: no step, no copy
+                Some(q)
+                    if matches!(
+                        (op, which),
+                        (Elem::Binary(Binary::Add), _) | (Elem::Binary(Binary::Sub), 0)
+                    ) =>
+                {
+                    g_of[q] = g_of[k];
+                    continue;
+                }
                 Some(q) => {
                     g_of[q] = Src::Slot((k0 + ng) as u8);
                     (Dst::Slot, Acc::Write)
@@ -201,7 +213,7 @@ fn attempt<'g>(
                     (Dst::Out(o as u8), acc)
                 }
             };
-            grads[ng] = match r.fuse.expect("fused").op {
+            grads[ng] = match op {
                 Elem::Unary(op) => GradStep::Unary {
                     op,
                     x: a_src,
