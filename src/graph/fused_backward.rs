@@ -14,8 +14,10 @@
 //! order the fused pass changes (it adds the region's at the root's turn), so a region is
 //! fused only when every boundary that takes a gradient receives at most two terms in all
 //! (its uses, plus what a leaf or parameter already holds): two terms add to the same bits in
-//! either order. Otherwise, or when a boundary needs a reduced gradient (a one-element operand
-//! that requires grad), or the pass would save nothing, the node's rule runs as usual.
+//! either order. A parameter entered more than once has several nodes adding to one range,
+//! each at its own turn, so no region writes it. Otherwise, or when a boundary needs a
+//! reduced gradient (a one-element operand that requires grad), or the pass would save
+//! nothing, the node's rule runs as usual.
 
 use std::cell::RefMut;
 
@@ -114,6 +116,8 @@ fn attempt<'g>(
                 continue;
             }
             let prior = match x.kind {
+                // another node of the same parameter adds to its range at its own turn
+                Kind::Param { index, .. } if scope.param_shared(index) => return Attempt::No,
                 Kind::Param { index, .. } => scope.param_flag(index).get(),
                 Kind::Leaf => {
                     let g = x.grad.take();
@@ -123,12 +127,8 @@ fn attempt<'g>(
                 }
                 _ => false,
             };
-            let same_param = |o: &Node<'_>| match (o.kind, x.kind) {
-                (Kind::Param { index: p, .. }, Kind::Param { index: q, .. }) => p == q,
-                _ => false,
-            };
             let terms = x.uses.get() as usize + usize::from(prior);
-            if x.numel() != n || terms > 2 || outs[..nouts].iter().any(|o| same_param(o)) {
+            if x.numel() != n || terms > 2 {
                 return Attempt::No;
             }
             if nouts == MAX_OUTS {

@@ -202,6 +202,9 @@ impl Graph {
                     store: b.view,
                     access: Access::Lent {
                         grads: RefCell::new(b.grads),
+                        entered: self
+                            .bump
+                            .alloc_slice_fill_with(b.has_grad.len(), |_| Cell::new(0)),
                         has_grad: Cell::from_mut(b.has_grad).as_slice_of_cells(),
                         buffers,
                     },

@@ -205,6 +205,15 @@ impl<'g> Scope<'g> {
         }
     }
 
+    /// Whether parameter `index` was entered more than once in this scope (more than one node
+    /// writes its gradient range).
+    pub(crate) fn param_shared(&self, index: usize) -> bool {
+        match self.params.as_ref().map(|v| &v.access) {
+            Some(super::scope::Access::Lent { entered, .. }) => entered[index].get() > 1,
+            _ => unreachable!("a Param node exists only in a scope with a lent store"),
+        }
+    }
+
     /// Parameter `index`'s has-grad flag.
     pub(crate) fn param_flag(&self, index: usize) -> &Cell<bool> {
         &self.lent().1[index]

@@ -32,6 +32,9 @@ pub(crate) enum Access<'g> {
     Lent {
         grads: RefCell<&'g mut [f32]>,
         has_grad: &'g [Cell<bool>],
+        /// How many times each parameter was entered ([`Scope::param`]) with grad enabled:
+        /// a fused backward writes a parameter's range only when one node holds it.
+        entered: &'g [Cell<u32>],
         buffers: &'g [RefCell<&'g mut [f32]>],
     },
     /// Nothing to write: the buffers' flat values, read in place (a `&ParamStore` shared by
@@ -157,6 +160,10 @@ impl<'g> Scope<'g> {
         let data = &view.store.data[offset..offset + meta.numel];
         let shape = self.shape_in_arena(&meta.shape);
         let kind = if self.grad_enabled() {
+            if let Access::Lent { entered, .. } = &view.access {
+                let e = &entered[p.index()];
+                e.set(e.get().saturating_add(1));
+            }
             Kind::Param {
                 index: p.index(),
                 offset,

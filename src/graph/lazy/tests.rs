@@ -154,3 +154,36 @@ fn a_fused_chain_stores_nothing_between_its_ops() {
         "op by op keeps gradient buffers: {bwd0} bytes"
     );
 }
+
+/// A parameter entered twice is one gradient range written by two nodes: a fused region
+/// reading one node must not reorder its terms around the other node's. Here the rules add
+/// `∂w`, then `p2.sum()`'s splat, then `∂u` (reverse order of creation); a fused pass over
+/// `u + w` would add `∂u` and `∂w` first.
+#[test]
+fn a_parameter_entered_twice_keeps_its_sum_order() {
+    for seed in 0..8 {
+        let run = || {
+            let mut rng = Rng::seed(seed);
+            let n = 4096 + 13;
+            let mut params = ParamStore::new();
+            let p = params.add("p", rng.normal_tensor(&[n], 0.0, 1.0)).unwrap();
+            let c = rng.normal_tensor(&[n], 0.0, 1.0);
+            Graph::new()
+                .run_with(&mut params, |g| {
+                    let (p1, p2, c) = (g.param(p), g.param(p), g.input(&c));
+                    let u = p1.tanh();
+                    let z = (p2 * 0.3).sum();
+                    let w = p1 * c;
+                    ((u + w).sum() + z).backward()
+                })
+                .unwrap();
+            bits(params.grad(p))
+        };
+        let (fused, plain) = (run(), unfused(run));
+        let differ = fused.iter().zip(&plain).filter(|(a, b)| a != b).count();
+        assert_eq!(
+            differ, 0,
+            "seed {seed}: {differ} gradients differ in their bits"
+        );
+    }
+}
