@@ -19,7 +19,9 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use arenagrad::kernels::loss::{cross_entropy_backward, cross_entropy_rows, Upstream};
+use arenagrad::kernels::loss::{
+    cross_entropy_backward, cross_entropy_fused, cross_entropy_rows, Upstream, Xent, STATS,
+};
 use arenagrad::kernels::reduce::AxisLayout;
 use arenagrad::kernels::rowwise::{layer_norm, layer_norm_backward_x, softmax, softmax_backward};
 use arenagrad::kernels::Acc;
@@ -56,32 +58,35 @@ fn xent(c: &mut Criterion) {
                 .unwrap()
         })
     });
-    // the two kernels alone: forward, then backward writing a preallocated buffer
-    let (logits, mut lse, mut loss) = (values(n * k, 1), vec![0.0; n], vec![0.0; n]);
+    // the kernels alone: forward, then backward writing a preallocated buffer; and the two
+    // in one pass
+    let logits = values(n * k, 1);
+    let (mut stats, mut loss) = (vec![0.0; STATS * n], vec![0.0; n]);
     let mut grad = vec![0.0; n * k];
+    let p = Xent {
+        logits: &logits,
+        c: k,
+        targets: &targets,
+        ignore: None,
+        eps: 0.0,
+    };
+    let up = Upstream::All(1.0 / n as f32);
     group.bench_function("4096x1000/kernels", |b| {
         b.iter(|| {
-            cross_entropy_rows(
-                black_box(&logits),
-                k,
-                &targets,
-                None,
-                0.0,
-                &mut lse,
-                &mut loss,
-            );
-            let up = Upstream::All(1.0 / n as f32);
-            cross_entropy_backward(
-                &logits,
-                k,
-                &targets,
-                None,
-                0.0,
-                &lse,
+            cross_entropy_rows(black_box(p), &mut stats, &mut loss);
+            cross_entropy_backward(p, &stats, up, &mut grad, Acc::Write);
+        })
+    });
+    group.bench_function("4096x1000/fused", |b| {
+        b.iter(|| {
+            cross_entropy_fused(
+                black_box(p),
                 up,
+                &mut stats,
+                &mut loss,
                 &mut grad,
                 Acc::Write,
-            );
+            )
         })
     });
     group.finish();

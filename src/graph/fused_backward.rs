@@ -48,11 +48,13 @@ pub(super) fn run<'g>(
     retain: bool,
 ) -> Option<usize> {
     if let Some(Fuse {
-        op: Elem::Sum { .. },
+        op: Elem::Sum { .. } | Elem::Deferred,
         ..
     }) = root.fuse
     {
-        return None; // a sum's rule hands its input a splat: nothing to fuse
+        // a sum's rule hands its input a splat: nothing to fuse; a deferred op is not
+        // element-wise
+        return None;
     }
     // a region whose program outgrows the kernel's slots is cut down until it fits
     for limit in [MAX_REGION, 6, 3, 1] {
@@ -89,7 +91,9 @@ fn attempt<'g>(
     let mut i = 0;
     while i < count {
         for &x in region[i].inputs {
-            let internal = x.fuse.is_some()
+            let internal = x
+                .fuse
+                .is_some_and(|f| matches!(f.op, Elem::Unary(_) | Elem::Binary(_)))
                 && matches!(x.kind, Kind::Op(_))
                 && x.uses.get() == 1
                 && !x.hooked.get()
@@ -222,7 +226,7 @@ fn attempt<'g>(
                     dst,
                     acc,
                 },
-                Elem::Sum { .. } => unreachable!("a sum is no region node (one element)"),
+                Elem::Sum { .. } | Elem::Deferred => unreachable!("element-wise region nodes only"),
                 Elem::Binary(op) => GradStep::Binary {
                     op,
                     which: which as u8,
@@ -268,7 +272,7 @@ fn operands<'a, 'g: 'a>(b: &mut Builder<'a>, r: &Node<'g>, unused: Src) -> [Src;
             let y = if reads_y { b.src(r) } else { unused };
             [x, unused, y]
         }
-        Elem::Sum { .. } => unreachable!("a sum is no region node (one element)"),
+        Elem::Sum { .. } | Elem::Deferred => unreachable!("element-wise region nodes only"),
         Elem::Binary(op) => {
             let (reads_ab, reads_y) = op.grad_reads();
             let (a, bb) = if reads_ab {

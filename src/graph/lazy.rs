@@ -68,12 +68,13 @@ pub(crate) fn unfused<R>(f: impl FnOnce() -> R) -> R {
 pub(crate) const MAX_STEPS: usize = 16;
 
 /// An element-wise op, or the whole-tensor sum (`mean`: divided by the count) that ends a
-/// chain.
+/// chain, or an op whose rule computes its values ([`Scope::deferred`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Elem {
     Unary(Unary),
     Binary(Binary),
     Sum { mean: bool },
+    Deferred,
 }
 
 /// What a fused node records besides its inputs.
@@ -137,8 +138,9 @@ impl<'a> Builder<'a> {
                 let a = self.operand(n.inputs[0]);
                 Step::Binary(op, a, self.operand(n.inputs[1]))
             }
-            // a sum is one value: never a step of a program over its input's length
-            Elem::Sum { .. } => return self.leaf(n),
+            // a sum is one value: never a step of a program over its input's length; a
+            // deferred op is no element-wise step
+            Elem::Sum { .. } | Elem::Deferred => return self.leaf(n),
         };
         self.push(step, p)
     }
@@ -206,8 +208,11 @@ impl<'g> Node<'g> {
     #[cold]
     pub(super) fn evaluate(&self) -> &'g [f32] {
         let f = self.fuse.expect("a pending node is fused");
-        if let Elem::Sum { .. } = f.op {
-            return self.set_sum(sum64(self.inputs[0]));
+        match (f.op, self.kind) {
+            (Elem::Sum { .. }, _) => return self.set_sum(sum64(self.inputs[0])),
+            (Elem::Deferred, Kind::Op(rule)) => return rule.evaluate(self),
+            (Elem::Deferred, _) => unreachable!("a deferred node has a rule (Scope::deferred)"),
+            _ => {}
         }
         let mut b = Builder::new(self.numel());
         b.src(self);
@@ -317,6 +322,36 @@ impl<'g> Scope<'g> {
             f.reduced.set(Some(s.node()));
         }
         s
+    }
+}
+
+impl<'g> Scope<'g> {
+    /// Records an op over `inputs` whose values its rule computes, as a pending node of
+    /// `shape`: when first read ([`Rule::evaluate`]) or by its backward, which may compute
+    /// them on the way at less cost (cross-entropy: one pass over the logits for the loss
+    /// and its gradient). `None`, recording nothing, when the node would be a constant (no
+    /// input requires grad, or recording is off): the caller then computes the values now.
+    pub(crate) fn deferred<R>(
+        &'g self,
+        inputs: &[Var<'g>],
+        shape: &[usize],
+        rule: R,
+    ) -> Option<Var<'g>>
+    where
+        R: Rule<'g> + Copy + 'g,
+    {
+        if !self.grad_enabled() || !inputs.iter().any(|v| v.requires_grad()) {
+            return None;
+        }
+        let shape = self.shape_in_arena(shape);
+        let fuse: &'g Fuse<'g> = self.bump.alloc(Fuse {
+            op: Elem::Deferred,
+            scope: self,
+            size: 1,
+            len: shape.iter().product(),
+            reduced: Cell::new(None),
+        });
+        Some(self.record(inputs, Node::pending(shape, Kind::Const, fuse), rule, true))
     }
 }
 

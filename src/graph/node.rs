@@ -49,6 +49,12 @@ pub(crate) trait Rule<'g> {
         grad: Var<'g>,
         sink: &mut GradSink<'_, 'g>,
     ) -> Result<()>;
+    /// Computes, stores ([`Node::set_value`]) and returns the values of a node recorded
+    /// without them ([`Scope::deferred`](super::scope::Scope)); only the rules of such nodes
+    /// are asked.
+    fn evaluate(&self, _node: &Node<'g>) -> &'g [f32] {
+        unreachable!("{}: records its values", self.name())
+    }
 }
 
 /// What a node is.
@@ -159,7 +165,7 @@ impl<'g> Node<'g> {
     }
 
     /// Stores the evaluated values of a pending node.
-    pub(super) fn set_value(&self, v: &'g [f32]) {
+    pub(crate) fn set_value(&self, v: &'g [f32]) {
         debug_assert_eq!(v.len(), self.numel());
         self.value.set(Some(v));
     }

@@ -42,6 +42,11 @@ impl<'g> Scope<'g> {
         self.bump.alloc_slice_fill_copy(n, v)
     }
 
+    /// A cell in the arena: a value that a rule (which is `Copy`) fills in after recording.
+    pub(crate) fn alloc_cell<T: Copy>(&self, v: T) -> &'g std::cell::Cell<T> {
+        self.bump.alloc(std::cell::Cell::new(v))
+    }
+
     /// A copy of `shape` that lives as long as the scope. Rank 0 is one empty slice with a
     /// real address in the arena rather than a dangling one (see [`crate::shape::same`] for
     /// why). Not a `static`'s: rustc folds an empty slice of a static into a dangling pointer.

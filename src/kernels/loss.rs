@@ -3,8 +3,8 @@
 //!
 //! Cross-entropy is fused: per row, `lse = m + ln Σ exp(x_c − m)` with `m = max x`, then
 //! `loss = (1−ε)(lse − x_t) + ε(lse − mean_c x_c)`. Softmax is never formed in forward and log
-//! is never taken of a probability; backward rebuilds `p_c = exp(x_c − lse)` from the one saved
-//! `lse` per row. Targets are validated by the caller (the op), so kernels index freely.
+//! is never taken of a probability; backward rebuilds `p_c = e^{x_c − m}·(1/Σ)` from the two
+//! numbers saved per row. Targets are validated by the caller (the op), so kernels index freely.
 
 use super::special::sigmoid;
 use crate::kernels::Acc;
@@ -12,7 +12,7 @@ use crate::kernels::Acc;
 #[cfg(test)]
 pub(crate) mod scalar;
 mod xent;
-pub use xent::{cross_entropy_backward, cross_entropy_rows};
+pub use xent::{cross_entropy_backward, cross_entropy_fused, cross_entropy_rows, Xent, STATS};
 
 /// How the output gradient reaches each row or element: its own value (reduction `None`) or one
 /// shared value (`Sum`, or `Mean` already divided by the count).

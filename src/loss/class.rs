@@ -5,7 +5,12 @@ use super::forms::class_grad;
 use super::{reduce, upstream, CrossEntropy, Reduction};
 use crate::error::{Error, Result};
 use crate::graph::{GradSink, Node, Rule, Sink, Var};
-use crate::kernels::loss::{cross_entropy_backward, cross_entropy_rows, nll_backward, nll_rows};
+use std::cell::Cell;
+
+use crate::kernels::loss::{
+    cross_entropy_backward, cross_entropy_fused, cross_entropy_rows, nll_backward, nll_rows, Xent,
+    STATS,
+};
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -27,11 +32,25 @@ struct ClassRule<'g> {
     kind: Kind,
     targets: &'g [usize],
     ignore: Option<usize>,
-    /// Log-sum-exp of each row (cross-entropy only; empty for NLL).
-    lse: &'g [f32],
+    /// Cross-entropy's statistics of each row (`[max, 1/Σ exp]`, all its backward needs;
+    /// empty for NLL); `None` until a deferred loss is computed.
+    stats: &'g Cell<Option<&'g [f32]>>,
     reduction: Reduction,
     /// Rows not ignored: the divisor of `Mean`.
     count: usize,
+}
+
+impl<'g> ClassRule<'g> {
+    /// The cross-entropy problem of logits `x`.
+    fn xent<'a>(&'a self, x: &'a [f32], c: usize, eps: f32) -> Xent<'a> {
+        Xent {
+            logits: x,
+            c,
+            targets: self.targets,
+            ignore: self.ignore,
+            eps,
+        }
+    }
 }
 
 impl<'g> Rule<'g> for ClassRule<'g> {
@@ -58,12 +77,48 @@ impl<'g> Rule<'g> for ClassRule<'g> {
         let c = *x.shape.last().expect("checked: rank 1 or 2");
         let up = upstream(self.reduction, g, self.count);
         let (t, ign) = (self.targets, self.ignore);
-        sink.with(0, |out, acc| match self.kind {
-            Kind::CrossEntropy { eps } => {
-                cross_entropy_backward(x.data(), c, t, ign, eps, self.lse, up, out, acc)
+        match (self.kind, self.stats.get()) {
+            (Kind::CrossEntropy { eps }, Some(stats)) => sink.with(0, |out, acc| {
+                cross_entropy_backward(self.xent(x.data(), c, eps), stats, up, out, acc)
+            }),
+            // a loss nobody read: computed with its gradient, the logits read once
+            (Kind::CrossEntropy { eps }, None) => {
+                let p = self.xent(x.data(), c, eps);
+                let (stats, per) = self.buffers(node, t.len());
+                sink.with(0, |out, acc| {
+                    cross_entropy_fused(p, up, stats, per, out, acc)
+                });
+                self.finish(node, stats, per);
             }
-            Kind::Nll => nll_backward(c, t, ign, up, out, acc),
-        });
+            (Kind::Nll, _) => sink.with(0, |out, acc| nll_backward(c, t, ign, up, out, acc)),
+        }
+    }
+    fn evaluate(&self, node: &Node<'g>) -> &'g [f32] {
+        let Kind::CrossEntropy { eps } = self.kind else {
+            unreachable!("only cross-entropy defers its values")
+        };
+        let x = node.inputs[0];
+        let c = *x.shape.last().expect("checked: rank 1 or 2");
+        let (stats, per) = self.buffers(node, self.targets.len());
+        cross_entropy_rows(self.xent(x.data(), c, eps), stats, per);
+        self.finish(node, stats, per)
+    }
+}
+
+impl<'g> ClassRule<'g> {
+    /// Buffers for a deferred loss's row statistics and per-row losses.
+    fn buffers(&self, node: &Node<'g>, n: usize) -> (&'g mut [f32], &'g mut [f32]) {
+        let scope = node.fuse.expect("a deferred node").scope;
+        (scope.alloc_out(STATS * n), scope.alloc_out(n))
+    }
+
+    /// Keeps a deferred loss's statistics and stores its value.
+    fn finish(&self, node: &Node<'g>, stats: &'g [f32], per: &'g [f32]) -> &'g [f32] {
+        let scope = node.fuse.expect("a deferred node").scope;
+        self.stats.set(Some(stats));
+        let out = reduce(scope, self.reduction, per, self.count);
+        node.set_value(out);
+        out
     }
 }
 
@@ -125,19 +180,6 @@ fn class_loss<'g>(
 ) -> Result<Var<'g>> {
     let (n, c, count) = check(kind.name(), x, targets, ignore)?;
     let scope = x.scope();
-    let per = scope.alloc(n);
-    let lse: &'g [f32] = match kind {
-        Kind::CrossEntropy { eps } => {
-            let lse = scope.alloc(n);
-            cross_entropy_rows(x.data(), c, targets, ignore, eps, lse, per);
-            lse
-        }
-        Kind::Nll => {
-            nll_rows(x.data(), c, targets, ignore, per);
-            &[]
-        }
-    };
-    let out = reduce(scope, reduction, per, count);
     // PyTorch's unbatched form ([C] scores, one target) gives a 0-d loss even unreduced
     let shape: &[usize] = match (reduction, x.rank()) {
         (Reduction::None, 2) => &[n],
@@ -147,10 +189,27 @@ fn class_loss<'g>(
         kind,
         targets: scope.alloc_copy(targets),
         ignore,
-        lse,
+        stats: scope.alloc_cell(None),
         reduction,
         count,
     };
+    // a reduced cross-entropy's value waits for a reader, or for backward, which computes it
+    // with the gradient in one pass (`ClassRule::backward`)
+    if let (Kind::CrossEntropy { .. }, Reduction::Mean | Reduction::Sum) = (kind, reduction) {
+        if let Some(loss) = scope.deferred(&[x], shape, rule) {
+            return Ok(loss);
+        }
+    }
+    let per = scope.alloc(n);
+    match kind {
+        Kind::CrossEntropy { eps } => {
+            let stats = scope.alloc(STATS * n);
+            cross_entropy_rows(rule.xent(x.data(), c, eps), stats, per);
+            rule.stats.set(Some(stats));
+        }
+        Kind::Nll => nll_rows(x.data(), c, targets, ignore, per),
+    }
+    let out = reduce(scope, reduction, per, count);
     Ok(scope.op(&[x], shape, out, rule))
 }
 

@@ -420,3 +420,58 @@ fn gradients_match_central_differences() {
         });
     }
 }
+
+/// A reduced cross-entropy read only after backward is computed by backward, in one pass
+/// with its gradient: the loss and the gradients carry the bits of the loss read first
+/// (forward, then backward's own pass), for every reduction, smoothing and ignored rows, a
+/// leaf and a parameter, a second pass with the graph kept, and a loss read never.
+#[test]
+fn a_loss_left_to_backward_has_the_bits_of_one_read_first() {
+    let (n, c) = (37, 29);
+    let data: Vec<f32> = (0..n * c)
+        .map(|k| ((k * 7919 % 613) as f32) * 0.01 - 3.0)
+        .collect();
+    let targets: Vec<usize> = (0..n)
+        .map(|i| if i % 5 == 2 { 99 } else { i * 7 % c })
+        .collect();
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for reduction in [Reduction::Mean, Reduction::Sum] {
+        for label_smoothing in [0.0, 0.2] {
+            let opts = CrossEntropy {
+                reduction,
+                label_smoothing,
+                ignore_index: Some(99),
+            };
+            let run = |read_first: bool| {
+                let mut params = ParamStore::new();
+                let p = params.add("p", t(&data, &[n, c])).unwrap();
+                let (loss, leaf) = Graph::new()
+                    .run_with(&mut params, |g| {
+                        let x = g.leaf(t(&data, &[n, c]));
+                        let y = g.param(p) * 0.5 + x;
+                        let loss = y.cross_entropy_with(&targets, &opts)?;
+                        let early = read_first.then(|| loss.item());
+                        loss.backward_with(&Backward::retain_graph())?;
+                        loss.backward()?;
+                        let late = loss.item();
+                        assert!(early.is_none_or(|e| e.to_bits() == late.to_bits()));
+                        Ok((late, x.grad().unwrap().data().to_vec()))
+                    })
+                    .unwrap();
+                (loss.to_bits(), bits(&leaf), bits(params.grad(p)))
+            };
+            assert_eq!(run(false), run(true), "{reduction:?} ε={label_smoothing}");
+        }
+    }
+    // never read: backward computes it anyway, and a graph without backward never does
+    Graph::new()
+        .run(|g| {
+            let x = g.leaf(t(&data, &[n, c]));
+            let loss = x.cross_entropy(&targets[..n].iter().map(|&k| k % c).collect::<Vec<_>>())?;
+            assert!(loss.node().is_pending());
+            loss.backward()?;
+            assert!(!loss.node().is_pending());
+            Ok(())
+        })
+        .unwrap();
+}

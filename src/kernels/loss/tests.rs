@@ -3,25 +3,22 @@ use super::*;
 #[test]
 fn cross_entropy_rows_by_hand() {
     // row [0, ln 3]: lse = ln(1 + 3) = ln 4; target 1 -> ln 4 - ln 3; row 1 ignored
-    let x = [0.0, 3f32.ln(), 5.0, 5.0];
-    let (mut lse, mut loss) = ([9.0; 2], [9.0; 2]);
-    cross_entropy_rows(&x, 2, &[1, 7], Some(7), 0.0, &mut lse, &mut loss);
-    assert!((lse[0] - 4f32.ln()).abs() < 1e-6);
+    let p = Xent {
+        logits: &[0.0, 3f32.ln(), 5.0, 5.0],
+        c: 2,
+        targets: &[1, 7],
+        ignore: Some(7),
+        eps: 0.0,
+    };
+    let (mut stats, mut loss) = ([9.0; 4], [9.0; 2]);
+    cross_entropy_rows(p, &mut stats, &mut loss);
+    // m = ln 3, Σ e^{x − m} = 1/3 + 1, so 1/Σ = 3/4
+    assert!((stats[0] - 3f32.ln()).abs() < 1e-6 && (stats[1] - 0.75).abs() < 1e-6);
     assert!((loss[0] - (4f32.ln() - 3f32.ln())).abs() < 1e-6);
-    assert_eq!((lse[1], loss[1]), (0.0, 0.0));
+    assert_eq!((stats[2], stats[3], loss[1]), (0.0, 0.0, 0.0));
     // gradient: softmax [1/4, 3/4] minus one-hot [0, 1], times g = 2
     let mut d = [7.0; 4];
-    cross_entropy_backward(
-        &x,
-        2,
-        &[1, 7],
-        Some(7),
-        0.0,
-        &lse,
-        Upstream::All(2.0),
-        &mut d,
-        Acc::Write,
-    );
+    cross_entropy_backward(p, &stats, Upstream::All(2.0), &mut d, Acc::Write);
     let want = [0.5, -0.5, 0.0, 0.0];
     assert!(
         d.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-6),
@@ -32,8 +29,15 @@ fn cross_entropy_rows_by_hand() {
 #[test]
 fn cross_entropy_survives_huge_logits() {
     // softmax-then-log would give ln(0) = -inf; the fused form gives the exact 1000
-    let (mut lse, mut loss) = ([0.0], [0.0]);
-    cross_entropy_rows(&[1000.0, 0.0], 2, &[1], None, 0.0, &mut lse, &mut loss);
+    let p = Xent {
+        logits: &[1000.0, 0.0],
+        c: 2,
+        targets: &[1],
+        ignore: None,
+        eps: 0.0,
+    };
+    let (mut stats, mut loss) = ([0.0; 2], [0.0]);
+    cross_entropy_rows(p, &mut stats, &mut loss);
     assert_eq!(loss[0], 1000.0);
 }
 
