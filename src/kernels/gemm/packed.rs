@@ -33,7 +33,7 @@
 //! the split; `Backend::PackedCols` splits `C`'s columns (or rows) over the team's threads, so
 //! results are bitwise the same for 1 and N threads.
 //!
-//! The per-thread buffer has a fixed size (`MC·KC + KC·NC` floats, 1.3 MB), allocated on a
+//! The per-thread buffer has a fixed size (`MC·KC + KC·NC` floats, 2.6 MB), allocated on a
 //! thread's first product: which rayon worker runs which block varies from call to call, and
 //! a buffer sized to the first block it saw could grow later, after warm-up.
 
@@ -47,8 +47,12 @@ use crate::kernels::layout::{move_rows, transpose_panel};
 const KC: usize = 512;
 /// Rows of `L` (columns of `C`) packed at once: a multiple of both kernels' `MR`.
 const MC: usize = 256;
-/// Columns of `R` (rows of `C`) packed at once: a multiple of `NR`.
-const NC: usize = 384;
+/// Columns of `R` (rows of `C`) packed at once: a multiple of `NR` (6), and enough for the
+/// products of a training step (up to 1032 rows of `C`) in one block, so that each panel of
+/// `L` is packed once per depth block rather than once per block of `R` as well. `R`'s block
+/// (`KC·NC` floats, 2.1 MB) is read from L2/L3 a micro-panel at a time, each one then reused
+/// from L1 by every panel of `L`.
+const NC: usize = 1032;
 /// Read `L` in place (no packing) when at most this many columns of `R` use each panel: the
 /// `gemm` crate's threshold (8 tiles of 6).
 const DIRECT_MAX_COLS: usize = 48;

@@ -118,9 +118,9 @@ fn the_routed_path_matches_on_the_shapes_that_switch_backend() {
 #[test]
 fn the_packed_driver_matches_across_its_block_edges() {
     // kc: 1030 = 3 depth blocks; n = 270 > MC (two blocks of L, the last not a whole panel);
-    // m = 390 > NC (two blocks of R); m = 10 reads L in place with a packed tail of 26 rows
+    // m = 1040 > NC (two blocks of R); m = 10 reads L in place with a packed tail of 26 rows
     // (not whole registers); m = 7 > k reads R in place, strided.
-    for &(m, k, n) in &[(390, 1030, 270), (10, 600, 90), (7, 3, 300), (1, 5, 65)] {
+    for &(m, k, n) in &[(1040, 1030, 270), (10, 600, 90), (7, 3, 300), (1, 5, 65)] {
         for be in [Backend::Packed, Backend::PackedCols] {
             check(m, k, n, &|a, b, c, acc| matmul_on(be, a, b, c, acc));
         }
@@ -278,7 +278,7 @@ fn check_bias(be: Option<Backend>, m: usize, k: usize, n: usize, all_layouts: bo
 
 #[test]
 fn matmul_bias_is_the_broadcast_then_the_added_product_on_every_backend() {
-    // m: C's rows (the driver's NC = 384 blocks); n: C's columns (MC = 256 blocks, tiles of
+    // m: C's rows (the driver's NC = 1032 blocks); n: C's columns (MC = 256 blocks, tiles of
     // 16 or 64 rows, the split over threads); k around the KC = 512 depth blocks
     const M: [usize; 6] = [1, 7, 63, 65, 130, 385];
     const K: [usize; 4] = [1, 7, 64, 513];
@@ -293,7 +293,7 @@ fn matmul_bias_is_the_broadcast_then_the_added_product_on_every_backend() {
         }
         // larger and rarer edges: m past NC twice, k = 1030 (3 depth blocks), n past 2·MC
         for (m, k, n) in [
-            (1000, 1030, 65),
+            (2100, 1030, 65),
             (769, 600, 130),
             (130, 1030, 1000),
             (64, 520, 1024),
