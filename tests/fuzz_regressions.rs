@@ -185,13 +185,13 @@ fn shapes_layer_norm_of_a_constant_row_is_zero() {
 fn optim_multiply_add_rounds_alike_in_lanes_and_tails() {
     optim::check(include_bytes!("fuzz_inputs/optim-f5caba1d.bin"));
     // `fma` rounds once exactly when the lanes in use do: the build's FMA lanes, or the
-    // AVX2+FMA form a default build chooses at run time (`simd_level`)
+    // AVX2+FMA or AVX-512 form a default build chooses at run time (`simd_level`)
     let (a, b) = (1.0 + f32::EPSILON, 1.0 - f32::EPSILON);
     let fused = arenagrad::kernels::simd::fma(a, b, -1.0) != 0.0;
     let lanes_fuse = cfg!(any(
         target_feature = "fma",
         all(target_arch = "aarch64", target_feature = "neon")
-    )) || arenagrad::simd_level() == "avx2+fma";
+    )) || matches!(arenagrad::simd_level(), "avx2+fma" | "avx512");
     assert_eq!(fused, lanes_fuse);
 }
 

@@ -43,10 +43,11 @@ pub use acc::Acc;
 ///
 /// A build whose target features include AVX2 and FMA (`-C target-cpu=native` on such a
 /// machine) runs what it was compiled for: `"avx512"`, `"avx2+fma"`, … down to `"sse2"`. A
-/// default x86-64 build (SSE2 only, as a dependency is built unless told otherwise) carries a
-/// second, AVX2+FMA form of those kernels and runs it when the CPU has both features:
-/// `"avx2+fma"`; on an older CPU, or with `ARENAGRAD_SIMD=baseline` (or `sse2`) in the
-/// environment, it runs its own lanes: `"sse2"`. The choice is made once, at the first kernel.
+/// default x86-64 build (SSE2 only, as a dependency is built unless told otherwise) carries an
+/// AVX2+FMA and an AVX-512 form of those kernels and runs the widest the CPU has: `"avx512"`
+/// (AVX-512F with AVX2 and FMA) or `"avx2+fma"`; on an older CPU, or with
+/// `ARENAGRAD_SIMD=baseline` (or `sse2`) in the environment, it runs its own lanes: `"sse2"`.
+/// `ARENAGRAD_SIMD=avx2` stops at `"avx2+fma"`. The choice is made once, at the first kernel.
 /// Matrix products choose their micro-kernels at run time in every build.
 ///
 /// ```
@@ -55,9 +56,12 @@ pub use acc::Acc;
 /// ```
 ///
 /// # Panics
-/// When `ARENAGRAD_SIMD` holds anything but `auto`, `baseline` or `sse2`.
+/// When `ARENAGRAD_SIMD` holds anything but `auto`, `avx2`, `baseline` or `sse2`.
 pub fn simd_level() -> &'static str {
     let _ = simd::level::requested();
+    if simd::level::avx512() {
+        return "avx512";
+    }
     if simd::level::avx2() {
         return "avx2+fma";
     }

@@ -28,6 +28,8 @@ pub use wide::f32x8;
 
 #[cfg(runtime_avx2)]
 pub(crate) mod avx2;
+#[cfg(runtime_avx2)]
+pub(crate) mod avx512;
 mod generic;
 mod lanes;
 pub(crate) mod level;
@@ -111,7 +113,36 @@ macro_rules! dispatch_wide {
     }};
 }
 
-#[cfg(not(all(not(runtime_avx2), target_feature = "avx512f")))]
+/// [`dispatch_wide!`] in a build that chooses at run time: `$V` is
+/// [`Z16`](avx512::Z16) inside [`avx512::enable`] when [`level`] chose AVX-512, else as
+/// [`dispatch!`].
+#[cfg(runtime_avx2)]
+macro_rules! dispatch_wide {
+    (|$V:ident| $e:expr) => {{
+        if $crate::kernels::simd::level::avx512() {
+            // SAFETY: `level::avx512()` is true only when this CPU has AVX-512F, AVX2 and FMA,
+            // which is all `enable` and the `Z16` lanes need (`kernels::simd::avx512`).
+            unsafe {
+                // inlined into `enable`, so the lane code is compiled with its features
+                $crate::kernels::simd::avx512::enable(
+                    #[inline(always)]
+                    || {
+                        #[allow(unused_imports)]
+                        use $crate::kernels::simd::{Lanes as _, Vector as _};
+                        #[allow(dead_code)]
+                        type $V = $crate::kernels::simd::avx512::Z16;
+                        $e
+                    },
+                )
+            }
+        } else {
+            $crate::kernels::simd::dispatch!(|$V| $e)
+        }
+    }};
+}
+
+/// [`dispatch_wide!`] in a build without AVX-512 and without a run-time choice: 8 lanes.
+#[cfg(all(not(runtime_avx2), not(target_feature = "avx512f")))]
 macro_rules! dispatch_wide {
     (|$V:ident| $e:expr) => {
         $crate::kernels::simd::dispatch!(|$V| $e)

@@ -15,8 +15,8 @@ pub fn widen(x: f32) -> f64 {
 }
 
 /// `a·b + c` with one rounding when the kernels' lanes fuse — the build has FMA (as PyTorch's
-/// vectorised CPU kernels on such a machine) or chose its AVX2+FMA lanes at run time
-/// (`simd_level()`) — two otherwise: the rounding `arenagrad::kernels::simd::fma` documents,
+/// vectorised CPU kernels on such a machine) or chose its AVX2+FMA or AVX-512 lanes at run
+/// time (`simd_level()`) — two otherwise: the rounding `arenagrad::kernels::simd::fma` documents,
 /// restated here so that the reference does not call arenagrad's maths.
 fn fma(a: f32, b: f32, c: f32) -> f32 {
     static FUSED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
@@ -24,7 +24,7 @@ fn fma(a: f32, b: f32, c: f32) -> f32 {
         cfg!(any(
             target_feature = "fma",
             all(target_arch = "aarch64", target_feature = "neon")
-        )) || arenagrad::simd_level() == "avx2+fma"
+        )) || matches!(arenagrad::simd_level(), "avx2+fma" | "avx512")
     });
     if fused {
         a.mul_add(b, c)

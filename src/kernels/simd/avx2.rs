@@ -29,7 +29,7 @@ pub(crate) unsafe fn enable<R>(f: impl FnOnce() -> R) -> R {
 /// Eight `f32` lanes in an AVX register.
 #[derive(Clone, Copy, Debug)]
 #[repr(transparent)]
-pub(crate) struct Y8(__m256);
+pub(crate) struct Y8(pub(super) __m256);
 
 /// Eight `i32` lanes in an AVX register.
 #[derive(Clone, Copy, Debug)]

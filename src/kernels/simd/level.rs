@@ -5,10 +5,12 @@
 //! the CPU. So in such a build on x86-64 the kernels carry a second form of their lane
 //! functions, [`Y8`](super::avx2::Y8) on AVX2 registers with fused multiply-adds, entered
 //! through one `#[target_feature(enable = "avx2,fma")]` function per kernel call
-//! ([`dispatch!`](super::dispatch)). Which form runs is decided here, once: the AVX2 form when
-//! the CPU has AVX2 and FMA, unless `ARENAGRAD_SIMD=baseline` asks for the build's own lanes.
-//! A build that already targets AVX2 and FMA (`-C target-cpu=native` on such a machine) has
-//! only its own lanes and nothing to choose.
+//! ([`dispatch!`](super::dispatch)), and the width-generic lane functions
+//! ([`dispatch_wide!`](super::dispatch_wide)) a third form, [`Z16`](super::avx512::Z16) on
+//! AVX-512 registers. Which form runs is decided here, once: the widest the CPU has (AVX-512F
+//! with AVX2 and FMA, then AVX2 with FMA), unless `ARENAGRAD_SIMD` asks for a lower one
+//! (`avx2`, or `baseline` for the build's own lanes). A build that already targets AVX2 and
+//! FMA (`-C target-cpu=native` on such a machine) has only its own lanes and nothing to choose.
 //!
 //! The two forms round differently where a multiply-add is involved (once or twice), so every
 //! scalar path that must agree with the lanes bit for bit — tails, one-element paths, the
@@ -28,18 +30,40 @@ const UNSET: u8 = 0;
 const BASELINE: u8 = 1;
 #[cfg(runtime_avx2)]
 const AVX2: u8 = 2;
+#[cfg(runtime_avx2)]
+const AVX512: u8 = 3;
 
-/// Whether the kernels run their AVX2+FMA form (always `false` in a build with no runtime
-/// choice to make).
+/// The level chosen at run time (detected on the first call).
+#[cfg(runtime_avx2)]
+#[inline(always)]
+fn level() -> u8 {
+    match LEVEL.load(Ordering::Relaxed) {
+        UNSET => detect(),
+        l => l,
+    }
+}
+
+/// Whether the kernels run their AVX2+FMA form: the 8-lane code always at the AVX2 and the
+/// AVX-512 levels (always `false` in a build with no runtime choice to make).
 #[inline(always)]
 pub(crate) fn avx2() -> bool {
     #[cfg(runtime_avx2)]
     {
-        let l = LEVEL.load(Ordering::Relaxed);
-        if l != UNSET {
-            return l == AVX2;
-        }
-        detect() == AVX2
+        level() >= AVX2
+    }
+    #[cfg(not(runtime_avx2))]
+    {
+        false
+    }
+}
+
+/// Whether the width-generic kernels run their AVX-512 form (always `false` in a build with
+/// no runtime choice to make).
+#[inline(always)]
+pub(crate) fn avx512() -> bool {
+    #[cfg(runtime_avx2)]
+    {
+        level() == AVX512
     }
     #[cfg(not(runtime_avx2))]
     {
@@ -63,15 +87,14 @@ pub(crate) fn fused() -> bool {
 #[cfg(runtime_avx2)]
 #[cold]
 fn detect() -> u8 {
+    let avx2 =
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+    let avx512 = avx2 && std::arch::is_x86_feature_detected!("avx512f");
     let level = match requested() {
         Request::Baseline => BASELINE,
-        Request::Auto
-            if std::arch::is_x86_feature_detected!("avx2")
-                && std::arch::is_x86_feature_detected!("fma") =>
-        {
-            AVX2
-        }
-        Request::Auto => BASELINE,
+        Request::Auto if avx512 => AVX512,
+        Request::Auto | Request::Avx2 if avx2 => AVX2,
+        Request::Auto | Request::Avx2 => BASELINE,
     };
     LEVEL.store(level, Ordering::Relaxed);
     level
@@ -82,12 +105,14 @@ fn detect() -> u8 {
 pub(crate) enum Request {
     /// The best lanes the CPU supports (the default).
     Auto,
+    /// The AVX2+FMA lanes at most (the build's own where the CPU lacks them).
+    Avx2,
     /// The build's own lanes: SSE2 in a default x86-64 build.
     Baseline,
 }
 
-/// Parses [`ENV`]: unset, empty or `auto` is [`Request::Auto`]; `baseline` or `sse2` is
-/// [`Request::Baseline`].
+/// Parses [`ENV`]: unset, empty or `auto` is [`Request::Auto`]; `avx2` is [`Request::Avx2`];
+/// `baseline` or `sse2` is [`Request::Baseline`].
 ///
 /// # Panics
 /// On any other value: a mistyped level must not silently test the wrong kernels.
@@ -95,7 +120,7 @@ pub(crate) fn requested() -> Request {
     match std::env::var(ENV) {
         Err(_) => Request::Auto,
         Ok(v) => parse(&v).unwrap_or_else(|| {
-            panic!("{ENV}={v:?} is not a SIMD level: use `auto` (the default) or `baseline` (also `sse2`: the build's own lanes)")
+            panic!("{ENV}={v:?} is not a SIMD level: use `auto` (the default), `avx2` (AVX2+FMA at most) or `baseline` (also `sse2`: the build's own lanes)")
         }),
     }
 }
@@ -103,6 +128,7 @@ pub(crate) fn requested() -> Request {
 fn parse(v: &str) -> Option<Request> {
     match v.trim().to_ascii_lowercase().as_str() {
         "" | "auto" => Some(Request::Auto),
+        "avx2" => Some(Request::Avx2),
         "baseline" | "sse2" => Some(Request::Baseline),
         _ => None,
     }
@@ -118,27 +144,31 @@ mod tests {
         assert_eq!(parse(""), Some(Request::Auto));
         assert_eq!(parse(" Baseline "), Some(Request::Baseline));
         assert_eq!(parse("sse2"), Some(Request::Baseline));
+        assert_eq!(parse("AVX2"), Some(Request::Avx2));
         assert_eq!(parse("avx9"), None);
     }
 
     #[test]
     fn the_level_follows_the_request_and_the_cpu() {
-        let want = requested() == Request::Auto
-            && cfg!(runtime_avx2)
-            && cfg!(target_arch = "x86_64")
-            && avx2_and_fma_detected();
+        let runtime = cfg!(runtime_avx2) && cfg!(target_arch = "x86_64");
+        let want = runtime && requested() != Request::Baseline && detected("avx2");
         assert_eq!(avx2(), want);
         assert_eq!(avx2(), want, "the answer is stored");
+        let want = runtime && requested() == Request::Auto && detected("avx512f");
+        assert_eq!(avx512(), want);
     }
 
-    fn avx2_and_fma_detected() -> bool {
+    /// Whether the CPU has AVX2 and FMA, and `extra` if it is `avx512f`.
+    fn detected(extra: &str) -> bool {
         #[cfg(target_arch = "x86_64")]
         {
             std::arch::is_x86_feature_detected!("avx2")
                 && std::arch::is_x86_feature_detected!("fma")
+                && (extra != "avx512f" || std::arch::is_x86_feature_detected!("avx512f"))
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
+            let _ = extra;
             false
         }
     }
