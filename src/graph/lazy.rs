@@ -240,9 +240,13 @@ impl<'g> Node<'g> {
 }
 
 /// The sum of `n`'s values in `f64`, bitwise [`reduce::sum64`](crate::kernels::reduce::sum64)
-/// of them; a pending node's values are added as its program computes them, never stored.
+/// of them; a pending element-wise node's values are added as its program computes them,
+/// never stored. (A pending sum or deferred op is no step of a program: it is evaluated.)
 pub(crate) fn sum64(n: &Node<'_>) -> f64 {
-    if !n.is_pending() {
+    let steps = n.is_pending()
+        && n.fuse
+            .is_some_and(|f| matches!(f.op, Elem::Unary(_) | Elem::Binary(_)));
+    if !steps {
         return crate::kernels::reduce::sum64(n.data());
     }
     let mut b = Builder::new(n.numel());

@@ -187,3 +187,31 @@ fn a_parameter_entered_twice_keeps_its_sum_order() {
         );
     }
 }
+
+/// A sum or mean of a pending 0-d value (a pending sum, a cross-entropy left to backward) is
+/// the value itself, forward and backward, as op by op.
+#[test]
+fn sums_of_pending_scalars_evaluate_them() {
+    let n = 4096 + 13;
+    let run = || {
+        let mut rng = Rng::seed(5);
+        let x = rng.normal_tensor(&[n], 0.0, 1.0);
+        let logits = rng.normal_tensor(&[64, 10], 0.0, 1.0);
+        let targets: Vec<usize> = (0..64).map(|i| i % 10).collect();
+        Graph::new()
+            .run(|g| {
+                let (a, z) = (g.leaf(x.clone()), g.leaf(logits.clone()));
+                let s = a.tanh().sum().sum() + a.sigmoid().mean().mean();
+                let ce = z.cross_entropy(&targets)?.sum();
+                let total = s + ce;
+                total.backward()?;
+                Ok((
+                    bits(&[s.item(), ce.item(), total.item()]),
+                    bits(a.grad().unwrap().data()),
+                    bits(z.grad().unwrap().data()),
+                ))
+            })
+            .unwrap()
+    };
+    assert_eq!(run(), unfused(run));
+}
